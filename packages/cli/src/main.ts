@@ -1,0 +1,24 @@
+/** Subcommands are imported lazily so that `daybook --help` does not load the server. */
+const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>> = {
+  demo: { summary: 'run simulated trading bots that log through daybook', load: () => import('./commands/demo.js') },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Usage: daybook <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun daybook <command> --help for a command's options.\n`;
+}
+
+/** Runs one command; returns the exit code (0 ok, 1 a check found a problem, 2 bad usage). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`daybook: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}

@@ -1,0 +1,435 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync, accessSync, constants } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { callerOf } from './caller.js';
+import { isoTimestamp } from './clock.js';
+import { readAuditEnv } from './config.js';
+import { daybookError } from './errors.js';
+import { CATEGORY_OF, EventType, isEventType, type EventCategory } from './event-type.js';
+import { nodeFileDriver, type FileDriver } from './file-driver.js';
+import { FileSink } from './file-sink.js';
+import { toText, type MetadataLimits } from './json.js';
+import { LEVEL_OFF, LEVEL_VALUE, LogLevel, isLogLevel } from './level.js';
+import { CATEGORY_FILE, LOG_FILES, type LogFile } from './log-files.js';
+import { formatPretty, wantsColor } from './pretty.js';
+import { createSecretKeyTest } from './redact.js';
+import { Reporter } from './report.js';
+import { EventSerializer, type EventFields } from './serializer.js';
+import { RESOLVED_FALSE, RESOLVED_TRUE, type Durability, type Sink } from './sink.js';
+import { VERSION } from './version.js';
+
+export interface AuditLoggerOptions {
+  /** Default `logs`, or DAYBOT_LOG_DIR. */
+  logDir?: string;
+  /** Written on every line. Default `development`. */
+  environment?: string;
+  /** Written on every line. Default: generated, `session_YYYYMMDD_HHMMSS_xxxxxx`. */
+  sessionId?: string;
+  /** Console threshold, or `false` for no console output. Default INFO, or DAYBOT_LOG_LEVEL. */
+  consoleLevel?: LogLevel | false;
+  /** File threshold. Default DEBUG. */
+  fileLevel?: LogLevel;
+  /** Bytes before a file rotates. Default 50 MiB, or DAYBOT_LOG_MAX_SIZE. */
+  maxFileSize?: number;
+  /** Rotated backups kept per file. Default 10, or DAYBOT_LOG_BACKUP_COUNT. */
+  backupCount?: number;
+  compress?: boolean;
+  retentionDays?: number;
+  /** Per category; `trading` defaults to `batch`, the rest to `none`. */
+  durability?: Partial<Record<EventCategory, Durability>>;
+  /** `batch` durability: fdatasync at most this often (ms). Default 50. */
+  batchIntervalMs?: number;
+  /** Bytes queued per file before DEBUG/INFO non-trade events are dropped. Default 8 MiB. */
+  bufferSize?: number;
+  /** Metadata keys to redact (fragments, case-insensitive), or false. */
+  redactKeys?: readonly string[] | false;
+  metadataLimits?: Partial<MetadataLimits>;
+  /** Add the caller's module, function and line to every line, as the Python logger did. Costs a stack capture per call. */
+  captureCaller?: boolean;
+  /** Where console lines go. Default process.stdout. */
+  consoleStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Force colors on or off; default: on for a terminal. */
+  colors?: boolean;
+  /** Replaces the file driver (tests inject faults through it). */
+  fileDriver?: FileDriver;
+  /** The environment to read DAYBOT_* from. Default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options every log method accepts besides its typed fields. */
+export interface LevelOption {
+  level?: LogLevel;
+}
+export interface EventOptions extends EventFields, LevelOption {}
+
+export interface TradeEntryOptions extends EventOptions {
+  symbol: string;
+  side: string;
+  quantity: number;
+  price: number;
+}
+export interface TradeExitOptions extends EventOptions {
+  symbol: string;
+  quantity: number;
+  price: number;
+  pnl?: number;
+  /** Written as `metadata.exit_reason`. */
+  reason?: string;
+}
+export interface TradeSignalOptions extends EventOptions {
+  symbol: string;
+  price: number;
+}
+export interface TradeCancelledOptions extends EventOptions {
+  orderId: string;
+  reason?: string;
+}
+export interface PositionAdjustedOptions extends EventOptions {
+  symbol: string;
+  quantity: number;
+  previousQuantity?: number;
+  reason?: string;
+}
+export interface ErrorOptions extends LevelOption {
+  error?: unknown;
+  metadata?: Record<string, unknown>;
+  eventType?: EventType;
+  symbol?: string;
+  orderId?: string;
+}
+export interface ApiCallOptions extends EventOptions {
+  endpoint: string;
+  method: string;
+  statusCode?: number;
+  latencyMs?: number;
+  /** An API event type other than api_call (api_error, rate_limit). */
+  eventType?: EventType;
+}
+export interface GenericEventOptions extends EventOptions {
+  component?: string;
+}
+
+const DEFAULT_DURABILITY: Readonly<Record<EventCategory, Durability>> = {
+  trading: 'batch', system: 'none', risk: 'none', strategy: 'none', api: 'none', performance: 'none',
+};
+
+/** Live loggers, flushed synchronously if the process exits with lines still queued. */
+const live = new Set<AuditLogger>();
+let exitHooked = false;
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('exit', () => {
+    for (const logger of live) logger.flushSync();
+  });
+}
+
+function generatedSessionId(now: number): string {
+  const t = isoTimestamp(now);
+  return `session_${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}_${t.slice(11, 13)}${t.slice(14, 16)}${t.slice(17, 19)}_${Math.random().toString(16).slice(2, 8)}`;
+}
+
+const money = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : toText(v));
+
+/**
+ * The DayBot audit logger: one method per kind of event, one JSON line per call, routed to
+ * audit.log and its category's file. Log methods never throw; their promise resolves true
+ * once the line is as durable as its category asks, false otherwise (never rejects).
+ *
+ * Events: `error` (a write or sync failed; DaybookError), `warning` (input was repaired).
+ */
+export class AuditLogger extends EventEmitter {
+  readonly logDir: string;
+  readonly sessionId: string;
+  readonly environment: string;
+  readonly maxFileSize: number;
+  readonly backupCount: number;
+  private readonly serializer: EventSerializer;
+  private readonly fileThreshold: number;
+  private readonly consoleThreshold: number;
+  private readonly consoleStream: NodeJS.WritableStream;
+  private readonly color: boolean;
+  private readonly durability: Record<EventCategory, Durability>;
+  private readonly sinks: Record<LogFile, Sink>;
+  private readonly captureCaller: boolean;
+  private readonly reporter: Reporter;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: AuditLoggerOptions = {}) {
+    super();
+    const env = readAuditEnv(options.env ?? process.env);
+    const now = Date.now();
+    this.logDir = resolve(options.logDir ?? env.logDir ?? 'logs');
+    this.environment = options.environment ?? 'development';
+    this.sessionId = options.sessionId ?? generatedSessionId(now);
+    this.maxFileSize = positiveInt('maxFileSize', options.maxFileSize ?? env.maxFileSize ?? 50 * 1024 * 1024);
+    this.backupCount = nonNegativeInt('backupCount', options.backupCount ?? env.backupCount ?? 10);
+    const consoleLevel = options.consoleLevel ?? env.consoleLevel ?? LogLevel.INFO;
+    const fileLevel = options.fileLevel ?? LogLevel.DEBUG;
+    if (consoleLevel !== false && !isLogLevel(consoleLevel)) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `consoleLevel ${String(consoleLevel)} is not a LogLevel or false`);
+    if (!isLogLevel(fileLevel)) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `fileLevel ${String(fileLevel)} is not a LogLevel`);
+    this.consoleThreshold = consoleLevel === false ? LEVEL_OFF : LEVEL_VALUE[consoleLevel];
+    this.fileThreshold = LEVEL_VALUE[fileLevel];
+    this.consoleStream = options.consoleStream ?? process.stdout;
+    this.color = options.colors ?? wantsColor(this.consoleStream as { isTTY?: boolean }, options.env ?? process.env);
+    this.durability = { ...DEFAULT_DURABILITY };
+    for (const [category, d] of Object.entries(options.durability ?? {})) {
+      if (!Object.prototype.hasOwnProperty.call(DEFAULT_DURABILITY, category) || (d !== 'sync' && d !== 'batch' && d !== 'none')) {
+        throw daybookError('DAYBOOK_E_CONFIG_OPTION', `durability.${category}=${String(d)}: categories are ${Object.keys(DEFAULT_DURABILITY).join(', ')} and values sync, batch or none`);
+      }
+      this.durability[category as EventCategory] = d;
+    }
+    this.captureCaller = options.captureCaller === true;
+    this.reporter = new Reporter(this, 'daybook');
+    this.serializer = new EventSerializer({
+      sessionId: this.sessionId,
+      environment: this.environment,
+      isSecret: createSecretKeyTest(options.redactKeys),
+      limits: options.metadataLimits,
+    });
+    this.sinks = this.openSinks(options);
+    live.add(this);
+    hookExit();
+    this.logSystemEvent(EventType.SYSTEM_START, 'Audit logger started', {
+      metadata: { pid: process.pid, hostname: hostname(), node_version: process.version, daybook_version: VERSION, log_dir: this.logDir },
+    });
+  }
+
+  private openSinks(options: AuditLoggerOptions): Record<LogFile, Sink> {
+    try {
+      mkdirSync(this.logDir, { recursive: true });
+      accessSync(this.logDir, constants.W_OK);
+    } catch (e) {
+      throw daybookError('DAYBOOK_E_LOG_DIR', `log directory ${this.logDir} cannot be created or written (${(e as Error).message})`, e);
+    }
+    const driver = options.fileDriver ?? nodeFileDriver;
+    const opened: FileSink[] = [];
+    try {
+      const sink = (file: LogFile): FileSink => {
+        const s = new FileSink({
+          path: join(this.logDir, LOG_FILES[file]),
+          driver,
+          bufferSize: options.bufferSize,
+          batchIntervalMs: options.batchIntervalMs,
+          onError: (e) => this.reporter.error('DAYBOOK_E_WRITE', `writing ${LOG_FILES[file]} failed: ${e.message}`, e),
+          onDropped: (n) => this.noteDropped(file, n),
+        });
+        opened.push(s);
+        return s;
+      };
+      return { audit: sink('audit'), trades: sink('trades'), system: sink('system'), errors: sink('errors'), performance: sink('performance') };
+    } catch (e) {
+      for (const s of opened) s.flushSync();
+      throw daybookError('DAYBOOK_E_LOG_DIR', `cannot open log files in ${this.logDir} (${(e as Error).message})`, e);
+    }
+  }
+
+  private noteDropped(file: LogFile, count: number): void {
+    this.reporter.warning('DAYBOOK_E_BUFFER_FULL', `${count} events below WARNING were dropped from ${LOG_FILES[file]} while its buffer was full`);
+    this.emitEvent('WARNING', EventType.SYSTEM_ERROR, 'system', `daybook dropped ${count} events from ${LOG_FILES[file]}: write buffer full`, undefined, { error_type: 'buffer_full', dropped: count, file: LOG_FILES[file] });
+  }
+
+  // ---- the hot path -----------------------------------------------------------------------
+
+  /** Every log method ends here. Never throws. */
+  private emitEvent(
+    level: LogLevel,
+    type: EventType,
+    component: string,
+    message: unknown,
+    fields: EventFields | undefined,
+    extra: Record<string, unknown> | undefined,
+  ): Promise<boolean> {
+    try {
+      if (this.closing !== undefined) return RESOLVED_FALSE;
+      const value = LEVEL_VALUE[level] ?? LEVEL_VALUE.INFO;
+      const toFile = value >= this.fileThreshold;
+      const toConsole = value >= this.consoleThreshold;
+      if (!toFile && !toConsole) return RESOLVED_TRUE;
+      const now = Date.now();
+      const ser = this.serializer;
+      const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent, 2) : undefined);
+      if (ser.lastWarnings !== undefined) this.reporter.warning('DAYBOOK_W_INPUT', `event ${ser.lastId}: ${ser.lastWarnings.join('; ')}`);
+      if (toConsole) this.toConsole(now, level, type, message, fields);
+      if (!toFile) return RESOLVED_TRUE;
+      const category = CATEGORY_OF[type] ?? 'system';
+      const droppable = value < LEVEL_VALUE.WARNING && category !== 'trading';
+      const ack = this.sinks.audit.write(line, this.durability[category], droppable);
+      const file = CATEGORY_FILE[category];
+      // The other files are views of audit.log (the source of truth readers use), so only
+      // audit.log's write carries the durability the caller waits for.
+      if (file !== undefined) this.sinks[file].write(line, 'none', droppable);
+      if (value >= LEVEL_VALUE.ERROR) this.sinks.errors.write(line, 'none', false);
+      return ack;
+    } catch (e) {
+      return this.fallback(e, type);
+    }
+  }
+
+  /** The event could not be serialized at all: write a line that says so, never nothing. */
+  private fallback(e: unknown, type: unknown): Promise<boolean> {
+    try {
+      const line = this.serializer.serialize(Date.now(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type) });
+      this.reporter.warning('DAYBOOK_W_INPUT', `a ${toText(type)} event could not be serialized (${toText(e)}); an error line was written instead`);
+      this.sinks.errors.write(line, 'none', false);
+      return this.sinks.audit.write(line, 'none', false);
+    } catch {
+      return RESOLVED_FALSE;
+    }
+  }
+
+  private toConsole(now: number, level: LogLevel, type: string, message: unknown, fields: EventFields | undefined): void {
+    try {
+      this.consoleStream.write(formatPretty(isoTimestamp(now), level, type, toText(message), fields, this.color));
+    } catch {
+      // A closed or broken console must not stop file logging.
+    }
+  }
+
+  // ---- trade events -----------------------------------------------------------------------
+
+  logTradeEntry(o: TradeEntryOptions): Promise<boolean> {
+    return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${toText(o?.side)} ${toText(o?.quantity)} ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+  }
+
+  logTradeExit(o: TradeExitOptions): Promise<boolean> {
+    return this.exit('trade_exit', 'Trade exit', o);
+  }
+
+  logTradePartialExit(o: TradeExitOptions): Promise<boolean> {
+    return this.exit('trade_partial_exit', 'Trade partial exit', o);
+  }
+
+  private exit(type: EventType, label: string, o: TradeExitOptions): Promise<boolean> {
+    const pnl = o?.pnl === undefined ? '' : `, P&L: $${money(o.pnl)}`;
+    const extra = o?.reason === undefined ? undefined : { exit_reason: o.reason };
+    return this.emitEvent(o?.level ?? 'INFO', type, 'trading', `${label}: ${toText(o?.symbol)} ${toText(o?.quantity)} @ $${toText(o?.price)}${pnl}`, o, extra);
+  }
+
+  logStopLossHit(o: TradeSignalOptions): Promise<boolean> {
+    return this.emitEvent(o?.level ?? 'INFO', 'stop_loss_hit', 'trading', `Stop loss hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+  }
+
+  logTakeProfitHit(o: TradeSignalOptions): Promise<boolean> {
+    return this.emitEvent(o?.level ?? 'INFO', 'take_profit_hit', 'trading', `Take profit hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+  }
+
+  logTradeCancelled(o: TradeCancelledOptions): Promise<boolean> {
+    const sym = o?.symbol === undefined ? '' : ` ${toText(o.symbol)}`;
+    const extra = o?.reason === undefined ? undefined : { cancel_reason: o.reason };
+    return this.emitEvent(o?.level ?? 'INFO', 'trade_cancelled', 'trading', `Trade cancelled: order ${toText(o?.orderId)}${sym}`, o, extra);
+  }
+
+  logPositionAdjusted(o: PositionAdjustedOptions): Promise<boolean> {
+    const from = o?.previousQuantity === undefined ? '' : `${toText(o.previousQuantity)} -> `;
+    let extra: Record<string, unknown> | undefined;
+    if (o?.previousQuantity !== undefined || o?.reason !== undefined) {
+      extra = {};
+      if (o.previousQuantity !== undefined) extra.previous_quantity = o.previousQuantity;
+      if (o.reason !== undefined) extra.adjust_reason = o.reason;
+    }
+    return this.emitEvent(o?.level ?? 'INFO', 'position_adjusted', 'trading', `Position adjusted: ${toText(o?.symbol)} ${from}${toText(o?.quantity)}`, o, extra);
+  }
+
+  // ---- other events -----------------------------------------------------------------------
+
+  /** `levelOrOptions` may be a LogLevel, as in the guide's `log_system_event(type, msg, LogLevel.DEBUG)`. */
+  logSystemEvent(type: EventType, message: string, levelOrOptions?: LogLevel | EventOptions): Promise<boolean> {
+    const o = typeof levelOrOptions === 'string' ? { level: levelOrOptions } : levelOrOptions;
+    const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
+    return this.emitEvent(o?.level ?? 'INFO', type, category, message, o, undefined);
+  }
+
+  /** A `system_error` at ERROR; the error's type, message and stack go into metadata. */
+  logError(message: string, component: string, options?: ErrorOptions): Promise<boolean> {
+    const err = options?.error;
+    let extra: Record<string, unknown> | undefined;
+    if (err !== undefined) {
+      extra = { error_type: errorType(err), error_message: err instanceof Error ? err.message : toText(err) };
+      if (err instanceof Error) {
+        if (err.stack !== undefined) extra.traceback = err.stack;
+        const code = (err as { code?: unknown }).code;
+        if (code !== undefined) extra.error_code = code;
+        if (err.cause !== undefined) extra.cause = err.cause;
+      }
+    }
+    return this.emitEvent(options?.level ?? 'ERROR', options?.eventType ?? 'system_error', typeof component === 'string' ? component : toText(component), message, options as EventFields | undefined, extra);
+  }
+
+  logStrategyEvent(type: EventType, message: string, strategyName: string, options?: EventOptions): Promise<boolean> {
+    // The strategy argument wins over options.strategyName; a copy keeps the caller's object intact.
+    const o: EventOptions = options === undefined ? { strategyName } : { ...options, strategyName };
+    return this.emitEvent(options?.level ?? 'INFO', type, 'strategy', message, o, undefined);
+  }
+
+  logRiskEvent(type: EventType, message: string, options?: EventOptions): Promise<boolean> {
+    return this.emitEvent(options?.level ?? 'WARNING', type, 'risk', message, options, undefined);
+  }
+
+  logApiCall(o: ApiCallOptions): Promise<boolean> {
+    const status = o?.statusCode === undefined ? '' : ` -> ${toText(o.statusCode)}`;
+    const latency = typeof o?.latencyMs === 'number' ? ` (${o.latencyMs}ms)` : '';
+    const extra: Record<string, unknown> = { endpoint: o?.endpoint, method: o?.method };
+    if (o?.statusCode !== undefined) extra.status_code = o.statusCode;
+    return this.emitEvent(o?.level ?? 'DEBUG', o?.eventType ?? 'api_call', 'api', `API call: ${toText(o?.method)} ${toText(o?.endpoint)}${status}${latency}`, o, extra);
+  }
+
+  logPerformanceMetric(name: string, value: number, unit?: string, options?: EventOptions & { eventType?: EventType }): Promise<boolean> {
+    const extra: Record<string, unknown> = { metric_name: name, value };
+    if (unit !== undefined) extra.unit = unit;
+    const text = `Performance metric: ${toText(name)} = ${toText(value)}${unit === undefined ? '' : ' ' + toText(unit)}`;
+    return this.emitEvent(options?.level ?? 'DEBUG', options?.eventType ?? 'performance_metric', 'performance', text, options, extra);
+  }
+
+  /** Any event type with any fields: the methods above are shorthands for this. */
+  logEvent(type: EventType, message: string, options?: GenericEventOptions): Promise<boolean> {
+    const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
+    const defaultLevel = category === 'risk' ? 'WARNING' : category === 'api' || category === 'performance' ? 'DEBUG' : 'INFO';
+    return this.emitEvent(options?.level ?? defaultLevel, type, options?.component ?? category, message, options, undefined);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Everything logged so far is written, and fdatasync'ed where its durability asks. */
+  async flush(): Promise<boolean> {
+    const results = await Promise.all(Object.values(this.sinks).map((s) => s.flush()));
+    return results.every(Boolean);
+  }
+
+  /** Synchronous last resort on process exit. */
+  flushSync(): void {
+    for (const s of Object.values(this.sinks)) s.flushSync();
+  }
+
+  /** Writes `system_stop`, flushes and closes the files. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.logSystemEvent(EventType.SYSTEM_STOP, 'Audit logger stopped', { metadata: { pid: process.pid } });
+      this.closing = (async () => {
+        await Promise.all(Object.values(this.sinks).map((s) => s.close()));
+        live.delete(this);
+      })();
+    }
+    return this.closing;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+}
+
+function errorType(err: unknown): string {
+  if (err instanceof Error) return err.constructor?.name && err.constructor.name !== 'Error' ? err.constructor.name : err.name;
+  return typeof err;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v <= 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be a positive whole number of bytes`);
+  return v;
+}
+
+function nonNegativeInt(name: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be a whole number, 0 or more`);
+  return v;
+}

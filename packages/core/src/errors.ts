@@ -1,0 +1,39 @@
+/**
+ * Every error and warning daybook raises has a code from this registry and a sentence that
+ * says what to do. Documented in docs/errors.md (a test keeps the two in step); a retired
+ * code is never reused.
+ */
+export const ERROR_CODES = {
+  // logger lifecycle
+  DAYBOOK_E_NOT_INITIALIZED: 'Call initializeAuditLogger() before getAuditLogger().',
+  DAYBOOK_E_CLOSED: 'The logger was closed; events logged after close() are not written. Initialize a new logger.',
+  // configuration
+  DAYBOOK_E_CONFIG_ENV: 'Fix or unset the environment variable named in the message.',
+  DAYBOOK_E_CONFIG_OPTION: 'Fix the option named in the message.',
+  DAYBOOK_E_LOG_DIR: 'Make the log directory creatable and writable by this process (for example chmod 755 logs/), or pass another logDir.',
+  // writing
+  DAYBOOK_E_WRITE: 'The disk refused a write; daybook keeps the lines buffered and retries. Free space or fix permissions.',
+  DAYBOOK_E_BUFFER_FULL: 'Events were dropped because the write buffer was full; raise bufferSize or reduce DEBUG logging.',
+  // input that was repaired (warnings: the line is still written)
+  DAYBOOK_W_INPUT: 'A log call had a value that JSON cannot hold as given (NaN, a cycle, a huge or deep object); the line notes what was changed in metadata._daybook_warnings.',
+  DAYBOOK_W_REINITIALIZED: 'initializeAuditLogger() was called again; the previous logger was closed. Call closeAuditLogger() first to make this explicit.',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DaybookError extends Error {
+  readonly code: ErrorCode;
+  /** What to do about it. */
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DaybookError';
+    this.code = code;
+    this.hint = ERROR_CODES[code];
+  }
+}
+
+/** `message` followed by what to do, for errors whose message is free to say it. */
+export function daybookError(code: ErrorCode, message: string, cause?: unknown): DaybookError {
+  return new DaybookError(code, `${message}. ${ERROR_CODES[code]} [${code}]`, cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,29 @@
+// The public API of @daybook/core: named re-exports only.
+export { LogLevel, LEVEL_VALUE, parseLevel, isLogLevel } from './level.js';
+export { EventType, EventCategory, CATEGORY_OF, EVENT_TYPES, categoryOf, isEventType } from './event-type.js';
+export { EVENT_FIELDS, type AuditEvent, type FieldSpec, type NumericField } from './event.js';
+export { eventJsonSchema } from './schema.js';
+export { uuidv7, uuidv7Time } from './id.js';
+export { isoTimestamp } from './clock.js';
+export { quote, DEFAULT_METADATA_LIMITS, type MetadataLimits } from './json.js';
+export { DEFAULT_REDACT_KEYS, createSecretKeyTest } from './redact.js';
+export { ERROR_CODES, DaybookError, type ErrorCode } from './errors.js';
+export { readAuditEnv, readAppEnv, parseSize, parseBool, type AuditEnvConfig, type AppEnvConfig } from './config.js';
+export { EventSerializer, type EventFields, type SerializerOptions } from './serializer.js';
+export { formatPretty } from './pretty.js';
+export { RESOLVED_TRUE, RESOLVED_FALSE, type Sink, type Durability } from './sink.js';
+export { nodeFileDriver, type FileDriver } from './file-driver.js';
+export { FileSink, type FileSinkOptions } from './file-sink.js';
+export { LOG_FILES, CATEGORY_FILE, type LogFile } from './log-files.js';
+export {
+  AuditLogger,
+  type AuditLoggerOptions, type EventOptions, type LevelOption, type TradeEntryOptions, type TradeExitOptions,
+  type TradeSignalOptions, type TradeCancelledOptions, type PositionAdjustedOptions, type ErrorOptions,
+  type ApiCallOptions, type GenericEventOptions,
+} from './audit-logger.js';
+export { initializeAuditLogger, getAuditLogger, closeAuditLogger } from './global.js';
+export { CRITICAL_APPS, DEFAULT_CRITICAL_PATTERNS, DEFAULT_UTILITY_PATTERNS, classifyApp, type AppClass, type ClassificationConfig } from './classify.js';
+export { asctime, formatCompact, formatVerbose, type AppLogFormat } from './app-format.js';
+export { AppLogger, setupCriticalLogging, setupUtilityLogging, setupLogging, getAppLogger, type AppLoggerOptions } from './app-logger.js';
+export { callerOf, type CallerInfo } from './caller.js';
+export { VERSION } from './version.js';
