@@ -135,8 +135,7 @@ export class AppLogger extends EventEmitter {
       const iso = isoTimestamp(now);
       const message = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
       const needsCaller = (r.console !== undefined && r.consoleFormat === 'verbose') || (r.file !== undefined && r.fileFormat === 'verbose');
-      // Frames: log <- debug/info/... <- the caller.
-      const caller = needsCaller ? callerOf(this.log, 1) : undefined;
+      const caller = needsCaller ? callerOf(this.log) : undefined;
       if (r.file !== undefined) r.file.write(this.render(r.fileFormat, now, iso, level, message, caller, true), 'none', false);
       if (r.console !== undefined) r.console.write(this.render(r.consoleFormat, now, iso, level, message, caller, false) + '\n');
     } catch (e) {

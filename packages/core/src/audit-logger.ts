@@ -242,18 +242,23 @@ export class AuditLogger extends EventEmitter {
     extra: Record<string, unknown> | undefined,
   ): Promise<boolean> {
     try {
-      if (this.closing !== undefined) return RESOLVED_FALSE;
-      const value = LEVEL_VALUE[level] ?? LEVEL_VALUE.INFO;
+      if (this.closing !== undefined) {
+        this.reporter.error('DAYBOOK_E_CLOSED', `a ${String(type)} event was logged after close() and not written`);
+        return RESOLVED_FALSE;
+      }
+      // Checked, not indexed blindly: a level of 'toString' or a null-prototype object must
+      // neither throw here nor slip past both thresholds.
+      const value = isLogLevel(level) ? LEVEL_VALUE[level] : LEVEL_VALUE.INFO;
       const toFile = value >= this.fileThreshold;
       const toConsole = value >= this.consoleThreshold;
       if (!toFile && !toConsole) return RESOLVED_TRUE;
       const now = Date.now();
       const ser = this.serializer;
-      const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent, 2) : undefined);
+      const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent) : undefined);
       if (ser.lastWarnings !== undefined) this.reporter.warning('DAYBOOK_W_INPUT', `event ${ser.lastId}: ${ser.lastWarnings.join('; ')}`);
-      if (toConsole) this.toConsole(now, level, type, message, fields);
+      if (toConsole) this.toConsole(now, isLogLevel(level) ? level : 'INFO', isEventType(type) ? type : 'app_log', message, fields);
       if (!toFile) return RESOLVED_TRUE;
-      const category = CATEGORY_OF[type] ?? 'system';
+      const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
       const droppable = value < LEVEL_VALUE.WARNING && category !== 'trading';
       const ack = this.sinks.audit.write(line, this.durability[category], droppable);
       const file = CATEGORY_FILE[category];
@@ -270,8 +275,9 @@ export class AuditLogger extends EventEmitter {
   /** The event could not be serialized at all: write a line that says so, never nothing. */
   private fallback(e: unknown, type: unknown): Promise<boolean> {
     try {
-      const line = this.serializer.serialize(Date.now(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type) });
-      this.reporter.warning('DAYBOOK_W_INPUT', `a ${toText(type)} event could not be serialized (${toText(e)}); an error line was written instead`);
+      const why = `a ${toText(type)} event could not be serialized (${toText(e)}); this error line was written instead`;
+      const line = this.serializer.serialize(Date.now(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
+      this.reporter.warning('DAYBOOK_W_INPUT', `event ${this.serializer.lastId}: ${why}`);
       this.sinks.errors.write(line, 'none', false);
       return this.sinks.audit.write(line, 'none', false);
     } catch {

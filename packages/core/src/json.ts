@@ -224,9 +224,12 @@ export class MetadataWriter {
       return;
     }
     this.stack.push(o);
+    const mark = this.out.length;
     try {
       this.objectBody(o, path, depth + 1);
     } catch (e) {
+      // Drop whatever half of the object was written: the line must stay valid JSON.
+      this.out = this.out.slice(0, mark);
       this.notes.warn(`${path} could not be serialized: ${toText(e)}`);
       this.out += '"[Unserializable]"';
     } finally {

@@ -1,4 +1,5 @@
 import type { LogLevel } from './level.js';
+import { toText } from './json.js';
 import type { EventFields } from './serializer.js';
 
 const RESET = '\x1b[0m';
@@ -39,10 +40,10 @@ export function formatPretty(
   const lvl = level.padEnd(8);
   let extra = '';
   if (fields !== undefined && fields !== null) {
-    if (fields.strategyName !== undefined) extra += ' strategy=' + String(fields.strategyName);
-    if (fields.orderId !== undefined) extra += ' order=' + String(fields.orderId);
-    if (fields.latencyMs !== undefined) extra += ' latency_ms=' + String(fields.latencyMs);
-    if (fields.portfolioHeat !== undefined) extra += ' heat=' + String(fields.portfolioHeat);
+    if (fields.strategyName !== undefined) extra += ' strategy=' + toText(fields.strategyName);
+    if (fields.orderId !== undefined) extra += ' order=' + toText(fields.orderId);
+    if (fields.latencyMs !== undefined) extra += ' latency_ms=' + toText(fields.latencyMs);
+    if (fields.portfolioHeat !== undefined) extra += ' heat=' + toText(fields.portfolioHeat);
   }
   const msg = visible(message);
   extra = visible(extra);
