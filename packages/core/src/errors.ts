@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   // writing
   DAYBOOK_E_WRITE: 'The disk refused a write; daybook keeps the lines buffered and retries. Free space or fix permissions.',
   DAYBOOK_E_BUFFER_FULL: 'Events were dropped because the write buffer was full; raise bufferSize or reduce DEBUG logging.',
+  // storage engine
+  DAYBOOK_E_LOCKED: 'Another process is writing this log file; give each app its own file (or logDir), or stop the other process. A lock left by a killed process is taken over automatically.',
+  DAYBOOK_E_SIGNING_KEY: 'Pass an Ed25519 private key (a KeyObject or PEM text) as signingKey, for example from crypto.generateKeyPairSync(\'ed25519\').',
+  DAYBOOK_E_VERIFY_USAGE: 'Give the log directory to verify, and a public key file (PEM) with --public-key to check signatures.',
   // input that was repaired (warnings: the line is still written)
   DAYBOOK_W_INPUT: 'A log call had a value that JSON cannot hold as given (NaN, a cycle, a huge or deep object); the line notes what was changed in metadata._daybook_warnings.',
   DAYBOOK_W_REINITIALIZED: 'initializeAuditLogger() was called again; the previous logger was closed. Call closeAuditLogger() first to make this explicit.',

@@ -3,26 +3,69 @@ import * as fs from 'node:fs';
 /**
  * The only code that touches log files. Tests wrap it to inject faults that a real disk
  * cannot be made to produce on demand (ENOSPC, EIO) while still calling the real functions.
+ *
+ * Writes are positional (pwrite): the writer owns the file (lock.ts) and tracks the offset
+ * itself, so re-writing a chunk whose async write may or may not have landed (exit while a
+ * write is in the thread pool) is idempotent instead of duplicating lines.
  */
 export interface FileDriver {
-  openAppend(path: string): number;
-  write(fd: number, data: Buffer): Promise<number>;
-  writeSync(fd: number, data: Buffer): number;
+  /** Opens for writing at explicit positions, creating the file (no O_APPEND: pwrite must honour the offset). */
+  openWrite(path: string): number;
+  /** Creates a file that must not exist yet (O_EXCL): lock files. */
+  openExclusive(path: string): number;
+  openRead(path: string): number;
+  write(fd: number, data: Buffer, position: number): Promise<number>;
+  writeSync(fd: number, data: Buffer, position: number): number;
+  readSync(fd: number, buffer: Buffer, position: number): number;
   fdatasync(fd: number): Promise<void>;
   fdatasyncSync(fd: number): void;
+  truncateSync(fd: number, length: number): void;
   size(fd: number): number;
   close(fd: number): Promise<void>;
   closeSync(fd: number): void;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  unlinkSync(path: string): void;
+  readdir(dir: string): Promise<string[]>;
+  readdirSync(dir: string): string[];
+  /** Undefined when the file does not exist. */
+  stat(path: string): Promise<{ size: number; mtimeMs: number } | undefined>;
+  readFile(path: string): Promise<Buffer>;
+  readFileSync(path: string): Buffer;
+  /** Makes renames and creations in a directory durable. */
+  fsyncDir(dir: string): Promise<void>;
+  mkdirSync(dir: string): void;
 }
 
+const cb = <T>(fn: (done: (err: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+
 export const nodeFileDriver: FileDriver = {
-  openAppend: (path) => fs.openSync(path, 'a', 0o644),
-  write: (fd, data) =>
-    new Promise((resolve, reject) => fs.write(fd, data, 0, data.length, null, (err, n) => (err ? reject(err) : resolve(n)))),
-  writeSync: (fd, data) => fs.writeSync(fd, data, 0, data.length, null),
-  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+  openWrite: (path) => fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644),
+  openExclusive: (path) => fs.openSync(path, 'wx', 0o644),
+  openRead: (path) => fs.openSync(path, 'r'),
+  write: (fd, data, position) => cb<number>((done) => fs.write(fd, data, 0, data.length, position, done)),
+  writeSync: (fd, data, position) => fs.writeSync(fd, data, 0, data.length, position),
+  readSync: (fd, buffer, position) => fs.readSync(fd, buffer, 0, buffer.length, position),
+  fdatasync: (fd) => cb<void>((done) => fs.fdatasync(fd, done)),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+  truncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   size: (fd) => fs.fstatSync(fd).size,
-  close: (fd) => new Promise((resolve, reject) => fs.close(fd, (err) => (err ? reject(err) : resolve()))),
+  close: (fd) => cb<void>((done) => fs.close(fd, done)),
   closeSync: (fd) => fs.closeSync(fd),
+  rename: (from, to) => cb<void>((done) => fs.rename(from, to, done)),
+  unlink: (path) => cb<void>((done) => fs.unlink(path, done)),
+  unlinkSync: (path) => fs.unlinkSync(path),
+  readdir: (dir) => cb<string[]>((done) => fs.readdir(dir, done)),
+  readdirSync: (dir) => fs.readdirSync(dir),
+  stat: (path) =>
+    new Promise((resolve, reject) =>
+      fs.stat(path, (err, st) => (err ? (err.code === 'ENOENT' ? resolve(undefined) : reject(err)) : resolve({ size: st.size, mtimeMs: st.mtimeMs })))),
+  readFile: (path) => cb<Buffer>((done) => fs.readFile(path, done)),
+  readFileSync: (path) => fs.readFileSync(path),
+  fsyncDir: (dir) =>
+    cb<number>((done) => fs.open(dir, 'r', done)).then((fd) =>
+      cb<void>((done) => fs.fsync(fd, done)).finally(() => fs.close(fd, () => {})),
+    ),
+  mkdirSync: (dir) => void fs.mkdirSync(dir, { recursive: true }),
 };

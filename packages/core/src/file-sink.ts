@@ -1,4 +1,14 @@
+import type { KeyObject } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { basename, dirname, join } from 'node:path';
+import { GENESIS, link, splitLink, withLink } from './chain.js';
+import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
+import { compressFile, recoverBackups } from './compress.js';
+import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
+import { acquireLock, type FileLock } from './lock.js';
+import { applyRetention } from './retention.js';
+import { backupName, listBackups, shiftAndRename } from './rotation.js';
 import { RESOLVED_FALSE, type Durability, type Sink } from './sink.js';
 
 const NONE = 0;
@@ -6,17 +16,29 @@ const BATCH = 1;
 const SYNC = 2;
 const NEED: Readonly<Record<Durability, number>> = { none: NONE, batch: BATCH, sync: SYNC };
 
-/** Every line queued between two writes shares one promise: one allocation per batch, not per line. */
+/** Bytes a link adds to a line (`,"hash":"…"` or a tab and 64 hex digits), plus the newline. */
+const LINK_BYTES = 76;
+/** Output built per write: large enough for one syscall to carry a burst, small enough that hashing it never holds the event loop for long. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Lines queued between two passes of the write loop share one promise: one allocation per
+ * batch, not per line. Resolved by position: `end` is the sequence number after its last line.
+ */
 interface Group {
   promise: Promise<boolean>;
   resolve: (ok: boolean) => void;
+  start: number;
+  end: number;
   need: number;
 }
 
-function newGroup(): Group {
-  let resolve!: (ok: boolean) => void;
-  const promise = new Promise<boolean>((r) => (resolve = r));
-  return { promise, resolve, need: NONE };
+interface Chunk {
+  data: Buffer;
+  pos: number;
+  lines: number;
+  /** Written by flushSync while the async write was in flight: the async side must not count it again. */
+  done: boolean;
 }
 
 export interface FileSinkOptions {
@@ -26,61 +48,239 @@ export interface FileSinkOptions {
   bufferSize?: number;
   /** `batch` durability: fdatasync at most this often. Default 50 ms. */
   batchIntervalMs?: number;
-  /** A write or sync failed (the sink retries with backoff). */
+  /** Rotate before the file would exceed this many bytes. Default: never. */
+  maxFileSize?: number;
+  /** Rotated files kept. Default 10. */
+  backupCount?: number;
+  /** Gzip rotated files. Default true. */
+  compress?: boolean;
+  /** Delete rotated files older than this. Default: kept until backupCount pushes them out. */
+  retentionDays?: number;
+  /** Chain every line (chain.ts) and write checkpoints. Default true. */
+  chain?: boolean;
+  /** A checkpoint after this many lines... Default 10,000. */
+  checkpointLines?: number;
+  /** ...or this long after the previous one, whichever comes first. Default 10 s. */
+  checkpointMs?: number;
+  /** Ed25519 private key that signs checkpoints. */
+  signingKey?: KeyObject | string | Buffer;
+  /** A write, sync or rename failed (the sink retries with backoff). Called once per fault, not per retry. */
   onError?: (err: Error) => void;
   /** Space returned after `count` droppable lines were discarded. */
   onDropped?: (count: number) => void;
+  /** The one line per fault (and its recovery) for a human. Default process.stderr. */
+  stderr?: (line: string) => void;
 }
 
+/** Writers open in this process, by path: a new writer of the same file takes it over. */
+const open = new Map<string, FileSink>();
+
 /**
- * Appends lines to one file off the caller's path: `write` only concatenates into a string
- * and returns; a loop started with setImmediate hands everything queued to one async write
- * (the libuv pool), so a burst costs one syscall. fdatasync is group commit: one call covers
- * every line written before it and resolves all their promises.
+ * Appends lines to one file off the caller's path. `write` pushes onto an array and returns;
+ * a loop started with setImmediate hashes everything queued into the chain, builds one
+ * buffer and hands it to one positional async write (the libuv pool), so a burst costs one
+ * syscall. fdatasync is group commit: one call covers every line written before it, runs
+ * beside the next write rather than in front of it, and resolves all their promises.
+ *
+ * The same loop rotates (sync, checkpoint, rename, reopen), and rotated files are compressed
+ * and pruned in the background. Faults are retried with backoff forever; droppable lines are
+ * discarded while the buffer is full, so memory stays bounded while the disk is away.
  */
-export class FileSink implements Sink {
+export class FileSink implements Sink, ExitParticipant {
   readonly path: string;
+  private readonly dir: string;
+  private readonly base: string;
   private readonly driver: FileDriver;
   private readonly bufferSize: number;
   private readonly batchIntervalMs: number;
+  private readonly maxFileSize: number;
+  private readonly backupCount: number;
+  private readonly compress: boolean;
+  private readonly retentionDays: number | undefined;
+  private readonly checkpointLines: number;
+  private readonly checkpointMs: number;
   private readonly onError: (err: Error) => void;
   private readonly onDropped: (count: number) => void;
+  private readonly stderr: (line: string) => void;
+  private readonly chain: ChainLog | undefined;
+  private readonly lock: FileLock;
+
   private fd: number;
-  private pending = '';
-  private group: Group | undefined;
+  /** Where the next byte goes. */
+  private pos: number;
+  private queue: string[] = [];
+  private qHead = 0;
+  private queuedChars = 0;
+  private groups: Group[] = [];
+  private openGroup: Group | undefined;
+  /** Sequence numbers: lines accepted, written, fdatasync'ed. */
+  private enqueued = 0;
+  private written = 0;
+  private synced = 0;
+  /** Sequence number after the last line that asked for durability. */
+  private durableEnd = 0;
+  private inflight: Chunk | undefined;
   private loop: Promise<void> | undefined;
   private scheduled = false;
-  private unsynced: Group[] = [];
+  private syncing: Promise<void> | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
-  private syncing: Promise<boolean> | undefined;
   private dropped = 0;
+  private closing = false;
   private closed = false;
-  /** Bytes in the file, for rotation. */
-  size: number;
+  private finalized = false;
+  private fault: string | undefined;
+  private faultSince = 0;
+  /** Every failed write, sync or rename: flush() reports whether any happened while it waited. */
+  private failures = 0;
+
+  // chain state of the current file
+  private gen = 0;
+  private lineNo = 0;
+  private head = GENESIS;
+  private first: string | undefined;
+  private linesSinceCheckpoint = 0;
+  private checkpointDue = false;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private rotateAfter = 0;
+  private maintenance: Promise<void> = Promise.resolve();
+
+  /** Bytes in the current file. */
+  get size(): number {
+    return this.pos;
+  }
 
   constructor(options: FileSinkOptions) {
     this.path = options.path;
+    this.dir = dirname(this.path);
+    this.base = basename(this.path);
     this.driver = options.driver ?? nodeFileDriver;
     this.bufferSize = options.bufferSize ?? 8 * 1024 * 1024;
     this.batchIntervalMs = options.batchIntervalMs ?? 50;
+    this.maxFileSize = options.maxFileSize ?? Infinity;
+    this.backupCount = options.backupCount ?? 10;
+    this.compress = options.compress ?? true;
+    this.retentionDays = options.retentionDays;
+    this.checkpointLines = options.checkpointLines ?? 10_000;
+    this.checkpointMs = options.checkpointMs ?? 10_000;
     this.onError = options.onError ?? (() => {});
     this.onDropped = options.onDropped ?? (() => {});
-    // Opened synchronously on purpose: a directory that cannot be written must fail at
-    // initialization, where the bot's author sees it, not on the first trade.
-    this.fd = this.driver.openAppend(this.path);
-    this.size = this.driver.size(this.fd);
+    this.stderr = options.stderr ?? ((line) => void process.stderr.write(line + '\n'));
+    const signingKey = options.signingKey === undefined ? undefined : toPrivateKey(options.signingKey);
+
+    // Opened synchronously on purpose: a file that cannot be written, or is held by another
+    // process, must fail at initialization, where the bot's author sees it, not on the first trade.
+    open.get(this.path)?.finalizeSync();
+    const meta = join(this.dir, CHAIN_DIR);
+    this.driver.mkdirSync(meta);
+    this.lock = acquireLock(this.driver, join(meta, this.base + '.lock'), this.path);
+    try {
+      const report = (e: Error): void => this.report(e, 'writing checkpoints of');
+      this.chain = options.chain === false ? undefined : new ChainLog(join(meta, this.base + '.chain'), this.driver, signingKey, report);
+      this.fd = this.driver.openWrite(this.path);
+      this.pos = this.recover();
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+    open.set(this.path, this);
+    registerForExit(this);
+    if (this.chain !== undefined) {
+      this.checkpointTimer = setInterval(() => {
+        if (this.linesSinceCheckpoint > 0) {
+          this.checkpointDue = true;
+          this.kick();
+        }
+      }, this.checkpointMs).unref();
+    }
+    this.maintenance = this.background(async () => {
+      await recoverBackups(this.driver, this.dir, this.base, this.compress);
+      await this.prune();
+    });
   }
 
+  /**
+   * Reads the current file once at open: removes a torn last line (a crash mid-write; it was
+   * never acknowledged), and finds the chain head, the line count and the generation.
+   * Returns the file size.
+   */
+  private recover(): number {
+    const buf = this.driver.readFileSync(this.path);
+    let end = buf.lastIndexOf(10) + 1;
+    const torn = buf.length - end;
+    if (torn > 0) this.driver.truncateSync(this.fd, end);
+    if (this.chain === undefined) return end;
+    let lines = 0;
+    for (let i = buf.indexOf(10); i >= 0 && i < end; i = buf.indexOf(10, i + 1)) lines++;
+    const text = buf.toString('utf8', 0, end);
+    const firstLine = text.slice(0, text.indexOf('\n'));
+    const lastLine = text.slice(text.lastIndexOf('\n', end - 2) + 1, -1);
+    const last = this.chain.last;
+    if (lines > 0) {
+      const l = splitLink(lastLine);
+      if (l === undefined) {
+        // Lines from before daybook chained them: they stay as they are, in a backup of
+        // their own, and the chain starts in a new file.
+        this.head = last?.hash ?? GENESIS;
+        this.lineNo = lines;
+        this.first = undefined;
+        this.gen = last === undefined ? 0 : last.gen + 1;
+        this.forceRotate = true;
+      } else {
+        this.head = l.hash;
+        this.first = splitLink(firstLine)?.hash;
+        this.lineNo = lines;
+        this.gen = last === undefined ? 0 : last.kind === 'rotate' && last.first !== this.first ? last.gen + 1 : last.gen;
+      }
+    } else {
+      this.head = this.newestBackupHead() ?? last?.hash ?? GENESIS;
+      // The file of the last record was renamed away (rotate, or a crash during one) unless
+      // the record was about this empty file.
+      this.gen = last === undefined ? 0 : last.kind === 'rotate' || last.line > 0 ? last.gen + 1 : last.gen;
+    }
+    if (lines > 0) this.driver.fdatasyncSync(this.fd);
+    this.chain.appendSync({ kind: 'start', stream: this.base, gen: this.gen, line: this.lineNo, hash: this.head, repaired: torn > 0 ? torn : undefined });
+    return end;
+  }
+
+  private forceRotate = false;
+
+  /** The link of the last line of the newest backup: the chain continues from it into an empty file. */
+  private newestBackupHead(): string | undefined {
+    const b = listBackups(this.driver.readdirSync(this.dir), this.base).find((x) => x.plain || x.gz);
+    if (b === undefined) return undefined;
+    try {
+      const raw = this.driver.readFileSync(join(this.dir, backupName(this.base, b)));
+      const text = (b.gz ? gunzipSync(raw) : raw).toString('utf8');
+      const end = text.lastIndexOf('\n');
+      return splitLink(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))?.hash;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ---- the caller's side --------------------------------------------------------------------
+
   write(line: string, durability: Durability, droppable: boolean): Promise<boolean> {
-    if (this.closed) return RESOLVED_FALSE;
-    if (droppable && this.pending.length >= this.bufferSize) {
+    if (this.closing) return RESOLVED_FALSE;
+    if (droppable && this.queuedChars >= this.bufferSize) {
       this.dropped++;
       return RESOLVED_FALSE;
     }
-    this.pending += line + '\n';
-    const g = this.group ?? (this.group = newGroup());
+    this.queue.push(line);
+    this.queuedChars += line.length + LINK_BYTES;
+    const seq = ++this.enqueued;
     const need = NEED[durability];
-    if (need > g.need) g.need = need;
+    if (need > NONE) this.durableEnd = seq;
+    let g = this.openGroup;
+    if (g === undefined) {
+      let resolve!: (ok: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      g = this.openGroup = { promise, resolve, start: seq - 1, end: seq, need };
+      this.groups.push(g);
+    } else {
+      g.end = seq;
+      if (need > g.need) g.need = need;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.kick);
@@ -93,20 +293,25 @@ export class FileSink implements Sink {
     this.loop ??= this.drain().finally(() => (this.loop = undefined));
   };
 
+  // ---- the write loop -------------------------------------------------------------------------
+
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const data = Buffer.from(this.pending, 'utf8');
-      const g = this.group!;
-      this.pending = '';
-      this.group = undefined;
-      if (!(await this.writeAll(data, g))) return;
-      if (g.need === NONE) g.resolve(true);
-      else {
-        this.unsynced.push(g);
-        if (g.need === SYNC) await this.sync();
-        else this.syncTimer ??= setTimeout(() => void this.sync(), this.batchIntervalMs);
+    while (!this.closed && (this.qHead < this.queue.length || this.checkpointDue)) {
+      if (this.qHead < this.queue.length) {
+        if (this.needsRotation()) await this.rotate();
+        const chunk = this.take(this.maxFileSize - this.pos);
+        this.inflight = chunk;
+        await this.writeChunk(chunk);
+        this.inflight = undefined;
+        if (!chunk.done) this.wrote(chunk);
+        this.settle();
+        if (this.durableEnd > this.synced) {
+          if (this.needsSyncNow()) void this.syncTo(this.written);
+          else this.syncTimer ??= setTimeout(() => void this.syncTo(this.written), this.batchIntervalMs).unref();
+        }
       }
-      if (this.dropped > 0 && this.pending.length < this.bufferSize / 2) {
+      if (this.chain !== undefined && (this.checkpointDue || this.linesSinceCheckpoint >= this.checkpointLines)) await this.checkpoint('checkpoint');
+      if (this.dropped > 0 && this.queuedChars < this.bufferSize / 2) {
         const n = this.dropped;
         this.dropped = 0;
         this.onDropped(n);
@@ -114,87 +319,309 @@ export class FileSink implements Sink {
     }
   }
 
-  /** Writes all of `data`, retrying with backoff on failure; false only if closed meanwhile. */
-  private async writeAll(data: Buffer, g: Group): Promise<boolean> {
-    let off = 0;
-    let delay = 10;
-    while (off < data.length) {
-      try {
-        const n = await this.driver.write(this.fd, off === 0 ? data : data.subarray(off));
-        off += n;
-        this.size += n;
-      } catch (e) {
-        this.onError(e as Error);
-        // The caller learns now that the line is not on disk; the bytes stay queued and are
-        // written when the fault clears.
-        g.resolve(false);
-        if (this.closed) return false;
-        await new Promise((r) => setTimeout(r, delay).unref());
-        delay = Math.min(delay * 2, 5000);
-      }
-    }
-    return true;
+  private needsSyncNow(): boolean {
+    for (const g of this.groups) if (g.need === SYNC && g.start < this.written) return true;
+    return false;
   }
 
-  private sync(): Promise<boolean> {
+  private needsRotation(): boolean {
+    if (this.forceRotate) return true;
+    if (this.lineNo === 0 || this.maxFileSize === Infinity || Date.now() < this.rotateAfter) return false;
+    return this.pos + this.queue[this.qHead]!.length + LINK_BYTES > this.maxFileSize;
+  }
+
+  /** Links the queued lines into the chain and builds the bytes of one write. */
+  private take(room: number): Chunk {
+    this.openGroup = undefined;
+    const q = this.queue;
+    let out = '';
+    let h = this.head;
+    let i = this.qHead;
+    let chars = 0;
+    const chain = this.chain !== undefined;
+    for (; i < q.length; i++) {
+      const line = q[i]!;
+      if (i > this.qHead && (out.length + line.length + LINK_BYTES > CHUNK_CHARS || out.length + line.length + LINK_BYTES > room)) break;
+      chars += line.length + LINK_BYTES;
+      if (chain) {
+        h = link(h, line);
+        if (this.first === undefined) this.first = h;
+        out += withLink(line, h) + '\n';
+      } else out += line + '\n';
+    }
+    const lines = i - this.qHead;
+    this.head = h;
+    this.qHead = i;
+    this.queuedChars -= chars;
+    if (i === q.length) {
+      this.queue = [];
+      this.qHead = 0;
+      this.queuedChars = 0;
+    }
+    const data = Buffer.from(out, 'utf8');
+    return { data, pos: this.pos, lines, done: false };
+  }
+
+  private wrote(chunk: Chunk): void {
+    this.pos = chunk.pos + chunk.data.length;
+    this.written += chunk.lines;
+    this.lineNo += chunk.lines;
+    this.linesSinceCheckpoint += chunk.lines;
+  }
+
+  /** Writes all of the chunk, retrying with backoff until it is written or the sink is closed. */
+  private async writeChunk(chunk: Chunk): Promise<void> {
+    let off = 0;
+    let delay = 10;
+    let failed = false;
+    while (off < chunk.data.length && !chunk.done) {
+      try {
+        off += await this.driver.write(this.fd, off === 0 ? chunk.data : chunk.data.subarray(off), chunk.pos + off);
+      } catch (e) {
+        this.report(e as Error, 'writing');
+        if (!failed) {
+          failed = true;
+          // The callers learn now that these lines are not on disk; the bytes stay and are
+          // written when the fault clears.
+          this.fail(this.written + chunk.lines);
+        }
+        if (this.finalized) return;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+    if (failed || this.fault !== undefined) this.recovered();
+  }
+
+  /** Resolves the groups whose lines are as durable as they asked. */
+  private settle(): void {
+    let keep = 0;
+    const gs = this.groups;
+    for (let i = 0; i < gs.length; i++) {
+      const g = gs[i]!;
+      if (g !== this.openGroup && (g.need === NONE ? g.end <= this.written : g.end <= this.synced)) g.resolve(true);
+      else gs[keep++] = g;
+    }
+    gs.length = keep;
+  }
+
+  /** Resolves false every group with a line before sequence number `end`. */
+  private fail(end: number): void {
+    let keep = 0;
+    const gs = this.groups;
+    for (let i = 0; i < gs.length; i++) {
+      const g = gs[i]!;
+      if (g.start < end) {
+        g.resolve(false);
+        if (g === this.openGroup) this.openGroup = undefined;
+      } else gs[keep++] = g;
+    }
+    gs.length = keep;
+  }
+
+  /** Group commit: returns once one fdatasync that started after line `target` was written has succeeded. */
+  private async syncTo(target: number): Promise<void> {
     if (this.syncTimer !== undefined) {
       clearTimeout(this.syncTimer);
       this.syncTimer = undefined;
     }
-    if (this.syncing !== undefined) {
-      // A sync already running may have started before these lines were written: chain one more.
-      return this.syncing.then(() => (this.unsynced.length > 0 ? this.sync() : true));
+    let delay = 10;
+    let failed = false;
+    while (this.synced < target && !this.finalized) {
+      if (this.syncing !== undefined) {
+        await this.syncing;
+        continue;
+      }
+      const upTo = this.written;
+      const fd = this.fd;
+      let ok = true;
+      this.syncing = this.driver.fdatasync(fd).then(
+        () => {
+          if (upTo > this.synced) this.synced = upTo;
+        },
+        (e: Error) => {
+          ok = false;
+          this.report(e, 'syncing');
+          if (!failed) this.fail(upTo);
+          failed = true;
+        },
+      ).finally(() => (this.syncing = undefined));
+      await this.syncing;
+      if (!ok) {
+        await sleep(delay);
+        delay = Math.min(delay * 2, 2000);
+      }
     }
-    const groups = this.unsynced;
-    this.unsynced = [];
-    this.syncing = this.driver.fdatasync(this.fd).then(
-      () => {
-        for (const g of groups) g.resolve(true);
-        return true;
-      },
-      (e: Error) => {
-        this.onError(e);
-        for (const g of groups) g.resolve(false);
-        return false;
-      },
-    ).finally(() => (this.syncing = undefined));
-    return this.syncing;
+    if (failed) this.recovered();
+    this.settle();
   }
 
+  /** Records the head once the lines it covers are on disk (a checkpoint must never vouch for lines a crash can take). */
+  private async checkpoint(kind: 'checkpoint' | 'rotate' | 'close'): Promise<void> {
+    this.checkpointDue = false;
+    if (this.chain === undefined) return;
+    // A file whose lines were never chained (written before daybook) gets no record.
+    if (kind === 'rotate' && this.first === undefined) return;
+    const rec = { kind, stream: this.base, gen: this.gen, line: this.lineNo, hash: this.head, first: kind === 'rotate' ? this.first : undefined };
+    this.linesSinceCheckpoint = 0;
+    await this.syncTo(this.written);
+    await this.chain.append(rec);
+  }
+
+  private async rotate(): Promise<void> {
+    this.forceRotate = false;
+    await this.syncTo(this.written);
+    await this.maintenance;
+    try {
+      await this.checkpoint('rotate');
+      await shiftAndRename(this.driver, this.dir, this.base);
+      const fd = this.driver.openWrite(this.path);
+      const old = this.fd;
+      this.fd = fd;
+      this.pos = this.driver.size(fd);
+      void this.driver.close(old).catch(() => {});
+    } catch (e) {
+      this.report(e as Error, 'rotating');
+      // Keep writing to the current file, over its size, and try again later.
+      this.rotateAfter = Date.now() + 5000;
+      return;
+    }
+    this.gen++;
+    this.lineNo = 0;
+    this.first = undefined;
+    if (this.fault !== undefined) this.recovered();
+    const rotated = `${this.base}.1`;
+    this.maintenance = this.background(async () => {
+      if (this.compress) await compressFile(this.driver, this.dir, rotated);
+      await this.prune();
+    });
+  }
+
+  private async prune(): Promise<void> {
+    const pruned = await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays });
+    for (const p of pruned) {
+      void this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
+    }
+  }
+
+  /** Runs maintenance (compression, retention) beside the writes; a failure is reported and retried at the next rotation. */
+  private background(task: () => Promise<void>): Promise<void> {
+    return task().catch((e: Error) => this.report(e, 'compressing or pruning backups of'));
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  /** One `error` and one stderr line per fault, not per retry; another line when it clears. */
+  private report(e: Error, doing: string): void {
+    const code = (e as NodeJS.ErrnoException).code ?? e.name;
+    this.failures++;
+    if (this.fault === code) return;
+    if (this.fault === undefined) this.faultSince = Date.now();
+    this.fault = code;
+    this.stderr(`daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length - this.qHead} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
+    try {
+      this.onError(e);
+    } catch {
+      // A throwing listener must not stop the retries.
+    }
+  }
+
+  private recovered(): void {
+    if (this.fault === undefined) return;
+    this.stderr(`daybook: ${this.path} is being written again after ${((Date.now() - this.faultSince) / 1000).toFixed(1)} s of ${this.fault}`);
+    this.fault = undefined;
+  }
+
+  // ---- flushing and closing -------------------------------------------------------------------
+
   async flush(): Promise<boolean> {
-    while (this.pending.length > 0 || this.loop !== undefined) {
+    const failures = this.failures;
+    while (this.qHead < this.queue.length || this.loop !== undefined) {
       this.kick();
       await this.loop;
     }
-    return this.unsynced.length > 0 || this.syncing !== undefined ? this.sync() : true;
+    if (this.durableEnd > this.synced) await this.syncTo(this.durableEnd);
+    return this.fault === undefined && failures === this.failures;
   }
 
   flushSync(): void {
-    if (this.pending.length === 0 || this.closed) return;
-    const data = Buffer.from(this.pending, 'utf8');
-    const g = this.group;
-    this.pending = '';
-    this.group = undefined;
+    if (this.closed) return;
     try {
-      let off = 0;
-      while (off < data.length) off += this.driver.writeSync(this.fd, data.subarray(off));
-      this.size += data.length;
-      this.driver.fdatasyncSync(this.fd);
-      g?.resolve(true);
+      // The chunk in the thread pool may or may not have landed: writing it again at its
+      // position is idempotent, and the async side will not count it twice.
+      const c = this.inflight;
+      if (c !== undefined && !c.done) {
+        c.done = true;
+        this.writeSyncAll(c);
+        this.wrote(c);
+      }
+      // No rotation on the way out: everything goes to the current file.
+      while (this.qHead < this.queue.length) {
+        const chunk = this.take(Infinity);
+        this.writeSyncAll(chunk);
+        this.wrote(chunk);
+      }
+      if (this.synced < this.written) {
+        this.driver.fdatasyncSync(this.fd);
+        this.synced = this.written;
+      }
+      this.settle();
     } catch (e) {
-      this.onError(e as Error);
-      g?.resolve(false);
+      this.report(e as Error, 'writing');
+      this.fail(this.enqueued + 1);
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.flush();
+  private writeSyncAll(c: Chunk): void {
+    let off = 0;
+    while (off < c.data.length) off += this.driver.writeSync(this.fd, c.data.subarray(off), c.pos + off);
+  }
+
+  finalizeSync(): void {
+    if (this.finalized) return;
+    this.flushSync();
+    this.finalized = true;
+    this.closing = true;
     this.closed = true;
-    try {
-      await this.driver.close(this.fd);
-    } catch (e) {
-      this.onError(e as Error);
+    this.stopTimers();
+    if (this.chain !== undefined) {
+      this.chain.appendSync({ kind: 'close', stream: this.base, gen: this.gen, line: this.lineNo, hash: this.head });
+      this.chain.closeSync();
     }
+    try {
+      this.driver.closeSync(this.fd);
+    } catch {
+      // Closing is the last step; the data is already synced.
+    }
+    this.release();
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.flush();
+    if (this.finalized) return;
+    this.stopTimers();
+    if (this.chain !== undefined) await this.checkpoint('close');
+    await this.maintenance;
+    if (this.finalized) return;
+    this.closed = true;
+    this.finalized = true;
+    await this.chain?.close();
+    await this.driver.close(this.fd).catch((e: Error) => this.report(e, 'closing'));
+    this.release();
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.syncTimer);
+    clearInterval(this.checkpointTimer);
+  }
+
+  private release(): void {
+    this.lock.release();
+    if (open.get(this.path) === this) open.delete(this.path);
+    unregisterForExit(this);
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
