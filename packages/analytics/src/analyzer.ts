@@ -1,0 +1,118 @@
+import { AnalyticsError } from './codes.js';
+import { dayRange, parseRange, type DateInput } from './dates.js';
+import { select, type EventSet } from './event-set.js';
+import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
+import { exportEvents, type ExportOptions, type ExportResult } from './export.js';
+import { computeReport, reportBadLines, type DailyReport, type FullReport, type WithBadLines } from './report.js';
+import { riskMetrics, type RiskMetrics } from './risk.js';
+import { FileSource, type EventSource } from './source.js';
+import { symbolPerformance, type SymbolPerformance } from './symbols.js';
+import { systemMetrics, type SystemMetrics } from './system.js';
+import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
+
+export interface LogAnalyzerOptions {
+  /** Periods per year for Sharpe and Sortino: 252 (default, weekdays) or 365 (every day). */
+  periodsPerYear?: number;
+  /** Starting equity; default: the earliest portfolio_value in range. */
+  startingEquity?: number;
+  /** Keep what was read between calls, per file identity (default true). */
+  cache?: boolean;
+  /** Worker threads for large reads (default: the machine's cores). */
+  threads?: number;
+  /** Read events from elsewhere than log files (the directories are then ignored). */
+  source?: EventSource;
+}
+
+/**
+ * The DayBot LogAnalyzer, in TypeScript: `new LogAnalyzer('logs')` or a list of directories
+ * (a fleet). Every method reads what changed since the last call (see FileSource) and returns
+ * the metrics of metrics.md under their snake_case names, with the bad-line count. A damaged
+ * log never throws; bad dates and missing directories do (AnalyticsError with a code).
+ */
+export class LogAnalyzer {
+  readonly periodsPerYear: number;
+  readonly startingEquity: number | undefined;
+  private readonly source: EventSource;
+
+  constructor(logDir: string | readonly string[] = 'logs', options: LogAnalyzerOptions = {}) {
+    const ppy = options.periodsPerYear ?? 252;
+    if (typeof ppy !== 'number' || !Number.isFinite(ppy) || ppy <= 0) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `periodsPerYear=${String(ppy)} must be a positive number (252 or 365)`);
+    const eq = options.startingEquity;
+    if (eq !== undefined && (typeof eq !== 'number' || !Number.isFinite(eq))) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `startingEquity=${String(eq)} must be a finite number`);
+    this.periodsPerYear = ppy;
+    this.startingEquity = eq;
+    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads });
+  }
+
+  /** Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. */
+  load(): Promise<EventSet> {
+    return this.source.load();
+  }
+
+  private async selection(start: DateInput, end: DateInput) {
+    const range = parseRange(start, end);
+    const set = await this.load();
+    return { set, sel: select(set, range), bad_lines: reportBadLines(set.bad) };
+  }
+
+  async getTradingMetrics(start?: DateInput, end?: DateInput): Promise<TradingMetrics & WithBadLines> {
+    const { sel, bad_lines } = await this.selection(start, end);
+    const startingEquity = this.startingEquity ?? firstPortfolioValue(sel);
+    return { ...tradingMetrics(selectTrades(sel), { periodsPerYear: this.periodsPerYear, startingEquity }), bad_lines };
+  }
+
+  async getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines> {
+    const { sel, bad_lines } = await this.selection(start, end);
+    return { ...systemMetrics(sel), bad_lines };
+  }
+
+  async getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines> {
+    const { sel, bad_lines } = await this.selection(start, end);
+    return { ...riskMetrics(sel), bad_lines };
+  }
+
+  /** A list (as the REST API returns it); the bad-line count is in getReport(). */
+  async getSymbolPerformance(start?: DateInput, end?: DateInput): Promise<SymbolPerformance[]> {
+    const { sel } = await this.selection(start, end);
+    return symbolPerformance(selectTrades(sel));
+  }
+
+  async getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines> {
+    const { sel, bad_lines } = await this.selection(start, end);
+    return { ...errorSummary(selectErrors(sel), countWarnings(sel)), bad_lines };
+  }
+
+  /** All five reports of a range from one read. */
+  async getReport(start?: DateInput, end?: DateInput): Promise<FullReport> {
+    const range = parseRange(start, end);
+    return computeReport(await this.load(), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
+  }
+
+  /** The report of one UTC day (YYYY-MM-DD; default today). */
+  async generateDailyReport(date?: DateInput): Promise<DailyReport> {
+    const { day, range } = dayRange(date);
+    const r = computeReport(await this.load(), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
+    return {
+      date: day,
+      trading_metrics: r.trading_metrics,
+      system_metrics: r.system_metrics,
+      risk_metrics: r.risk_metrics,
+      symbol_performance: r.symbol_performance,
+      error_summary: r.error_summary,
+      generated_at: new Date().toISOString(),
+      bad_lines: r.bad_lines,
+      read_problems: r.read_problems,
+    };
+  }
+
+  /** The seed's export_logs_to_csv: events of a range and types to a CSV file. */
+  exportLogsToCsv(file: string, start?: DateInput, end?: DateInput, eventTypes?: readonly string[]): Promise<ExportResult> {
+    return this.exportLogs(file, { format: 'csv', start, end, eventTypes });
+  }
+
+  /** Events to CSV, JSON Lines or Parquet, filtered by range, event types, symbols, sessions. */
+  exportLogs(file: string, options: ExportOptions = {}): Promise<ExportResult> {
+    if (!(this.source instanceof FileSource)) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', 'export reads log files; this analyzer was given another source');
+    return exportEvents(this.source.paths, file, options);
+  }
+}

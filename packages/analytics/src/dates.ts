@@ -1,0 +1,172 @@
+import { AnalyticsError } from './codes.js';
+
+// Timestamps are compared as UTC instants held in one double: MICRO-seconds since the epoch.
+// A double holds every micro-second of this millennium exactly (< 2^53), so differences of
+// Python's micro-second timestamps are exact too; a finer fraction is kept as a fraction.
+
+export const US_PER_MS = 1000;
+export const HOUR_US = 3_600_000_000;
+export const DAY_US = 86_400_000_000;
+
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1000;
+};
+const two = (s: string, i: number): number => digit(s, i) * 10 + digit(s, i + 1);
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Reads `YYYY-MM-DD[T ]HH:MM[:SS[.,fraction]][Z|±HH:MM|±HHMM|±HH]`; without an offset the
+ * time is UTC. Returns micro-seconds since the epoch, or undefined if malformed.
+ * Hand-written rather than Date.parse: Date.parse reads an offset-less time as local time
+ * and drops micro-seconds.
+ */
+export function parseTimestamp(s: string): number | undefined {
+  const n = s.length;
+  if (n < 16) return undefined;
+  const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2);
+  const mo = two(s, 5);
+  const d = two(s, 8);
+  const sep = s.charCodeAt(10);
+  if (y < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 116 && sep !== 32)) return undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]!) return undefined;
+  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return undefined;
+  const h = two(s, 11);
+  const mi = two(s, 14);
+  if (s.charCodeAt(13) !== 58 || h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+  let i = 16;
+  let sec = 0;
+  let frac = 0;
+  if (i < n && s.charCodeAt(i) === 58) {
+    sec = two(s, i + 1);
+    if (sec < 0 || sec > 59) return undefined;
+    i += 3;
+    const c = s.charCodeAt(i);
+    if (i < n && (c === 46 || c === 44)) {
+      i++;
+      const begin = i;
+      let int = 0;
+      let scale = 1;
+      for (; i < n; i++) {
+        const v = digit(s, i);
+        if (v < 0) break;
+        if (i - begin < 12) {
+          int = int * 10 + v;
+          scale *= 10;
+        }
+      }
+      if (i === begin) return undefined;
+      frac = (int * 1_000_000) / scale;
+    }
+  }
+  let offsetMin = 0;
+  if (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 90 || c === 122) {
+      i++;
+    } else if (c === 43 || c === 45) {
+      const oh = two(s, i + 1);
+      if (oh < 0 || oh > 23) return undefined;
+      i += 3;
+      let om = 0;
+      if (i < n) {
+        if (s.charCodeAt(i) === 58) i++;
+        om = two(s, i);
+        if (om < 0 || om > 59) return undefined;
+        i += 2;
+      }
+      offsetMin = (c === 43 ? 1 : -1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+  }
+  if (i !== n) return undefined;
+  return (Date.UTC(y, mo - 1, d, h, mi, sec) - offsetMin * 60_000) * US_PER_MS + frac;
+}
+
+/** The UTC day number (days since 1970-01-01) of the instant `us`. */
+export function dayNumber(us: number): number {
+  return Math.floor(us / DAY_US);
+}
+
+/** `YYYY-MM-DD` of a day number. */
+export function dayString(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD` of the UTC day holding the instant `us`. */
+export function utcDay(us: number): string {
+  return dayString(dayNumber(us));
+}
+
+/** ISO-8601 UTC text of the instant `us`, with micro-seconds only when there are some. */
+export function isoOf(us: number): string {
+  const ms = Math.floor(us / US_PER_MS);
+  const iso = new Date(ms).toISOString();
+  const micro = Math.round(us - ms * US_PER_MS);
+  return micro === 0 ? iso : `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
+}
+
+/** A time range, both ends inclusive unless `endExclusive` (a plain date as end). */
+export interface TimeRange {
+  readonly start: number;
+  readonly end: number;
+  readonly endExclusive: boolean;
+}
+
+export const ALL_TIME: TimeRange = { start: -Infinity, end: Infinity, endExclusive: false };
+
+export function inRange(range: TimeRange, t: number): boolean {
+  return t >= range.start && (range.endExclusive ? t < range.end : t <= range.end);
+}
+
+/** What a range bound may be: a Date, epoch milliseconds (as Date.now()), `YYYY-MM-DD` or an ISO-8601 timestamp. */
+export type DateInput = Date | number | string | null | undefined;
+
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function bound(input: DateInput, side: 'start' | 'end', name: string): { t: number; exclusive: boolean } {
+  if (input === undefined || input === null || input === '') return { t: side === 'start' ? -Infinity : Infinity, exclusive: false };
+  if (input instanceof Date || typeof input === 'number') {
+    const t = input instanceof Date ? input.getTime() : input;
+    if (!Number.isFinite(t)) throw new AnalyticsError('DAYBOOK_E_DATE_INVALID', `${name} is not a valid date`);
+    return { t: t * US_PER_MS, exclusive: false };
+  }
+  if (typeof input !== 'string') throw new AnalyticsError('DAYBOOK_E_DATE_INVALID', `${name} must be a date string, a Date or a number, not ${typeof input}`);
+  const text = input.trim();
+  if (PLAIN_DATE.test(text)) {
+    const day = parseTimestamp(`${text}T00:00:00Z`);
+    if (day === undefined) throw new AnalyticsError('DAYBOOK_E_DATE_INVALID', `${name} "${input}" is not a calendar date`);
+    return side === 'start' ? { t: day, exclusive: false } : { t: day + DAY_US, exclusive: true };
+  }
+  const t = parseTimestamp(text);
+  if (t === undefined) throw new AnalyticsError('DAYBOOK_E_DATE_INVALID', `${name} "${input}" is neither YYYY-MM-DD nor an ISO-8601 timestamp`);
+  return { t, exclusive: false };
+}
+
+/**
+ * The range `start`..`end` as metrics.md defines it: a plain date as start is 00:00:00 UTC of
+ * that day, as end the whole day (up to the next day's 00:00:00, excluded); a timestamp bound
+ * is inclusive; a missing bound is open. Throws DAYBOOK_E_DATE_INVALID / DAYBOOK_E_DATE_RANGE.
+ */
+export function parseRange(start?: DateInput, end?: DateInput): TimeRange {
+  const a = bound(start, 'start', 'start date');
+  const b = bound(end, 'end', 'end date');
+  if (a.t > b.t || (b.exclusive && a.t === b.t)) {
+    throw new AnalyticsError('DAYBOOK_E_DATE_RANGE', `start ${String(start)} is after end ${String(end)}`);
+  }
+  return { start: a.t, end: b.t, endExclusive: b.exclusive };
+}
+
+/** The whole UTC day `date` (YYYY-MM-DD or a Date; default: today, UTC). */
+export function dayRange(date?: DateInput): { day: string; range: TimeRange } {
+  let day: string;
+  if (date === undefined || date === null || date === '') day = utcDay(Date.now() * US_PER_MS);
+  else if (typeof date === 'string' && PLAIN_DATE.test(date.trim())) day = date.trim();
+  else {
+    const { t } = bound(date, 'start', 'date');
+    day = utcDay(t);
+  }
+  return { day, range: parseRange(day, day) };
+}

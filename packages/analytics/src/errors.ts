@@ -1,0 +1,99 @@
+import { HOUR_US, isoOf } from './dates.js';
+import { isSelected, type Selection } from './event-set.js';
+import { LEVEL, type ErrorRecord } from './segment.js';
+
+export interface TopMessage {
+  message: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface RecentError {
+  timestamp: string;
+  level: string;
+  component: string;
+  event_type: string;
+  message: string;
+  event_id: string;
+  error_type: string;
+}
+
+/** metrics.md, "Error summary". */
+export interface ErrorSummary {
+  total_errors: number;
+  total_warnings: number;
+  by_component: Record<string, number>;
+  by_error_type: Record<string, number>;
+  top_messages: TopMessage[];
+  errors_by_hour: Record<string, number>;
+  recent_errors: RecentError[];
+}
+
+const TOP = 10;
+
+/** The ERROR and CRITICAL events of a selection, in read order. */
+export function selectErrors(sel: Selection): ErrorRecord[] {
+  const out: ErrorRecord[] = [];
+  sel.set.segments.forEach((seg, si) => {
+    for (const e of seg.errors) if (isSelected(sel, si, e.row, e.ts)) out.push(e);
+  });
+  return out;
+}
+
+/** WARNING events of a selection. */
+export function countWarnings(sel: Selection): number {
+  let n = 0;
+  sel.set.segments.forEach((seg, si) => {
+    const rows = sel.rows[si]!;
+    const level = seg.level;
+    for (let j = 0; j < rows.length; j++) if (level[rows[j]!] === LEVEL.WARNING) n++;
+  });
+  return n;
+}
+
+const count = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+/** Over the ERROR/CRITICAL events of a range (in read order) and its WARNING count. Pure. */
+export function errorSummary(errors: readonly ErrorRecord[], warnings: number): ErrorSummary {
+  const byComponent: Record<string, number> = {};
+  const byType: Record<string, number> = {};
+  const byHour: Record<string, number> = {};
+  for (let h = 0; h < 24; h++) byHour[String(h).padStart(2, '0')] = 0;
+  const messages = new Map<string, { count: number; first: number; last: number }>();
+  for (const e of errors) {
+    count(byComponent, e.component);
+    count(byType, e.errorType);
+    const hour = ((Math.floor(e.ts / HOUR_US) % 24) + 24) % 24;
+    count(byHour, String(hour).padStart(2, '0'));
+    const key = e.message.replace(/\d+/g, '#');
+    const m = messages.get(key);
+    if (m === undefined) messages.set(key, { count: 1, first: e.ts, last: e.ts });
+    else {
+      m.count++;
+      if (e.ts < m.first) m.first = e.ts;
+      if (e.ts > m.last) m.last = e.ts;
+    }
+  }
+  const top = [...messages.entries()]
+    .sort(([ma, a], [mb, b]) => b.count - a.count || a.first - b.first || (ma < mb ? -1 : ma > mb ? 1 : 0))
+    .slice(0, TOP)
+    .map(([message, m]) => ({ message, count: m.count, first_seen: isoOf(m.first), last_seen: isoOf(m.last) }));
+  // Newest first; of two at the same instant, the one read later first.
+  const recent = errors
+    .map((e, i) => [e, i] as const)
+    .sort(([a, ia], [b, ib]) => b.ts - a.ts || ib - ia)
+    .slice(0, TOP)
+    .map(([e]) => ({ timestamp: isoOf(e.ts), level: e.level, component: e.component, event_type: e.eventType, message: e.message, event_id: e.eventId, error_type: e.errorType }));
+  return {
+    total_errors: errors.length,
+    total_warnings: warnings,
+    by_component: byComponent,
+    by_error_type: byType,
+    top_messages: top,
+    errors_by_hour: byHour,
+    recent_errors: recent,
+  };
+}

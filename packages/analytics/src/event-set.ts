@@ -1,0 +1,76 @@
+import { addBadLines, emptyBadLines, type BadLineCounts } from './bad-lines.js';
+import { dedupSegment, IdSet } from './dedup.js';
+import type { ReadProblem } from './reader.js';
+import { SegmentBuilder, type Segment } from './segment.js';
+import { readLine } from './lines.js';
+import { ALL_TIME, inRange, parseTimestamp, type TimeRange } from './dates.js';
+
+/**
+ * What the metrics read: segments of events with, per segment, which rows are the first copy
+ * of their event_id (`keep`), plus the bad-line counts and read problems of the source. No
+ * range applied: each metric takes its range.
+ */
+export interface EventSet {
+  readonly segments: readonly Segment[];
+  readonly keep: readonly Uint8Array[];
+  readonly bad: BadLineCounts;
+  readonly problems: readonly ReadProblem[];
+}
+
+/** De-duplicates segments (in order, the first copy wins) into an EventSet. */
+export function eventSetOf(segments: readonly Segment[], problems: readonly ReadProblem[] = []): EventSet {
+  const ids = new IdSet(segments.reduce((n, s) => n + s.n, 0));
+  const bad = emptyBadLines();
+  for (const s of segments) addBadLines(bad, s.bad);
+  return { segments, keep: segments.map((s) => dedupSegment(s, ids)), bad, problems };
+}
+
+/**
+ * An EventSet from parsed events (plain objects as on disk) or raw lines, e.g. from another
+ * store or a test. Objects go through the same checks as file lines (string event_id,
+ * parseable timestamp); strings are read as lines.
+ */
+export function eventSetFromEvents(events: Iterable<Record<string, unknown> | string>, source = 'memory'): EventSet {
+  const b = new SegmentBuilder(source);
+  for (const e of events) {
+    if (typeof e === 'string') {
+      readLine(e, b);
+      continue;
+    }
+    const ts = typeof e.timestamp === 'string' ? parseTimestamp(e.timestamp) : undefined;
+    if (typeof e.event_id !== 'string') b.bad.missing_event_id++;
+    else if (ts === undefined) b.bad.invalid_timestamp++;
+    else b.add(e, ts);
+  }
+  return eventSetOf([b.finish()]);
+}
+
+/** The rows of an EventSet that count for one range: first copies whose timestamp is in it. */
+export interface Selection {
+  readonly set: EventSet;
+  readonly range: TimeRange;
+  /** Per segment, the selected row numbers in file order. */
+  readonly rows: readonly Uint32Array[];
+}
+
+export function select(set: EventSet, range: TimeRange = ALL_TIME): Selection {
+  const rows = set.segments.map((s, i) => {
+    const keep = set.keep[i]!;
+    const ts = s.ts;
+    const out = new Uint32Array(s.n);
+    let m = 0;
+    const { start, end } = range;
+    if (range.endExclusive) {
+      for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! < end) out[m++] = r;
+    } else {
+      for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! <= end) out[m++] = r;
+    }
+    return m === s.n ? out : out.slice(0, m);
+  });
+  return { set, range, rows };
+}
+
+/** Whether row `row` of segment `seg` is selected (for the sparse records, which carry their row). */
+export function isSelected(sel: Selection, seg: number, row: number, ts: number): boolean {
+  return sel.set.keep[seg]![row] === 1 && inRange(sel.range, ts);
+}

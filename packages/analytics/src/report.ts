@@ -1,0 +1,71 @@
+import { badLinesReport, type BadLineCounts } from './bad-lines.js';
+import { isoOf, type TimeRange } from './dates.js';
+import { select, type EventSet } from './event-set.js';
+import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
+import type { ReadProblem } from './reader.js';
+import { riskMetrics, type RiskMetrics } from './risk.js';
+import { symbolPerformance, type SymbolPerformance } from './symbols.js';
+import { systemMetrics, type SystemMetrics } from './system.js';
+import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
+
+export type BadLinesReport = ReturnType<typeof badLinesReport>;
+
+/** Every report carries the bad-line count of what was read. */
+export interface WithBadLines {
+  bad_lines: BadLinesReport;
+}
+
+export interface ReportOptions {
+  periodsPerYear?: number;
+  startingEquity?: number | null;
+}
+
+/** The five reports of one range, computed from one read. */
+export interface FullReport {
+  start: string | null;
+  end: string | null;
+  trading_metrics: TradingMetrics;
+  system_metrics: SystemMetrics;
+  risk_metrics: RiskMetrics;
+  symbol_performance: SymbolPerformance[];
+  error_summary: ErrorSummary;
+  bad_lines: BadLinesReport;
+  read_problems: ReadProblem[];
+}
+
+export interface DailyReport {
+  date: string;
+  trading_metrics: TradingMetrics;
+  system_metrics: SystemMetrics;
+  risk_metrics: RiskMetrics;
+  symbol_performance: SymbolPerformance[];
+  error_summary: ErrorSummary;
+  generated_at: string;
+  bad_lines: BadLinesReport;
+  read_problems: ReadProblem[];
+}
+
+export const reportBadLines = (b: BadLineCounts): BadLinesReport => badLinesReport(b);
+
+/** Starting equity: the option, else the earliest portfolio_value in range, else null. */
+export function startingEquityOf(set: EventSet, range: TimeRange, options: ReportOptions): number | null {
+  return options.startingEquity ?? firstPortfolioValue(select(set, range));
+}
+
+/** All five reports over one range. Pure: the EventSet is already read. */
+export function computeReport(set: EventSet, range: TimeRange, options: ReportOptions = {}): FullReport {
+  const sel = select(set, range);
+  const trades = selectTrades(sel);
+  const startingEquity = options.startingEquity ?? firstPortfolioValue(sel);
+  return {
+    start: Number.isFinite(range.start) ? isoOf(range.start) : null,
+    end: Number.isFinite(range.end) ? isoOf(range.end) : null,
+    trading_metrics: tradingMetrics(trades, { periodsPerYear: options.periodsPerYear, startingEquity }),
+    system_metrics: systemMetrics(sel),
+    risk_metrics: riskMetrics(sel),
+    symbol_performance: symbolPerformance(trades),
+    error_summary: errorSummary(selectErrors(sel), countWarnings(sel)),
+    bad_lines: badLinesReport(set.bad),
+    read_problems: [...set.problems],
+  };
+}

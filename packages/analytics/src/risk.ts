@@ -1,0 +1,64 @@
+import { utcDay } from './dates.js';
+import { isSelected, type Selection } from './event-set.js';
+import { T } from './segment.js';
+
+export interface RiskDay {
+  risk_limit_hit: number;
+  daily_loss_limit: number;
+  portfolio_heat_warning: number;
+  position_size_calculated: number;
+}
+
+/** metrics.md, "Risk metrics". */
+export interface RiskMetrics {
+  risk_limit_hits: number;
+  daily_loss_limit_hits: number;
+  portfolio_heat_warnings: number;
+  position_size_calculations: number;
+  max_portfolio_heat: number | null;
+  max_daily_loss: number | null;
+  risk_events_by_day: Record<string, RiskDay>;
+}
+
+const RISK_KEY = new Map<number, keyof RiskDay>([
+  [T.risk_limit_hit, 'risk_limit_hit'],
+  [T.daily_loss_limit, 'daily_loss_limit'],
+  [T.portfolio_heat_warning, 'portfolio_heat_warning'],
+  [T.position_size_calculated, 'position_size_calculated'],
+]);
+
+export function riskMetrics(sel: Selection): RiskMetrics {
+  const totals: RiskDay = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 };
+  const byDay = new Map<string, RiskDay>();
+  let maxHeat: number | null = null;
+  let minDaily: number | null = null;
+  sel.set.segments.forEach((seg, si) => {
+    const rows = sel.rows[si]!;
+    const { type, ts } = seg;
+    for (let j = 0; j < rows.length; j++) {
+      const r = rows[j]!;
+      const key = RISK_KEY.get(type[r]!);
+      if (key === undefined) continue;
+      totals[key]++;
+      const day = utcDay(ts[r]!);
+      let d = byDay.get(day);
+      if (d === undefined) byDay.set(day, (d = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 }));
+      d[key]++;
+    }
+    for (const v of seg.values) {
+      if (!isSelected(sel, si, v.row, ts[v.row]!)) continue;
+      if (v.portfolioHeat !== undefined && (maxHeat === null || v.portfolioHeat > maxHeat)) maxHeat = v.portfolioHeat;
+      if (v.dailyPnl !== undefined && (minDaily === null || v.dailyPnl < minDaily)) minDaily = v.dailyPnl;
+    }
+  });
+  const days = [...byDay.keys()].sort();
+  return {
+    risk_limit_hits: totals.risk_limit_hit,
+    daily_loss_limit_hits: totals.daily_loss_limit,
+    portfolio_heat_warnings: totals.portfolio_heat_warning,
+    position_size_calculations: totals.position_size_calculated,
+    max_portfolio_heat: maxHeat,
+    max_daily_loss: minDaily,
+    risk_events_by_day: Object.fromEntries(days.map((d) => [d, byDay.get(d)!])),
+  };
+}

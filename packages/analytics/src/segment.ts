@@ -1,0 +1,303 @@
+import { EVENT_TYPES } from '@daybook/core';
+import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
+
+// A Segment is the columnar projection of a run of events (one file, or the lines appended to
+// it since the last read): one row per valid event, in file order, holding only what the
+// metrics look at. Dense columns are typed arrays (cheap to keep, to cache and to move
+// between threads); the rare rich rows (fills and exits, errors, equity/heat/daily P&L
+// values) are small objects that point at their row. Built from parsed JSON objects by
+// SegmentBuilder, so any event source (files, a database, tests) can produce one.
+
+/** Event type codes: index in core's EVENT_TYPES + 1; 0 for a type daybook does not know. */
+export const TYPE_CODE: ReadonlyMap<string, number> = new Map(EVENT_TYPES.map((t, i) => [t, i + 1]));
+export const typeCode = (t: string): number => TYPE_CODE.get(t) ?? 0;
+export const T = {
+  trade_entry: typeCode('trade_entry'),
+  trade_exit: typeCode('trade_exit'),
+  trade_partial_exit: typeCode('trade_partial_exit'),
+  system_start: typeCode('system_start'),
+  health_check: typeCode('health_check'),
+  api_call: typeCode('api_call'),
+  api_error: typeCode('api_error'),
+  rate_limit: typeCode('rate_limit'),
+  risk_limit_hit: typeCode('risk_limit_hit'),
+  daily_loss_limit: typeCode('daily_loss_limit'),
+  portfolio_heat_warning: typeCode('portfolio_heat_warning'),
+  position_size_calculated: typeCode('position_size_calculated'),
+  app_log: typeCode('app_log'),
+} as const;
+
+/** Level codes, compared case-insensitively; 0 for anything else. */
+export const LEVEL = { DEBUG: 1, INFO: 2, WARNING: 3, ERROR: 4, CRITICAL: 5 } as const;
+const LEVEL_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(LEVEL));
+export const LEVEL_NAMES = ['', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+export function levelCode(level: unknown): number {
+  if (typeof level !== 'string') return 0;
+  return LEVEL_BY_NAME.get(level) ?? LEVEL_BY_NAME.get(level.toUpperCase()) ?? 0;
+}
+
+/** Row flags. */
+export const F = {
+  STATUS_5XX: 1, // api_call with numeric metadata.status_code >= 500
+  STATUS_429: 2, // api_call with metadata.status_code == 429
+  HEALTH_BAD: 4, // health_check whose metadata has a status other than "healthy"
+  TEXT_ID: 8, // event_id is not a canonical lower-case UUID: see Segment.textIds
+  NO_ID: 16, // a text line of an app log: no event_id, never de-duplicated
+} as const;
+
+/** A trade_entry, trade_exit or trade_partial_exit. Numbers are present only when numeric. */
+export interface TradeRecord {
+  row: number;
+  ts: number;
+  type: 'trade_entry' | 'trade_exit' | 'trade_partial_exit';
+  pnl: number | undefined;
+  quantity: number | undefined;
+  price: number | undefined;
+  symbol: string;
+  strategy: string;
+  exitReason: string;
+  holdMinutes: number | undefined;
+}
+
+/** An ERROR or CRITICAL event, with what the error summary shows. */
+export interface ErrorRecord {
+  row: number;
+  ts: number;
+  level: 'ERROR' | 'CRITICAL';
+  component: string;
+  eventType: string;
+  message: string;
+  eventId: string;
+  errorType: string;
+}
+
+/** An event carrying portfolio_value, portfolio_heat or daily_pnl. */
+export interface ValueRecord {
+  row: number;
+  portfolioValue: number | undefined;
+  portfolioHeat: number | undefined;
+  dailyPnl: number | undefined;
+}
+
+export interface Segment {
+  /** Where the rows came from (a path), for messages. */
+  readonly source: string;
+  readonly n: number;
+  /** Micro-seconds since the epoch (dates.ts). */
+  readonly ts: Float64Array;
+  /** The event_id as 4 × 32 bits per row when it is a canonical UUID. */
+  readonly id: Uint32Array;
+  readonly type: Uint8Array;
+  readonly level: Uint8Array;
+  readonly flags: Uint8Array;
+  /** Index into `sessions`, -1 without a string session_id. */
+  readonly session: Int32Array;
+  /** Top-level latency_ms of api_call events when numeric, else NaN. */
+  readonly latency: Float64Array;
+  readonly sessions: string[];
+  readonly textIds: Map<number, string>;
+  readonly trades: TradeRecord[];
+  readonly errors: ErrorRecord[];
+  readonly values: ValueRecord[];
+  readonly bad: BadLineCounts;
+}
+
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+
+/** Reads `len` lower-case hex digits at s[i..]; -1 if any is not one. */
+function hex(s: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = s.charCodeAt(k);
+    const h = c < 128 ? HEX[c]! : -1;
+    if (h < 0) return -1;
+    v = v * 16 + h;
+  }
+  return v;
+}
+
+/**
+ * Writes a canonical lower-case UUID's 128 bits into out[o..o+4); false for any other string
+ * (those are de-duplicated by their text, so "ABC…" and "abc…" stay distinct ids, as strings).
+ */
+export function uuidWords(s: string, out: Uint32Array, o: number): boolean {
+  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
+  const a = hex(s, 0, 8);
+  const b1 = hex(s, 9, 4);
+  const b2 = hex(s, 14, 4);
+  const c1 = hex(s, 19, 4);
+  const c2 = hex(s, 24, 4);
+  const d = hex(s, 28, 8);
+  if (a < 0 || b1 < 0 || b2 < 0 || c1 < 0 || c2 < 0 || d < 0) return false;
+  const b = b1 * 65536 + b2;
+  const c = c1 * 65536 + c2;
+  out[o] = a;
+  out[o + 1] = b;
+  out[o + 2] = c;
+  out[o + 3] = d;
+  return true;
+}
+
+const EMPTY_META: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/** Appends events to growing columns; `finish()` gives the Segment. */
+export class SegmentBuilder {
+  n = 0;
+  private cap: number;
+  private ts: Float64Array;
+  private id: Uint32Array;
+  private type: Uint8Array;
+  private level: Uint8Array;
+  private flags: Uint8Array;
+  private session: Int32Array;
+  private latency: Float64Array;
+  private readonly sessions: string[] = [];
+  private readonly sessionIndex = new Map<string, number>();
+  private readonly textIds = new Map<number, string>();
+  private readonly trades: TradeRecord[] = [];
+  private readonly errors: ErrorRecord[] = [];
+  private readonly values: ValueRecord[] = [];
+  readonly bad: BadLineCounts = emptyBadLines();
+
+  constructor(readonly source: string, capacity = 1024) {
+    this.cap = capacity;
+    this.ts = new Float64Array(capacity);
+    this.id = new Uint32Array(capacity * 4);
+    this.type = new Uint8Array(capacity);
+    this.level = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.session = new Int32Array(capacity);
+    this.latency = new Float64Array(capacity);
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const more = <A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: A, size: number): A => {
+      const b = new (a.constructor as new (n: number) => A)(size);
+      b.set(a);
+      return b;
+    };
+    this.ts = more(this.ts, cap);
+    this.id = more(this.id, cap * 4);
+    this.type = more(this.type, cap);
+    this.level = more(this.level, cap);
+    this.flags = more(this.flags, cap);
+    this.session = more(this.session, cap);
+    this.latency = more(this.latency, cap);
+    this.cap = cap;
+  }
+
+  private sessionOf(s: unknown): number {
+    if (typeof s !== 'string') return -1;
+    let i = this.sessionIndex.get(s);
+    if (i === undefined) {
+      i = this.sessions.length;
+      this.sessions.push(s);
+      this.sessionIndex.set(s, i);
+    }
+    return i;
+  }
+
+  /** One parsed event line (an object with a string event_id and a timestamp `ts`). */
+  add(o: Record<string, unknown>, ts: number): void {
+    if (this.n === this.cap) this.grow();
+    const row = this.n++;
+    this.ts[row] = ts;
+    const eventId = o.event_id as string;
+    let flags = uuidWords(eventId, this.id, row * 4) ? 0 : F.TEXT_ID;
+    if (flags !== 0) this.textIds.set(row, eventId);
+    const eventType = o.event_type;
+    const t = typeof eventType === 'string' ? typeCode(eventType) : 0;
+    const lv = levelCode(o.level);
+    this.type[row] = t;
+    this.level[row] = lv;
+    this.session[row] = this.sessionOf(o.session_id);
+    const rawMeta = o.metadata;
+    const meta = isPlainObject(rawMeta) ? rawMeta : EMPTY_META;
+    let latency = NaN;
+    if (t === T.api_call) {
+      const lat = o.latency_ms;
+      if (isNumber(lat)) latency = lat;
+      const status = meta.status_code;
+      if (isNumber(status)) {
+        if (status >= 500) flags |= F.STATUS_5XX;
+        else if (status === 429) flags |= F.STATUS_429;
+      }
+    } else if (t === T.health_check) {
+      if (Object.prototype.hasOwnProperty.call(meta, 'status') && meta.status !== 'healthy') flags |= F.HEALTH_BAD;
+    } else if (t === T.trade_entry || t === T.trade_exit || t === T.trade_partial_exit) {
+      const exitReason = nonEmpty(meta.exit_reason) ? meta.exit_reason : nonEmpty(meta.reason) ? meta.reason : 'unknown';
+      this.trades.push({
+        row, ts, type: eventType as TradeRecord['type'],
+        pnl: num(o.pnl), quantity: num(o.quantity), price: num(o.price),
+        symbol: typeof o.symbol === 'string' ? o.symbol : 'unknown',
+        strategy: typeof o.strategy_name === 'string' && o.strategy_name !== '' ? o.strategy_name : 'unknown',
+        exitReason, holdMinutes: num(meta.hold_time_minutes),
+      });
+    }
+    this.latency[row] = latency;
+    this.flags[row] = flags;
+    if (lv >= LEVEL.ERROR) {
+      this.errors.push({
+        row, ts, level: lv === LEVEL.CRITICAL ? 'CRITICAL' : 'ERROR',
+        component: typeof o.component === 'string' && o.component !== '' ? o.component : 'unknown',
+        eventType: typeof eventType === 'string' ? eventType : '',
+        message: text(o.message), eventId,
+        errorType: nonEmpty(meta.error_type) ? meta.error_type : typeof eventType === 'string' ? eventType : '',
+      });
+    }
+    const pv = o.portfolio_value;
+    const heat = o.portfolio_heat;
+    const dpnl = o.daily_pnl;
+    if (pv !== undefined || heat !== undefined || dpnl !== undefined || meta.portfolio_heat !== undefined || meta.daily_pnl !== undefined) {
+      const rec: ValueRecord = { row, portfolioValue: num(pv), portfolioHeat: num(heat) ?? num(meta.portfolio_heat), dailyPnl: num(dpnl) ?? num(meta.daily_pnl) };
+      if (rec.portfolioValue !== undefined || rec.portfolioHeat !== undefined || rec.dailyPnl !== undefined) this.values.push(rec);
+    }
+  }
+
+  /** A text line of an app log (`date | app | LEVEL | message`): an app_log event without id or session. */
+  addAppLine(ts: number, _timestamp: string, app: string, level: string, message: string): void {
+    if (this.n === this.cap) this.grow();
+    const row = this.n++;
+    const lv = levelCode(level);
+    this.ts[row] = ts;
+    this.type[row] = T.app_log;
+    this.level[row] = lv;
+    this.flags[row] = F.NO_ID;
+    this.session[row] = -1;
+    this.latency[row] = NaN;
+    if (lv >= LEVEL.ERROR) {
+      this.errors.push({ row, ts, level: lv === LEVEL.CRITICAL ? 'CRITICAL' : 'ERROR', component: app || 'unknown', eventType: 'app_log', message, eventId: '', errorType: 'app_log' });
+    }
+  }
+
+  finish(): Segment {
+    const n = this.n;
+    const fit = <A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(a: A, size: number): A => (a.length === size ? a : (a.slice(0, size) as A));
+    return {
+      source: this.source, n,
+      ts: fit(this.ts, n), id: fit(this.id, n * 4), type: fit(this.type, n), level: fit(this.level, n),
+      flags: fit(this.flags, n), session: fit(this.session, n), latency: fit(this.latency, n),
+      sessions: this.sessions, textIds: this.textIds, trades: this.trades, errors: this.errors, values: this.values,
+      bad: this.bad,
+    };
+  }
+}
+
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** The typed arrays of a segment, to transfer it to another thread without copying. */
+export function transferList(s: Segment): ArrayBuffer[] {
+  return [s.ts, s.id, s.type, s.level, s.flags, s.session, s.latency].map((a) => a.buffer as ArrayBuffer);
+}
