@@ -3,12 +3,12 @@ import * as core from '@daybook/core';
 export interface ChainStatus {
   status: 'ok' | 'damaged' | 'not checked';
   detail?: string;
-  problems: { file: string; line: number; kind: string }[];
+  problems: { file: string; line: number; kind: string; message: string }[];
 }
 
 interface VerifyResult {
   ok: boolean;
-  problems?: { file: string; line?: number; kind: string }[];
+  problems?: { file: string; line?: number; kind: string; message?: string }[];
 }
 
 /**
@@ -21,7 +21,7 @@ export async function checkChain(dir: string): Promise<ChainStatus> {
   if (typeof verify !== 'function') return { status: 'not checked', detail: 'verify unavailable', problems: [] };
   try {
     const r = (await (verify as (d: string) => VerifyResult | Promise<VerifyResult>)(dir));
-    const problems = (r.problems ?? []).map((p) => ({ file: p.file, line: p.line ?? 0, kind: p.kind }));
+    const problems = (r.problems ?? []).map((p) => ({ file: p.file, line: p.line ?? 0, kind: p.kind, message: p.message ?? `${p.kind} at line ${p.line ?? 0}` }));
     return r.ok ? { status: 'ok', problems } : { status: 'damaged', detail: `${problems.length} problem(s)`, problems };
   } catch (e) {
     return { status: 'not checked', detail: `verify failed: ${(e as Error).message}`, problems: [] };

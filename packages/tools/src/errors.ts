@@ -24,4 +24,9 @@ export class ToolsError extends Error {
     this.code = code;
     this.hint = TOOLS_ERROR_CODES[code];
   }
+
+  /** The caller asked for something impossible (a missing path, a bad config): a usage error, exit 2 in the CLI. */
+  get isUsage(): boolean {
+    return this.code === 'DAYBOOK_E_TOOLS_PATH' || this.code === 'DAYBOOK_E_TOOLS_CONFIG';
+  }
 }

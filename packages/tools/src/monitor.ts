@@ -192,6 +192,7 @@ export async function monitor(dirInput: string, options: MonitorOptions = {}): P
     else if (d.free < t.minFreeBytes) issues.push({ file: '.', severity: 'warning', check: 'disk', message: `${mb(d.free)} free, under ${mb(t.minFreeBytes)}` });
   }
   const chain = await (options.chain ?? checkChain)(dir);
-  for (const p of chain.problems) issues.push({ file: p.file, severity: 'critical', check: 'chain', message: `${p.kind} at line ${p.line}` });
+  // A torn last line is what a crash leaves, not tampering: worth a look, not an alarm.
+  for (const p of chain.problems) issues.push({ file: p.file, severity: p.kind === 'torn_tail' ? 'warning' : 'critical', check: 'chain', message: `${p.kind}: ${p.message}` });
   return { dir, issues, maintenance, files, chain, disk: d === undefined ? undefined : { free_bytes: d.free, total_bytes: d.total } };
 }
