@@ -14,7 +14,9 @@ export interface LineSink {
 const BLANK = /^\s*$/;
 // `2025-08-30 21:49:03,511 | app | LEVEL | message` (the verbose console format puts
 // `function:line |` before the message; it stays part of the message).
-const APP_LINE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?) \| ([^|]*?) \| ([A-Za-z]+) \| ?(.*)$/s;
+// A hash-chained app log line ends with a tab and its 64-hex link (core's chain.ts): not
+// part of the message.
+const APP_LINE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?) \| ([^|]*?) \| ([A-Za-z]+) \| ?(.*?)(?:\t[0-9a-f]{64})?$/s;
 
 /**
  * Classifies one line (without its `\n`; a trailing `\r` is dropped here) and hands it to the

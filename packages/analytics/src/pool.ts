@@ -17,12 +17,12 @@ export const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
  * Reads files into segments: on worker threads (one per core, at most `threads`) when there
  * is enough to read, else on this thread. Largest files first, so the threads finish together.
  */
-export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], threads = availableParallelism()): Promise<FileSegments[]> {
+export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], threads = availableParallelism(), threshold = PARALLEL_THRESHOLD): Promise<FileSegments[]> {
   const results: FileSegments[] = new Array(tasks.length);
   const total = tasks.reduce((n, t) => n + Math.max(0, t.size - t.start), 0);
   const order = tasks.map((_, i) => i).sort((a, b) => tasks[b]!.size - tasks[b]!.start - (tasks[a]!.size - tasks[a]!.start));
   const n = Math.min(threads, tasks.length);
-  if (n <= 1 || total < PARALLEL_THRESHOLD) {
+  if (n <= 1 || total < threshold) {
     for (const i of order) {
       const t = tasks[i]!;
       results[i] = await readFileSegments(t.path, t.gz, t.start, t.size - t.start);

@@ -19,6 +19,8 @@ export interface FileSourceOptions {
   cache?: boolean;
   /** Worker threads for large reads (default: the machine's cores). */
   threads?: number;
+  /** Bytes to read from which worker threads are used (default 16 MiB). */
+  parallelThreshold?: number;
 }
 
 interface CacheEntry {
@@ -66,6 +68,7 @@ export class FileSource implements EventSource {
   readonly paths: readonly string[];
   private readonly useCache: boolean;
   private readonly threads: number | undefined;
+  private readonly parallelThreshold: number | undefined;
   private cache = new Map<string, CacheEntry>();
   private ids = new IdSet();
   private keepOf = new Map<Segment, Uint8Array>();
@@ -74,6 +77,7 @@ export class FileSource implements EventSource {
     this.paths = typeof paths === 'string' ? [paths] : [...paths];
     this.useCache = options.cache !== false;
     this.threads = options.threads;
+    this.parallelThreshold = options.parallelThreshold;
   }
 
   async load(): Promise<EventSet> {
@@ -95,6 +99,7 @@ export class FileSource implements EventSource {
     const results = await readFilesParallel(
       tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size })),
       this.threads,
+      this.parallelThreshold,
     );
     tasks.forEach((t, i) => {
       const r = results[i]!;

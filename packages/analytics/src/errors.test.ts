@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseRange } from './dates.js';
+import { eventSetFromEvents } from './event-set.js';
+import { computeReport } from './report.js';
+import { ev } from './test/helpers.js';
+
+const summary = (events: (Record<string, unknown> | string)[]) => computeReport(eventSetFromEvents(events), parseRange()).error_summary;
+const err = (timestamp: string, message: string, extra: Record<string, unknown> = {}) => ev({ timestamp, level: 'ERROR', event_type: 'system_error', component: 'alpaca_client', message, ...extra });
+
+describe('error summary', () => {
+  it('nothing: zeros and all 24 hours', () => {
+    const s = summary([ev({ level: 'INFO' })]);
+    assert.equal(s.total_errors, 0);
+    assert.deepEqual(Object.keys(s.errors_by_hour).sort(), Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0')));
+    assert.deepEqual(s.top_messages, []);
+    assert.deepEqual(s.recent_errors, []);
+  });
+
+  it('counts, groups, top messages with digits folded, hours and recent errors', () => {
+    const s = summary([
+      err('2024-01-01T10:00:00Z', 'Order 123 failed', { metadata: { error_type: 'TimeoutError' } }),
+      err('2024-01-01T11:00:00Z', 'Order 4567 failed', { component: '', metadata: { error_type: '' } }),
+      err('2024-01-01T09:00:00Z', 'Order 8 failed', { level: 'critical' }),
+      err('2024-01-01T09:30:00Z', 'disk full', { event_type: 'api_error' }),
+      ev({ timestamp: '2024-01-01T12:00:00Z', level: 'WARNING', message: 'slow' }),
+      '2024-01-01 13:00:00,250 | jit-mm-swift | ERROR | Processing order 9 for SOL',
+      '2024-01-01 13:00:01,000 | jit-mm-swift | WARNING | low balance',
+    ]);
+    assert.equal(s.total_errors, 5);
+    assert.equal(s.total_warnings, 2);
+    assert.deepEqual(s.by_component, { alpaca_client: 3, unknown: 1, 'jit-mm-swift': 1 });
+    assert.deepEqual(s.by_error_type, { TimeoutError: 1, system_error: 2, api_error: 1, app_log: 1 });
+    assert.deepEqual(s.top_messages[0], { message: 'Order # failed', count: 3, first_seen: '2024-01-01T09:00:00.000Z', last_seen: '2024-01-01T11:00:00.000Z' });
+    assert.deepEqual(s.top_messages.slice(1).map((m) => m.message), ['disk full', 'Processing order # for SOL']);
+    assert.equal(s.errors_by_hour['09'], 2);
+    assert.equal(s.errors_by_hour['13'], 1);
+    assert.equal(s.recent_errors[0]!.message, 'Processing order 9 for SOL');
+    assert.equal(s.recent_errors[0]!.timestamp, '2024-01-01T13:00:00.250Z');
+    assert.deepEqual(s.recent_errors[1], {
+      timestamp: '2024-01-01T11:00:00.000Z', level: 'ERROR', component: 'unknown', event_type: 'system_error',
+      message: 'Order 4567 failed', event_id: s.recent_errors[1]!.event_id, error_type: 'system_error',
+    });
+    assert.equal(s.recent_errors[4]!.level, 'CRITICAL');
+  });
+
+  it('top 10 by count, then first seen, then message; recent 10 newest first', () => {
+    const events: Record<string, unknown>[] = [];
+    for (let i = 0; i < 12; i++) events.push(err(`2024-01-01T10:${String(59 - i).padStart(2, '0')}:00Z`, `m${String.fromCharCode(97 + i)}`));
+    events.push(err('2024-01-01T11:00:00Z', 'mb'));
+    events.push(err('2024-01-01T10:00:00Z', 'zz'), err('2024-01-01T10:00:00Z', 'yy'));
+    const s = summary(events);
+    assert.equal(s.top_messages.length, 10);
+    assert.equal(s.top_messages[0]!.message, 'mb');
+    assert.deepEqual(s.top_messages.slice(1, 3).map((m) => m.message), ['yy', 'zz']); // same count and first_seen: by message
+    assert.equal(s.recent_errors.length, 10);
+    assert.equal(s.recent_errors[0]!.timestamp, '2024-01-01T11:00:00.000Z');
+    assert.equal(s.recent_errors[1]!.message, 'ma');
+  });
+});
