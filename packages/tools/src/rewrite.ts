@@ -166,8 +166,10 @@ export function rewriteSource(path: string, text: string, options: RewriteOption
     // migrator put its setup after an indented import and broke the file.
     const isImportLike = (s: ts.Statement): boolean => ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || (!options.esm && isRequireStatement(s));
     let anchor: ts.Statement | undefined;
+    const isDirective = (s: ts.Statement): boolean => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression);
     for (const s of sf.statements) {
       if (isImportLike(s)) anchor = s;
+      else if (isDirective(s)) continue;
       else if (!options.esm) break; // CommonJS: only the leading requires, before any code runs
     }
     if (anchor !== undefined) {
@@ -176,8 +178,8 @@ export function rewriteSource(path: string, text: string, options: RewriteOption
       edits.push({ start: at, end: at, text: parts.join('') });
     } else {
       // No imports: before the first statement that is not a directive ('use strict'), after its leading comments.
-      const first = sf.statements.find((s) => !(ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression)));
-      const directives = sf.statements.filter((s) => ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression));
+      const first = sf.statements.find((s) => !isDirective(s));
+      const directives = sf.statements.filter(isDirective);
       const block = [newImport, setupLine].filter((x) => x !== '').join(eol + eol);
       if (first !== undefined) {
         const at = first.getStart(sf);
