@@ -16,3 +16,4 @@ export { errorSummary, selectErrors, countWarnings, type ErrorSummary, type TopM
 export { computeReport, type FullReport, type DailyReport, type ReportOptions, type WithBadLines, type BadLinesReport } from './report.js';
 export { EXPORT_COLUMNS, csvField, csvRow } from './export-csv.js';
 export { exportEvents, formatOf, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './export.js';
+export { queryEvents, type QueryResult } from './query.js';

@@ -1,6 +1,9 @@
 /** Subcommands are imported lazily so that `daybook --help` does not load the server. */
 const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>> = {
   demo: { summary: 'run simulated trading bots that log through daybook', load: () => import('./commands/demo.js') },
+  report: { summary: 'daily, trading, system, risk, symbols or errors report of a log directory', load: () => import('./commands/report.js') },
+  export: { summary: 'events to CSV, JSON Lines or Parquet, filtered by range, types, symbols, sessions', load: () => import('./commands/export.js') },
+  query: { summary: 'SQL (DuckDB) over the events of a log directory', load: () => import('./commands/query.js') },
   audit: { summary: 'find logging gaps in a TypeScript/JavaScript codebase', load: () => import('./commands/audit.js') },
   migrate: { summary: 'rewrite console.* to the central logger (--dry-run shows the diff, --undo restores)', load: () => import('./commands/migrate.js') },
   monitor: { summary: 'check and maintain a log directory (--dry-run, --maintenance-only)', load: () => import('./commands/monitor.js') },

@@ -1,0 +1,189 @@
+import { parseArgs } from 'node:util';
+import { AnalyticsError, LogAnalyzer, type FullReport } from '@daybook/analytics';
+
+const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
+type Kind = (typeof KINDS)[number];
+
+const HELP = `Usage: daybook report [daily|trading|system|risk|symbols|errors] [options]
+
+Shows the figures of a log directory (metrics.md) as tables, or as JSON with --json.
+  daily     every report for one UTC day (default: today)
+  trading   P&L, win rate, drawdown, Sharpe/Sortino, by exit reason and strategy
+  system    events, API calls/errors/latency, levels, health checks, uptime
+  risk      risk limit hits, portfolio heat, daily loss, risk events per day
+  symbols   performance per symbol
+  errors    errors by component/type/hour, top messages, recent errors
+
+Options:
+  --dir DIR               log directory (repeat for a fleet; default logs)
+  --from DATE             start: YYYY-MM-DD (00:00 UTC) or an ISO-8601 timestamp
+  --to DATE               end: YYYY-MM-DD (the whole day) or an ISO-8601 timestamp
+  --date YYYY-MM-DD       one UTC day (daily: default today; others: same as --from D --to D)
+  --periods-per-year N    252 (default, weekdays) or 365 (every day) for Sharpe/Sortino
+  --starting-equity X     starting equity (default: the first portfolio_value in range)
+  --json                  print JSON (snake_case fields of metrics.md)
+  -h, --help              this help
+
+Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dir: { type: 'string', multiple: true },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        date: { type: 'string' },
+        'periods-per-year': { type: 'string' },
+        'starting-equity': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    return usageError((e as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const kind = (positionals[0] ?? 'daily') as Kind;
+  if (!KINDS.includes(kind) || positionals.length > 1) return usageError(`unknown report '${positionals.join(' ')}'`);
+  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('--date cannot be combined with --from/--to');
+  const ppy = values['periods-per-year'] === undefined ? undefined : Number(values['periods-per-year']);
+  const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
+  if (equity !== undefined && !Number.isFinite(equity)) return usageError(`--starting-equity ${values['starting-equity']} is not a number`);
+  try {
+    const analyzer = new LogAnalyzer(values.dir ?? ['logs'], { periodsPerYear: ppy, startingEquity: equity });
+    if (kind === 'daily') {
+      const report = await analyzer.generateDailyReport(values.date);
+      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderDaily(report));
+      return 0;
+    }
+    const from = values.date ?? values.from;
+    const to = values.date ?? values.to;
+    const report = await analyzer.getReport(from, to);
+    const json = pick(report, kind);
+    process.stdout.write(values.json ? JSON.stringify(json, null, 2) + '\n' : render(report, kind));
+    return 0;
+  } catch (e) {
+    if (e instanceof AnalyticsError) {
+      process.stderr.write(`daybook report: ${e.message}\n`);
+      return e.code === 'DAYBOOK_E_READ_DIR' || e.code.startsWith('DAYBOOK_E_DATE') || e.code === 'DAYBOOK_E_OPTION_INVALID' ? 2 : 1;
+    }
+    throw e;
+  }
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`daybook report: ${message}\n\n${HELP}`);
+  return 2;
+}
+
+/** The JSON of one report: its metrics with the bad-line count (symbols: wrapped, since it is a list). */
+function pick(r: FullReport, kind: Exclude<Kind, 'daily'>): unknown {
+  const extra = { bad_lines: r.bad_lines, ...(r.read_problems.length > 0 ? { read_problems: r.read_problems } : {}) };
+  switch (kind) {
+    case 'trading': return { ...r.trading_metrics, ...extra };
+    case 'system': return { ...r.system_metrics, ...extra };
+    case 'risk': return { ...r.risk_metrics, ...extra };
+    case 'symbols': return { symbol_performance: r.symbol_performance, ...extra };
+    case 'errors': return { ...r.error_summary, ...extra };
+  }
+}
+
+// ---- tables --------------------------------------------------------------------------------
+
+export function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    return Math.abs(v) >= 1e-4 || v === 0 ? v.toFixed(Math.abs(v) >= 100 ? 2 : 4) : v.toExponential(3);
+  }
+  return String(v);
+}
+
+/** A table: a header row, a rule, rows; numbers right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const text = rows.map((r) => r.map(cell));
+  const width = header.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  return [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';
+}
+
+/** Scalar fields of an object as a two-column table; nested objects are left to the caller. */
+function fields(o: object): string {
+  const rows = Object.entries(o).filter(([, v]) => v === null || typeof v !== 'object');
+  return table(['metric', 'value'], rows);
+}
+
+function groups(title: string, g: Record<string, { trades: number; total_pnl: number; win_rate: number }>): string {
+  const rows = Object.entries(g).map(([k, v]) => [k, v.trades, v.total_pnl, v.win_rate]);
+  return rows.length === 0 ? '' : `\n${title}\n${table([title.toLowerCase().replace(/^by /, ''), 'trades', 'total_pnl', 'win_rate'], rows)}`;
+}
+
+function section(title: string, body: string): string {
+  return `\n== ${title} ==\n${body}`;
+}
+
+function renderTrading(r: FullReport): string {
+  const t = r.trading_metrics;
+  return section('Trading', fields(t) + groups('By exit reason', t.by_exit_reason) + groups('By strategy', t.by_strategy));
+}
+
+function renderSystem(r: FullReport): string {
+  return section('System', fields(r.system_metrics));
+}
+
+function renderRisk(r: FullReport): string {
+  const days = Object.entries(r.risk_metrics.risk_events_by_day).map(([d, v]) => [d, v.risk_limit_hit, v.daily_loss_limit, v.portfolio_heat_warning, v.position_size_calculated]);
+  return section('Risk', fields(r.risk_metrics) + (days.length === 0 ? '' : `\nRisk events by day\n${table(['day', 'risk_limit_hit', 'daily_loss_limit', 'portfolio_heat_warning', 'position_size_calculated'], days)}`));
+}
+
+function renderSymbols(r: FullReport): string {
+  const cols = ['symbol', 'trades', 'wins', 'losses', 'win_rate', 'total_pnl', 'avg_pnl', 'largest_win', 'largest_loss', 'profit_factor', 'total_volume'] as const;
+  const body = r.symbol_performance.length === 0 ? 'no closed trades\n' : table(cols, r.symbol_performance.map((s) => cols.map((c) => s[c])));
+  return section('Symbols', body);
+}
+
+function renderErrors(r: FullReport): string {
+  const e = r.error_summary;
+  let out = table(['metric', 'value'], [['total_errors', e.total_errors], ['total_warnings', e.total_warnings]]);
+  const counts = (title: string, m: Record<string, number>) => {
+    const rows = Object.entries(m).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    return rows.length === 0 ? '' : `\n${title}\n${table([title.split(' ').pop()!, 'count'], rows)}`;
+  };
+  out += counts('By component', e.by_component) + counts('By error type', e.by_error_type);
+  if (e.top_messages.length > 0) out += `\nTop messages\n${table(['count', 'message', 'first_seen', 'last_seen'], e.top_messages.map((m) => [m.count, m.message, m.first_seen, m.last_seen]))}`;
+  if (e.total_errors > 0) {
+    const hours = Object.entries(e.errors_by_hour).sort(([a], [b]) => (a < b ? -1 : 1));
+    out += `\nErrors by hour (UTC)\n${table(hours.map(([h]) => h), [hours.map(([, n]) => n)])}`;
+  }
+  if (e.recent_errors.length > 0) out += `\nRecent errors\n${table(['timestamp', 'level', 'component', 'error_type', 'message'], e.recent_errors.map((x) => [x.timestamp, x.level, x.component, x.error_type, x.message]))}`;
+  return section('Errors', out);
+}
+
+function footer(r: { bad_lines: FullReport['bad_lines']; read_problems: FullReport['read_problems'] }): string {
+  const b = r.bad_lines;
+  const kinds = Object.entries(b).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${k} ${v}`);
+  let out = `\nbad lines skipped: ${b.total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}\n`;
+  for (const p of r.read_problems) out += `problem: ${p.message} [${p.code}]\n`;
+  return out;
+}
+
+function render(r: FullReport, kind: Exclude<Kind, 'daily'>): string {
+  const range = `range: ${r.start ?? 'beginning'} .. ${r.end ?? 'end'}\n`;
+  const body = { trading: renderTrading, system: renderSystem, risk: renderRisk, symbols: renderSymbols, errors: renderErrors }[kind](r);
+  return range + body + footer(r);
+}
+
+function renderDaily(d: Awaited<ReturnType<LogAnalyzer['generateDailyReport']>>): string {
+  const r: FullReport = { ...d, start: d.date, end: d.date };
+  return `Daily report ${d.date} (UTC), generated ${d.generated_at}\n` + renderTrading(r) + renderSystem(r) + renderRisk(r) + renderSymbols(r) + renderErrors(r) + footer(r);
+}
