@@ -6,7 +6,6 @@
 export const TOOLS_ERROR_CODES = {
   DAYBOOK_E_TOOLS_PATH: 'Pass an existing directory (the project root for audit/migrate, the log directory for monitor).',
   DAYBOOK_E_TOOLS_CONFIG: 'Fix daybook.config.json (or the "daybook" key of package.json) at the place named in the message.',
-  DAYBOOK_E_TOOLS_PARSE: 'The file has syntax errors before migration; fix them (or exclude the file with "ignore" in daybook.config.json) and run again.',
   DAYBOOK_E_TOOLS_TYPECHECK: 'The rewrite would add type errors, so nothing was written; migrate the files named by hand or exclude them with "ignore".',
   DAYBOOK_E_TOOLS_NO_BACKUP: 'There is no migration to undo under backups/logging_migration/; pass the directory the migration ran in.',
   DAYBOOK_E_TOOLS_UNDO_CONFLICT: 'A migrated file was edited after the migration; undo would lose those edits. Re-run with --force to restore anyway.',
