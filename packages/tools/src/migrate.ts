@@ -50,10 +50,11 @@ function loggerFor(project: Project, file: string): { app: string; critical: boo
   return { app, critical };
 }
 
+/** How Node (or the bundler) loads the file: TypeScript and .mjs always take `import`; .js follows package.json "type" unless it already uses import/export. */
 function isEsm(project: Project, file: string, hasModuleSyntax: boolean): boolean {
   if (/\.[cm]?tsx?$/.test(file) || file.endsWith('.mjs')) return true;
   if (file.endsWith('.cjs')) return false;
-  return hasModuleSyntax || (project.packageType === 'module' && !project.files.get(file)!.text.includes('require('));
+  return hasModuleSyntax || project.packageType === 'module';
 }
 
 /** Plans the rewrite of every file, in memory. */

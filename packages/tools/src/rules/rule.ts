@@ -1,4 +1,5 @@
-import type { Project } from '../project.js';
+import type { FileFacts } from '../facts.js';
+import { isCriticalFile, type Project } from '../project.js';
 
 export type Severity = 'critical' | 'warning';
 
@@ -17,4 +18,14 @@ export interface Rule {
   /** What to do about its findings, once per report. */
   recommendation: string;
   check(project: Project): Finding[];
+}
+
+/** Findings for each item `pick` returns from each file that a critical app reaches. */
+export function inCriticalCode(project: Project, rule: string, severity: Severity, pick: (facts: FileFacts) => { line: number; message: string }[]): Finding[] {
+  const out: Finding[] = [];
+  for (const [path, f] of project.files) {
+    if (!isCriticalFile(project, path)) continue;
+    for (const { line, message } of pick(f.facts)) out.push({ file: path, line, rule, severity, message });
+  }
+  return out;
 }
