@@ -90,6 +90,24 @@ test('daybook.config.json reclassifies an app and names an entry point', () => {
   }
 });
 
+test('loggers built in several files are reported at each site; one central module is not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'daybook-audit-'));
+  try {
+    const pinoFile = "import pino from 'pino';\nexport const log = pino(pino.destination('logs/x.log'));\n";
+    writeFileSync(join(dir, 'log.ts'), pinoFile);
+    writeFileSync(join(dir, 'order-bot.ts'), "import { log } from './log.js';\nasync function main() {\n  log.info('up');\n}\nmain();\n");
+    writeFileSync(join(dir, 'hedge-bot.ts'), "import { log } from './log.js';\nasync function main() {\n  log.info('up');\n}\nmain();\n");
+    let r = audit(dir);
+    assert.deepEqual(brief([...r.critical_issues, ...r.warnings].filter((f) => f.rule !== 'unhandled-rejection')), []);
+    writeFileSync(join(dir, 'hedge-bot.ts'), "import winston from 'winston';\nconst log = winston.createLogger({ transports: [new winston.transports.File({ filename: 'h.log' })] });\nasync function main() {\n  log.info('up');\n}\nmain();\n");
+    r = audit(dir);
+    assert.deepEqual(brief(r.warnings.filter((f) => f.rule === 'scattered-loggers')), ['hedge-bot.ts:2 scattered-loggers', 'log.ts:2 scattered-loggers']);
+    assert.match(r.warnings.find((f) => f.file === 'log.ts')!.message, /pino logger created here and in hedge-bot\.ts/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a bad config is a usage error with a code', () => {
   const dir = mkdtempSync(join(tmpdir(), 'daybook-audit-'));
   try {

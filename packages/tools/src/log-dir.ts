@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOG_FILES } from '@daybook/core';
+import * as core from '@daybook/core';
 import { ToolsError } from './errors.js';
 
 export interface LogFileInfo {
@@ -25,13 +25,21 @@ export interface LogStream {
   active: LogFileInfo | undefined;
   /** Sorted by number, newest first. */
   backups: Backup[];
+  /**
+   * The stream is hash-chained (core keeps `<CHAIN_DIR>/<base>.chain`): only the logger that
+   * owns the chain may delete its backups, because it records the pruning in the chain first.
+   */
+  chained: boolean;
 }
 
 const BACKUP = /^(.+\.log)\.(\d+)(\.gz)?$/;
 const ACTIVE = /^(.+)\.log$/;
 
 /** The DayBot audit files: the audit trail of one process rather than one app's log. */
-export const AUDIT_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(LOG_FILES));
+export const AUDIT_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(core.LOG_FILES));
+
+// Read at run time: a core without the storage engine has no chain directory to name.
+const CHAIN_DIR = typeof (core as Record<string, unknown>).CHAIN_DIR === 'string' ? (core as Record<string, unknown>).CHAIN_DIR as string : '.daybook';
 
 /** Groups the log files of a directory into streams; other files (locks, temporaries) are left out. */
 export function scanLogDir(dir: string): LogStream[] {
@@ -46,7 +54,7 @@ export function scanLogDir(dir: string): LogStream[] {
   const stream = (base: string): LogStream => {
     let s = streams.get(base);
     if (s === undefined) {
-      s = { base, app: base.replace(/\.log$/, ''), active: undefined, backups: [] };
+      s = { base, app: base.replace(/\.log$/, ''), active: undefined, backups: [], chained: existsSync(join(dir, CHAIN_DIR, `${base}.chain`)) };
       streams.set(base, s);
     }
     return s;

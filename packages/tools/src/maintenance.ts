@@ -34,8 +34,9 @@ export function planMaintenance(streams: readonly LogStream[], policy: Maintenan
       const ageDays = (now - b.mtimeMs) / DAY;
       const reason = ageDays > policy.retentionDays ? `older than ${policy.retentionDays} days (${Math.floor(ageDays)} days)`
         : b.n > policy.backupCount ? `beyond backupCount ${policy.backupCount}` : undefined;
-      if (reason !== undefined) deletes.push({ action: 'delete', file: b.file, bytes: b.bytes, freed: b.bytes, reason });
-      else if (policy.compress && !b.gz && !s.backups.some((o) => o.n === b.n && o.gz)) {
+      if (reason !== undefined) {
+        if (!s.chained) deletes.push({ action: 'delete', file: b.file, bytes: b.bytes, freed: b.bytes, reason });
+      } else if (policy.compress && !b.gz && !s.backups.some((o) => o.n === b.n && o.gz)) {
         compresses.push({ action: 'compress', file: b.file, bytes: b.bytes, freed: 0, reason: 'rotated backup not compressed' });
       }
     }

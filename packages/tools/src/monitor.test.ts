@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -96,6 +96,21 @@ test('past retention: dry run plans, a real run deletes and compresses and says 
   assert.equal(gunzipSync(readFileSync(join(dir, 'hedge-bot.log.1.gz'))).toString(), recent);
   // The compressed backup keeps its age, so retention stays right.
   assert.equal(Math.round(statSync(join(dir, 'hedge-bot.log.1.gz')).mtimeMs), NOW - 2 * DAY);
+});
+
+test('a hash-chained stream: maintenance compresses but leaves pruning to the logger that owns the chain', async () => {
+  const dir = logDir([
+    ['audit.log', '', MIN],
+    ['audit.log.1', line('x', 'INFO', DAY), DAY],
+    ['audit.log.2.gz', gzipSync(line('x', 'INFO', 10 * DAY)), 10 * DAY],
+  ]);
+  mkdirSync(join(dir, '.daybook'));
+  writeFileSync(join(dir, '.daybook', 'audit.log.chain'), '');
+  const r = await monitor(dir, base);
+  assert.deepEqual(r.maintenance.map((a) => [a.action, a.file]), [['compress', 'audit.log.1']]);
+  assert.ok(existsSync(join(dir, 'audit.log.2.gz')));
+  assert.deepEqual(checks(r.issues), ['warning retention audit.log.2.gz']);
+  assert.match(r.issues[0]!.message, /chained: the logger that owns the chain prunes it/);
 });
 
 test('maintenance only: the same work, no checks', async () => {

@@ -109,10 +109,12 @@ function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorThresho
   const highest = Math.max(0, ...present);
   const gaps = Array.from({ length: highest }, (_, i) => i + 1).filter((n) => !present.has(n));
   if (gaps.length > 0) issue(s.base, 'warning', 'rotation', `backups ${gaps.map((n) => `.${n}`).join(', ')} are missing from the numbering`);
-  if (present.size > t.backupCount) issue(s.base, 'warning', 'retention', `${present.size} backups kept, more than backupCount ${t.backupCount}`);
+  // Maintenance leaves chained backups to their logger: a deletion the chain did not record reads as tampering.
+  const owner = s.chained ? '; chained: the logger that owns the chain prunes it' : '';
+  if (present.size > t.backupCount) issue(s.base, 'warning', 'retention', `${present.size} backups kept, more than backupCount ${t.backupCount}${owner}`);
   for (const b of s.backups) {
     const ageDays = (now - b.mtimeMs) / DAY;
-    if (ageDays > t.retentionDays) issue(b.file, 'warning', 'retention', `older than the ${t.retentionDays}-day retention (${Math.floor(ageDays)} days)`);
+    if (ageDays > t.retentionDays) issue(b.file, 'warning', 'retention', `older than the ${t.retentionDays}-day retention (${Math.floor(ageDays)} days)${owner}`);
     if (t.compress && !b.gz) issue(b.file, 'warning', 'compression', 'rotated backup is not compressed');
     if (b.bytes > 8 * t.tailBytes) continue;
     let text: string;
