@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -6,8 +7,8 @@ import { callerOf } from './caller.js';
 import { classifyApp, type ClassificationConfig } from './classify.js';
 import { isoTimestamp } from './clock.js';
 import { readAppEnv } from './config.js';
-import { daybookError } from './errors.js';
-import { FileSink } from './file-sink.js';
+import { DaybookError, daybookError } from './errors.js';
+import { FileSink, storageOptions } from './file-sink.js';
 import { formatCompact, formatVerbose, type AppLogFormat } from './app-format.js';
 import { LEVEL_VALUE, parseLevel, type LogLevel } from './level.js';
 import { createSecretKeyTest } from './redact.js';
@@ -31,6 +32,16 @@ export interface AppLoggerOptions {
   maxFileSize?: number;
   backupCount?: number;
   retentionDays?: number;
+  /** Gzip rotated files. Default true. */
+  compress?: boolean;
+  /**
+   * Hash-chain the file's lines (a tab and the link after each compact line, a `hash` field
+   * in json lines; CHAIN.md). Default false for app logs: the compact line is the Drift
+   * tools' format, read by position up to the end of the message, and the audit trail that
+   * must be tamper-evident is the audit logger's.
+   */
+  chain?: boolean;
+  signingKey?: KeyObject | string | Buffer;
   consoleStream?: NodeJS.WritableStream;
   fileDriver?: FileDriver;
   env?: Readonly<Record<string, string | undefined>>;
@@ -77,11 +88,14 @@ export class AppLogger extends EventEmitter {
         mkdirSync(dir, { recursive: true });
         accessSync(dir, constants.W_OK);
         file = new FileSink({
+          ...storageOptions({ ...options, chain: options.chain ?? false, retentionDays: options.retentionDays ?? 7 }, options.maxFileSize ?? 10 * 1024 * 1024, options.backupCount ?? 5),
           path: join(dir, `${this.name}.log`),
           driver: options.fileDriver,
-          onError: (e) => this.reporter.error('DAYBOOK_E_WRITE', `writing ${this.name}.log failed: ${e.message}`, e),
+          // The sink has written the one stderr line; the event is for code that listens.
+          onError: (e) => void (this.listenerCount('error') > 0 && this.emit('error', new DaybookError('DAYBOOK_E_WRITE', `writing ${this.name}.log failed: ${e.message}`, { cause: e }))),
         });
       } catch (e) {
+        if (e instanceof DaybookError) throw e;
         throw daybookError('DAYBOOK_E_LOG_DIR', `log directory ${dir} cannot be used for ${this.name}.log (${(e as Error).message})`, e);
       }
     }

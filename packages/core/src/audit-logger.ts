@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
@@ -5,10 +6,10 @@ import { join, resolve } from 'node:path';
 import { callerOf } from './caller.js';
 import { isoTimestamp } from './clock.js';
 import { readAuditEnv } from './config.js';
-import { daybookError } from './errors.js';
+import { DaybookError, daybookError } from './errors.js';
 import { CATEGORY_OF, EventType, isEventType, type EventCategory } from './event-type.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
-import { FileSink } from './file-sink.js';
+import { FileSink, storageOptions } from './file-sink.js';
 import { toText, type MetadataLimits } from './json.js';
 import { LEVEL_OFF, LEVEL_VALUE, LogLevel, isLogLevel } from './level.js';
 import { CATEGORY_FILE, LOG_FILES, type LogFile } from './log-files.js';
@@ -34,8 +35,17 @@ export interface AuditLoggerOptions {
   maxFileSize?: number;
   /** Rotated backups kept per file. Default 10, or DAYBOT_LOG_BACKUP_COUNT. */
   backupCount?: number;
+  /** Gzip rotated files. Default true. */
   compress?: boolean;
+  /** Delete rotated files older than this many days. Default: only backupCount limits them. */
   retentionDays?: number;
+  /** An Ed25519 private key (KeyObject or PEM) that signs the chain's checkpoints. */
+  signingKey?: KeyObject | string | Buffer;
+  /** Hash-chain every line and write checkpoints (CHAIN.md). Default true. */
+  chain?: boolean;
+  /** A checkpoint every this many lines per file, or every `checkpointMs`, whichever first. Defaults 10,000 and 10,000 ms. */
+  checkpointLines?: number;
+  checkpointMs?: number;
   /** Per category; `trading` defaults to `batch`, the rest to `none`. */
   durability?: Partial<Record<EventCategory, Durability>>;
   /** `batch` durability: fdatasync at most this often (ms). Default 50. */
@@ -208,11 +218,11 @@ export class AuditLogger extends EventEmitter {
     try {
       const sink = (file: LogFile): FileSink => {
         const s = new FileSink({
+          ...storageOptions(options, this.maxFileSize, this.backupCount),
           path: join(this.logDir, LOG_FILES[file]),
           driver,
-          bufferSize: options.bufferSize,
-          batchIntervalMs: options.batchIntervalMs,
-          onError: (e) => this.reporter.error('DAYBOOK_E_WRITE', `writing ${LOG_FILES[file]} failed: ${e.message}`, e),
+          // The sink has written the one stderr line; the event is for code that listens.
+          onError: (e) => void (this.listenerCount('error') > 0 && this.emit('error', new DaybookError('DAYBOOK_E_WRITE', `writing ${LOG_FILES[file]} failed: ${e.message}`, { cause: e }))),
           onDropped: (n) => this.noteDropped(file, n),
         });
         opened.push(s);
@@ -220,7 +230,8 @@ export class AuditLogger extends EventEmitter {
       };
       return { audit: sink('audit'), trades: sink('trades'), system: sink('system'), errors: sink('errors'), performance: sink('performance') };
     } catch (e) {
-      for (const s of opened) s.flushSync();
+      for (const s of opened) s.finalizeSync();
+      if (e instanceof DaybookError) throw e;
       throw daybookError('DAYBOOK_E_LOG_DIR', `cannot open log files in ${this.logDir} (${(e as Error).message})`, e);
     }
   }

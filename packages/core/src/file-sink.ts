@@ -72,8 +72,20 @@ export interface FileSinkOptions {
   stderr?: (line: string) => void;
 }
 
-/** Writers open in this process, by path: a new writer of the same file takes it over. */
-const open = new Map<string, FileSink>();
+/** The storage options loggers pass through to their sinks. */
+export function storageOptions(
+  o: Pick<FileSinkOptions, 'bufferSize' | 'batchIntervalMs' | 'compress' | 'retentionDays' | 'chain' | 'checkpointLines' | 'checkpointMs' | 'signingKey'>,
+  maxFileSize: number,
+  backupCount: number,
+): Partial<FileSinkOptions> {
+  return {
+    maxFileSize, backupCount, bufferSize: o.bufferSize, batchIntervalMs: o.batchIntervalMs, compress: o.compress, retentionDays: o.retentionDays,
+    chain: o.chain, checkpointLines: o.checkpointLines, checkpointMs: o.checkpointMs, signingKey: o.signingKey,
+  };
+}
+
+/** Writers open in this process, by path: a second sink of the same file shares the writer. */
+const open = new Map<string, FileWriter>();
 
 /**
  * Appends lines to one file off the caller's path. `write` pushes onto an array and returns;
@@ -86,7 +98,9 @@ const open = new Map<string, FileSink>();
  * and pruned in the background. Faults are retried with backoff forever; droppable lines are
  * discarded while the buffer is full, so memory stays bounded while the disk is away.
  */
-export class FileSink implements Sink, ExitParticipant {
+class FileWriter implements ExitParticipant {
+  /** The sinks writing through this writer; its callbacks are the newest one's. */
+  readonly handles = new Set<FileSink>();
   readonly path: string;
   private readonly dir: string;
   private readonly base: string;
@@ -99,8 +113,8 @@ export class FileSink implements Sink, ExitParticipant {
   private readonly retentionDays: number | undefined;
   private readonly checkpointLines: number;
   private readonly checkpointMs: number;
-  private readonly onError: (err: Error) => void;
-  private readonly onDropped: (count: number) => void;
+  onError: (err: Error) => void;
+  onDropped: (count: number) => void;
   private readonly stderr: (line: string) => void;
   private readonly chain: ChainLog | undefined;
   private readonly lock: FileLock;
@@ -169,7 +183,6 @@ export class FileSink implements Sink, ExitParticipant {
 
     // Opened synchronously on purpose: a file that cannot be written, or is held by another
     // process, must fail at initialization, where the bot's author sees it, not on the first trade.
-    open.get(this.path)?.finalizeSync();
     const meta = join(this.dir, CHAIN_DIR);
     this.driver.mkdirSync(meta);
     this.lock = acquireLock(this.driver, join(meta, this.base + '.lock'), this.path);
@@ -498,10 +511,9 @@ export class FileSink implements Sink, ExitParticipant {
   }
 
   private async prune(): Promise<void> {
-    const pruned = await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays });
-    for (const p of pruned) {
-      void this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
-    }
+    await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
+      await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
+    });
   }
 
   /** Runs maintenance (compression, retention) beside the writes; a failure is reported and retried at the next rotation. */
@@ -596,6 +608,10 @@ export class FileSink implements Sink, ExitParticipant {
     this.release();
   }
 
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -625,3 +641,65 @@ export class FileSink implements Sink, ExitParticipant {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/**
+ * A Sink over one file. Sinks of the same path in one process share its writer (one queue,
+ * one chain, one lock), so a logger re-created over the same directory, as
+ * initializeAuditLogger does before closing the old one, interleaves nothing and loses
+ * nothing; the file is closed with its last sink.
+ */
+export class FileSink implements Sink {
+  readonly path: string;
+  private readonly w: FileWriter;
+  private readonly onError: ((err: Error) => void) | undefined;
+  private readonly onDropped: ((count: number) => void) | undefined;
+  private closed = false;
+
+  constructor(options: FileSinkOptions) {
+    this.path = options.path;
+    const existing = open.get(options.path);
+    this.w = existing !== undefined && !existing.isClosing ? existing : new FileWriter(options);
+    this.onError = options.onError;
+    this.onDropped = options.onDropped;
+    this.w.handles.add(this);
+    this.adopt();
+  }
+
+  /** Bytes in the current file. */
+  get size(): number {
+    return this.w.size;
+  }
+
+  private adopt(): void {
+    this.w.onError = this.onError ?? (() => {});
+    this.w.onDropped = this.onDropped ?? (() => {});
+  }
+
+  write(line: string, durability: Durability, droppable: boolean): Promise<boolean> {
+    return this.closed ? RESOLVED_FALSE : this.w.write(line, durability, droppable);
+  }
+
+  flush(): Promise<boolean> {
+    return this.w.flush();
+  }
+
+  flushSync(): void {
+    this.w.flushSync();
+  }
+
+  /** Writes, syncs and closes the file now, for every sink sharing it (exit, failed setup). */
+  finalizeSync(): void {
+    this.closed = true;
+    this.w.finalizeSync();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.w.handles.delete(this);
+    const next = [...this.w.handles].pop();
+    if (next === undefined) return this.w.close();
+    next.adopt();
+    await this.w.flush();
+  }
+}

@@ -20,7 +20,11 @@ export interface Pruned {
  * disk (names and modification times), not from what this process rotated, so it is right
  * after a restart and for files an earlier version left behind. Never touches `base` itself.
  */
-export async function applyRetention(driver: FileDriver, dir: string, base: string, policy: RetentionPolicy, now = Date.now()): Promise<Pruned[]> {
+export async function applyRetention(
+  driver: FileDriver, dir: string, base: string, policy: RetentionPolicy,
+  /** Called before each deletion (the chain records the intent first, so a crash between cannot look like tampering). */
+  beforeDelete: (p: Pruned) => Promise<void> = async () => {}, now = Date.now(),
+): Promise<Pruned[]> {
   const backups = listBackups(await driver.readdir(dir), base).filter((b) => b.plain || b.gz);
   const cutoff = policy.retentionDays === undefined ? -Infinity : now - policy.retentionDays * 86_400_000;
   const pruned: Pruned[] = [];
@@ -33,6 +37,7 @@ export async function applyRetention(driver: FileDriver, dir: string, base: stri
       drop = st !== undefined && st.mtimeMs < cutoff;
     }
     if (!drop) continue;
+    await beforeDelete({ name, rank: i + 1 });
     if (b.gz) await driver.unlink(join(dir, `${base}.${b.n}.gz`));
     if (b.plain) await driver.unlink(join(dir, `${base}.${b.n}`));
     pruned.push({ name, rank: i + 1 });
