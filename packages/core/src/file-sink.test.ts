@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, truncateSync, appendFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FileSink } from './file-sink.js';
+import { verify } from './verify.js';
+import { splitLink } from './chain.js';
+import { tempDir } from './test/helpers.js';
+import { streamLines } from './test/storage.js';
+
+const line = (i: number, pad = 0): string => `{"i":${i},"pad":"${'x'.repeat(pad)}"}`;
+
+test('every line carries a link; the chain verifies; a restart appends and continues it', async (t) => {
+  const dir = tempDir(t);
+  const a = new FileSink({ path: join(dir, 'audit.log') });
+  for (let i = 0; i < 100; i++) void a.write(line(i), 'none', false);
+  await a.close();
+  const b = new FileSink({ path: join(dir, 'audit.log') });
+  for (let i = 100; i < 200; i++) void b.write(line(i), 'none', false);
+  await b.close();
+  const raw = readFileSync(join(dir, 'audit.log'), 'utf8').trimEnd().split('\n');
+  assert.equal(raw.length, 200);
+  for (const l of raw) assert.ok(splitLink(l) !== undefined && (JSON.parse(l) as { hash: string }).hash.length === 64);
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 200 }, (_, i) => line(i)));
+  const r = await verify(dir);
+  assert.equal(r.ok, true, JSON.stringify(r.problems));
+  assert.deepEqual(r.problems, []);
+});
+
+test('sync durability: the promise resolves true only after the line is written; flush waits for in-flight chunks', async (t) => {
+  const dir = tempDir(t);
+  const s = new FileSink({ path: join(dir, 'trades.log') });
+  const acks = Array.from({ length: 1000 }, (_, i) => s.write(line(i), 'sync', false));
+  const first = await acks[0];
+  assert.equal(first, true);
+  assert.ok(readFileSync(join(dir, 'trades.log'), 'utf8').includes('"i":0,'), 'acknowledged line is in the file');
+  for (let i = 1000; i < 2000; i++) void s.write(line(i), 'none', true);
+  assert.equal(await s.flush(), true);
+  assert.equal(readFileSync(join(dir, 'trades.log'), 'utf8').split('\n').length - 1, 2000);
+  assert.deepEqual(await Promise.all(acks), acks.map(() => true));
+  await s.close();
+});
+
+test('a full buffer drops droppable lines, counts them, reports the count once space returns, and never drops the others', async (t) => {
+  const dir = tempDir(t);
+  const counts: number[] = [];
+  const s = new FileSink({ path: join(dir, 'system.log'), bufferSize: 10_000, onDropped: (n) => counts.push(n), chain: false });
+  const results = [];
+  for (let i = 0; i < 500; i++) results.push(s.write(line(i, 50), 'none', i % 2 === 0));
+  const kept = await Promise.all(results);
+  await s.flush();
+  const dropped = kept.filter((k) => !k).length;
+  assert.ok(dropped > 0, 'some lines were dropped');
+  assert.ok(kept.every((k, i) => k || i % 2 === 0), 'only droppable lines were dropped');
+  assert.deepEqual(counts, [dropped]);
+  assert.equal(readFileSync(join(dir, 'system.log'), 'utf8').split('\n').length - 1, 500 - dropped);
+  await s.close();
+});
+
+test('a torn last line (a crash mid-write) is reported as torn_tail, not tampering, and removed on the next start', async (t) => {
+  const dir = tempDir(t);
+  const a = new FileSink({ path: join(dir, 'audit.log') });
+  for (let i = 0; i < 10; i++) void a.write(line(i), 'none', false);
+  await a.close();
+  appendFileSync(join(dir, 'audit.log'), '{"i":10,"pad":"');
+  const torn = await verify(dir);
+  assert.equal(torn.ok, true);
+  assert.deepEqual(torn.problems.map((p) => [p.file, p.line, p.kind]), [['audit.log', 11, 'torn_tail']]);
+  const b = new FileSink({ path: join(dir, 'audit.log') });
+  void b.write(line(11), 'none', false);
+  await b.close();
+  assert.deepEqual(streamLines(dir, 'audit.log'), [...Array.from({ length: 10 }, (_, i) => line(i)), line(11)]);
+  const r = await verify(dir);
+  assert.deepEqual(r.problems, []);
+});
+
+test('cutting lines a checkpoint vouched for is truncation, not a torn tail', async (t) => {
+  const dir = tempDir(t);
+  const a = new FileSink({ path: join(dir, 'audit.log') });
+  for (let i = 0; i < 10; i++) void a.write(line(i), 'none', false);
+  await a.close();
+  const size = readFileSync(join(dir, 'audit.log')).length;
+  truncateSync(join(dir, 'audit.log'), size - 20);
+  const r = await verify(dir);
+  assert.equal(r.ok, false);
+  assert.equal(r.problems[0]?.kind, 'truncated');
+});
+
+test('rotation: numbered backups, .1 newest, gzip of closed files only, every line once and in order, restart continues numbering', async (t) => {
+  const dir = tempDir(t);
+  const open = (): FileSink => new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 4096, backupCount: 100 });
+  let s = open();
+  for (let i = 0; i < 300; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  const before = readdirSync(dir).filter((n) => n.startsWith('audit.log.'));
+  assert.ok(before.length >= 5, `rotated: ${before.join(' ')}`);
+  assert.ok(before.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), `all backups compressed: ${before.join(' ')}`);
+  s = open();
+  for (let i = 300; i < 600; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  const after = readdirSync(dir).filter((n) => n.startsWith('audit.log.'));
+  assert.ok(after.length > before.length);
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 600 }, (_, i) => line(i, 40)));
+  for (const n of readdirSync(dir)) if (n.startsWith('audit.log')) assert.ok(readFileSync(join(dir, n)).length <= 4096, n);
+  const r = await verify(dir);
+  assert.deepEqual(r.problems, []);
+});
+
+test('retention by count and by age is decided from the disk, and recorded so verify does not call it tampering', async (t) => {
+  const dir = tempDir(t);
+  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 3 });
+  for (let i = 0; i < 200; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort(), ['audit.log.1.gz', 'audit.log.2.gz', 'audit.log.3.gz']);
+  assert.deepEqual((await verify(dir)).problems, []);
+  // Age: backups last written 10 days ago go at the next start, whatever this process remembers.
+  const old = new Date(Date.now() - 10 * 86_400_000);
+  for (const n of ['audit.log.2.gz', 'audit.log.3.gz']) utimesSync(join(dir, n), old, old);
+  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 3, retentionDays: 7 });
+  await s.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')), ['audit.log.1.gz']);
+  assert.deepEqual((await verify(dir)).problems, []);
+});
+
+test('a crash between the steps of compression leaves every line readable exactly once after the next start', async (t) => {
+  const dir = tempDir(t);
+  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
+  for (let i = 0; i < 100; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  const plain = readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n));
+  assert.ok(plain.length >= 3);
+  // Crash after the rename (both files), and crash before it (a partial tmp).
+  const { gzipSync } = await import('node:zlib');
+  appendFileSync(join(dir, `${plain[0]}.gz`), gzipSync(readFileSync(join(dir, plain[0]!))));
+  appendFileSync(join(dir, `${plain[1]}.gz.tmp`), gzipSync(readFileSync(join(dir, plain[1]!))).subarray(0, 10));
+  assert.deepEqual((await verify(dir)).problems, []);
+  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: true, backupCount: 100 });
+  await s.close();
+  const names = readdirSync(dir);
+  assert.ok(!names.some((n) => /^audit\.log\.\d+$/.test(n) || n.endsWith('.tmp')), names.join(' '));
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 100 }, (_, i) => line(i, 40)));
+  assert.deepEqual((await verify(dir)).problems, []);
+});
+
+test('two sinks of one file in one process share a writer: nothing interleaves, the chain stays whole', async (t) => {
+  const dir = tempDir(t);
+  const a = new FileSink({ path: join(dir, 'audit.log') });
+  const b = new FileSink({ path: join(dir, 'audit.log') });
+  for (let i = 0; i < 50; i++) {
+    void a.write(line(2 * i), 'none', false);
+    void b.write(line(2 * i + 1), 'none', false);
+  }
+  await a.close();
+  void b.write(line(100), 'none', false);
+  await b.close();
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 101 }, (_, i) => line(i)));
+  assert.deepEqual((await verify(dir)).problems, []);
+  assert.equal(existsSync(join(dir, '.daybook', 'audit.log.lock')), false, 'lock released with the last sink');
+});

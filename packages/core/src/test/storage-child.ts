@@ -1,0 +1,50 @@
+// A bot in a child process, for the tests that must kill or signal a real process.
+// argv: <mode> <logDir> [count]
+//   crash:    logs `sync` trades forever, printing each event_id once its promise says it is durable
+//   exit:     logs count lines without waiting, then calls process.exit(0) before any write ran
+//   signal:   logs count lines, then raises SIGTERM at itself with no handler of its own
+//   handler:  installs its own SIGINT handler, logs count lines, raises SIGINT, then logs once more and exits 0
+//   uncaught: logs count lines, then throws
+//   hold:     opens the directory and waits (a lock holder)
+import { AuditLogger } from '../audit-logger.js';
+
+const [mode, dir, countText] = process.argv.slice(2);
+const count = Number(countText ?? '100');
+const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : undefined });
+
+function trade(i: number): Promise<boolean> {
+  return logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 150.25, orderId: `o${i}`, metadata: { i } });
+}
+
+if (mode === 'crash') {
+  let i = 0;
+  const tick = (): void => {
+    for (let k = 0; k < 20; k++) {
+      const n = i++;
+      void trade(n).then((ok) => {
+        if (ok) process.stdout.write(`o${n}\n`);
+      });
+    }
+    setImmediate(tick);
+  };
+  process.stdout.write('ready\n');
+  tick();
+} else if (mode === 'hold') {
+  process.stdout.write('ready\n');
+  setInterval(() => {}, 1000);
+} else {
+  for (let i = 0; i < count; i++) void trade(i);
+  if (mode === 'exit') process.exit(0);
+  else if (mode === 'signal') process.kill(process.pid, 'SIGTERM');
+  else if (mode === 'handler') {
+    process.on('SIGINT', () => {
+      void trade(count);
+      setTimeout(() => process.exit(0), 20);
+    });
+    process.kill(process.pid, 'SIGINT');
+  } else if (mode === 'uncaught') {
+    setImmediate(() => {
+      throw new Error('bot bug');
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { splitLink } from '../chain.js';
+import { listBackups, backupName } from '../rotation.js';
+
+export const CHILD = fileURLToPath(new URL('./storage-child.js', import.meta.url));
+
+export function startChild(mode: string, dir: string, count = 100): ChildProcess {
+  return spawn(process.execPath, [CHILD, mode, dir, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Every complete line of a stream, oldest file first, backups decompressed, links removed. */
+export function streamLines(dir: string, base: string): string[] {
+  const names = readdirSync(dir);
+  const out: string[] = [];
+  const files = listBackups(names, base).filter((b) => b.plain || b.gz).reverse().map((b) => ({ name: backupName(base, b), gz: b.gz }));
+  if (names.includes(base)) files.push({ name: base, gz: false });
+  for (const f of files) {
+    const raw = readFileSync(join(dir, f.name));
+    const text = (f.gz ? gunzipSync(raw) : raw).toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) continue;
+    for (const line of text.slice(0, end).split('\n')) out.push(splitLink(line)?.content ?? line);
+  }
+  return out;
+}
