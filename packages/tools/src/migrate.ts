@@ -54,7 +54,7 @@ function loggerFor(project: Project, file: string): { app: string; critical: boo
 function isEsm(project: Project, file: string, hasModuleSyntax: boolean): boolean {
   if (/\.[cm]?tsx?$/.test(file) || file.endsWith('.mjs')) return true;
   if (file.endsWith('.cjs')) return false;
-  return hasModuleSyntax || project.packageType === 'module';
+  return hasModuleSyntax || project.packageOf(file).type === 'module';
 }
 
 /** Plans the rewrite of every file, in memory. */

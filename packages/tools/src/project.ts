@@ -41,28 +41,38 @@ export interface Project {
   /** The project's tsconfig.json, when it has one. */
   tsconfig: string | undefined;
   compilerOptions: ts.CompilerOptions;
-  packageType: 'module' | 'commonjs';
+  /** The nearest package.json of a file (the root's when there is no nearer one). */
+  packageOf(file: string): { name?: string; type?: string };
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 const isSource = (name: string): boolean => SOURCE_EXTENSIONS.includes(extname(name)) && !/\.d\.[cm]?ts$/.test(name);
 
-function walk(root: string, dir: string, ignore: readonly string[], out: string[]): void {
+/** Source files and package folders (`''` for the root) under `dir`. */
+function walk(root: string, dir: string, ignore: readonly string[], out: { sources: string[]; packages: string[] }): void {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const abs = join(dir, entry.name);
     const rel = toPosix(relative(root, abs));
     if (ignore.some((p) => rel === p || rel.startsWith(p + '/'))) continue;
     if (entry.isDirectory()) {
       if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(root, abs, ignore, out);
-    } else if (entry.isFile() && isSource(entry.name)) out.push(rel);
+    } else if (entry.isFile() && isSource(entry.name)) out.sources.push(rel);
+    else if (entry.isFile() && entry.name === 'package.json') out.packages.push(toPosix(relative(root, dir)));
   }
 }
 
-function readPackageJson(root: string): { name?: string; type?: string; bin?: string | Record<string, string>; scripts?: Record<string, string> } {
-  const path = join(root, 'package.json');
+interface PackageJson {
+  name?: string;
+  type?: string;
+  bin?: string | Record<string, string>;
+  scripts?: Record<string, string>;
+}
+
+function readPackageJson(dir: string): PackageJson {
+  const path = join(dir, 'package.json');
   if (!existsSync(path)) return {};
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ReturnType<typeof readPackageJson>;
+    return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
   } catch (e) {
     throw new ToolsError('DAYBOOK_E_TOOLS_CONFIG', `${path} is not valid JSON (${(e as Error).message})`, { cause: e });
   }
@@ -93,14 +103,21 @@ function resolver(root: string, options: ts.CompilerOptions, files: ReadonlySet<
   };
 }
 
-/** `dist/bots/mm.js` → `src/bots/mm.ts` when only the source is in the tree. */
-function sourceFor(path: string, files: ReadonlySet<string>, options: ts.CompilerOptions, root: string): string | undefined {
-  const rel = toPosix(path.replace(/^\.\//, ''));
-  if (files.has(rel)) return rel;
-  const outDir = options.outDir !== undefined ? toPosix(relative(root, options.outDir)) : 'dist';
-  const rootDir = options.rootDir !== undefined ? toPosix(relative(root, options.rootDir)) : 'src';
-  const stem = rel.startsWith(outDir + '/') ? (rootDir === '' ? '' : rootDir + '/') + rel.slice(outDir.length + 1) : rel;
-  const bare = stem.replace(/\.[cm]?js$/, '');
+/** The build folders of a package: its tsconfig's outDir and rootDir, else dist and src. */
+function buildDirs(pkgDir: string): { outDir: string; rootDir: string } {
+  const config = ts.readConfigFile(join(pkgDir, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions?: { outDir?: string; rootDir?: string } } | undefined;
+  const clean = (p: string | undefined, fallback: string): string => toPosix(p ?? fallback).replace(/^\.\//, '').replace(/\/$/, '').replace(/^\.$/, '');
+  return { outDir: clean(config?.compilerOptions?.outDir, 'dist'), rootDir: clean(config?.compilerOptions?.rootDir, 'src') };
+}
+
+/** A path named by a package (`dist/bots/mm.js`) → the project file it is built from (`src/bots/mm.ts`). */
+function sourceFor(pkgDir: string, path: string, files: ReadonlySet<string>, root: string): string | undefined {
+  const inPkg = toPosix(relative(root, join(root, pkgDir, path)));
+  if (files.has(inPkg)) return inPkg;
+  const { outDir, rootDir } = buildDirs(join(root, pkgDir));
+  const local = toPosix(join(pkgDir, path)).slice(pkgDir === '' ? 0 : pkgDir.length + 1).replace(/^\.\//, '');
+  const stem = outDir !== '' && local.startsWith(outDir + '/') ? (rootDir === '' ? '' : rootDir + '/') + local.slice(outDir.length + 1) : local;
+  const bare = toPosix(join(pkgDir, stem)).replace(/\.[cm]?js$/, '');
   for (const ext of ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs']) if (files.has(bare + ext)) return bare + ext;
   return undefined;
 }
@@ -108,13 +125,18 @@ function sourceFor(path: string, files: ReadonlySet<string>, options: ts.Compile
 const GENERIC_NAMES = new Set(['index', 'main', 'app', 'server', 'cli', 'bin', 'start', 'run']);
 const GENERIC_DIRS = new Set(['', '.', 'src', 'lib', 'bin', 'app']);
 
-/** The app name a file stands for: its base name, or its folder's (or the package's) for index/main/server files. */
-export function nameFromPath(path: string, packageName: string | undefined): string {
+/**
+ * The app name a file stands for: its base name; for index/main/server files its folder's,
+ * unless that folder is the package's own (or a src/lib folder), then the package's name.
+ */
+export function nameFromPath(path: string, packageName: string | undefined, packageDir = ''): string {
   const base = basename(path).replace(/\.[cm]?[jt]sx?$/, '');
   if (!GENERIC_NAMES.has(base)) return base;
-  const dir = basename(dirname(path));
-  if (!GENERIC_DIRS.has(dir)) return dir;
-  return (packageName ?? 'app').replace(/^@[^/]+\//, '');
+  const folder = toPosix(dirname(path));
+  const dir = basename(folder);
+  const atPackageRoot = folder === (packageDir === '' ? '.' : packageDir) || GENERIC_DIRS.has(dir);
+  if (!atPackageRoot || packageName === undefined) return GENERIC_DIRS.has(dir) ? (packageName ?? 'app').replace(/^@[^/]+\//, '') : dir;
+  return packageName.replace(/^@[^/]+\//, '');
 }
 
 /** Source paths named in a package.json script (`tsx src/bots/hedge-bot.ts --live && ...`). */
@@ -127,12 +149,13 @@ export function loadProject(rootInput: string): Project {
   const root = resolve(rootInput);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new ToolsError('DAYBOOK_E_TOOLS_PATH', `${rootInput} is not a directory`);
   const config = loadToolsConfig(root);
-  const pkg = readPackageJson(root);
   const { tsconfig, options } = compilerOptionsOf(root);
-  const paths: string[] = [];
-  walk(root, root, config.ignore, paths);
+  const found = { sources: [] as string[], packages: [] as string[] };
+  walk(root, root, config.ignore, found);
+  // The root first, then nested workspace packages, each with its own bin and scripts.
+  const packages = new Map<string, PackageJson>(['', ...found.packages.filter((p) => p !== '')].map((d) => [d, readPackageJson(join(root, d))]));
   const files = new Map<string, SourceFile>();
-  for (const path of paths) {
+  for (const path of found.sources) {
     const text = readFileSync(join(root, path), 'utf8');
     const sf = parseSource(path, text);
     files.set(path, { path, text, sf, facts: factsOf(sf, { classification: config.classification }) });
@@ -144,24 +167,31 @@ export function loadProject(rootInput: string): Project {
     const deps = f.facts.imports.map((s) => resolve1(path, s)).filter((d): d is string => d !== undefined);
     graph.set(path, [...new Set(deps)]);
   }
+  const packageDirOf = (file: string): string => [...packages.keys()].filter((d) => d === '' || file.startsWith(d + '/')).sort((a, b) => b.length - a.length)[0]!;
+  const packageOf = (file: string): PackageJson => packages.get(packageDirOf(file))!;
+  const bare = (name: string | undefined): string | undefined => name?.replace(/^@[^/]+\//, '');
 
   const entries = new Map<string, { name: string | undefined; reason: App['reason']; line: number }>();
   const add = (file: string | undefined, name: string | undefined, reason: App['reason']): void => {
     if (file === undefined || entries.has(file)) return;
     entries.set(file, { name, reason, line: files.get(file)?.facts.start?.line ?? 1 });
   };
-  for (const file of config.entries) add(sourceFor(file, known, options, root), undefined, 'config');
-  if (typeof pkg.bin === 'string') add(sourceFor(pkg.bin, known, options, root), pkg.name?.replace(/^@[^/]+\//, ''), 'bin');
-  else if (pkg.bin !== undefined) for (const [name, file] of Object.entries(pkg.bin)) add(sourceFor(file, known, options, root), name, 'bin');
-  for (const command of Object.values(pkg.scripts ?? {})) for (const p of scriptPaths(command)) add(sourceFor(p, known, options, root), undefined, 'script');
+  for (const file of config.entries) add(sourceFor('', file, known, root), undefined, 'config');
+  for (const [dir, pkg] of packages) {
+    if (typeof pkg.bin === 'string') add(sourceFor(dir, pkg.bin, known, root), bare(pkg.name), 'bin');
+    else if (pkg.bin !== undefined) for (const [name, file] of Object.entries(pkg.bin)) add(sourceFor(dir, file, known, root), name, 'bin');
+  }
+  for (const [dir, pkg] of packages) {
+    for (const command of Object.values(pkg.scripts ?? {})) for (const p of scriptPaths(command)) add(sourceFor(dir, p, known, root), undefined, 'script');
+  }
   for (const [path, f] of files) if (f.facts.start !== undefined) add(path, undefined, f.facts.start.kind);
 
   const apps: App[] = [];
   for (const [entry, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const name = config.apps[entry] ?? e.name ?? nameFromPath(entry, pkg.name);
+    const name = config.apps[entry] ?? e.name ?? nameFromPath(entry, packageOf(entry).name, packageDirOf(entry));
     apps.push({ name, entry, reason: e.reason, line: e.line, classification: classifyApp(name, config.classification), modules: reach(entry, graph) });
   }
-  return { root, config, files, apps, graph, tsconfig, compilerOptions: options, packageType: pkg.type === 'module' ? 'module' : 'commonjs' };
+  return { root, config, files, apps, graph, tsconfig, compilerOptions: options, packageOf };
 }
 
 function reach(entry: string, graph: ReadonlyMap<string, readonly string[]>): string[] {
