@@ -92,6 +92,10 @@ test('--replace-loggers swaps a console-only winston logger and drops its import
   const r = rewriteSource('trend-bot.ts', before, { ...opts, appName: 'trend-bot', replaceLoggers: true });
   assert.equal(r.replaced, 1);
   assert.equal(r.text, "import { x } from './x.js';\nimport { setupCriticalLogging } from '@daybook/core';\n\nconst logger = setupCriticalLogging('trend-bot');\n\nlogger.info('hi', { x });\n");
+  // pino in CommonJS: the require goes once nothing uses it.
+  const cjs = "'use strict';\nconst pino = require('pino');\nconst log = pino();\nlog.info({ a: 1 }, 'hi');\n";
+  assert.equal(rewriteSource('feed.js', cjs, { ...opts, esm: false, replaceLoggers: true }).text,
+    "'use strict';\nconst { setupCriticalLogging } = require('@daybook/core');\nconst log = setupCriticalLogging('hedge-bot');\nlog.info({ a: 1 }, 'hi');\n");
   // One with a file destination is kept.
   const withFile = "import winston from 'winston';\nconst logger = winston.createLogger({ transports: [new winston.transports.File({ filename: 'a.log' })] });\n";
   assert.equal(rewriteSource('a.ts', withFile, { ...opts, replaceLoggers: true }).text, withFile);
