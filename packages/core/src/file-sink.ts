@@ -143,6 +143,8 @@ class FileWriter implements ExitParticipant {
   private closed = false;
   private finalized = false;
   private fault: string | undefined;
+  /** What was being done when the fault began: only success at that clears it. */
+  private faultOp = '';
   private faultSince = 0;
   /** Every failed write, sync or rename: flush() reports whether any happened while it waited. */
   private failures = 0;
@@ -403,7 +405,7 @@ class FileWriter implements ExitParticipant {
         delay = Math.min(delay * 2, 2000);
       }
     }
-    if (failed || this.fault !== undefined) this.recovered();
+    this.recovered('writing');
   }
 
   /** Resolves the groups whose lines are as durable as they asked. */
@@ -451,6 +453,7 @@ class FileWriter implements ExitParticipant {
       this.syncing = this.driver.fdatasync(fd).then(
         () => {
           if (upTo > this.synced) this.synced = upTo;
+          this.recovered('syncing');
         },
         (e: Error) => {
           ok = false;
@@ -465,7 +468,6 @@ class FileWriter implements ExitParticipant {
         delay = Math.min(delay * 2, 2000);
       }
     }
-    if (failed) this.recovered();
     this.settle();
   }
 
@@ -502,7 +504,7 @@ class FileWriter implements ExitParticipant {
     this.gen++;
     this.lineNo = 0;
     this.first = undefined;
-    if (this.fault !== undefined) this.recovered();
+    this.recovered('rotating');
     const rotated = `${this.base}.1`;
     this.maintenance = this.background(async () => {
       if (this.compress) await compressFile(this.driver, this.dir, rotated);
@@ -530,6 +532,7 @@ class FileWriter implements ExitParticipant {
     if (this.fault === code) return;
     if (this.fault === undefined) this.faultSince = Date.now();
     this.fault = code;
+    this.faultOp = doing;
     this.stderr(`daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length - this.qHead} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
     try {
       this.onError(e);
@@ -538,8 +541,8 @@ class FileWriter implements ExitParticipant {
     }
   }
 
-  private recovered(): void {
-    if (this.fault === undefined) return;
+  private recovered(doing: string): void {
+    if (this.fault === undefined || this.faultOp !== doing) return;
     this.stderr(`daybook: ${this.path} is being written again after ${((Date.now() - this.faultSince) / 1000).toFixed(1)} s of ${this.fault}`);
     this.fault = undefined;
   }
@@ -640,7 +643,9 @@ class FileWriter implements ExitParticipant {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+// Not unref'd: while lines wait for a fault to clear, the process stays up to write them
+// (on exit, flushSync makes one last attempt either way).
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A Sink over one file. Sinks of the same path in one process share its writer (one queue,
