@@ -182,13 +182,13 @@ function hasFileDestination(library: LoggerLibrary, call: ts.CallExpression, nam
     }
     return undefined;
   };
-  const isTrue = (e: ts.Expression | undefined): boolean | undefined =>
-    e === undefined ? undefined : e.kind === ts.SyntaxKind.TrueKeyword ? true : e.kind === ts.SyntaxKind.FalseKeyword ? false : undefined;
+  const literalBoolean = (e: ts.Expression | undefined): boolean | undefined =>
+    e?.kind === ts.SyntaxKind.TrueKeyword ? true : e?.kind === ts.SyntaxKind.FalseKeyword ? false : undefined;
   switch (library) {
     case 'daybook-audit':
       return true;
     case 'daybook': {
-      const explicit = isTrue(opt('enableFileLogging'));
+      const explicit = literalBoolean(opt('enableFileLogging'));
       if (explicit !== undefined) return explicit;
       if (name === 'setupCriticalLogging') return true;
       if (name === 'setupUtilityLogging') return false;
@@ -204,7 +204,6 @@ function hasFileDestination(library: LoggerLibrary, call: ts.CallExpression, nam
     }
     case 'pino':
     case 'fastify': {
-      const scope: ts.Node[] = [...args];
       const fileTarget = (n: ts.Node): boolean => {
         if (ts.isStringLiteralLike(n) && (n.text === 'pino/file' || n.text === 'pino-roll')) {
           // pino/file without a destination writes to stdout.
@@ -216,7 +215,7 @@ function hasFileDestination(library: LoggerLibrary, call: ts.CallExpression, nam
         if (library === 'fastify' && ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'file') return true;
         return false;
       };
-      return scope.some((a) => fileTarget(a) || anyDescendant(a, fileTarget));
+      return args.some((a) => fileTarget(a) || anyDescendant(a, fileTarget));
     }
     case 'bunyan':
       return args.some((a) => anyDescendant(a, (n) => ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'path'));
