@@ -1,4 +1,4 @@
-import * as core from '@daybook/core';
+import { verify, type VerifyResult } from '@daybook/core';
 
 export interface ChainStatus {
   status: 'ok' | 'damaged' | 'not checked';
@@ -6,24 +6,14 @@ export interface ChainStatus {
   problems: { file: string; line: number; kind: string; message: string }[];
 }
 
-interface VerifyResult {
-  ok: boolean;
-  problems?: { file: string; line?: number; kind: string; message?: string }[];
-}
-
-/**
- * The hash chain of a log directory, through core's `verify(dir)` when this build of core
- * has it. It is looked up at run time rather than imported by name so that the tools build
- * and run against a core without it, and pick it up without a change once it lands.
- */
-export async function checkChain(dir: string): Promise<ChainStatus> {
-  const verify = (core as Record<string, unknown>).verify;
-  if (typeof verify !== 'function') return { status: 'not checked', detail: 'verify unavailable', problems: [] };
+/** The hash chain of a log directory, through core's `verify`. A torn tail (a crash) is listed but is not damage. */
+export async function checkChain(dir: string, run: (dir: string) => Promise<VerifyResult> = verify): Promise<ChainStatus> {
   try {
-    const r = (await (verify as (d: string) => VerifyResult | Promise<VerifyResult>)(dir));
-    const problems = (r.problems ?? []).map((p) => ({ file: p.file, line: p.line ?? 0, kind: p.kind, message: p.message ?? `${p.kind} at line ${p.line ?? 0}` }));
+    const r = await run(dir);
+    const problems = r.problems.map((p) => ({ file: p.file, line: p.line, kind: p.kind, message: p.message }));
     return r.ok ? { status: 'ok', problems } : { status: 'damaged', detail: `${problems.length} problem(s)`, problems };
   } catch (e) {
+    // verify reports damage as its result; a throw means the directory could not be read at all.
     return { status: 'not checked', detail: `verify failed: ${(e as Error).message}`, problems: [] };
   }
 }

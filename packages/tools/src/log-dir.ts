@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import * as core from '@daybook/core';
+import { CHAIN_DIR, LOG_FILES } from '@daybook/core';
 import { ToolsError } from './errors.js';
 
 export interface LogFileInfo {
@@ -36,10 +36,8 @@ const BACKUP = /^(.+\.log)\.(\d+)(\.gz)?$/;
 const ACTIVE = /^(.+)\.log$/;
 
 /** The DayBot audit files: the audit trail of one process rather than one app's log. */
-export const AUDIT_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(core.LOG_FILES));
+export const AUDIT_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(LOG_FILES));
 
-// Read at run time: a core without the storage engine has no chain directory to name.
-const CHAIN_DIR = typeof (core as Record<string, unknown>).CHAIN_DIR === 'string' ? (core as Record<string, unknown>).CHAIN_DIR as string : '.daybook';
 
 /** Groups the log files of a directory into streams; other files (locks, temporaries) are left out. */
 export function scanLogDir(dir: string): LogStream[] {

@@ -164,9 +164,19 @@ test('a critical app with no log, a filling disk, and chain problems from verify
   assert.deepEqual(checks(low.issues), ['warning disk .']);
 });
 
-test('the chain check runs core verify when core has it, and says so when it does not', async () => {
-  const dir = logDir([['hedge-bot.log', line('hedge-bot', 'INFO', MIN), MIN]]);
+test('the chain check runs core verify: a chained directory passes, an edited line is reported', async () => {
+  const { initializeAuditLogger, closeAuditLogger } = await import('@daybook/core');
+  const dir = mkdtempSync(join(tmpdir(), 'daybook-monitor-'));
+  dirs.push(dir);
+  // Durability 'none': what is under test is the chain, not fsync batching.
+  const audit = initializeAuditLogger({ logDir: dir, consoleLevel: false, environment: 'test', sessionId: 's', durability: { trading: 'none' } });
+  for (let i = 0; i < 5; i++) await audit.logTradeEntry({ symbol: 'SOL', side: 'buy', quantity: i + 1, price: 10 });
+  await closeAuditLogger();
+  assert.equal((await checkChain(dir)).status, 'ok');
+  const path = join(dir, 'trades.log');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('"quantity":3', '"quantity":30'));
   const c = await checkChain(dir);
-  assert.ok(c.status === 'ok' || (c.status === 'not checked' && c.detail === 'verify unavailable'), JSON.stringify(c));
+  assert.equal(c.status, 'damaged');
+  assert.ok(c.problems.some((p) => p.file === 'trades.log' && p.kind === 'modified'), JSON.stringify(c.problems));
   await assert.rejects(monitor(join(dir, 'nope'), base), { code: 'DAYBOOK_E_TOOLS_PATH' });
 });
