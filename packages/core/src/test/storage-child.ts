@@ -10,10 +10,10 @@ import { AuditLogger } from '../audit-logger.js';
 
 const [mode, dir, countText] = process.argv.slice(2);
 const count = Number(countText ?? '100');
-const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : undefined });
+const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : undefined, backupCount: 1000 });
 
 function trade(i: number): Promise<boolean> {
-  return logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 150.25, orderId: `o${i}`, metadata: { i } });
+  return logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 150.25, orderId: `${process.pid}-${i}`, metadata: { i } });
 }
 
 if (mode === 'crash') {
@@ -22,7 +22,7 @@ if (mode === 'crash') {
     for (let k = 0; k < 20; k++) {
       const n = i++;
       void trade(n).then((ok) => {
-        if (ok) process.stdout.write(`o${n}\n`);
+        if (ok) process.stdout.write(`${process.pid}-${n}\n`);
       });
     }
     setImmediate(tick);
