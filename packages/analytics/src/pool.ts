@@ -14,44 +14,75 @@ export interface ParseTask {
 export const PARALLEL_THRESHOLD = 16 * 1024 * 1024;
 
 /**
- * Reads files into segments: on worker threads (one per core, at most `threads`) when there
- * is enough to read, else on this thread. Largest files first, so the threads finish together.
+ * Reads files into segments, on `threads` lanes (this thread and threads - 1 workers) when
+ * there is enough to read, else on this thread alone. Largest files first, so the lanes
+ * finish together.
  */
-export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], threads = availableParallelism(), threshold = PARALLEL_THRESHOLD): Promise<FileSegments[]> {
+export interface ReadOptions {
+  /** Lanes (default: the machine's cores). */
+  threads?: number;
+  /** Bytes to read from which more than one lane is used (default PARALLEL_THRESHOLD). */
+  threshold?: number;
+  /** `size`: largest first (default); `given`: in the order given, so that results can be consumed as a prefix completes. */
+  order?: 'size' | 'given';
+  /** Called with each result as it arrives (the returned array is then left empty). */
+  onResult?: (index: number, result: FileSegments) => void;
+}
+
+export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], options: ReadOptions = {}): Promise<FileSegments[]> {
+  const threads = options.threads ?? availableParallelism();
+  const threshold = options.threshold ?? PARALLEL_THRESHOLD;
   const results: FileSegments[] = new Array(tasks.length);
+  // With onResult the caller owns each result (and may drop its rows); keeping them here
+  // would hold every file's raw segment until the last one is read.
+  const done = (i: number, r: FileSegments): void => {
+    if (options.onResult === undefined) results[i] = r;
+    else options.onResult(i, r);
+  };
   const total = tasks.reduce((n, t) => n + Math.max(0, t.size - t.start), 0);
-  const order = tasks.map((_, i) => i).sort((a, b) => tasks[b]!.size - tasks[b]!.start - (tasks[a]!.size - tasks[a]!.start));
+  const order = tasks.map((_, i) => i);
+  if (options.order !== 'given') order.sort((a, b) => tasks[b]!.size - tasks[b]!.start - (tasks[a]!.size - tasks[a]!.start));
   const n = Math.min(threads, tasks.length);
   if (n <= 1 || total < threshold) {
     for (const i of order) {
       const t = tasks[i]!;
-      results[i] = await readFileSegments(t.path, t.gz, t.start, t.size - t.start);
+      done(i, await readFileSegments(t.path, t.gz, t.start, t.size - t.start));
     }
     return results;
   }
+  // Lane 0 reads on this thread (it would only wait otherwise), the others on workers: one
+  // worker heap fewer for the same number of cores.
   let next = 0;
   const workers: Worker[] = [];
+  const lane = async (k: number): Promise<void> => {
+    let w: Worker | undefined;
+    if (k > 0) {
+      w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.YG ?? 32) } });
+      workers.push(w);
+    }
+    for (;;) {
+      const i = order[next++];
+      if (i === undefined) return;
+      const t = tasks[i]!;
+      if (w === undefined) {
+        done(i, await readFileSegments(t.path, t.gz, t.start, t.size - t.start));
+        continue;
+      }
+      const worker = w;
+      const r = await new Promise<FileSegments>((resolve, reject) => {
+        const onMessage = (m: { id: number; result: FileSegments }): void => {
+          worker.off('error', reject);
+          resolve(m.result);
+        };
+        worker.once('message', onMessage);
+        worker.once('error', reject);
+        worker.postMessage({ ...t, id: i, size: t.size - t.start } satisfies ParseTask);
+      });
+      done(i, r);
+    }
+  };
   try {
-    await Promise.all(
-      Array.from({ length: n }, async () => {
-        const w = new Worker(new URL('./worker.js', import.meta.url));
-        workers.push(w);
-        for (;;) {
-          const i = order[next++];
-          if (i === undefined) return;
-          const t = tasks[i]!;
-          results[i] = await new Promise<FileSegments>((resolve, reject) => {
-            const onMessage = (m: { id: number; result: FileSegments }): void => {
-              w.off('error', reject);
-              resolve(m.result);
-            };
-            w.once('message', onMessage);
-            w.once('error', reject);
-            w.postMessage({ ...t, id: i, size: t.size - t.start } satisfies ParseTask);
-          });
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: n }, (_, k) => lane(k)));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -158,6 +158,21 @@ describe('reading log directories', () => {
     // a file replaced in place by shorter content is read again
     writeFileSync(join(dir, 'audit.log.1'), lines([exit('2024-01-01T10:00:00Z', 3)]));
     assert.equal((await analyzer.getTradingMetrics()).total_pnl, 203);
+  });
+
+  it('cache: copies dropped from memory come back when their first copy disappears', async () => {
+    const dir = tempDir();
+    const events = [exit('2024-01-01T10:00:00Z', 1), exit('2024-01-01T11:00:00Z', 2), ev({ timestamp: '2024-01-01T12:00:00Z' })];
+    writeFileSync(join(dir, 'audit.log.1'), lines(events));
+    writeFileSync(join(dir, 'trades.log'), lines(events.slice(0, 2)));
+    const analyzer = new LogAnalyzer(dir);
+    assert.equal((await analyzer.getTradingMetrics()).total_pnl, 3);
+    rmSync(join(dir, 'audit.log.1')); // retention deleted the backup: trades.log still has the trades
+    const m = await analyzer.getReport();
+    assert.equal(m.trading_metrics.total_pnl, 3);
+    assert.equal(m.system_metrics.total_events, 2);
+    writeFileSync(join(dir, 'audit.log.1.gz'), gzipSync(lines(events))); // and back, compressed
+    assert.equal((await analyzer.getReport()).system_metrics.total_events, 3);
   });
 
   it('worker threads give the same result as one thread', async () => {

@@ -90,8 +90,8 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
 
 /** Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. */
 export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void): Promise<ReadProblem | undefined> {
-  const file = createReadStream(path, { start, highWaterMark: 1 << 20 });
-  const stream = gz ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  const file = createReadStream(path, { start, highWaterMark: 1 << 18 });
+  const stream = gz ? file.pipe(createGunzip({ chunkSize: 1 << 18 })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
   try {
     for await (const chunk of stream) onChunk(chunk as Buffer);

@@ -100,6 +100,11 @@ export interface Segment {
   readonly errors: ErrorRecord[];
   readonly values: ValueRecord[];
   readonly bad: BadLineCounts;
+  /**
+   * Set on a compacted segment (see compactSegment): the ids of the rows dropped as copies of
+   * events read earlier, 4 words each, and the text ids among them.
+   */
+  readonly dropped?: { readonly words: Uint32Array; readonly text: readonly string[] };
 }
 
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -300,4 +305,50 @@ function text(v: unknown): string {
 /** The typed arrays of a segment, to transfer it to another thread without copying. */
 export function transferList(s: Segment): ArrayBuffer[] {
   return [s.ts, s.id, s.type, s.level, s.flags, s.session, s.latency].map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * The rows of `seg` marked in `keep`, as a new segment that remembers the ids of the others
+ * (so that a reader can tell later whether their first copies are still there). Saves the
+ * memory of duplicate rows: most of trades.log/system.log repeats audit.log.
+ */
+export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
+  const n = keep.reduce((a, k) => a + k, 0);
+  const map = new Int32Array(seg.n).fill(-1);
+  const ts = new Float64Array(n);
+  const id = new Uint32Array(n * 4);
+  const type = new Uint8Array(n);
+  const level = new Uint8Array(n);
+  const flags = new Uint8Array(n);
+  const session = new Int32Array(n);
+  const latency = new Float64Array(n);
+  const droppedWords = new Uint32Array((seg.n - n) * 4);
+  const droppedText: string[] = [];
+  const textIds = new Map<number, string>();
+  let j = 0;
+  let dw = 0;
+  for (let r = 0; r < seg.n; r++) {
+    if (keep[r] !== 1) {
+      if ((seg.flags[r]! & F.TEXT_ID) !== 0) droppedText.push(seg.textIds.get(r)!);
+      else droppedWords.set(seg.id.subarray(r * 4, r * 4 + 4), dw++ * 4);
+      continue;
+    }
+    map[r] = j;
+    ts[j] = seg.ts[r]!;
+    id.set(seg.id.subarray(r * 4, r * 4 + 4), j * 4);
+    type[j] = seg.type[r]!;
+    level[j] = seg.level[r]!;
+    flags[j] = seg.flags[r]!;
+    session[j] = seg.session[r]!;
+    latency[j] = seg.latency[r]!;
+    const t = seg.textIds.get(r);
+    if (t !== undefined) textIds.set(j, t);
+    j++;
+  }
+  const moved = <R extends { row: number }>(records: readonly R[]): R[] => records.filter((x) => map[x.row]! >= 0).map((x) => ({ ...x, row: map[x.row]! }));
+  return {
+    source: seg.source, n, ts, id, type, level, flags, session, latency, sessions: seg.sessions, textIds,
+    trades: moved(seg.trades), errors: moved(seg.errors), values: moved(seg.values), bad: seg.bad,
+    dropped: { words: droppedWords.slice(0, dw * 4), text: droppedText },
+  };
 }

@@ -4,7 +4,7 @@ import { dedupSegment, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
-import type { Segment } from './segment.js';
+import { compactSegment, type Segment } from './segment.js';
 
 /**
  * Where events come from. The analyzer asks for the whole, de-duplicated set and applies
@@ -27,7 +27,8 @@ interface CacheEntry {
   readonly size: number;
   readonly mtimeMs: number;
   readonly gz: boolean;
-  readonly segments: readonly Segment[];
+  /** Replaced by their compacted form once de-duplicated. */
+  segments: Segment[];
   readonly tail: Segment | undefined;
   readonly endOffset: number;
   readonly probe: Buffer;
@@ -81,63 +82,101 @@ export class FileSource implements EventSource {
   }
 
   async load(): Promise<EventSet> {
-    const files = listLogFiles(this.paths);
-    const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
-    const next = new Map<string, CacheEntry>();
-    const tasks: { file: LogFileInfo; start: number; base: readonly Segment[] }[] = [];
-    for (const f of files) {
-      const key = `${f.dev}:${f.ino}`;
-      const e = previous.get(key);
-      if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz) {
-        next.set(key, e);
-      } else if (e !== undefined && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) {
-        tasks.push({ file: f, start: e.endOffset, base: e.segments });
-      } else {
-        tasks.push({ file: f, start: 0, base: [] });
-      }
+    for (let attempt = 0; ; attempt++) {
+      const set = await this.loadOnce(attempt > 0);
+      if (set !== undefined) return set;
     }
-    const results = await readFilesParallel(
-      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size })),
-      this.threads,
-      this.parallelThreshold,
-    );
-    tasks.forEach((t, i) => {
-      const r = results[i]!;
-      const segments = isEmpty(r.segment) ? t.base : [...t.base, r.segment];
-      next.set(`${t.file.dev}:${t.file.ino}`, {
-        size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments, tail: r.tail, endOffset: r.endOffset,
-        probe: t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset), problems: r.problems,
-      });
-    });
-    if (this.useCache) this.cache = next;
-    return this.merge(files.map((f) => next.get(`${f.dev}:${f.ino}`)!));
   }
 
-  private merge(entries: readonly CacheEntry[]): EventSet {
+  /**
+   * Reads what is new and de-duplicates as files complete, in read order (so a file's
+   * duplicate rows are dropped before the next files are in memory). Undefined when a
+   * compacted file must be read again: some rows it dropped were copies of events whose first
+   * copy is gone (its file was deleted or replaced).
+   */
+  private async loadOnce(retried: boolean): Promise<EventSet | undefined> {
+    const files = listLogFiles(this.paths);
+    const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
+    const entries: (CacheEntry | undefined)[] = [];
+    const tasks: { file: LogFileInfo; start: number; base: Segment[]; slot: number }[] = [];
+    files.forEach((f, slot) => {
+      const e = previous.get(`${f.dev}:${f.ino}`);
+      if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz) {
+        entries.push(e);
+        return;
+      }
+      entries.push(undefined);
+      if (e !== undefined && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, slot });
+      else tasks.push({ file: f, start: 0, base: [], slot });
+    });
+
+    // Segments merged before and no longer there: their ids may reappear elsewhere; start over.
+    const current = new Set<Segment>();
+    for (const e of entries) for (const s of e?.segments ?? []) current.add(s);
+    for (const t of tasks) for (const s of t.base) current.add(s);
+    let reset = false;
+    for (const s of this.keepOf.keys()) {
+      if (!current.has(s)) {
+        this.ids = new IdSet();
+        this.keepOf = new Map();
+        reset = true;
+        break;
+      }
+    }
+
+    let cursor = 0;
+    const advance = (): void => {
+      for (; cursor < entries.length && entries[cursor] !== undefined; cursor++) this.absorb(entries[cursor]!);
+    };
+    advance();
+    await readFilesParallel(
+      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size })),
+      {
+        threads: this.threads, threshold: this.parallelThreshold, order: 'given',
+        onResult: (i, r) => {
+          const t = tasks[i]!;
+          entries[t.slot] = {
+            size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: isEmpty(r.segment) ? t.base : [...t.base, r.segment],
+            tail: r.tail, endOffset: r.endOffset, probe: t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset), problems: r.problems,
+          };
+          advance();
+        },
+      },
+    );
+    advance();
+    const all = entries as CacheEntry[];
+    this.cache = this.useCache ? new Map(files.map((f, i) => [`${f.dev}:${f.ino}`, all[i]!])) : new Map();
+
+    if (reset && !retried) {
+      // Rows dropped by compaction must still have their first copy somewhere; else read the
+      // file again.
+      const stale = new Set<CacheEntry>();
+      for (const e of all) {
+        for (const s of e.segments) {
+          if (s.dropped === undefined) continue;
+          const w = s.dropped.words;
+          let ok = s.dropped.text.every((t) => !this.ids.addText(t, true));
+          for (let o = 0; ok && o < w.length; o += 4) ok = !this.ids.addWords(w, o, true);
+          if (!ok) stale.add(e);
+        }
+      }
+      if (stale.size > 0) {
+        for (const [key, e] of this.cache) if (stale.has(e)) this.cache.delete(key);
+        this.ids = new IdSet();
+        this.keepOf = new Map();
+        return undefined;
+      }
+    }
+
     const segments: Segment[] = [];
     const keep: Uint8Array[] = [];
     const bad = emptyBadLines();
     const problems: ReadProblem[] = [];
-    const current = new Set<Segment>();
-    for (const e of entries) for (const s of e.segments) current.add(s);
-    for (const s of this.keepOf.keys()) {
-      if (!current.has(s)) {
-        // A file vanished or was replaced: its ids may reappear elsewhere; start over.
-        this.ids = new IdSet(current.size * 1024);
-        this.keepOf = new Map();
-        break;
-      }
-    }
     const tails: [number, Segment][] = [];
-    for (const e of entries) {
+    for (const e of all) {
       for (const s of e.segments) {
-        let k = this.keepOf.get(s);
-        if (k === undefined) {
-          k = dedupSegment(s, this.ids);
-          this.keepOf.set(s, k);
-        }
         segments.push(s);
-        keep.push(k);
+        keep.push(this.keepOf.get(s)!);
         addBadLines(bad, s.bad);
       }
       if (e.tail !== undefined) {
@@ -155,5 +194,22 @@ export class FileSource implements EventSource {
       this.keepOf = new Map();
     }
     return { segments, keep, bad, problems };
+  }
+
+  /** De-duplicates an entry's new segments, compacting those that are mostly copies. */
+  private absorb(e: CacheEntry): void {
+    for (let si = 0; si < e.segments.length; si++) {
+      let s = e.segments[si]!;
+      if (this.keepOf.has(s)) continue;
+      let k = dedupSegment(s, this.ids);
+      let kept = 0;
+      for (let r = 0; r < k.length; r++) kept += k[r]!;
+      if (this.useCache && s.n - kept > s.n / 4) {
+        s = compactSegment(s, k);
+        k = new Uint8Array(s.n).fill(1);
+        e.segments[si] = s;
+      }
+      this.keepOf.set(s, k);
+    }
   }
 }
