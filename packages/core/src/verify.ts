@@ -188,8 +188,9 @@ async function verifyStream(dir: string, base: string, names: string[], driver: 
     const chained = f.lines.some((l) => l !== undefined);
     if (f.unreadable !== undefined) {
       problem(f.name, 1, f.unreadable.includes('end') ? 'truncated' : 'modified', `cannot be decompressed: ${f.unreadable}`);
-    } else if (!chained && f.lines.length > 0) {
-      // Written before daybook chained lines: nothing to check, nothing to link from.
+    } else if (!chained && f.lines.length > 0 && f.name !== base && !lastOfGen.has(f.gen)) {
+      // A backup written before daybook chained lines (the writer moves such a file aside and
+      // starts the chain in a new one): nothing to check, nothing to link from.
       prev = undefined;
     } else {
       const lastChecked = lastOfGen.get(f.gen);
