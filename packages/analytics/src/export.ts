@@ -188,27 +188,45 @@ export function eventsRelation(jsonlPath: string): string {
   return `SELECT ${cols.join(', ')} FROM read_json('${jsonlPath.replaceAll("'", "''")}', format = 'newline_delimited', columns = ${duckColumns()})`;
 }
 
-/** Events of log directories to a CSV, JSON Lines or Parquet file. */
-export async function exportEvents(paths: readonly string[], file: string, options: ExportOptions = {}): Promise<ExportResult> {
-  const format = formatOf(file, options.format);
-  if (format !== 'parquet') return { file, format, ...(await writeEvents(paths, file, format, options)) };
-  const duck = await loadDuckDb('DAYBOOK_E_EXPORT_PARQUET');
-  const dir = await mkdtemp(join(tmpdir(), 'daybook-export-'));
+type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
+
+/**
+ * Loads the selected events of `paths` into DuckDB (the `events` relation over a temporary
+ * JSON Lines file of table rows) and runs `use` with the connection and the relation's SQL.
+ * Everything is closed and the temporary file removed afterwards.
+ */
+export async function withEvents<T>(
+  paths: readonly string[], options: ExportOptions, code: 'DAYBOOK_E_EXPORT_PARQUET' | 'DAYBOOK_E_QUERY_ENGINE',
+  use: (conn: DuckConnection, relation: string, written: Awaited<ReturnType<typeof writeEvents>>) => Promise<T>,
+): Promise<T> {
+  const duck = await loadDuckDb(code);
+  const dir = await mkdtemp(join(tmpdir(), 'daybook-duckdb-'));
   try {
     const tmp = join(dir, 'events.jsonl');
-    const r = await writeEvents(paths, tmp, 'table', options);
+    const written = await writeEvents(paths, tmp, 'table', options);
     const instance = await duck.DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     try {
-      await conn.run(`COPY (${eventsRelation(tmp)}) TO '${resolve(file).replaceAll("'", "''")}' (FORMAT parquet)`);
-    } catch (e) {
-      throw new AnalyticsError('DAYBOOK_E_EXPORT_WRITE', `cannot write ${file} (${(e as Error).message})`, { cause: e });
+      return await use(conn, eventsRelation(tmp), written);
     } finally {
       conn.closeSync();
       instance.closeSync();
     }
-    return { file, format, ...r };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Events of log directories to a CSV, JSON Lines or Parquet file. */
+export async function exportEvents(paths: readonly string[], file: string, options: ExportOptions = {}): Promise<ExportResult> {
+  const format = formatOf(file, options.format);
+  if (format !== 'parquet') return { file, format, ...(await writeEvents(paths, file, format, options)) };
+  return withEvents(paths, options, 'DAYBOOK_E_EXPORT_PARQUET', async (conn, relation, written) => {
+    try {
+      await conn.run(`COPY (${relation}) TO '${resolve(file).replaceAll("'", "''")}' (FORMAT parquet)`);
+    } catch (e) {
+      throw new AnalyticsError('DAYBOOK_E_EXPORT_WRITE', `cannot write ${file} (${(e as Error).message})`, { cause: e });
+    }
+    return { file, format, ...written };
+  });
 }

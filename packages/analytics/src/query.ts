@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AnalyticsError } from './codes.js';
-import { eventsRelation, loadDuckDb, writeEvents, type ExportOptions } from './export.js';
+import { withEvents, type writeEvents, type ExportOptions } from './export.js';
 
 export interface QueryResult {
   columns: string[];
@@ -17,27 +14,14 @@ export interface QueryResult {
  * narrow what is loaded.
  */
 export async function queryEvents(paths: readonly string[], sql: string, options: Omit<ExportOptions, 'format'> = {}): Promise<QueryResult> {
-  const duck = await loadDuckDb('DAYBOOK_E_QUERY_ENGINE');
-  const dir = await mkdtemp(join(tmpdir(), 'daybook-query-'));
-  try {
-    const tmp = join(dir, 'events.jsonl');
-    const written = await writeEvents(paths, tmp, 'table', options);
-    const instance = await duck.DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
+  return withEvents(paths, options, 'DAYBOOK_E_QUERY_ENGINE', async (conn, relation, written) => {
+    await conn.run(`CREATE TABLE events AS ${relation}`);
+    let reader;
     try {
-      await conn.run(`CREATE TABLE events AS ${eventsRelation(tmp)}`);
-      let reader;
-      try {
-        reader = await conn.runAndReadAll(sql);
-      } catch (e) {
-        throw new AnalyticsError('DAYBOOK_E_QUERY_SQL', (e as Error).message, { cause: e });
-      }
-      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[], bad_lines: written.bad_lines };
-    } finally {
-      conn.closeSync();
-      instance.closeSync();
+      reader = await conn.runAndReadAll(sql);
+    } catch (e) {
+      throw new AnalyticsError('DAYBOOK_E_QUERY_SQL', (e as Error).message, { cause: e });
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[], bad_lines: written.bad_lines };
+  });
 }

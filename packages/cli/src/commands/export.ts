@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { AnalyticsError, LogAnalyzer, type ExportFormat } from '@daybook/analytics';
+import { LogAnalyzer, type ExportFormat } from '@daybook/analytics';
+import { failed, parseCommand, usageError } from './report.js';
 
 const HELP = `Usage: daybook export --out FILE [options]
 
@@ -25,33 +25,22 @@ Exit codes: 0 ok, 1 the file could not be written, 2 bad usage.
 const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x !== ''));
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: 'string', multiple: true },
-        out: { type: 'string', short: 'o' },
-        format: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        date: { type: 'string' },
-        types: { type: 'string' },
-        symbols: { type: 'string' },
-        sessions: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    return usageError((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.out === undefined) return usageError('--out FILE is required');
-  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('--date cannot be combined with --from/--to');
+  const parsed = parseCommand('export', HELP, argv, {
+    dir: { type: 'string', multiple: true },
+    out: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    date: { type: 'string' },
+    types: { type: 'string' },
+    symbols: { type: 'string' },
+    sessions: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as { dir?: string[]; out?: string; format?: string; from?: string; to?: string; date?: string; types?: string; symbols?: string; sessions?: string; json?: boolean };
+  if (values.out === undefined) return usageError('export', HELP, '--out FILE is required');
+  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('export', HELP, '--date cannot be combined with --from/--to');
   const bar = process.stderr.isTTY === true && !values.json ? progressBar() : undefined;
   try {
     const result = await new LogAnalyzer(values.dir ?? ['logs']).exportLogs(values.out, {
@@ -72,17 +61,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (bar !== undefined) process.stderr.write('\n');
-    if (e instanceof AnalyticsError) {
-      process.stderr.write(`daybook export: ${e.message}\n`);
-      return e.code === 'DAYBOOK_E_EXPORT_WRITE' || e.code === 'DAYBOOK_E_EXPORT_PARQUET' ? 1 : 2;
-    }
-    throw e;
+    return failed('export', e, (code) => code !== 'DAYBOOK_E_EXPORT_WRITE' && code !== 'DAYBOOK_E_EXPORT_PARQUET');
   }
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`daybook export: ${message}\n\n${HELP}`);
-  return 2;
 }
 
 /** A one-line progress bar on stderr, redrawn at most 10 times a second. */

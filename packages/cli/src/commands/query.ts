@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
-import { AnalyticsError, queryEvents } from '@daybook/analytics';
-import { table } from './report.js';
+import { queryEvents } from '@daybook/analytics';
+import { failed, parseCommand, table, usageError } from './report.js';
 
 const HELP = `Usage: daybook query "SQL" [options]
 
@@ -21,43 +20,22 @@ Needs the optional dependency @duckdb/node-api. Exit codes: 0 ok, 1 the query fa
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string', multiple: true },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    return usageError((e as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) return usageError('give one SQL statement, quoted');
+  const parsed = parseCommand('query', HELP, argv, {
+    dir: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean' },
+  }, true);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { dir?: string[]; from?: string; to?: string; json?: boolean };
+  if (positionals.length !== 1) return usageError('query', HELP, 'give one SQL statement, quoted');
   try {
     const r = await queryEvents(values.dir ?? ['logs'], positionals[0]!, { start: values.from, end: values.to });
     if (values.json) process.stdout.write(JSON.stringify(r.rows, null, 2) + '\n');
     else process.stdout.write(table(r.columns, r.rows.map((row) => r.columns.map((c) => row[c]))));
     return 0;
   } catch (e) {
-    if (e instanceof AnalyticsError) {
-      process.stderr.write(`daybook query: ${e.message}\n`);
-      return e.code === 'DAYBOOK_E_QUERY_SQL' || e.code === 'DAYBOOK_E_QUERY_ENGINE' ? 1 : 2;
-    }
-    throw e;
+    return failed('query', e, (code) => code !== 'DAYBOOK_E_QUERY_SQL' && code !== 'DAYBOOK_E_QUERY_ENGINE');
   }
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`daybook query: ${message}\n\n${HELP}`);
-  return 2;
 }

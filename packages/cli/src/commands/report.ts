@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
-import { AnalyticsError, LogAnalyzer, type FullReport } from '@daybook/analytics';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AnalyticsError, LogAnalyzer, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
 
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
 type Kind = (typeof KINDS)[number];
@@ -27,37 +27,58 @@ Options:
 Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals: string[];
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/**
+ * Parses a command's arguments (shared by report, export and query): the values and
+ * positionals, or the exit code when there is nothing more to do (--help: 0, bad usage: 2).
+ */
+export function parseCommand(name: string, help: string, argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals = false): { values: Values; positionals: string[] } | number {
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        dir: { type: 'string', multiple: true },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        date: { type: 'string' },
-        'periods-per-year': { type: 'string' },
-        'starting-equity': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+    if (values.help === true) {
+      process.stdout.write(help);
+      return 0;
+    }
+    return { values, positionals };
   } catch (e) {
-    return usageError((e as Error).message);
+    return usageError(name, help, (e as Error).message);
   }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+}
+
+export function usageError(name: string, help: string, message: string): number {
+  process.stderr.write(`daybook ${name}: ${message}\n\n${help}`);
+  return 2;
+}
+
+/** Prints an AnalyticsError and gives its exit code: 2 (bad usage) for `usage` codes, else 1; rethrows anything else. */
+export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCode) => boolean): number {
+  if (!(e instanceof AnalyticsError)) throw e;
+  process.stderr.write(`daybook ${name}: ${e.message}\n`);
+  return usage(e.code) ? 2 : 1;
+}
+
+const isUsage = (code: AnalyticsErrorCode): boolean => code === 'DAYBOOK_E_READ_DIR' || code.startsWith('DAYBOOK_E_DATE') || code === 'DAYBOOK_E_OPTION_INVALID';
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand('report', HELP, argv, {
+    dir: { type: 'string', multiple: true },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    date: { type: 'string' },
+    'periods-per-year': { type: 'string' },
+    'starting-equity': { type: 'string' },
+    json: { type: 'boolean' },
+  }, true);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean };
   const kind = (positionals[0] ?? 'daily') as Kind;
-  if (!KINDS.includes(kind) || positionals.length > 1) return usageError(`unknown report '${positionals.join(' ')}'`);
-  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('--date cannot be combined with --from/--to');
+  if (!KINDS.includes(kind) || positionals.length > 1) return usageError('report', HELP, `unknown report '${positionals.join(' ')}'`);
+  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('report', HELP, '--date cannot be combined with --from/--to');
   const ppy = values['periods-per-year'] === undefined ? undefined : Number(values['periods-per-year']);
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
-  if (equity !== undefined && !Number.isFinite(equity)) return usageError(`--starting-equity ${values['starting-equity']} is not a number`);
+  if (equity !== undefined && !Number.isFinite(equity)) return usageError('report', HELP, `--starting-equity ${values['starting-equity']} is not a number`);
   try {
     const analyzer = new LogAnalyzer(values.dir ?? ['logs'], { periodsPerYear: ppy, startingEquity: equity });
     if (kind === 'daily') {
@@ -65,24 +86,12 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderDaily(report));
       return 0;
     }
-    const from = values.date ?? values.from;
-    const to = values.date ?? values.to;
-    const report = await analyzer.getReport(from, to);
-    const json = pick(report, kind);
-    process.stdout.write(values.json ? JSON.stringify(json, null, 2) + '\n' : render(report, kind));
+    const report = await analyzer.getReport(values.date ?? values.from, values.date ?? values.to);
+    process.stdout.write(values.json ? JSON.stringify(pick(report, kind), null, 2) + '\n' : render(report, kind));
     return 0;
   } catch (e) {
-    if (e instanceof AnalyticsError) {
-      process.stderr.write(`daybook report: ${e.message}\n`);
-      return e.code === 'DAYBOOK_E_READ_DIR' || e.code.startsWith('DAYBOOK_E_DATE') || e.code === 'DAYBOOK_E_OPTION_INVALID' ? 2 : 1;
-    }
-    throw e;
+    return failed('report', e, isUsage);
   }
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`daybook report: ${message}\n\n${HELP}`);
-  return 2;
 }
 
 /** The JSON of one report: its metrics with the bad-line count (symbols: wrapped, since it is a list). */
