@@ -7,6 +7,7 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{
   audit: { summary: 'find logging gaps in a TypeScript/JavaScript codebase', load: () => import('./commands/audit.js') },
   migrate: { summary: 'rewrite console.* to the central logger (--dry-run shows the diff, --undo restores)', load: () => import('./commands/migrate.js') },
   monitor: { summary: 'check and maintain a log directory (--dry-run, --maintenance-only)', load: () => import('./commands/monitor.js') },
+  verify: { summary: 'check the hash chain and signed checkpoints of a log directory', load: () => import('./commands/verify.js') },
 };
 
 export function usage(): string {

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { verify, type VerifyResult } from '@daybook/core';
+
+const HELP = `Usage: daybook verify <dir> [--public-key FILE] [--json]
+
+Checks the hash chain of every log file in <dir>, rotated and compressed ones included:
+each line's link to the one before, the links across files, the checkpoints in
+<dir>/.daybook/, and (with --public-key, the PEM public key of the logger's signingKey)
+that every checkpoint is signed by that key.
+
+Reports the first bad line of each file and what the damage looks like: modified,
+deleted, inserted, reordered, truncated, missing_file, bad_signature. A line cut short by
+a crash is reported as torn_tail, which is not damage (the next start repairs it).
+
+Exit status: 0 clean, 1 damaged, 2 bad usage.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'public-key': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    process.stderr.write(`daybook verify: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const dir = positionals[0];
+  if (dir === undefined || positionals.length > 1) {
+    process.stderr.write(`daybook verify: give exactly one log directory [DAYBOOK_E_VERIFY_USAGE]\n\n${HELP}`);
+    return 2;
+  }
+  let publicKey: KeyObject | undefined;
+  if (values['public-key'] !== undefined) {
+    try {
+      publicKey = createPublicKey(readFileSync(values['public-key']));
+      if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error(`a ${publicKey.asymmetricKeyType} key, not Ed25519`);
+    } catch (e) {
+      process.stderr.write(`daybook verify: --public-key ${values['public-key']}: ${(e as Error).message}. Pass the PEM public key matching the logger's signingKey. [DAYBOOK_E_VERIFY_USAGE]\n`);
+      return 2;
+    }
+  }
+  let result: VerifyResult;
+  try {
+    result = await verify(dir, { publicKey });
+  } catch (e) {
+    process.stderr.write(`daybook verify: cannot read ${dir}: ${(e as Error).message} [DAYBOOK_E_VERIFY_USAGE]\n`);
+    return 2;
+  }
+  if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else process.stdout.write(render(result, dir, publicKey !== undefined));
+  return result.ok ? 0 : 1;
+}
+
+function render(r: VerifyResult, dir: string, signed: boolean): string {
+  const lines: string[] = [];
+  const total = r.files.reduce((n, f) => n + f.lines, 0);
+  for (const p of r.problems) lines.push(`${p.kind.padEnd(13)} ${p.file}${p.line > 0 ? `:${p.line}` : ''}  ${p.message}`);
+  const damaged = r.problems.filter((p) => p.kind !== 'torn_tail').length;
+  lines.push(
+    r.ok
+      ? `ok: ${r.files.length} files, ${total} lines in ${dir}${signed ? ', checkpoints signed by the key' : ' (signatures not checked: pass --public-key)'}`
+      : `DAMAGED: ${damaged} problem${damaged === 1 ? '' : 's'} in ${dir} (${r.files.length} files, ${total} lines)`,
+  );
+  return lines.join('\n') + '\n';
+}
