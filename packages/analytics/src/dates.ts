@@ -24,6 +24,26 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 export function parseTimestamp(s: string): number | undefined {
   const n = s.length;
+  // Fast path: consecutive lines share their minute (`YYYY-MM-DDTHH:MM`); daybook writes
+  // `:SS.mmmZ` after it.
+  if (n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58 && s.startsWith(lastMinute)) {
+    const sec = two(s, 17);
+    const ms = digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22);
+    if (sec >= 0 && sec <= 59 && ms >= 0) return lastMinuteUs + (sec * 1000 + ms) * US_PER_MS;
+  }
+  const v = parseSlow(s);
+  if (v !== undefined && n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58) {
+    lastMinute = s.slice(0, 16);
+    lastMinuteUs = v - (two(s, 17) * 1000 + digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22)) * US_PER_MS;
+  }
+  return v;
+}
+
+let lastMinute = '\u0000';
+let lastMinuteUs = 0;
+
+function parseSlow(s: string): number | undefined {
+  const n = s.length;
   if (n < 16) return undefined;
   const y = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2);
   const mo = two(s, 5);

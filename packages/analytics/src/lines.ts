@@ -39,7 +39,7 @@ export function readLine(line: string, sink: LineSink): void {
   }
   let o: unknown;
   try {
-    o = JSON.parse(line);
+    o = JSON.parse(withoutLink(line));
   } catch {
     sink.bad.invalid_json++;
     return;
@@ -60,6 +60,31 @@ export function readLine(line: string, sink: LineSink): void {
     return;
   }
   sink.add(rec, ts, line);
+}
+
+const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}
+
+function isLinkHex(line: string, from: number): boolean {
+  for (let i = from; i < from + 64; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * A hash-chained JSON line (core's chain.ts) ends with `,"hash":"<64 hex>"}`: the link,
+ * which the metrics never read. Parsing the line without it is measurably cheaper (a sixth
+ * less text, one string fewer) and exact: for a line with that suffix, `{…,"hash":"h"}` is
+ * valid JSON exactly when `{…}` is and has a member, which readLine checks (`{` followed by
+ * `}` alone is the one text where they differ, and then the whole line is parsed).
+ */
+function withoutLink(line: string): string {
+  const n = line.length;
+  if (n <= LINK_SUFFIX + 2 || line.charCodeAt(n - 1) !== 125 || line.charCodeAt(n - 2) !== 34 || !line.startsWith(',"hash":"', n - LINK_SUFFIX) || !isLinkHex(line, n - 66)) return line;
+  const head = line.slice(0, n - LINK_SUFFIX);
+  // `{` (and whitespace) alone: `{}` parses, the line does not.
+  return /^\s*\{\s*$/.test(head) ? line : head + '}';
 }
 
 /** Reads the complete lines of buf[start, end) (each ends with `\n`). */
