@@ -245,3 +245,19 @@ test('a second initializeAuditLogger closes the first, which writes its system_s
   const stops = readLines(join(dir, 'audit.log')).filter((e) => e.event_type === 'system_stop').map((e) => e.session_id);
   assert.deepEqual(stops.sort(), ['one', 'two']);
 });
+
+test('a clock option sets the timestamps (backfills and simulations), ids stay ordered', async (t) => {
+  const dir = tempDir(t);
+  let now = Date.UTC(2025, 0, 6, 14, 30);
+  const a = new AuditLogger({ logDir: dir, sessionId: 'sim', clock: () => (now += 60_000), ...quiet });
+  a.logTradeEntry({ symbol: 'X', side: 'buy', quantity: 1, price: 1 });
+  a.logTradeExit({ symbol: 'X', quantity: 1, price: 2, pnl: 1 });
+  await a.close();
+  const events = readLines(join(dir, 'audit.log'));
+  const stamps = events.map((e) => e.timestamp as string);
+  assert.equal(stamps.length, 4);
+  for (const s of stamps) assert.match(s, /^2025-01-06T14:3\d:00\.000Z$/);
+  assert.deepEqual([...new Set(stamps)].sort(), stamps, 'one simulated minute per call, increasing');
+  const ids = events.map((e) => e.event_id as string);
+  assert.deepEqual([...ids].sort(), ids);
+});

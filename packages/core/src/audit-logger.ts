@@ -63,6 +63,12 @@ export interface AuditLoggerOptions {
   colors?: boolean;
   /** Replaces the file driver (tests inject faults through it). */
   fileDriver?: FileDriver;
+  /**
+   * Where timestamps come from (ms since the epoch). Default Date.now. Simulations and
+   * backfills pass their own; it should not run backwards, or event_ids (time-ordered) get
+   * ahead of their timestamps.
+   */
+  clock?: () => number;
   /** The environment to read DAYBOT_* from. Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
 }
@@ -164,12 +170,14 @@ export class AuditLogger extends EventEmitter {
   private readonly sinks: Record<LogFile, Sink>;
   private readonly captureCaller: boolean;
   private readonly reporter: Reporter;
+  private readonly clock: () => number;
   private closing: Promise<void> | undefined;
 
   constructor(options: AuditLoggerOptions = {}) {
     super();
     const env = readAuditEnv(options.env ?? process.env);
-    const now = Date.now();
+    this.clock = options.clock ?? Date.now;
+    const now = this.clock();
     this.logDir = resolve(options.logDir ?? env.logDir ?? 'logs');
     this.environment = options.environment ?? 'development';
     this.sessionId = options.sessionId ?? generatedSessionId(now);
@@ -263,7 +271,7 @@ export class AuditLogger extends EventEmitter {
       const toFile = value >= this.fileThreshold;
       const toConsole = value >= this.consoleThreshold;
       if (!toFile && !toConsole) return RESOLVED_TRUE;
-      const now = Date.now();
+      const now = this.clock();
       const ser = this.serializer;
       const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent) : undefined);
       if (ser.lastWarnings !== undefined) this.reporter.warning('DAYBOOK_W_INPUT', `event ${ser.lastId}: ${ser.lastWarnings.join('; ')}`);
@@ -287,7 +295,7 @@ export class AuditLogger extends EventEmitter {
   private fallback(e: unknown, type: unknown): Promise<boolean> {
     try {
       const why = `a ${toText(type)} event could not be serialized (${toText(e)}); this error line was written instead`;
-      const line = this.serializer.serialize(Date.now(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
+      const line = this.serializer.serialize(this.clock(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
       this.reporter.warning('DAYBOOK_W_INPUT', `event ${this.serializer.lastId}: ${why}`);
       this.sinks.errors.write(line, 'none', false);
       return this.sinks.audit.write(line, 'none', false);

@@ -39,6 +39,14 @@ export const DEFAULT_METADATA_LIMITS: MetadataLimits = {
 
 export type IsSecretKey = (key: string) => boolean;
 
+interface KeyInfo {
+  /** `"key":`, escaped */
+  prefix: string;
+  secret: boolean;
+  /** `_daybook_…`: renamed so that it cannot pass for daybook's own notes */
+  reserved: boolean;
+}
+
 /**
  * Collects what a line had to change (non-finite numbers, cycles, cuts). Allocated lazily:
  * a clean call allocates nothing for it.
@@ -92,6 +100,10 @@ export function toText(value: unknown): string {
 export class MetadataWriter {
   private out = '';
   private stack: object[] = [];
+  /** Keys from metadata down to the current value; joined into a path only for a warning. */
+  private keys: (string | number)[] = [];
+  /** `"key":` per key seen, and whether it is a secret: keys repeat line after line. Bounded. */
+  private keyCache = new Map<string, KeyInfo>();
   private notes!: LineNotes;
   private cut = false;
 
@@ -100,6 +112,16 @@ export class MetadataWriter {
     private readonly isSecret: IsSecretKey,
   ) {}
 
+  private key(key: string): KeyInfo {
+    let k = this.keyCache.get(key);
+    if (k === undefined) {
+      if (this.keyCache.size >= 4096) this.keyCache.clear();
+      k = { prefix: quote(key) + ':', secret: this.isSecret(key), reserved: key.startsWith('_daybook_') };
+      this.keyCache.set(key, k);
+    }
+    return k;
+  }
+
   /**
    * `extra` (fields a method adds, e.g. `exit_reason`) is written first and wins over a user
    * key of the same name, so a line never holds one key twice.
@@ -107,12 +129,13 @@ export class MetadataWriter {
   write(meta: unknown, extra: Record<string, unknown> | undefined, notes: LineNotes): string {
     this.out = '{';
     this.stack.length = 0;
+    this.keys.length = 0;
     this.notes = notes;
     this.cut = false;
     let first = true;
     if (extra !== undefined) {
       for (const key of Object.keys(extra)) {
-        first = this.member(key, extra[key], 'metadata', 1, first);
+        first = this.member(key, extra[key], 1, first);
       }
     }
     if (meta !== undefined && meta !== null) {
@@ -133,12 +156,12 @@ export class MetadataWriter {
             break;
           }
           const name = key.startsWith('_daybook_') ? 'user' + key : key;
-          first = this.member(name, readProp(meta, key, notes), 'metadata', 1, first);
+          first = this.member(name, readProp(meta, key, notes), 1, first);
           if (this.cut) break;
         }
       } else {
         // Metadata that is not a plain object (an array, an Error, a string) is kept under `value`.
-        first = this.member('value', meta, 'metadata', 1, first);
+        first = this.member('value', meta, 1, first);
       }
     }
     if (notes.invalid !== undefined) first = this.raw('_daybook_invalid', this.plainObject(notes.invalid), first);
@@ -159,31 +182,42 @@ export class MetadataWriter {
     return false;
   }
 
-  private member(key: string, value: unknown, path: string, depth: number, first: boolean): boolean {
+  /** `metadata.a.b[2]`: built only when something is reported. */
+  private path(): string {
+    let p = 'metadata';
+    for (const k of this.keys) p += typeof k === 'number' ? `[${k}]` : '.' + k;
+    return p;
+  }
+
+  private member(key: string, value: unknown, depth: number, first: boolean): boolean {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return first;
     if (this.out.length > this.limits.maxBytes) {
       if (!this.cut) {
         this.cut = true;
-        this.notes.warn(`metadata cut at ${this.limits.maxBytes} bytes, before ${path}.${key}`);
+        this.notes.warn(`metadata cut at ${this.limits.maxBytes} bytes, before ${this.path()}.${key}`);
       }
       return first;
     }
-    const keyPath = path + '.' + key;
-    this.out += (first ? '' : ',') + quote(key) + ':';
-    if (this.isSecret(key)) this.out += '"[REDACTED]"';
-    else this.value(value, keyPath, depth);
+    const k = this.key(key);
+    this.out += first ? k.prefix : ',' + k.prefix;
+    if (k.secret) this.out += '"[REDACTED]"';
+    else {
+      this.keys.push(key);
+      this.value(value, depth);
+      this.keys.pop();
+    }
     return false;
   }
 
-  private value(v: unknown, path: string, depth: number): void {
+  private value(v: unknown, depth: number): void {
     switch (typeof v) {
       case 'string':
-        this.out += quote(v.length > this.limits.maxStringLength ? this.cutString(v, path) : v);
+        this.out += quote(v.length > this.limits.maxStringLength ? this.cutString(v) : v);
         return;
       case 'number':
         if (Number.isFinite(v)) this.out += String(v);
         else {
-          this.notes.invalidNumber(path, v);
+          this.notes.invalidNumber(this.path(), v);
           this.out += 'null';
         }
         return;
@@ -204,40 +238,40 @@ export class MetadataWriter {
       this.out += 'null';
       return;
     }
-    this.object(v as object, path, depth);
+    this.object(v as object, depth);
   }
 
-  private cutString(v: string, path: string): string {
-    this.notes.warn(`${path} was ${v.length} characters; cut to ${this.limits.maxStringLength}`);
+  private cutString(v: string): string {
+    this.notes.warn(`${this.path()} was ${v.length} characters; cut to ${this.limits.maxStringLength}`);
     return v.slice(0, this.limits.maxStringLength) + `…[cut ${v.length - this.limits.maxStringLength} characters]`;
   }
 
-  private object(o: object, path: string, depth: number): void {
+  private object(o: object, depth: number): void {
     if (this.stack.includes(o)) {
-      this.notes.warn(`${path} is a circular reference`);
+      this.notes.warn(`${this.path()} is a circular reference`);
       this.out += '"[Circular]"';
       return;
     }
     if (depth >= this.limits.maxDepth) {
-      this.notes.warn(`${path} is nested deeper than ${this.limits.maxDepth} levels; cut`);
+      this.notes.warn(`${this.path()} is nested deeper than ${this.limits.maxDepth} levels; cut`);
       this.out += `"[Truncated: depth ${this.limits.maxDepth}]"`;
       return;
     }
     this.stack.push(o);
     const mark = this.out.length;
     try {
-      this.objectBody(o, path, depth + 1);
+      this.objectBody(o, depth + 1);
     } catch (e) {
       // Drop whatever half of the object was written: the line must stay valid JSON.
       this.out = this.out.slice(0, mark);
-      this.notes.warn(`${path} could not be serialized: ${toText(e)}`);
+      this.notes.warn(`${this.path()} could not be serialized: ${toText(e)}`);
       this.out += '"[Unserializable]"';
     } finally {
       this.stack.pop();
     }
   }
 
-  private objectBody(o: object, path: string, depth: number): void {
+  private objectBody(o: object, depth: number): void {
     if (o instanceof Date) {
       const t = o.getTime();
       this.out += Number.isNaN(t) ? 'null' : '"' + o.toISOString() + '"';
@@ -246,12 +280,12 @@ export class MetadataWriter {
     if (Buffer.isBuffer(o) || ArrayBuffer.isView(o)) {
       const bytes = Buffer.from(o.buffer, o.byteOffset, o.byteLength);
       const max = Math.floor(this.limits.maxStringLength / 2);
-      if (bytes.length > max) this.notes.warn(`${path} was ${bytes.length} bytes; first ${max} written`);
+      if (bytes.length > max) this.notes.warn(`${this.path()} was ${bytes.length} bytes; first ${max} written`);
       this.out += '{"type":"Buffer","length":' + bytes.length + ',"base64":"' + bytes.subarray(0, max).toString('base64') + '"}';
       return;
     }
     if (o instanceof Error) {
-      this.error(o, path, depth);
+      this.error(o, depth);
       return;
     }
     if (Array.isArray(o) || o instanceof Set) {
@@ -262,14 +296,16 @@ export class MetadataWriter {
         if (i > 0) this.out += ',';
         if (this.out.length > this.limits.maxBytes) {
           this.out += '"[cut]"';
-          if (!this.cut) this.notes.warn(`metadata cut at ${this.limits.maxBytes} bytes, at ${path}[${i}]`);
+          if (!this.cut) this.notes.warn(`metadata cut at ${this.limits.maxBytes} bytes, at ${this.path()}[${i}]`);
           this.cut = true;
           break;
         }
-        this.value(items[i], `${path}[${i}]`, depth);
+        this.keys.push(i);
+        this.value(items[i], depth);
+        this.keys.pop();
       }
       if (items.length > n) {
-        this.notes.warn(`${path} had ${items.length} entries; first ${n} written`);
+        this.notes.warn(`${this.path()} had ${items.length} entries; first ${n} written`);
       }
       this.out += ']';
       return;
@@ -280,17 +316,17 @@ export class MetadataWriter {
       let n = 0;
       for (const [k, val] of o) {
         if (++n > this.limits.maxEntries) {
-          this.notes.warn(`${path} had ${o.size} entries; first ${this.limits.maxEntries} written`);
+          this.notes.warn(`${this.path()} had ${o.size} entries; first ${this.limits.maxEntries} written`);
           break;
         }
-        first = this.member(typeof k === 'string' ? k : toText(k), val, path, depth, first);
+        first = this.member(typeof k === 'string' ? k : toText(k), val, depth, first);
       }
       this.out += '}';
       return;
     }
     const toJSON = (o as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
-      this.value(toJSON.call(o), path, depth);
+      this.value(toJSON.call(o), depth);
       return;
     }
     this.out += '{';
@@ -299,27 +335,27 @@ export class MetadataWriter {
     let n = 0;
     for (const key of keys) {
       if (++n > this.limits.maxEntries) {
-        this.notes.warn(`${path} had ${keys.length} keys; first ${this.limits.maxEntries} written`);
+        this.notes.warn(`${this.path()} had ${keys.length} keys; first ${this.limits.maxEntries} written`);
         break;
       }
-      first = this.member(key, readProp(o, key, this.notes), path, depth, first);
+      first = this.member(key, readProp(o, key, this.notes), depth, first);
     }
     this.out += '}';
   }
 
-  private error(e: Error, path: string, depth: number): void {
+  private error(e: Error, depth: number): void {
     this.out += '{';
     let first = true;
-    first = this.member('name', readProp(e, 'name', this.notes), path, depth, first);
-    first = this.member('message', readProp(e, 'message', this.notes), path, depth, first);
-    first = this.member('stack', readProp(e, 'stack', this.notes), path, depth, first);
+    first = this.member('name', readProp(e, 'name', this.notes), depth, first);
+    first = this.member('message', readProp(e, 'message', this.notes), depth, first);
+    first = this.member('stack', readProp(e, 'stack', this.notes), depth, first);
     for (const key of Object.keys(e)) {
       if (key === 'name' || key === 'message' || key === 'stack') continue;
-      first = this.member(key, readProp(e, key, this.notes), path, depth, first);
+      first = this.member(key, readProp(e, key, this.notes), depth, first);
     }
     const cause = readProp(e, 'cause', this.notes);
     if (cause !== undefined && !Object.prototype.propertyIsEnumerable.call(e, 'cause')) {
-      this.member('cause', cause, path, depth, first);
+      this.member('cause', cause, depth, first);
     }
     this.out += '}';
   }
