@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
-import { GENESIS, link, splitLink, withLink } from './chain.js';
+import { GENESIS, Linker, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
 import { compressFile, recoverBackups } from './compress.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
@@ -19,7 +19,7 @@ const NEED: Readonly<Record<Durability, number>> = { none: NONE, batch: BATCH, s
 /** Bytes a link adds to a line (`,"hash":"…"` or a tab and 64 hex digits), plus the newline. */
 const LINK_BYTES = 76;
 /** Output built per write: large enough for one syscall to carry a burst, small enough that hashing it never holds the event loop for long. */
-const CHUNK_CHARS = 1 << 20;
+const CHUNK_CHARS = 256 * 1024;
 
 /**
  * Lines queued between two passes of the write loop share one promise: one allocation per
@@ -134,6 +134,7 @@ class FileWriter implements ExitParticipant {
   /** Sequence number after the last line that asked for durability. */
   private durableEnd = 0;
   private inflight: Chunk | undefined;
+  private out = Buffer.allocUnsafe(64 * 1024);
   private loop: Promise<void> | undefined;
   private scheduled = false;
   private syncing: Promise<void> | undefined;
@@ -152,7 +153,14 @@ class FileWriter implements ExitParticipant {
   // chain state of the current file
   private gen = 0;
   private lineNo = 0;
-  private head = GENESIS;
+  /** Links lines into the chain; undefined when the chain is off. */
+  private linker: Linker | undefined;
+  private get head(): string {
+    return this.linker?.head ?? GENESIS;
+  }
+  private set head(h: string) {
+    if (this.linker !== undefined) this.linker.head = h;
+  }
   private first: string | undefined;
   private linesSinceCheckpoint = 0;
   private checkpointDue = false;
@@ -191,6 +199,7 @@ class FileWriter implements ExitParticipant {
     try {
       const report = (e: Error): void => this.report(e, 'writing checkpoints of');
       this.chain = options.chain === false ? undefined : new ChainLog(join(meta, this.base + '.chain'), this.driver, signingKey, report);
+      if (this.chain !== undefined) this.linker = new Linker(GENESIS);
       this.fd = this.driver.openWrite(this.path);
       this.pos = this.recover();
     } catch (e) {
@@ -314,7 +323,7 @@ class FileWriter implements ExitParticipant {
     while (!this.closed && (this.qHead < this.queue.length || this.checkpointDue)) {
       if (this.qHead < this.queue.length) {
         if (this.needsRotation()) await this.rotate();
-        const chunk = this.take(this.maxFileSize - this.pos);
+        const chunk = this.take(this.maxFileSize - this.pos, true);
         this.inflight = chunk;
         await this.writeChunk(chunk);
         this.inflight = undefined;
@@ -346,26 +355,36 @@ class FileWriter implements ExitParticipant {
   }
 
   /** Links the queued lines into the chain and builds the bytes of one write. */
-  private take(room: number): Chunk {
+  private take(room: number, reuse: boolean): Chunk {
     this.openGroup = undefined;
     const q = this.queue;
-    let out = '';
-    let h = this.head;
-    let i = this.qHead;
+    const start = this.qHead;
+    let i = start;
     let chars = 0;
-    const chain = this.chain !== undefined;
+    let bound = 0;
     for (; i < q.length; i++) {
       const line = q[i]!;
-      if (i > this.qHead && (out.length + line.length + LINK_BYTES > CHUNK_CHARS || out.length + line.length + LINK_BYTES > room)) break;
-      chars += line.length + LINK_BYTES;
-      if (chain) {
-        h = link(h, line);
-        if (this.first === undefined) this.first = h;
-        out += withLink(line, h) + '\n';
-      } else out += line + '\n';
+      const c = line.length + LINK_BYTES;
+      if (i > start && (chars + c > CHUNK_CHARS || chars + c > room)) break;
+      chars += c;
+      bound += Linker.bound(line);
     }
-    const lines = i - this.qHead;
-    this.head = h;
+    // One output buffer per writer, reused: a fresh multi-megabyte buffer per chunk is
+    // external memory that drives the garbage collector. Only flushSync, which may run while
+    // the async write still reads this buffer, gets its own.
+    let out = reuse ? this.out : Buffer.allocUnsafe(bound);
+    if (out.length < bound) out = this.out = Buffer.allocUnsafe(Math.max(bound, 2 * out.length));
+    let off = 0;
+    const linker = this.linker;
+    for (let k = start; k < i; k++) {
+      if (linker !== undefined) {
+        off = linker.append(out, off, q[k]!);
+        this.first ??= linker.head;
+      } else {
+        off += out.write(q[k]!, off, 'utf8');
+        out[off++] = 10;
+      }
+    }
     this.qHead = i;
     this.queuedChars -= chars;
     if (i === q.length) {
@@ -373,8 +392,7 @@ class FileWriter implements ExitParticipant {
       this.qHead = 0;
       this.queuedChars = 0;
     }
-    const data = Buffer.from(out, 'utf8');
-    return { data, pos: this.pos, lines, done: false };
+    return { data: out.subarray(0, off), pos: this.pos, lines: i - start, done: false };
   }
 
   private wrote(chunk: Chunk): void {
@@ -572,7 +590,7 @@ class FileWriter implements ExitParticipant {
       }
       // No rotation on the way out: everything goes to the current file.
       while (this.qHead < this.queue.length) {
-        const chunk = this.take(Infinity);
+        const chunk = this.take(Infinity, false);
         this.writeSyncAll(chunk);
         this.wrote(chunk);
       }
