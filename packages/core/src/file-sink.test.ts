@@ -157,3 +157,16 @@ test('two sinks of one file in one process share a writer: nothing interleaves, 
   assert.deepEqual((await verify(dir)).problems, []);
   assert.equal(existsSync(join(dir, '.daybook', 'audit.log.lock')), false, 'lock released with the last sink');
 });
+
+test('a file written before daybook chained (the Python DayBot) is moved aside whole, and the chain starts after it', async (t) => {
+  const dir = tempDir(t);
+  const python = '{"timestamp": "2026-11-22T18:47:00.543641+00:00", "level": "INFO", "event_id": "x", "metadata": {}}\n';
+  appendFileSync(join(dir, 'audit.log'), python);
+  const s = new FileSink({ path: join(dir, 'audit.log') });
+  void s.write(line(0), 'none', false);
+  await s.close();
+  assert.deepEqual(streamLines(dir, 'audit.log'), [python.trimEnd(), line(0)]);
+  const r = await verify(dir);
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.files.find((f) => f.file === 'audit.log.1.gz')?.chained, false);
+});

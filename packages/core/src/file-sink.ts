@@ -262,7 +262,9 @@ class FileWriter implements ExitParticipant {
       this.gen = last === undefined ? 0 : last.kind === 'rotate' || last.line > 0 ? last.gen + 1 : last.gen;
     }
     if (lines > 0) this.driver.fdatasyncSync(this.fd);
-    this.chain.appendSync({ kind: 'start', stream: this.base, gen: this.gen, line: this.lineNo, hash: this.head, repaired: torn > 0 ? torn : undefined });
+    // Unchained lines are vouched for by nothing: the record then speaks of no line.
+    const line = this.forceRotate ? 0 : this.lineNo;
+    this.chain.appendSync({ kind: 'start', stream: this.base, gen: this.gen, line, hash: this.head, repaired: torn > 0 ? torn : undefined });
     return end;
   }
 
