@@ -12,6 +12,7 @@
 // to it with daybook's logger each run.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,10 @@ const HERE = fileURLToPath(import.meta.url);
 interface ChildResult {
   name: string;
   ms: number;
+  /** CPU seconds of the whole process (all threads) for the first report. */
+  cpuS: number;
+  /** Peak RSS after the first report, and over the whole run (daybook: with the append and the repeated report). */
+  rssFirstMb: number;
   rssMb: number;
   figures: Figures;
   repeatMs?: number;
@@ -51,11 +56,23 @@ function figuresOf(r: FullReport): Figures {
 
 // ---- contenders (each runs in a child process) ---------------------------------------------
 
-async function runDaybook(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb'>> {
+/** CPU time and peak RSS when the first report is done. */
+interface Mark {
+  cpuS: number;
+  rssFirstMb: number;
+}
+const mark = (cpu0: NodeJS.CpuUsage): Mark => {
+  const c = process.cpuUsage(cpu0);
+  return { cpuS: (c.user + c.system) / 1e6, rssFirstMb: process.resourceUsage().maxRSS / 1024 };
+};
+
+async function runDaybook(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb' | 'cpuS' | 'rssFirstMb'> & { marks?: Mark }> {
   const analyzer = new LogAnalyzer(dir);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const first = await analyzer.getReport();
   const ms = performance.now() - t0;
+  const marks = mark(cpu0);
   // Append new lines the way a running bot does, then report again.
   const lastMs = Math.floor(Date.parse(first.error_summary.recent_errors[0]?.timestamp ?? new Date().toISOString()));
   const realNow = Date.now;
@@ -77,10 +94,11 @@ async function runDaybook(dir: string): Promise<Omit<ChildResult, 'name' | 'rssM
   const second = await analyzer.getReport();
   const repeatMs = performance.now() - t1;
   if (second.system_metrics.total_events <= first.system_metrics.total_events) throw new Error('the repeated report did not see the appended events');
-  return { ms, figures: figuresOf(first), repeatMs, appended };
+  return { ms, figures: figuresOf(first), repeatMs, appended, marks };
 }
 
-async function runReadline(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb'>> {
+async function runReadline(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb' | 'cpuS' | 'rssFirstMb'> & { marks?: Mark }> {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const seen = new Set<string>();
   const builder = new SegmentBuilder(dir);
@@ -105,7 +123,7 @@ async function runReadline(dir: string): Promise<Omit<ChildResult, 'name' | 'rss
     }
   }
   const report = computeReport(eventSetOf([builder.finish()]), parseRange());
-  return { ms: performance.now() - t0, figures: figuresOf(report) };
+  return { ms: performance.now() - t0, figures: figuresOf(report), marks: mark(cpu0) };
 }
 
 const sql = (dir: string) => {
@@ -151,8 +169,9 @@ const sql = (dir: string) => {
   ];
 };
 
-async function runDuckDb(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb'>> {
+async function runDuckDb(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb' | 'cpuS' | 'rssFirstMb'> & { marks?: Mark }> {
   const duck = await import('@duckdb/node-api');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const instance = await duck.DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
@@ -163,9 +182,10 @@ async function runDuckDb(dir: string): Promise<Omit<ChildResult, 'name' | 'rssMb
     for (const row of reader.getRowObjectsJson()) for (const [k, v] of Object.entries(row)) figures[k] = v === null ? null : Number(v);
   }
   const ms = performance.now() - t0;
+  const marks = mark(cpu0);
   conn.closeSync();
   instance.closeSync();
-  return { ms, figures };
+  return { ms, figures, marks };
 }
 
 const CONTENDERS = { daybook: runDaybook, duckdb: runDuckDb, readline: runReadline } as const;
@@ -195,9 +215,10 @@ export async function main(): Promise<void> {
   const results = (['readline', 'duckdb', 'daybook'] as const).map((n) => child(n, dir));
   const duck = results.find((r) => r.name === 'duckdb')!;
   const day = results.find((r) => r.name === 'daybook')!;
-  const rows = results.map((r) => [r.name, (r.ms / 1000).toFixed(2), (duck.ms / r.ms).toFixed(2) + 'x', r.rssMb.toFixed(0)]);
-  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(17))).join('');
-  process.stdout.write(pad(['first full report', 'seconds', 'speed vs duckdb', 'peak RSS MB']) + '\n');
+  const rows = results.map((r) => [r.name, (r.ms / 1000).toFixed(2), (duck.ms / r.ms).toFixed(2) + 'x', r.cpuS.toFixed(1), (duck.cpuS / r.cpuS).toFixed(2) + 'x', r.rssFirstMb.toFixed(0), r.rssMb.toFixed(0)]);
+  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(15))).join('');
+  process.stdout.write(`load average at start: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores (wall times stretch on a busy machine; CPU seconds less so)\n\n`);
+  process.stdout.write(pad(['first full report', 'wall s', 'vs duckdb', 'CPU s', 'vs duckdb', 'peak RSS MB', 'RSS whole run']) + '\n');
   for (const r of rows) process.stdout.write(pad(r) + '\n');
   process.stdout.write(`\n${pad(['repeated report', 'seconds', 'first / repeat', ''])}\n`);
   process.stdout.write(pad([`daybook (+${day.appended} events)`, (day.repeatMs! / 1000).toFixed(3), (day.ms / day.repeatMs!).toFixed(1) + 'x', '']) + '\n');
@@ -209,7 +230,7 @@ export async function main(): Promise<void> {
 
 if (process.argv[2] === '--child') {
   const name = process.argv[3] as Name;
-  const r = await CONTENDERS[name](process.argv[4]!);
+  const { marks, ...r } = await CONTENDERS[name](process.argv[4]!);
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ name, rssMb, ...r }) + '\n');
+  process.stdout.write(JSON.stringify({ name, rssMb, ...marks, ...r }) + '\n');
 }
