@@ -167,6 +167,7 @@ class FileWriter implements ExitParticipant {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private rotateAfter = 0;
   private maintenance: Promise<void> = Promise.resolve();
+  private checkpointing: Promise<void> = Promise.resolve();
 
   /** Bytes in the current file. */
   get size(): number {
@@ -336,11 +337,13 @@ class FileWriter implements ExitParticipant {
           else this.syncTimer ??= setTimeout(() => void this.syncTo(this.written), this.batchIntervalMs).unref();
         }
       }
-      if (this.chain !== undefined && (this.checkpointDue || this.linesSinceCheckpoint >= this.checkpointLines)) await this.checkpoint('checkpoint');
+      if (this.chain !== undefined && (this.checkpointDue || this.linesSinceCheckpoint >= this.checkpointLines)) void this.checkpoint('checkpoint');
       if (this.dropped > 0 && this.queuedChars < this.bufferSize / 2) {
         const n = this.dropped;
         this.dropped = 0;
-        this.onDropped(n);
+        // Closing, the logger can no longer write the count as an event: stderr says it.
+        if (this.closing) this.stderr(`daybook: ${n} lines below WARNING were dropped from ${this.path} while its buffer was full [DAYBOOK_E_BUFFER_FULL]`);
+        else this.onDropped(n);
       }
     }
   }
@@ -492,15 +495,21 @@ class FileWriter implements ExitParticipant {
   }
 
   /** Records the head once the lines it covers are on disk (a checkpoint must never vouch for lines a crash can take). */
-  private async checkpoint(kind: 'checkpoint' | 'rotate' | 'close'): Promise<void> {
+  /**
+   * Records the head once the lines it covers are on disk. Periodic checkpoints run beside
+   * the writes (their two fdatasyncs would otherwise stall every `sync` ack behind them);
+   * they are queued in order, so a rotate or close record, which is awaited, follows them.
+   */
+  private checkpoint(kind: 'checkpoint' | 'rotate' | 'close'): Promise<void> {
     this.checkpointDue = false;
-    if (this.chain === undefined) return;
+    const chain = this.chain;
     // A file whose lines were never chained (written before daybook) gets no record.
-    if (kind === 'rotate' && this.first === undefined) return;
+    if (chain === undefined || (kind === 'rotate' && this.first === undefined)) return this.checkpointing;
     const rec = { kind, stream: this.base, gen: this.gen, line: this.lineNo, hash: this.head, first: kind === 'rotate' ? this.first : undefined };
+    const target = this.written;
     this.linesSinceCheckpoint = 0;
-    await this.syncTo(this.written);
-    await this.chain.append(rec);
+    this.checkpointing = this.checkpointing.then(() => this.syncTo(target)).then(() => chain.append(rec));
+    return this.checkpointing;
   }
 
   private async rotate(): Promise<void> {
