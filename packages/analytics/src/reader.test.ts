@@ -136,6 +136,7 @@ describe('reading log directories', () => {
     writeFileSync(join(d1, 'audit.log'), lines([exit('2024-01-01T10:00:00Z', 1)]));
     writeFileSync(join(d2, 'audit.log'), lines([exit('2024-01-01T11:00:00Z', 2)]));
     assert.equal((await new LogAnalyzer([d1, d2]).getTradingMetrics()).total_pnl, 3);
+    assert.equal((await new LogAnalyzer([d1, d2, d1, join(d2, 'audit.log')]).getReport()).system_metrics.total_events, 2);
     assert.equal((await new LogAnalyzer(join(d2, 'audit.log')).getTradingMetrics()).total_pnl, 2);
     await assert.rejects(new LogAnalyzer(join(d1, 'nope')).getTradingMetrics(), { code: 'DAYBOOK_E_READ_DIR' });
   });

@@ -33,7 +33,8 @@ function info(path: string, st: Stats, base: string, rotation: number, gz: boole
 /**
  * The log files of each path, in read order: paths as given; in a directory, `audit.log*`
  * (the source of truth) first, then the other names alphabetically; per name the oldest
- * backup first and the current file last. A path that is a file is read as it is.
+ * backup first and the current file last. A path that is a file is read as it is. A file
+ * reached twice is listed once.
  * Throws DAYBOOK_E_READ_DIR for a path that does not exist.
  */
 export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
@@ -85,7 +86,14 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
     });
     out.push(...found);
   }
-  return out;
+  // A file named twice (a directory given twice, or a file and its directory) is read once.
+  const seen = new Set<string>();
+  return out.filter((f) => {
+    const key = `${f.dev}:${f.ino}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. */
