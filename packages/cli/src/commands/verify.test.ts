@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { AuditLogger } from '@daybook/core';
+
+// The real bin, as a user runs it.
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const daybook = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+
+const root = mkdtempSync(join(tmpdir(), 'daybook-cli-verify-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const keyFile = join(root, 'key.pub');
+writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+const dir = join(root, 'logs');
+
+describe('daybook verify', () => {
+  it('exit 0 and ok on a clean signed directory; --json has the contract shape', async () => {
+    const audit = new AuditLogger({ logDir: dir, consoleLevel: false, signingKey: privateKey, maxFileSize: 8192, env: {} });
+    for (let i = 0; i < 200; i++) void audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 1 });
+    await audit.close();
+    const text = daybook('verify', dir, '--public-key', keyFile);
+    assert.equal(text.status, 0, text.stdout + text.stderr);
+    assert.match(text.stdout, /^ok: \d+ files/m);
+    const json = daybook('verify', dir, '--json');
+    assert.equal(json.status, 0);
+    const r = JSON.parse(json.stdout) as { ok: boolean; files: { file: string; lines: number; ok: boolean }[]; problems: unknown[] };
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.problems, []);
+    assert.ok(r.files.some((f) => /^audit\.log\.\d+\.gz$/.test(f.file) && f.ok && f.lines > 0));
+  });
+
+  it('exit 1 naming file, line and kind when a line was altered; a torn tail alone is exit 0', () => {
+    const torn = join(root, 'torn');
+    spawnSync('cp', ['-r', dir, torn]);
+    appendFileSync(join(torn, 'audit.log'), '{"timestamp":"2026');
+    const t = daybook('verify', torn, '--json');
+    assert.equal(t.status, 0);
+    assert.equal((JSON.parse(t.stdout) as { problems: { kind: string }[] }).problems[0]?.kind, 'torn_tail');
+    const path = join(dir, 'trades.log');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"quantity":199', '"quantity":1990'));
+    const r = daybook('verify', dir, '--json');
+    assert.equal(r.status, 1);
+    const p = (JSON.parse(r.stdout) as { problems: { file: string; line: number; kind: string }[] }).problems[0]!;
+    assert.equal(p.file, 'trades.log');
+    assert.equal(p.kind, 'modified');
+    assert.ok(p.line > 0);
+  });
+
+  it('exit 2 on bad usage', () => {
+    assert.equal(daybook('verify').status, 2);
+    assert.equal(daybook('verify', dir, '--public-key', join(root, 'nope.pem')).status, 2);
+    assert.equal(daybook('verify', '--help').status, 0);
+  });
+});
