@@ -19,7 +19,7 @@ const NEED: Readonly<Record<Durability, number>> = { none: NONE, batch: BATCH, s
 /** Bytes a link adds to a line (`,"hash":"…"` or a tab and 64 hex digits), plus the newline. */
 const LINK_BYTES = 76;
 /** Output built per write: large enough for one syscall to carry a burst, small enough that hashing it never holds the event loop for long. */
-const CHUNK_CHARS = 256 * 1024;
+const CHUNK_CHARS = 1024 * 1024;
 
 /**
  * Lines queued between two passes of the write loop share one promise: one allocation per
