@@ -1,1 +1,12 @@
-export {};
+// The public API of @daybook/server: named re-exports only.
+export { buildApp, type AppOptions } from './app.js';
+export { startServer, isLoopback, type ServerOptions } from './server.js';
+export { SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.js';
+export { daybookFastify, type DaybookFastifyOptions } from './fastify-plugin.js';
+export { daybookExpress, daybookExpressErrors, expressHealth, type DaybookExpressOptions } from './express.js';
+export { instrumentFetch, endpointOf, type InstrumentFetchOptions } from './fetch.js';
+export type { ApiLogOptions, HealthOptions } from './api-log.js';
+export { EventIndex, parseEventLine, type EventFilter, type Position } from './event-index.js';
+export { encodeCursor, decodeCursor } from './cursor.js';
+export { DirMonitor } from './monitor.js';
+export { LATENCY_BUCKETS } from './prometheus.js';

@@ -1,0 +1,136 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
+import { ResultCache } from './cache.js';
+import type { ServerContext } from './context.js';
+import { errorBody, ServerError } from './errors.js';
+import { EventIndex } from './event-index.js';
+import { DirMonitor } from './monitor.js';
+import { installErrorHandlers } from './reply-errors.js';
+import { eventRoutes } from './routes-events.js';
+import { exportRoutes } from './routes-export.js';
+import { opsRoutes } from './routes-ops.js';
+import { reportRoutes } from './routes-reports.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  /** The log directory (or several: a fleet). */
+  logDir: string | readonly string[];
+  /** With a token every route but /health needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** CORS: off by default; true for any origin, or the allowed origins. */
+  cors?: boolean | string | readonly string[];
+  /** Where POST /audit/export_logs writes; without it the export is the response. */
+  exportDir?: string;
+  /** Static files served at `/` (the dashboard's build output); API routes win over files. */
+  staticDir?: string;
+  /** The OpenAPI document at /docs/json and its UI at /docs (default true). */
+  docs?: boolean;
+  /** A cached result is recomputed when the files changed, at most this often (ms, default 500). */
+  maxStaleMs?: number;
+  /** Poll of the files' identity and size, besides fs.watch (ms, default 1000; 0: watch only). */
+  pollMs?: number;
+  /** /audit/verify is recomputed at most this often (ms, default 5000). */
+  verifyEveryMs?: number;
+  /** Open /audit/stream connections allowed (default 100). */
+  maxStreams?: number;
+  /** A comment line on idle streams this often (ms, default 15000), so proxies keep them open. */
+  heartbeatMs?: number;
+  /** Ed25519 public key (PEM) /audit/verify checks checkpoint signatures with. */
+  publicKey?: string | Buffer;
+  /** Options of the LogAnalyzer (periodsPerYear, startingEquity, threads). */
+  analyzer?: Omit<LogAnalyzerOptions, 'source' | 'cache'>;
+  /** Fastify's own request logger (pino), off by default. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The analyzer, event index and caches behind the routes (for a dashboard or tests). */
+    daybook: ServerContext;
+  }
+}
+
+function tokenCheck(token: string): (header: string | undefined) => boolean {
+  const want = createHash('sha256').update(`Bearer ${token}`).digest();
+  return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), want);
+}
+
+/**
+ * The daybook server as a Fastify instance, ready for `inject()` or `listen()`; it never
+ * listens itself (startServer does). Close it to stop the file watcher and live streams.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const dirs = (typeof options.logDir === 'string' ? [options.logDir] : [...options.logDir]).map((d) => resolve(d));
+  if (dirs.length === 0) throw new ServerError('DAYBOOK_E_SERVER_OPTION', 'logDir names no directory');
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token.length < 8 || /\s/.test(options.token))) {
+    throw new ServerError('DAYBOOK_E_SERVER_OPTION', 'token must be at least 8 characters without spaces');
+  }
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  const monitor = new DirMonitor(dirs, options.pollMs ?? 1000);
+  const ctx: ServerContext = {
+    dirs,
+    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, cache: true }),
+    index: new EventIndex(dirs),
+    monitor,
+    cache: new ResultCache(monitor, options.maxStaleMs ?? 500),
+    verifyCache: new ResultCache(monitor, options.verifyEveryMs ?? 5000, 4),
+    exportDir: options.exportDir === undefined ? undefined : resolve(options.exportDir),
+    maxStreams: options.maxStreams ?? 100,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    publicKey: options.publicKey,
+    startedAt: Date.now(),
+    streams: new Set(),
+  };
+  app.decorate('daybook', ctx);
+  app.addHook('onClose', async () => {
+    for (const end of [...ctx.streams]) end();
+    monitor.close();
+  });
+  installErrorHandlers(app);
+
+  if (options.token !== undefined) {
+    const ok = tokenCheck(options.token);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url === '/health' || request.url.startsWith('/health?')) return;
+      if (ok(request.headers.authorization)) return;
+      const e = new ServerError('DAYBOOK_E_SERVER_UNAUTHORIZED', 'a valid bearer token is required');
+      return reply.code(401).header('www-authenticate', 'Bearer realm="daybook"').send(errorBody(e));
+    });
+  }
+  if (options.cors !== undefined && options.cors !== false) {
+    const origin = options.cors === true ? true : typeof options.cors === 'string' ? [options.cors] : [...options.cors];
+    await app.register(cors, { origin, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'last-event-id'] });
+  }
+  if (options.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'daybook', version: VERSION, description: 'The audit log of a trading bot: reports (metrics.md), events, live stream, chain verification, Prometheus metrics.' },
+        components: options.token === undefined ? {} : { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: options.token === undefined ? [] : [{ bearer: [] }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  }
+
+  reportRoutes(app, ctx);
+  exportRoutes(app, ctx);
+  eventRoutes(app, ctx);
+  opsRoutes(app, ctx);
+
+  if (options.staticDir !== undefined) {
+    // The dashboard's hook: its build output at `/`, index.html for `/`.
+    await app.register(fastifyStatic, { root: resolve(options.staticDir), prefix: '/', decorateReply: false, index: ['index.html'] });
+  }
+  return app;
+}

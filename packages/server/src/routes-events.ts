@@ -1,0 +1,129 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerContext } from './context.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { ServerError } from './errors.js';
+import { levelCode, typeCode, type EventFilter, type Position } from './event-index.js';
+import { rangeOf } from './range.js';
+import { EVENTS_QUERY, LIST_PARAMS, splitList, STREAM_QUERY } from './schemas.js';
+
+interface FilterQuery {
+  start_date?: string;
+  end_date?: string;
+  event_types?: string[];
+  level?: string;
+  symbol?: string[];
+  session?: string[];
+}
+interface EventsQuery extends FilterQuery {
+  limit: number;
+  order: 'asc' | 'desc';
+  cursor?: string;
+}
+interface StreamQuery extends FilterQuery {
+  last_event_id?: string;
+}
+
+/** Repeated or comma-separated list parameters become arrays before validation. */
+async function splitLists(request: FastifyRequest): Promise<void> {
+  const q = request.query as Record<string, unknown>;
+  for (const p of LIST_PARAMS) if (q[p] !== undefined) q[p] = splitList(q[p]);
+}
+
+function filterOf(q: FilterQuery): EventFilter {
+  const range = rangeOf(q.start_date, q.end_date);
+  return {
+    ...range,
+    types: q.event_types === undefined || q.event_types.length === 0 ? undefined : new Set(q.event_types.map(typeCode)),
+    minLevel: q.level === undefined ? undefined : levelCode(q.level),
+    symbols: q.symbol,
+    sessions: q.session,
+  };
+}
+
+const key = (q: FilterQuery): string => JSON.stringify([q.start_date, q.end_date, q.event_types, q.level, q.symbol, q.session]);
+
+export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Querystring: EventsQuery }>('/audit/events', {
+    preValidation: splitLists,
+    schema: { tags: ['events'], summary: 'Events of the audit log, filtered, newest first (or oldest first with order=asc), one page at a time: pass next_cursor back as cursor', querystring: EVENTS_QUERY },
+  }, async (request, reply) => {
+    const q = request.query;
+    const filter = filterOf(q);
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 'cursor');
+    const body = await ctx.cache.get(`/audit/events|${key(q)}|${q.limit}|${q.order}|${q.cursor ?? ''}`, async () => {
+      await ctx.index.refresh();
+      const { rows, more } = ctx.index.query(filter, q.limit, q.order, after);
+      const read = await ctx.index.read(rows);
+      const last = rows.at(-1);
+      return { events: read.map((r) => r.event), count: read.length, next_cursor: more && last !== undefined ? encodeCursor(last) : null };
+    });
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
+
+  app.get<{ Querystring: StreamQuery }>('/audit/stream', {
+    preValidation: splitLists,
+    schema: { tags: ['events'], summary: 'Server-Sent Events: each new event as it is written, filtered like /audit/events; resumes after the Last-Event-ID header (or last_event_id)', querystring: STREAM_QUERY },
+  }, async (request, reply) => {
+    const q = request.query;
+    const filter = filterOf(q);
+    const header = request.headers['last-event-id'];
+    const resume = typeof header === 'string' && header !== '' ? header : q.last_event_id;
+    let pos: Position | undefined = resume === undefined ? undefined : decodeCursor(resume, resume === header ? 'Last-Event-ID' : 'last_event_id');
+    if (ctx.streams.size >= ctx.maxStreams) throw new ServerError('DAYBOOK_E_SERVER_STREAM_LIMIT', `${ctx.maxStreams} live streams are open`);
+    await ctx.index.refresh();
+    if (pos === undefined) {
+      const lastFile = ctx.index.files.at(-1);
+      if (lastFile !== undefined && lastFile.n > 0) pos = { file: lastFile.key, row: lastFile.n - 1, ts: lastFile.ts.a[lastFile.n - 1]! };
+    }
+
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    let closed = false;
+    let running = false;
+    let again = false;
+    const drained = () => new Promise<void>((resolve) => res.once('drain', resolve));
+    const pump = async (): Promise<void> => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          await ctx.index.refresh();
+          for (;;) {
+            const { rows, more } = ctx.index.query(filter, 500, 'asc', pos);
+            if (rows.length === 0) break;
+            for (const { position, event } of await ctx.index.read(rows)) {
+              if (closed) return;
+              if (!res.write(`id: ${encodeCursor(position)}\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
+            }
+            pos = rows.at(-1);
+            if (!more) break;
+          }
+        } while (again && !closed);
+      } catch (err) {
+        request.log.warn({ err }, 'live stream refresh failed');
+      } finally {
+        running = false;
+      }
+    };
+    const unsubscribe = ctx.monitor.onChange(() => void pump());
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), ctx.heartbeatMs);
+    heartbeat.unref();
+    const end = (): void => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      clearInterval(heartbeat);
+      ctx.streams.delete(end);
+      res.end();
+    };
+    ctx.streams.add(end);
+    res.on('close', end);
+    void pump(); // catch up after Last-Event-ID (or anything written since the refresh above)
+  });
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { LogAnalyzer } from '@daybook/analytics';
+import type { ServerContext } from './context.js';
+import { checkDay, rangeOf } from './range.js';
+import { DAILY_QUERY, RANGE_QUERY } from './schemas.js';
+
+type Range = { start_date?: string; end_date?: string };
+
+const REPORTS: readonly [path: string, summary: string, get: (a: LogAnalyzer, s?: string, e?: string) => Promise<unknown>][] = [
+  ['/audit/trading_metrics', 'Trading metrics of a range (metrics.md: P&L, win rate, drawdown, Sharpe, Sortino, by exit reason and strategy)', (a, s, e) => a.getTradingMetrics(s, e)],
+  ['/audit/system_metrics', 'System metrics of a range (events, API calls, errors, latency percentiles, health checks, uptime)', (a, s, e) => a.getSystemMetrics(s, e)],
+  ['/audit/risk_metrics', 'Risk metrics of a range (limit hits, portfolio heat, daily loss, risk events by day)', (a, s, e) => a.getRiskMetrics(s, e)],
+  ['/audit/symbol_performance', 'Performance per symbol over a range, best total P&L first (a list)', (a, s, e) => a.getSymbolPerformance(s, e)],
+  ['/audit/error_summary', 'Errors of a range by component, type and hour, top messages, recent errors', (a, s, e) => a.getErrorSummary(s, e)],
+];
+
+/** The seed's report endpoints, cached per range until the log files change. */
+export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  for (const [path, summary, get] of REPORTS) {
+    app.get<{ Querystring: Range }>(path, { schema: { tags: ['reports'], summary, querystring: RANGE_QUERY } }, async (request, reply) => {
+      const { start_date: s, end_date: e } = request.query;
+      rangeOf(s, e);
+      const body = await ctx.cache.get(`${path}|${s ?? ''}|${e ?? ''}`, () => get(ctx.analyzer, s, e));
+      return reply.type('application/json; charset=utf-8').send(body);
+    });
+  }
+  app.get<{ Querystring: { date?: string } }>('/audit/daily_report', { schema: { tags: ['reports'], summary: 'Every report for one UTC day (default today)', querystring: DAILY_QUERY } }, async (request, reply) => {
+    const { date } = request.query;
+    if (date !== undefined) checkDay(date);
+    const day = date ?? new Date().toISOString().slice(0, 10);
+    const body = await ctx.cache.get(`/audit/daily_report|${day}`, () => ctx.analyzer.generateDailyReport(day));
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
+}

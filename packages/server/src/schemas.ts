@@ -1,0 +1,74 @@
+import { EVENT_TYPES } from '@daybook/core';
+import { LEVELS } from './event-index.js';
+
+// JSON Schemas of every query string and body: Fastify validates them (Ajv) before a handler
+// runs, and @fastify/swagger turns them into the OpenAPI document. Strings are bounded and
+// patterned so that nothing a handler sees is surprising; unknown parameters are refused.
+
+/** `YYYY-MM-DD` or an ISO-8601 timestamp (the calendar is checked by the handler). */
+const DATE = { type: 'string', maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$' } as const;
+const DAY = { type: 'string', maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+/** Symbols and sessions: printable, no control characters. */
+const NAME = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
+const list = <T extends object>(items: T, maxItems = 50) => ({ type: 'array', items, maxItems }) as const;
+
+const RANGE_PROPS = {
+  start_date: { ...DATE, description: 'YYYY-MM-DD (from 00:00 UTC) or an ISO-8601 timestamp (inclusive)' },
+  end_date: { ...DATE, description: 'YYYY-MM-DD (the whole UTC day) or an ISO-8601 timestamp (inclusive)' },
+} as const;
+
+export const RANGE_QUERY = { type: 'object', additionalProperties: false, properties: RANGE_PROPS } as const;
+
+export const DAILY_QUERY = {
+  type: 'object', additionalProperties: false,
+  properties: { date: { ...DAY, description: 'a UTC day, YYYY-MM-DD; default today' } },
+} as const;
+
+const FILTER_PROPS = {
+  ...RANGE_PROPS,
+  event_types: { ...list({ type: 'string', enum: EVENT_TYPES }, 32), description: 'event types, repeated or comma-separated' },
+  level: { type: 'string', enum: [...LEVELS, ...LEVELS.map((l) => l.toLowerCase())], description: 'minimum level' },
+  symbol: { ...list(NAME), description: 'symbols, repeated or comma-separated' },
+  session: { ...list(NAME), description: 'session ids, repeated or comma-separated' },
+} as const;
+
+/** Query parameters given as repeated or comma-separated values. */
+export const LIST_PARAMS = ['event_types', 'symbol', 'session'] as const;
+
+export const EVENTS_QUERY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    ...FILTER_PROPS,
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    order: { type: 'string', enum: ['desc', 'asc'], default: 'desc', description: 'desc: newest first' },
+    cursor: { type: 'string', maxLength: 300, pattern: '^[A-Za-z0-9_-]+$', description: 'next_cursor of the previous page' },
+  },
+} as const;
+
+export const STREAM_QUERY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    ...FILTER_PROPS,
+    last_event_id: { type: 'string', maxLength: 300, pattern: '^[A-Za-z0-9_-]+$', description: 'resume after this event id (as the Last-Event-ID header)' },
+  },
+} as const;
+
+export const EXPORT_BODY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    output_file: { type: 'string', minLength: 1, maxLength: 200, description: 'a file name (no directories) inside the export directory' },
+    ...RANGE_PROPS,
+    event_types: list({ type: 'string', enum: EVENT_TYPES }, 32),
+    symbols: list(NAME),
+    sessions: list(NAME),
+    format: { type: 'string', enum: ['csv', 'jsonl', 'parquet'], description: 'default: from output_file\'s extension, else csv' },
+  },
+} as const;
+
+export const VERIFY_QUERY = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/** A value of one of the list parameters, split on commas (and de-duplicated). */
+export function splitList(v: unknown): unknown {
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
+  return [...new Set(parts.filter((x) => x !== ''))];
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from './app.js';
+import { ServerError } from './errors.js';
+
+export interface ServerOptions extends AppOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Allow binding a non-loopback address without a token. */
+  insecure?: boolean;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost|::ffff:127(\.\d{1,3}){3})$/;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** Builds the app and listens; refuses a non-loopback address without a token unless `insecure`. */
+export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServerError('DAYBOOK_E_SERVER_OPTION', `port ${String(port)} is not a port number`);
+  if (!isLoopback(host) && options.token === undefined && options.insecure !== true) {
+    throw new ServerError('DAYBOOK_E_SERVER_INSECURE_BIND', `refusing to serve ${host} without a token`);
+  }
+  const app = await buildApp(options);
+  try {
+    const url = await app.listen({ host, port });
+    return { app, url };
+  } catch (e) {
+    await app.close();
+    throw new ServerError('DAYBOOK_E_SERVER_LISTEN', `cannot listen on ${host}:${port} (${(e as Error).message})`, { cause: e });
+  }
+}

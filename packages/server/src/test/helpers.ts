@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AuditLogger, EventType } from '@daybook/core';
+
+const made: string[] = [];
+process.once('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed when the test process exits. */
+export function tempDir(prefix = 'daybook-server-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** The time the loggers of these tests write (ms), undefined for the real clock. */
+let simulated: number | undefined;
+
+export function logger(dir: string, sessionId = 's1'): AuditLogger {
+  return new AuditLogger({ logDir: dir, environment: 'test', sessionId, consoleLevel: false, clock: () => simulated ?? Date.now() });
+}
+
+/** Runs `f` with the test loggers' clock at `iso`. */
+export function atTime<T>(iso: string, f: () => T): T {
+  simulated = Date.parse(iso);
+  try {
+    return f();
+  } finally {
+    simulated = undefined;
+  }
+}
+
+/**
+ * A small log directory written by core's logger: two days of trades (AAPL, TSLA), API
+ * calls, a health check, an error and a risk event. Returns the directory.
+ */
+export async function fixture(): Promise<string> {
+  const dir = tempDir();
+  const audit = logger(dir);
+  const day = (d: string, pnl: number[], symbol: string): void => {
+    for (let i = 0; i < pnl.length; i++) {
+      atTime(`${d}T1${i}:00:00.000Z`, () => audit.logTradeEntry({ symbol, side: 'buy', quantity: 10, price: 100, orderId: `e${d}${i}`, strategyName: 'momentum', portfolioValue: 100_000 }));
+      atTime(`${d}T1${i}:30:00.000Z`, () => audit.logTradeExit({ symbol, quantity: 10, price: 100 + pnl[i]! / 10, pnl: pnl[i]!, orderId: `x${d}${i}`, reason: pnl[i]! >= 0 ? 'take_profit_hit' : 'stop_loss_hit', strategyName: 'momentum' }));
+      atTime(`${d}T1${i}:31:00.000Z`, () => audit.logApiCall({ endpoint: '/v2/orders', method: 'POST', statusCode: i === 2 ? 503 : 200, latencyMs: 20 + i * 10 }));
+    }
+    atTime(`${d}T20:00:00.000Z`, () => audit.logSystemEvent(EventType.HEALTH_CHECK, 'System health check completed', { metadata: { status: 'healthy' } }));
+    atTime(`${d}T21:00:00.000Z`, () => audit.logError('API connection failed', 'alpaca_client', { error: new TypeError('socket hang up') }));
+    atTime(`${d}T22:00:00.000Z`, () => audit.logRiskEvent(EventType.PORTFOLIO_HEAT_WARNING, 'High portfolio heat', { portfolioHeat: 0.12 }));
+  };
+  day('2024-01-15', [550, -200, 120], 'AAPL');
+  day('2024-01-16', [-50, 300], 'TSLA');
+  await audit.close();
+  return dir;
+}
+
+/** The events of a directory's audit.log (hash link left out). */
+export function auditEvents(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
