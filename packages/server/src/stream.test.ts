@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { EventType, type AuditLogger } from '@daybook/core';
+import { ServerError } from './errors.js';
+import { isLoopback, startServer } from './server.js';
+import { logger, tempDir } from './test/helpers.js';
+
+let dir: string;
+let audit: AuditLogger;
+let app: FastifyInstance;
+let base: string;
+
+before(async () => {
+  dir = tempDir();
+  audit = logger(dir);
+  void audit.logSystemEvent(EventType.MARKET_STATUS, 'before the stream');
+  await audit.flush();
+  ({ app, url: base } = await startServer({ logDir: dir, port: 0, pollMs: 50, docs: false }));
+});
+after(async () => {
+  await audit.close();
+  await app.close();
+});
+
+interface Sse {
+  events: { id: string; data: Record<string, unknown> }[];
+  close(): void;
+  /** Resolves once `n` events arrived. */
+  until(n: number): Promise<void>;
+}
+
+/** A minimal SSE client over node:http (real socket on loopback). */
+function sse(path: string, headers: Record<string, string> = {}): Promise<Sse> {
+  return new Promise((resolve, reject) => {
+    const events: Sse['events'] = [];
+    const waiters: (() => void)[] = [];
+    const req = request(base + path, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) !== -1) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (id !== undefined && data !== undefined) events.push({ id, data: JSON.parse(data) as Record<string, unknown> });
+          for (const w of waiters.splice(0)) w();
+        }
+      });
+      resolve({
+        events,
+        close: () => req.destroy(),
+        until: (n) => new Promise<void>((ok) => {
+          const check = (): void => (events.length >= n ? ok() : void waiters.push(check));
+          check();
+        }),
+      });
+    });
+    req.on('error', () => undefined);
+    req.end();
+  });
+}
+
+it('streams new events as they are written, filtered, and resumes after Last-Event-ID', async () => {
+  const all = await sse('/audit/stream');
+  const trades = await sse('/audit/stream?event_types=trade_exit&symbol=AAPL');
+  void audit.logTradeExit({ symbol: 'TSLA', quantity: 1, price: 1, pnl: 1 });
+  void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 2 });
+  void audit.logSystemEvent(EventType.HEALTH_CHECK, 'hc', { metadata: { status: 'healthy' } });
+  await audit.flush();
+  await all.until(3);
+  await trades.until(1);
+  assert.deepEqual(all.events.map((e) => e.data.event_type), ['trade_exit', 'trade_exit', 'health_check'], 'only what was written after connecting');
+  assert.deepEqual(trades.events.map((e) => [e.data.event_type, e.data.symbol]), [['trade_exit', 'AAPL']]);
+  const lastSeen = all.events[0]!.id;
+  all.close();
+  trades.close();
+
+  // Reconnect after the first event: the two after it come first, then live ones.
+  const resumed = await sse('/audit/stream', { 'last-event-id': lastSeen });
+  await resumed.until(2);
+  void audit.logRiskEvent(EventType.RISK_LIMIT_HIT, 'limit');
+  await audit.flush();
+  await resumed.until(3);
+  assert.deepEqual(resumed.events.map((e) => e.data.event_type), ['trade_exit', 'health_check', 'risk_limit_hit']);
+  resumed.close();
+});
+
+it('binds loopback by default and refuses another address without a token', async () => {
+  assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.ok(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost') && !isLoopback('0.0.0.0') && !isLoopback('192.168.1.5'));
+  await assert.rejects(startServer({ logDir: dir, host: '0.0.0.0', port: 0 }), (e: unknown) => e instanceof ServerError && e.code === 'DAYBOOK_E_SERVER_INSECURE_BIND');
+  await assert.rejects(startServer({ logDir: dir, port: 70000 }), (e: unknown) => e instanceof ServerError && e.code === 'DAYBOOK_E_SERVER_OPTION');
+  await assert.rejects(startServer({ logDir: dir, token: 'short' }), (e: unknown) => e instanceof ServerError && e.code === 'DAYBOOK_E_SERVER_OPTION');
+});
