@@ -1,72 +1,83 @@
 import { parseArgs } from 'node:util';
-import { initializeAuditLogger, closeAuditLogger, EventType, setupCriticalLogging } from '@daybook/core';
+import { isFleetApp } from '../demo/fleet.js';
+import { runDemo } from '../demo/supervisor.js';
+import { runDaybot, runFleetApp, type WorkerOptions } from '../demo/worker.js';
 
-const HELP = `Usage: daybook demo [--dir logs] [--seconds N] [--seed N]
+const HELP = `Usage: daybook demo [options]
 
-Runs a simulated trading bot that logs through daybook into --dir until Ctrl-C
-(or for --seconds).
+Runs a simulated trading fleet that logs through daybook, and serves the dashboard over its
+logs: the DayBot (US equities, three strategies, stops and targets, risk limits) writing the
+audit log, the Drift bots (jit-mm-swift, hedge-bot, trend-bot, orchestrator, risk-manager) as
+separate processes with their own app logs, and a simulated broker API on 127.0.0.1 (long
+latency tail, 429s and 5xxs). No account, key or network needed.
+
+Options:
+  --dir DIR        log directory (default logs)
+  --speed N        simulated minutes per real minute (default 390: a trading day a minute)
+  --days N         trading days of history written first, so reports have data (default 5;
+                   skipped when DIR already has an audit log)
+  --seed N         the same seed makes the same events, apart from times and ids (default 42)
+  --port N         the dashboard's port (default 8080; a free one if taken)
+  --duration S     stop after S seconds (default: run until Ctrl-C)
+  --no-serve       do not start the server
+  -h, --help       this help
+
+Ctrl-C stops everything: every process flushes and closes its logs, then the hash chain of
+DIR is verified and the result printed (exit 1 if it is damaged).
 `;
 
-/** A seeded PRNG (mulberry32) so that a seed gives the same run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+function count(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min) throw new Error(`--${name} ${text}: a number of at least ${min}`);
+  return n;
 }
 
 export async function run(argv: string[]): Promise<number> {
   let values;
+  let o;
   try {
-    ({ values } = parseArgs({ args: argv, options: { dir: { type: 'string', default: 'logs' }, seconds: { type: 'string' }, seed: { type: 'string', default: '42' }, help: { type: 'boolean' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: 'string', default: 'logs' },
+        speed: { type: 'string' },
+        days: { type: 'string' },
+        seed: { type: 'string' },
+        port: { type: 'string' },
+        duration: { type: 'string' },
+        serve: { type: 'boolean', default: true },
+        'no-serve': { type: 'boolean' },
+        worker: { type: 'string' },
+        broker: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    o = {
+      dir: values.dir,
+      speed: count('speed', values.speed, 390, 1),
+      days: Math.floor(count('days', values.days, 5, 0)),
+      seed: Math.floor(count('seed', values.seed, 42, 0)),
+      port: Math.floor(count('port', values.port, 8080, 0)),
+      duration: values.duration === undefined ? undefined : count('duration', values.duration, 0, 0),
+      serve: values.serve && values['no-serve'] !== true,
+    };
+    if (o.port > 65535) throw new Error(`--port ${o.port}: at most 65535`);
   } catch (e) {
     process.stderr.write(`daybook demo: ${(e as Error).message}\n\n${HELP}`);
     return 2;
   }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
+  if (values.worker !== undefined) {
+    // A child process of the demo (hidden): the DayBot or one fleet app.
+    const w: WorkerOptions = { dir: o.dir, seed: o.seed, speed: o.speed, days: o.days, broker: values.broker };
+    if (values.worker === 'daybot') return runDaybot(w);
+    if (isFleetApp(values.worker)) return runFleetApp(values.worker, w);
+    process.stderr.write(`daybook demo: unknown worker '${values.worker}'\n`);
+    return 2;
   }
-  const random = rng(Number(values.seed));
-  const audit = initializeAuditLogger({ logDir: values.dir, environment: 'demo', sessionId: `demo_${values.seed}` });
-  const mm = setupCriticalLogging('jit-mm-swift', { logDir: values.dir, enableConsoleLogging: false });
-  const symbols = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'SOL-PERP', 'BTC-PERP'];
-  const prices = new Map(symbols.map((s, i) => [s, 100 + i * 50]));
-  const open = new Map<string, { qty: number; price: number; at: number }>();
-  let n = 0;
-  const tick = (): void => {
-    n++;
-    for (const s of symbols) prices.set(s, prices.get(s)! * (1 + (random() - 0.5) * 0.01));
-    const s = symbols[Math.floor(random() * symbols.length)]!;
-    const price = Math.round(prices.get(s)! * 100) / 100;
-    const position = open.get(s);
-    if (position === undefined && random() < 0.3) {
-      const qty = 1 + Math.floor(random() * 100);
-      open.set(s, { qty, price, at: Date.now() });
-      audit.logTradeEntry({ symbol: s, side: 'buy', quantity: qty, price, orderId: `o${n}`, strategyName: 'momentum', riskPercent: 0.01 });
-      mm.info(`Processing order o${n} for ${s}`);
-    } else if (position !== undefined && random() < 0.3) {
-      open.delete(s);
-      const pnl = Math.round((price - position.price) * position.qty * 100) / 100;
-      audit.logTradeExit({ symbol: s, quantity: position.qty, price, pnl, orderId: `o${n}`, reason: pnl >= 0 ? 'take_profit_hit' : 'stop_loss_hit', metadata: { hold_time_minutes: (Date.now() - position.at) / 60000 } });
-    }
-    audit.logApiCall({ endpoint: '/v2/positions', method: 'GET', statusCode: random() < 0.02 ? 503 : 200, latencyMs: Math.round(20 + -Math.log(random()) * 40) });
-    if (n % 20 === 0) audit.logSystemEvent(EventType.HEALTH_CHECK, 'System health check completed', { metadata: { status: 'healthy' } });
-  };
-  const timer = setInterval(tick, 200);
-  const stop = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    if (values.seconds !== undefined) setTimeout(resolve, Number(values.seconds) * 1000);
-  });
-  process.stdout.write(`daybook demo: logging into ${audit.logDir} (Ctrl-C stops)\n`);
-  await stop;
-  clearInterval(timer);
-  await mm.close();
-  await closeAuditLogger();
-  return 0;
+  return runDemo(o);
 }

@@ -1,0 +1,165 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verify } from '@daybook/core';
+import { startBroker } from './broker.js';
+import { FLEET } from './fleet.js';
+import { startDashboardServer, type RunningServer } from './server.js';
+import type { WorkerMessage, WorkerOptions } from './worker.js';
+
+export interface DemoOptions {
+  dir: string;
+  seed: number;
+  speed: number;
+  days: number;
+  /** The dashboard's port; when taken, a free one is used. */
+  port: number;
+  serve: boolean;
+  /** Stop by itself after this many seconds. */
+  duration?: number;
+}
+
+/** The CLI entry point the workers run (dist/bin.js). */
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+/** How long a worker gets to flush and close before it is killed. */
+const STOP_TIMEOUT_MS = 20_000;
+
+interface Worker {
+  name: string;
+  child: ChildProcess;
+  files: string;
+  exited: Promise<number | null>;
+}
+
+function spawnWorker(name: string, files: string, o: WorkerOptions): Worker {
+  const args = ['demo', '--worker', name, '--dir', o.dir, '--seed', String(o.seed), '--speed', String(o.speed), '--days', String(o.days)];
+  if (o.broker !== undefined) args.push('--broker', o.broker);
+  const child = fork(BIN, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, files, exited };
+}
+
+/** Resolves with the worker's first message of a type, or rejects if it exits first. */
+function whenMessage<T extends WorkerMessage['type']>(w: Worker, type: T): Promise<Extract<WorkerMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: WorkerMessage): void => {
+      if (m?.type !== type) return;
+      w.child.off('message', onMessage);
+      resolve(m as Extract<WorkerMessage, { type: T }>);
+    };
+    w.child.on('message', onMessage);
+    void w.exited.then((code) => reject(new Error(`${w.name} exited with code ${String(code)} before it was ready`)));
+  });
+}
+
+const money = (n: number): string => `${n < 0 ? '-' : '+'}$${Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+/** What a user types in another terminal: the directory as they would name it. */
+function shown(dir: string): string {
+  const r = relative(process.cwd(), dir);
+  return r === '' ? '.' : r.startsWith('..') ? dir : r;
+}
+
+/**
+ * `daybook demo`: the broker simulator, the DayBot and the Drift fleet as processes, the
+ * server with the dashboard; on Ctrl-C (or after --duration) every worker flushes and
+ * closes, then the hash chain of the directory is verified.
+ */
+export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const dir = resolve(o.dir);
+  mkdirSync(dir, { recursive: true });
+  const say = (line = ''): void => void out.write(`${line}\n`);
+  const started = performance.now();
+  const broker = await startBroker(o.seed);
+  const common: WorkerOptions = { dir, seed: o.seed, speed: o.speed, days: o.days };
+  const workers = [
+    spawnWorker('daybot', 'audit.log trades.log system.log errors.log performance.log', { ...common, broker: broker.url }),
+    ...FLEET.map((app) => spawnWorker(app, `${app}.log`, common)),
+  ];
+  const daybot = workers[0]!;
+  const minutesPerDay = 390 / o.speed;
+  say(`daybook demo: seed ${o.seed}, ${o.speed}x (a trading day every ${minutesPerDay < 1 ? `${Math.round(minutesPerDay * 60)} s` : `${minutesPerDay.toFixed(1)} min`}), logging into ${dir}`);
+  if (o.days > 0) say(`  backfilling ${o.days} trading day${o.days === 1 ? '' : 's'} of history...`);
+
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<string>((resolve) => {
+    stopping = () => resolve('stop');
+    process.once('SIGINT', () => resolve('Ctrl-C'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (o.duration !== undefined) setTimeout(() => resolve(`--duration ${o.duration}`), o.duration * 1000).unref();
+  });
+  let server: RunningServer | undefined;
+  try {
+    const ready = await Promise.race([whenMessage(daybot, 'ready'), stopped.then(() => undefined)]);
+    if (ready !== undefined) {
+      const b = ready.backfill;
+      if (b.skipped && o.days > 0) say(`  history: ${shown(dir)} already has an audit log, backfill skipped (a new --dir starts over)`);
+      else if (b.days.length > 0) say(`  history: ${b.days.length} days (${b.days[0]} .. ${b.days[b.days.length - 1]}), ${b.trades} trades, P&L ${money(b.pnl)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
+    for (const w of workers) say(`  ${w.name.padEnd(13)} pid ${String(w.child.pid).padEnd(7)} ${w.files}`);
+    say(`  ${'broker'.padEnd(13)} ${broker.url} (simulated: long latency tail, 429s and 5xxs)`);
+    if (o.serve) server = await serve(dir, o.port, say);
+    say();
+    if (server !== undefined) {
+      say(`  Dashboard   ${server.url}${server.dashboard ? '' : '  (dashboard not built yet: the REST API answers)'}`);
+      say(`  REST API    ${server.url}audit/trading_metrics   ${server.url}audit/daily_report`);
+      say();
+    }
+    const d = shown(dir);
+    say('Try, in another terminal:');
+    say(`  npx daybook report trading --dir ${d}     P&L, win rate, drawdown, Sharpe, by strategy and exit reason`);
+    say(`  npx daybook report daily --dir ${d}       today's trading, system, risk and error figures`);
+    say(`  npx daybook tail --dir ${d}               events as they are written`);
+    say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
+    say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
+    say(o.duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${o.duration} s.`);
+    say();
+    daybot.child.on('message', (m: WorkerMessage) => {
+      if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${m.summary.trades} trades, P&L ${money(m.summary.pnl)}, equity $${m.summary.equity.toLocaleString('en-US', { minimumFractionDigits: 2 })}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
+    });
+    for (const w of workers) void w.exited.then((code) => code !== 0 && stopping?.());
+    const why = await stopped;
+    say(`\nstopping (${why}): asking ${workers.length} processes to flush and close...`);
+  } finally {
+    const codes = await stopWorkers(workers);
+    for (const [i, w] of workers.entries()) if (codes[i] !== 0) say(`  ${w.name} exited with ${String(codes[i])}`);
+    await server?.close();
+    await broker.close();
+  }
+  const result = await verify(dir);
+  const chained = result.files.filter((f) => f.chained !== false);
+  const lines = chained.reduce((n, f) => n + f.lines, 0);
+  if (result.ok) {
+    say(`verify ${shown(dir)}: ok, ${chained.length} files, ${lines.toLocaleString('en-US')} chained lines intact`);
+    return 0;
+  }
+  say(`verify ${shown(dir)}: DAMAGED`);
+  for (const p of result.problems) say(`  ${p.file}:${p.line} ${p.kind}: ${p.message}`);
+  return 1;
+}
+
+async function serve(dir: string, port: number, say: (line: string) => void): Promise<RunningServer | undefined> {
+  try {
+    return await startDashboardServer(dir, port);
+  } catch (e) {
+    if (port === 0) throw e;
+    say(`  port ${port} is taken (${(e as Error).message}); using a free port`);
+    return startDashboardServer(dir, 0);
+  }
+}
+
+/** Asks every worker to stop, waits for all; a worker that does not exit in time is killed. */
+async function stopWorkers(workers: readonly Worker[]): Promise<(number | null)[]> {
+  for (const w of workers) {
+    if (w.child.exitCode === null && w.child.connected) w.child.send('stop');
+  }
+  return Promise.all(
+    workers.map(async (w) => {
+      const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await w.exited;
+      clearTimeout(timer);
+      return code;
+    }),
+  );
+}

@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditLogger, setupCriticalLogging } from '@daybook/core';
+import { backfill, tradingDays } from './backfill.js';
+import { BrokerClient, httpTransport } from './broker-client.js';
+import { DayBot, type DaySummary } from './daybot.js';
+import { FleetSim, type FleetApp } from './fleet.js';
+import { EQUITIES, Market, SESSION_MINUTES } from './market.js';
+import { createRandom, seedOf } from './random.js';
+import { instrumentedFetch } from './server.js';
+
+export interface WorkerOptions {
+  dir: string;
+  seed: number;
+  /** Simulated minutes per real minute. */
+  speed: number;
+  days: number;
+  /** The simulated broker's base URL (daybot only). */
+  broker?: string;
+}
+
+/** Messages a worker sends to the supervisor over the IPC channel. */
+export type WorkerMessage =
+  | { type: 'ready'; backfill: { days: string[]; trades: number; pnl: number; skipped: boolean } }
+  | { type: 'day'; summary: DaySummary };
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+/** Lets the process exit: the IPC channel would keep it alive. */
+function done(): number {
+  if (process.connected) process.disconnect();
+  return 0;
+}
+
+/**
+ * Resolves when the worker should stop: the supervisor says so, the supervisor is gone, or
+ * a signal arrives (Ctrl-C in a terminal reaches the whole process group).
+ */
+function stopRequest(): { readonly stopped: boolean; wait: (ms: number) => Promise<void> } {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = (): void => {
+    stopped = true;
+    wake?.();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('message', (m) => m === 'stop' && stop());
+  process.on('disconnect', stop);
+  return {
+    get stopped() {
+      return stopped;
+    },
+    /** Sleeps, or returns at once when a stop arrives. */
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        if (stopped || ms <= 0) return resolve();
+        const t = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(t);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      }),
+  };
+}
+
+/** Real milliseconds per simulated minute. */
+const barMs = (speed: number): number => 60_000 / speed;
+
+/** The DayBot process: backfills the past days, then trades compressed sessions until stopped. */
+export async function runDaybot(o: WorkerOptions): Promise<number> {
+  const stop = stopRequest();
+  const market = new Market(EQUITIES, createRandom(seedOf(o.seed, 'equities')));
+  const random = createRandom(seedOf(o.seed, 'daybot'));
+  const makeBot = (audit: AuditLogger, broker: BrokerClient): DayBot => new DayBot({ audit, broker, market, random });
+  const days = tradingDays(Date.now(), o.days);
+  const skipped = days.length > 0 && existsSync(join(o.dir, 'audit.log'));
+  const past = skipped ? { summaries: [], bot: undefined } : await backfill({ dir: o.dir, seed: o.seed, days, makeBot });
+  send({ type: 'ready', backfill: { days: skipped ? [] : days, trades: past.summaries.reduce((n, d) => n + d.trades, 0), pnl: past.summaries.reduce((n, d) => n + d.pnl, 0), skipped } });
+
+  const audit = new AuditLogger({ logDir: o.dir, sessionId: `daybot_live_${o.seed}`, environment: 'demo', consoleLevel: false });
+  const broker = new BrokerClient(httpTransport(o.broker!, instrumentedFetch(audit)), 'daybot-live');
+  const bot = past.bot?.reattach(audit, broker) ?? makeBot(audit, broker);
+  const today = new Date().toISOString().slice(0, 10);
+  let next = performance.now();
+  for (let session = 1; !stop.stopped; session++) {
+    await bot.openMarket(`${today} (session ${session})`);
+    for (let m = 1; m <= SESSION_MINUTES && !stop.stopped; m++) {
+      next += barMs(o.speed);
+      await stop.wait(next - performance.now());
+      if (!stop.stopped) await bot.bar();
+    }
+    if (stop.stopped) break;
+    send({ type: 'day', summary: await bot.closeMarket() });
+    // The night: a few simulated minutes of quiet before the next session.
+    next += 5 * barMs(o.speed);
+    await stop.wait(next - performance.now());
+  }
+  await bot.shutdown();
+  await audit.close();
+  return done();
+}
+
+/** A Drift fleet app: its own `<app>.log`, one simulated minute per tick, until stopped. */
+export async function runFleetApp(name: FleetApp, o: WorkerOptions): Promise<number> {
+  const stop = stopRequest();
+  const log = setupCriticalLogging(name, { logDir: o.dir, enableConsoleLogging: false, chain: true });
+  log.info(`${name} starting`);
+  const sim = new FleetSim(name, o.seed, log);
+  send({ type: 'ready', backfill: { days: [], trades: 0, pnl: 0, skipped: true } });
+  let next = performance.now();
+  while (!stop.stopped) {
+    next += barMs(o.speed);
+    await stop.wait(next - performance.now());
+    if (!stop.stopped) sim.tick();
+  }
+  log.info(`${name} shutting down: flushing logs`);
+  await log.close();
+  return done();
+}
