@@ -174,3 +174,26 @@ test('hundreds of random mutations: every one is detected', async (t) => {
   assert.equal(applied, 300);
   for (const [m, byKind] of kinds) t.diagnostic(`${m}: ${[...byKind].map(([k, c]) => `${k} ${c}`).join(', ')}`);
 });
+
+test('app logs with the chain off are listed as unchained, not damaged; an audit file stripped of links and checkpoints is not let off', async (t) => {
+  const dir = tempDir(t);
+  const { setupCriticalLogging } = await import('./app-logger.js');
+  const app = setupCriticalLogging('jit-mm-swift', { logDir: dir, enableConsoleLogging: false, env: {} });
+  app.info('Processing order o-1 for SOL-PERP');
+  await app.close();
+  const chained = setupCriticalLogging('hedge-bot', { logDir: dir, enableConsoleLogging: false, chain: true, signingKey: privateKey, env: {} });
+  chained.info('hedged');
+  await chained.close();
+  await makeLogDir(dir);
+  const r = await verify(dir, { publicKey });
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.files.find((f) => f.file === 'jit-mm-swift.log')?.chained, false);
+  assert.match(readFileSync(join(dir, 'hedge-bot.log'), 'utf8'), /\| hedged\t[0-9a-f]{64}\n$/);
+  // Strip errors.log of its links and drop its checkpoints: it must not pass as an app log.
+  const path = join(dir, 'errors.log');
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/,"hash":"[0-9a-f]{64}"\}/g, '}'));
+  rmSync(join(dir, CHAIN_DIR, 'errors.log.chain'));
+  const stripped = await verify(dir);
+  assert.equal(stripped.ok, false);
+  assert.ok(stripped.problems.some((p) => p.file.includes('errors.log') && p.kind === 'missing_file'));
+});

@@ -5,6 +5,9 @@ import { GENESIS, link, sha256hex, splitLink } from './chain.js';
 import { CHAIN_DIR, keyId, parseRecord, signedBody, splitLines, type CheckpointRecord } from './checkpoint.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { backupName, listBackups } from './rotation.js';
+import { LOG_FILES } from './log-files.js';
+
+const AUDIT_FILES: readonly string[] = Object.values(LOG_FILES);
 
 export type DamageKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'torn_tail' | 'bad_signature' | 'missing_file';
 
@@ -85,15 +88,33 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
     const base = m === null ? n : m[1]!;
     if (base.endsWith('.log')) bases.add(base);
   }
-  for (const base of [...bases].sort()) await verifyStream(dir, base, names, driver, pub, result);
+  const chainFiles = metaNames.filter((n) => n.endsWith('.chain')).length;
+  for (const base of [...bases].sort()) {
+    // App logs are unchained unless their logger says otherwise; an audit file is chained
+    // whenever its siblings are, so stripping its links and its checkpoints is not a way out.
+    const mustChain = AUDIT_FILES.includes(base) && chainFiles > 0;
+    await verifyStream(dir, base, names, driver, pub, mustChain, result);
+  }
   result.ok = result.problems.every((p) => p.kind === 'torn_tail');
   if (pub !== undefined) result.signed = [...bases].sort();
   return result;
 }
 
-async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, out: VerifyResult): Promise<void> {
+async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, out: VerifyResult): Promise<void> {
   const problems: VerifyProblem[] = [];
   const problem = (file: string, line: number, kind: DamageKind, message: string): void => void problems.push({ file, line, kind, message });
+
+  // ---- files, oldest first ----
+  const backups = listBackups(names, base).filter((b) => b.plain || b.gz).reverse();
+  const files: LogFileData[] = [];
+  for (const b of backups) files.push(await readLogFile(driver, dir, backupName(base, b), b.gz));
+  if (names.includes(base)) files.push(await readLogFile(driver, dir, base, false));
+  const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
+  if (!hasChainFile && !mustChain && files.every((f) => f.unreadable === undefined && f.lines.every((l) => l === undefined))) {
+    // A stream nobody chained (an app log with chain off): nothing to check.
+    for (const f of files) out.files.push({ file: f.name, lines: f.lines.length, ok: true, chained: false });
+    return;
+  }
 
   // ---- checkpoints ----
   const chainName = `${CHAIN_DIR}/${base}.chain`;
@@ -102,7 +123,9 @@ async function verifyStream(dir: string, base: string, names: string[], driver: 
   try {
     chainText = (await driver.readFile(join(dir, CHAIN_DIR, base + '.chain'))).toString('utf8');
   } catch {
-    if (pub !== undefined) problem(chainName, 0, 'missing_file', `${chainName} is missing: the checkpoints of ${base} cannot be checked`);
+    if (pub !== undefined || mustChain || files.some((f) => f.lines.some((l) => l !== undefined))) {
+      problem(chainName, 0, 'missing_file', `${chainName} is missing: the checkpoints of ${base} cannot be checked`);
+    }
   }
   if (chainText !== undefined) {
     const { lines, torn } = splitLines(chainText);
@@ -137,12 +160,6 @@ async function verifyStream(dir: string, base: string, names: string[], driver: 
     }
     out.files.push({ file: chainName, lines: lines.length, ok: !bad });
   }
-
-  // ---- files, oldest first ----
-  const backups = listBackups(names, base).filter((b) => b.plain || b.gz).reverse();
-  const files: LogFileData[] = [];
-  for (const b of backups) files.push(await readLogFile(driver, dir, backupName(base, b), b.gz));
-  if (names.includes(base)) files.push(await readLogFile(driver, dir, base, false));
 
   // Generations: a rotate record names its file by the link of its first line.
   const rotateByFirst = new Map<string, number>();
