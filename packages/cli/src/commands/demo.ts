@@ -18,7 +18,7 @@ Options:
                    skipped when DIR already has an audit log)
   --seed N         the same seed makes the same events, apart from times and ids (default 42)
   --port N         the dashboard's port (default 8080; a free one if taken)
-  --duration S     stop after S seconds (default: run until Ctrl-C)
+  --duration S     stop after S seconds of live trading (default: run until Ctrl-C)
   --no-serve       do not start the server
   -h, --help       this help
 

@@ -82,12 +82,11 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   say(`daybook demo: seed ${o.seed}, ${o.speed}x (a trading day every ${minutesPerDay < 1 ? `${Math.round(minutesPerDay * 60)} s` : `${minutesPerDay.toFixed(1)} min`}), logging into ${dir}`);
   if (o.days > 0) say(`  backfilling ${o.days} trading day${o.days === 1 ? '' : 's'} of history...`);
 
-  let stopping: (() => void) | undefined;
+  let stop: (why: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => {
-    stopping = () => resolve('stop');
+    stop = resolve;
     process.once('SIGINT', () => resolve('Ctrl-C'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
-    if (o.duration !== undefined) setTimeout(() => resolve(`--duration ${o.duration}`), o.duration * 1000).unref();
   });
   let server: RunningServer | undefined;
   try {
@@ -113,12 +112,14 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     say(`  npx daybook tail --dir ${d}               events as they are written`);
     say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
     say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
-    say(o.duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${o.duration} s.`);
+    say(o.duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${o.duration} s of live trading.`);
     say();
     daybot.child.on('message', (m: WorkerMessage) => {
       if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${m.summary.trades} trades, P&L ${money(m.summary.pnl)}, equity $${m.summary.equity.toLocaleString('en-US', { minimumFractionDigits: 2 })}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
     });
-    for (const w of workers) void w.exited.then((code) => code !== 0 && stopping?.());
+    for (const w of workers) void w.exited.then((code) => code !== 0 && stop(`${w.name} exited with ${String(code)}`));
+    // Counted from here, once the history is written, so that a loaded machine still gets a live run.
+    if (o.duration !== undefined) setTimeout(() => stop(`--duration ${o.duration}`), o.duration * 1000).unref();
     const why = await stopped;
     say(`\nstopping (${why}): asking ${workers.length} processes to flush and close...`);
   } finally {

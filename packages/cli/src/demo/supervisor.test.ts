@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { verify } from '@daybook/core';
+import { FLEET } from './fleet.js';
+import { firstDifference, normalizeAppLine, normalizeEvent } from './normalize.js';
+
+// `npm start` runs this bin with `demo`.
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'daybook-demo-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function demo(...args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exit,
+    output: () => out,
+    /** Resolves with the first match of `re` in the output, or rejects if the demo exits first. */
+    waitFor: (re: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve, reject) => {
+        const check = (): void => {
+          const m = out.match(re);
+          if (m !== null) {
+            child.stdout.off('data', check);
+            resolve(m);
+          }
+        };
+        child.stdout.on('data', check);
+        check();
+        void exit.then((code) => reject(new Error(`demo exited (${String(code)}) before ${re}:\n${out}`)));
+      }),
+  };
+}
+
+const events = (dir: string): Record<string, unknown>[] =>
+  readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+async function json(url: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, url);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+describe('daybook demo', () => {
+  it('--help and bad usage', async () => {
+    const help = demo('--help');
+    assert.equal(await help.exit, 0);
+    assert.match(help.output(), /Usage: daybook demo/);
+    const bad = demo('--speed', 'fast');
+    assert.equal(await bad.exit, 2);
+    assert.match(bad.output(), /--speed fast/);
+  });
+
+  it("npm start's path: history, a served API (and dashboard) with trades, live trading; SIGINT leaves a directory that verifies", async () => {
+    const dir = join(root, 'start');
+    const run = demo('--dir', dir, '--days', '1', '--speed', '6000', '--port', '0', '--seed', '3');
+    try {
+      const [, url] = await run.waitFor(/Dashboard +(http:\/\/\S+)/);
+      await run.waitFor(/Try, in another terminal/);
+      assert.match(run.output(), /history: 1 days .* \d+ trades/);
+      for (const cmd of ['daybook report', 'daybook tail', 'daybook verify']) assert.ok(run.output().includes(cmd), cmd);
+      const history = await json(`${url}audit/trading_metrics`);
+      assert.ok((history.total_trades as number) > 0, 'the backfilled history has trades');
+      const page = await fetch(url!);
+      if (run.output().includes('dashboard not built')) await page.body?.cancel();
+      else {
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-type') ?? '', /html/);
+        await page.text();
+      }
+      // The live bot trades today, through the broker and the instrumented fetch.
+      const today = new Date().toISOString().slice(0, 10);
+      let live = 0;
+      for (let i = 0; i < 60 && live === 0; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        live = (await json(`${url}audit/trading_metrics?start_date=${today}&end_date=${today}`)).total_trades as number;
+      }
+      assert.ok(live > 0, 'live trades appear in the served metrics');
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    assert.equal(await run.exit, 0, run.output());
+    assert.match(run.output(), /stopping \(Ctrl-C\)/);
+    assert.match(run.output(), /verify .*: ok, \d+ files/);
+    const result = await verify(dir);
+    assert.equal(result.ok, true, JSON.stringify(result.problems));
+    assert.deepEqual(readdirSync(join(dir, '.daybook')).filter((f) => f.endsWith('.lock')), [], 'every writer released its lock');
+    const types = new Set(events(dir).map((e) => e.event_type));
+    for (const t of ['api_call', 'trade_exit', 'system_stop']) assert.ok(types.has(t), t);
+    for (const app of FLEET) assert.match(readFileSync(join(dir, `${app}.log`), 'utf8'), new RegExp(`${app} shutting down`));
+  });
+
+  it('two runs with the same seed write the same events, apart from times, ids and process facts', async (t) => {
+    const dirs = [join(root, 'seed-a'), join(root, 'seed-b')];
+    const runs = dirs.map((dir) => demo('--dir', dir, '--days', '1', '--speed', '6000', '--duration', '3', '--no-serve', '--seed', '5'));
+    for (const r of runs) assert.equal(await r.exit, 0, r.output());
+    const [a, b] = dirs.map((dir) => events(dir).map(normalizeEvent)) as [Record<string, unknown>[], Record<string, unknown>[]];
+    // History: identical. Live: the same up to where the shorter run was stopped.
+    const isHistory = (e: Record<string, unknown>): boolean => e.session_id !== 'daybot_live_5';
+    assert.deepEqual(a.filter(isHistory), b.filter(isHistory));
+    const untilStop = (es: Record<string, unknown>[]): Record<string, unknown>[] => {
+      const live = es.filter((e) => !isHistory(e));
+      const stop = live.findIndex((e) => e.message === 'Shutdown requested: closing open positions' || e.message === 'Audit logger stopped');
+      return stop === -1 ? live : live.slice(0, stop);
+    };
+    const [la, lb] = [untilStop(a), untilStop(b)];
+    assert.ok(Math.min(la.length, lb.length) > 5, `live events compared: ${la.length}, ${lb.length}`);
+    t.diagnostic(`live events compared: ${Math.min(la.length, lb.length)} (of ${la.length} and ${lb.length})`);
+    const at = firstDifference(la, lb);
+    assert.equal(at, -1, `live event ${at}: ${JSON.stringify(la[at])} vs ${JSON.stringify(lb[at])}`);
+    for (const app of FLEET) {
+      const [x, y] = dirs.map((dir) => readFileSync(join(dir, `${app}.log`), 'utf8').trim().split('\n').map(normalizeAppLine).filter((l) => !l.includes('shutting down')));
+      const i = firstDifference(x!, y!);
+      assert.equal(i, -1, `${app} line ${i}: ${x![i]} vs ${y![i]}`);
+    }
+  });
+});
