@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -260,4 +261,18 @@ test('a clock option sets the timestamps (backfills and simulations), ids stay o
   assert.deepEqual([...new Set(stamps)].sort(), stamps, 'one simulated minute per call, increasing');
   const ids = events.map((e) => e.event_id as string);
   assert.deepEqual([...ids].sort(), ids);
+});
+
+test('awaited trade acks resolve true in a process that has nothing else to keep it alive', (t) => {
+  const dir = tempDir(t);
+  const script = `
+    import { AuditLogger } from ${JSON.stringify(new URL('./index.js', import.meta.url).href)};
+    const a = new AuditLogger({ logDir: ${JSON.stringify(dir)}, consoleLevel: false });
+    const acks = [];
+    for (let i = 0; i < 5; i++) acks.push(await a.logTradeEntry({ symbol: 'X', side: 'buy', quantity: i, price: 1 }));
+    await a.close();
+    console.log(JSON.stringify(acks));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `exit ${run.status}: ${run.stderr}`);
+  assert.deepEqual(JSON.parse(run.stdout), [true, true, true, true, true]);
 });
