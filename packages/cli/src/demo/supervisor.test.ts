@@ -65,7 +65,7 @@ describe('daybook demo', () => {
     const run = demo('--dir', dir, '--days', '1', '--speed', '6000', '--port', '0', '--seed', '3');
     try {
       const [, url] = await run.waitFor(/Dashboard +(http:\/\/\S+)/);
-      await run.waitFor(/Try, in another terminal/);
+      await run.waitFor(/Ctrl-C stops everything/);
       assert.match(run.output(), /history: 1 days .* \d+ trades/);
       for (const cmd of ['daybook report', 'daybook tail', 'daybook verify']) assert.ok(run.output().includes(cmd), cmd);
       const history = await json(`${url}audit/trading_metrics`);

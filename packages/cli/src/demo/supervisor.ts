@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LogAnalyzer } from '@daybook/analytics';
 import { verify } from '@daybook/core';
 import { startBroker } from './broker.js';
 import { FLEET } from './fleet.js';
@@ -121,23 +122,37 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     // Counted from here, once the history is written, so that a loaded machine still gets a live run.
     if (o.duration !== undefined) setTimeout(() => stop(`--duration ${o.duration}`), o.duration * 1000).unref();
     const why = await stopped;
-    say(`\nstopping (${why}): asking ${workers.length} processes to flush and close...`);
+    say(`stopping (${why}): asking ${workers.length} processes to flush and close...`);
   } finally {
     const codes = await stopWorkers(workers);
     for (const [i, w] of workers.entries()) if (codes[i] !== 0) say(`  ${w.name} exited with ${String(codes[i])}`);
     await server?.close();
     await broker.close();
   }
+  say(`${shown(dir)} now holds:`);
+  await summary(dir, say);
   const result = await verify(dir);
-  const chained = result.files.filter((f) => f.chained !== false);
-  const lines = chained.reduce((n, f) => n + f.lines, 0);
+  const logs = result.files.filter((f) => f.chained !== false && !f.file.startsWith('.daybook/'));
+  const lines = logs.reduce((n, f) => n + f.lines, 0);
   if (result.ok) {
-    say(`verify ${shown(dir)}: ok, ${chained.length} files, ${lines.toLocaleString('en-US')} chained lines intact`);
+    say(`verify ${shown(dir)}: ok, ${logs.length} log files, ${lines.toLocaleString('en-US')} hash-chained lines intact`);
     return 0;
   }
   say(`verify ${shown(dir)}: DAMAGED`);
   for (const p of result.problems) say(`  ${p.file}:${p.line} ${p.kind}: ${p.message}`);
   return 1;
+}
+
+/** Everything the directory holds, in three lines (the analyzer over all files). */
+async function summary(dir: string, say: (line: string) => void): Promise<void> {
+  const r = await new LogAnalyzer(dir).getReport();
+  const t = r.trading_metrics;
+  const s = r.system_metrics;
+  const k = r.risk_metrics;
+  const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
+  say(`  trading  ${t.total_trades} trades, win rate ${(t.win_rate * 100).toFixed(1)}%, P&L ${money(t.total_pnl)}, max drawdown $${t.max_drawdown.toFixed(2)}, profit factor ${t.profit_factor?.toFixed(2) ?? '-'}`);
+  say(`  system   ${s.api_calls} API calls (p50 ${ms(s.p50_api_latency)}, p99 ${ms(s.p99_api_latency)}), ${s.rate_limit_hits} rate limits, ${s.api_errors} API errors, ${s.error_count} errors`);
+  say(`  risk     ${k.risk_limit_hits} limits hit, ${k.portfolio_heat_warnings} heat warnings, ${k.daily_loss_limit_hits} daily loss limit${k.daily_loss_limit_hits === 1 ? '' : 's'}`);
 }
 
 async function serve(dir: string, port: number, say: (line: string) => void): Promise<RunningServer | undefined> {

@@ -108,10 +108,9 @@ export async function runDaybot(o: WorkerOptions): Promise<number> {
 /** A Drift fleet app: its own `<app>.log`, one simulated minute per tick, until stopped. */
 export async function runFleetApp(name: FleetApp, o: WorkerOptions): Promise<number> {
   const stop = stopRequest();
-  const log = setupCriticalLogging(name, { logDir: o.dir, enableConsoleLogging: false, chain: true });
+  const log = setupCriticalLogging(name, { logDir: o.dir, enableConsoleLogging: false });
   log.info(`${name} starting`);
   const sim = new FleetSim(name, o.seed, log);
-  send({ type: 'ready', backfill: { days: [], trades: 0, pnl: 0, skipped: true } });
   let next = performance.now();
   while (!stop.stopped) {
     next += barMs(o.speed);
