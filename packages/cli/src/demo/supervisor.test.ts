@@ -90,7 +90,7 @@ describe('daybook demo', () => {
     }
     assert.equal(await run.exit, 0, run.output());
     assert.match(run.output(), /stopping \(Ctrl-C\)/);
-    assert.match(run.output(), /verify .*: ok, \d+ files/);
+    assert.match(run.output(), /verify .*: ok, \d+ log files/);
     const result = await verify(dir);
     assert.equal(result.ok, true, JSON.stringify(result.problems));
     assert.deepEqual(readdirSync(join(dir, '.daybook')).filter((f) => f.endsWith('.lock')), [], 'every writer released its lock');
