@@ -43,6 +43,12 @@ export function ema(xs: readonly number[], period: number): number {
   return e;
 }
 
+/** How many standard deviations the last close is from the mean of the last `n`. */
+export function zscore(xs: readonly number[], n: number): number {
+  const window = xs.slice(-n);
+  return (xs[xs.length - 1]! - mean(window)) / (stdev(window) || 1);
+}
+
 /** Relative strength index (simple averages) over the last `period` changes. */
 export function rsi(xs: readonly number[], period = 14): number {
   let up = 0;
@@ -57,6 +63,9 @@ export function rsi(xs: readonly number[], period = 14): number {
 }
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+/** True when a reading (positive: upward) has turned against a position on `side`. */
+const against = (side: Side, reading: number): boolean => (side === 'buy' ? reading < 0 : reading > 0);
 
 /** Breakout of the last 30 minutes' range, confirmed by a rising short average. */
 export const momentum: Strategy = {
@@ -78,11 +87,8 @@ export const momentum: Strategy = {
     return undefined;
   },
   exit(closes, side) {
-    const fast = ema(closes.slice(-60), 10);
-    const slow = ema(closes.slice(-60), 40);
-    if (side === 'buy' && fast < slow) return 'momentum_faded';
-    if (side === 'sell' && fast > slow) return 'momentum_faded';
-    return undefined;
+    const recent = closes.slice(-60);
+    return against(side, ema(recent, 10) - ema(recent, 40)) ? 'momentum_faded' : undefined;
   },
 };
 
@@ -93,20 +99,16 @@ export const meanReversion: Strategy = {
   targetRanges: 1.2,
   entry(closes) {
     if (closes.length < 31) return undefined;
-    const window = closes.slice(-30);
-    const last = closes[closes.length - 1]!;
-    const z = (last - mean(window)) / (stdev(window) || 1);
+    const z = zscore(closes, 30);
     const indicators = { zscore: r2(z), rsi: r2(rsi(closes)) };
     if (z < -2.2) return { side: 'buy', score: Math.min(1, (-z - 2.2) / 2 + 0.5), reason: 'oversold_stretch', indicators };
     if (z > 2.2) return { side: 'sell', score: Math.min(1, (z - 2.2) / 2 + 0.5), reason: 'overbought_stretch', indicators };
     return undefined;
   },
   exit(closes, side) {
-    const window = closes.slice(-30);
-    const z = (closes[closes.length - 1]! - mean(window)) / (stdev(window) || 1);
-    if (side === 'buy' && z > 0) return 'mean_reached';
-    if (side === 'sell' && z < 0) return 'mean_reached';
-    return undefined;
+    const z = zscore(closes, 30);
+    // Past the mean: the stretch the trade faded is gone.
+    return against(side, -z) ? 'mean_reached' : undefined;
   },
 };
 
@@ -130,11 +132,7 @@ export const trendFollowing: Strategy = {
   },
   exit(closes, side) {
     const now = closes.slice(-60);
-    const fast = ema(now, 9);
-    const slow = ema(now, 30);
-    if (side === 'buy' && fast < slow) return 'trend_reversal';
-    if (side === 'sell' && fast > slow) return 'trend_reversal';
-    return undefined;
+    return against(side, ema(now, 9) - ema(now, 30)) ? 'trend_reversal' : undefined;
   },
 };
 

@@ -110,7 +110,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     say('Try, in another terminal:');
     say(`  npx daybook report trading --dir ${d}     P&L, win rate, drawdown, Sharpe, by strategy and exit reason`);
     say(`  npx daybook report daily --dir ${d}       today's trading, system, risk and error figures`);
-    say(`  npx daybook tail --dir ${d}               events as they are written`);
+    say(`  npx daybook tail --dir ${d} --type trade_entry,trade_exit   trades as they happen (every event without --type)`);
     say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
     say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
     say(o.duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${o.duration} s of live trading.`);
