@@ -334,7 +334,8 @@ class FileWriter implements ExitParticipant {
         this.settle();
         if (this.durableEnd > this.synced) {
           if (this.needsSyncNow()) void this.syncTo(this.written);
-          else this.syncTimer ??= setTimeout(() => void this.syncTo(this.written), this.batchIntervalMs).unref();
+          // Not unref'd: a caller may be awaiting this ack with nothing else keeping the process up.
+          else this.syncTimer ??= setTimeout(() => void this.syncTo(this.written), this.batchIntervalMs);
         }
       }
       if (this.chain !== undefined && (this.checkpointDue || this.linesSinceCheckpoint >= this.checkpointLines)) void this.checkpoint('checkpoint');
@@ -396,6 +397,11 @@ class FileWriter implements ExitParticipant {
       this.queue = [];
       this.qHead = 0;
       this.queuedChars = 0;
+    } else if (i > 4096 && 2 * i > q.length) {
+      // A disk slower than the logging never empties the queue: drop the written head, or
+      // the array (and every line in it) would grow without bound.
+      this.queue = q.slice(i);
+      this.qHead = 0;
     }
     return { data: out.subarray(0, off), pos: this.pos, lines: i - start, done: false };
   }
