@@ -102,10 +102,6 @@ export class DayBot {
     return this;
   }
 
-  get openPositions(): number {
-    return this.positions.size;
-  }
-
   async openMarket(date: string): Promise<void> {
     this.market.openSession();
     this.day = { date, startEquity: this.equity, pnl: 0, trades: 0, wins: 0, halted: false, brokerFailures: 0 };
@@ -325,11 +321,11 @@ export class DayBot {
     day.trades++;
     if (pnl > 0) day.wins++;
     p.quantity -= quantity;
-    if (p.quantity === 0) {
+    const partial = p.quantity > 0;
+    if (!partial) {
       this.positions.delete(p.symbol);
       this.closedAt.set(p.symbol, this.minute);
     }
-    const partial = p.quantity > 0;
     const exit = {
       symbol: p.symbol,
       quantity,
@@ -354,6 +350,8 @@ export class DayBot {
         metadata: { limit_pct: this.limits.dailyLossLimit, limit: round(-this.limits.dailyLossLimit * day.startEquity), day_start_equity: round(day.startEquity) },
       });
     }
+    // The bracket's stop order rests at the broker until the position is closed another way.
+    if (!partial && reason !== 'stop_loss_hit' && reason !== 'breakeven_stop') await this.call(() => this.broker.cancelOrder(`stop-${p.id}`), `cancel of the stop order of ${p.id}`, p.symbol);
     return true;
   }
 

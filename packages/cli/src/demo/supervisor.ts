@@ -90,6 +90,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   let server: RunningServer | undefined;
+  let failed = false;
   try {
     const ready = await Promise.race([whenMessage(daybot, 'ready'), stopped.then(() => undefined)]);
     if (ready !== undefined) {
@@ -123,9 +124,16 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     if (o.duration !== undefined) setTimeout(() => stop(`--duration ${o.duration}`), o.duration * 1000).unref();
     const why = await stopped;
     say(`stopping (${why}): asking ${workers.length} processes to flush and close...`);
+  } catch (e) {
+    failed = true;
+    say(`daybook demo: ${(e as Error).message}; stopping`);
   } finally {
     const codes = await stopWorkers(workers);
-    for (const [i, w] of workers.entries()) if (codes[i] !== 0) say(`  ${w.name} exited with ${String(codes[i])}`);
+    for (const [i, w] of workers.entries()) {
+      if (codes[i] === 0) continue;
+      failed = true;
+      say(`  ${w.name} exited with ${String(codes[i])}`);
+    }
     await server?.close();
     await broker.close();
   }
@@ -136,7 +144,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   const lines = logs.reduce((n, f) => n + f.lines, 0);
   if (result.ok) {
     say(`verify ${shown(dir)}: ok, ${logs.length} log files, ${lines.toLocaleString('en-US')} hash-chained lines intact`);
-    return 0;
+    return failed ? 1 : 0;
   }
   say(`verify ${shown(dir)}: DAMAGED`);
   for (const p of result.problems) say(`  ${p.file}:${p.line} ${p.kind}: ${p.message}`);
