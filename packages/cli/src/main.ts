@@ -8,6 +8,8 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{
   migrate: { summary: 'rewrite console.* to the central logger (--dry-run shows the diff, --undo restores)', load: () => import('./commands/migrate.js') },
   monitor: { summary: 'check and maintain a log directory (--dry-run, --maintenance-only)', load: () => import('./commands/monitor.js') },
   verify: { summary: 'check the hash chain and signed checkpoints of a log directory', load: () => import('./commands/verify.js') },
+  serve: { summary: 'REST API, live stream, Prometheus metrics and API docs over a log directory', load: () => import('./commands/serve.js') },
+  tail: { summary: 'follow the events of a log directory live, filtered and pretty-printed', load: () => import('./commands/tail.js') },
 };
 
 export function usage(): string {

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { ServerError, startServer, type ServerOptions } from '@daybook/server';
+import { parseCommand, usageError } from './report.js';
+
+const HELP = `Usage: daybook serve [--dir logs] [--port 8080] [--host 127.0.0.1] [options]
+
+Serves a log directory over HTTP: the /audit reports (metrics.md), events with filters and
+cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus
+/metrics, and the OpenAPI document with its UI at /docs.
+
+Options:
+  --dir DIR            log directory (repeat for a fleet; default logs)
+  --port N             default 8080 (0: any free port)
+  --host ADDR          default 127.0.0.1 (loopback only)
+  --token TOKEN        require "Authorization: Bearer TOKEN" on every route but /health
+                       (default: the DAYBOOK_TOKEN environment variable)
+  --insecure           allow a non-loopback --host without a token
+  --cors ORIGIN        allow this browser origin (repeat; '*' for any); CORS is off by default
+  --export-dir DIR     POST /audit/export_logs writes here; without it the export is the response
+  --static DIR         serve these files at / (the dashboard's build output)
+  --public-key FILE    /audit/verify checks checkpoint signatures with this Ed25519 PEM key
+  --max-streams N      live streams allowed at once (default 100)
+  --periods-per-year N 252 (default) or 365, for Sharpe and Sortino
+  --starting-equity X  starting equity (default: the first portfolio_value in range)
+  --log                log each request (Fastify's JSON logger) to stdout
+  -h, --help           this help
+
+Exit codes: 0 after Ctrl-C, 1 when the server cannot start, 2 bad usage.
+`;
+
+const int = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} ${v} is not a whole number`);
+  return n;
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand('serve', HELP, argv, {
+    dir: { type: 'string', multiple: true }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
+    insecure: { type: 'boolean' }, cors: { type: 'string', multiple: true }, 'export-dir': { type: 'string' }, static: { type: 'string' },
+    'public-key': { type: 'string' }, 'max-streams': { type: 'string' }, 'periods-per-year': { type: 'string' }, 'starting-equity': { type: 'string' }, log: { type: 'boolean' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  let options: ServerOptions;
+  try {
+    const cors = v.cors as string[] | undefined;
+    const equity = v['starting-equity'] === undefined ? undefined : Number(v['starting-equity']);
+    if (equity !== undefined && !Number.isFinite(equity)) throw new Error(`--starting-equity ${String(v['starting-equity'])} is not a number`);
+    options = {
+      logDir: (v.dir as string[] | undefined) ?? ['logs'],
+      port: int(v.port as string | undefined, 'port') ?? 8080,
+      host: (v.host as string | undefined) ?? '127.0.0.1',
+      token: (v.token as string | undefined) ?? (process.env.DAYBOOK_TOKEN || undefined),
+      insecure: v.insecure === true,
+      cors: cors === undefined ? false : cors.includes('*') ? true : cors,
+      exportDir: v['export-dir'] as string | undefined,
+      staticDir: v.static as string | undefined,
+      publicKey: v['public-key'] === undefined ? undefined : readFileSync(v['public-key'] as string),
+      maxStreams: int(v['max-streams'] as string | undefined, 'max-streams'),
+      analyzer: { periodsPerYear: int(v['periods-per-year'] as string | undefined, 'periods-per-year'), startingEquity: equity },
+      logger: v.log === true,
+    };
+  } catch (e) {
+    return usageError('serve', HELP, (e as Error).message);
+  }
+  let started;
+  try {
+    started = await startServer(options);
+  } catch (e) {
+    if (!(e instanceof ServerError)) throw e;
+    process.stderr.write(`daybook serve: ${e.message}. ${e.hint} [${e.code}]\n`);
+    return e.code === 'DAYBOOK_E_SERVER_OPTION' ? 2 : 1;
+  }
+  const { app, url } = started;
+  process.stdout.write(`daybook serving ${(options.logDir as string[]).join(', ')} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await app.close();
+  return 0;
+}

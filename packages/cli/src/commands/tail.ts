@@ -1,0 +1,125 @@
+import { EVENT_TYPES, formatPretty, isEventType, parseLevel, type LogLevel } from '@daybook/core';
+import { parseRange } from '@daybook/analytics';
+import { DirMonitor, EventIndex, levelCode, typeCode, type EventFilter, type Position } from '@daybook/server';
+import { parseCommand, usageError } from './report.js';
+
+const HELP = `Usage: daybook tail [--dir logs] [options]
+
+Prints the last events of a log directory, then follows it: each new event as it is
+written, pretty-printed (or as JSON lines with --json), until Ctrl-C. Rotation and
+compression are followed.
+
+Options:
+  --dir DIR          log directory (repeat for a fleet; default logs)
+  -n, --lines N      events shown before following (default 10; 0 for none)
+  --type TYPE        only these event types (repeat, or comma-separated)
+  --level LEVEL      only this level and above (DEBUG, INFO, WARNING, ERROR, CRITICAL)
+  --symbol SYMBOL    only these symbols (repeat)
+  --session ID       only these sessions (repeat)
+  --since DATE       only events from DATE (YYYY-MM-DD or ISO-8601)
+  --no-follow        print and exit
+  --json             one JSON event per line
+  -h, --help         this help
+
+Exit codes: 0 ok, 1 the directory cannot be read, 2 bad usage.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommand('tail', HELP, argv, {
+    dir: { type: 'string', multiple: true }, lines: { type: 'string', short: 'n' }, type: { type: 'string', multiple: true },
+    level: { type: 'string' }, symbol: { type: 'string', multiple: true }, session: { type: 'string', multiple: true },
+    since: { type: 'string' }, 'no-follow': { type: 'boolean' }, json: { type: 'boolean' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values as { dir?: string[]; lines?: string; type?: string[]; level?: string; symbol?: string[]; session?: string[]; since?: string; 'no-follow'?: boolean; json?: boolean };
+  const lines = v.lines === undefined ? 10 : Number(v.lines);
+  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000) return usageError('tail', HELP, `--lines ${v.lines} is not a whole number up to 100000`);
+  const types = v.type?.flatMap((t) => t.split(',')).filter((t) => t !== '');
+  const unknown = types?.find((t) => !isEventType(t));
+  if (unknown !== undefined) return usageError('tail', HELP, `unknown event type '${unknown}' (one of ${EVENT_TYPES.join(', ')})`);
+  const level = v.level === undefined ? undefined : parseLevel(v.level);
+  if (v.level !== undefined && level === undefined) return usageError('tail', HELP, `unknown level '${v.level}'`);
+  let range;
+  try {
+    range = parseRange(v.since, undefined);
+  } catch (e) {
+    return usageError('tail', HELP, `--since: ${(e as Error).message}`);
+  }
+  const dirs = v.dir ?? ['logs'];
+  const index = new EventIndex(dirs);
+  const filter: EventFilter = {
+    ...range,
+    types: types === undefined || types.length === 0 ? undefined : new Set(types.map(typeCode)),
+    minLevel: level === undefined ? undefined : levelCode(level),
+    symbols: v.symbol,
+    sessions: v.session,
+  };
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const print = (e: Record<string, unknown>): void => {
+    if (v.json) {
+      process.stdout.write(JSON.stringify(e) + '\n');
+      return;
+    }
+    const text = (x: unknown) => (typeof x === 'string' ? x : x === undefined ? undefined : JSON.stringify(x));
+    const lvl = (parseLevel(e.level) ?? 'INFO') as LogLevel;
+    const head = [e.symbol, e.side, e.quantity, e.price === undefined ? undefined : `@ ${String(e.price)}`, e.pnl === undefined ? undefined : `pnl=${String(e.pnl)}`].filter((x) => x !== undefined).join(' ');
+    const fields = { strategyName: text(e.strategy_name), orderId: text(e.order_id), latencyMs: typeof e.latency_ms === 'number' ? e.latency_ms : undefined, portfolioHeat: typeof e.portfolio_heat === 'number' ? e.portfolio_heat : undefined };
+    process.stdout.write(formatPretty(String(e.timestamp), lvl, String(e.event_type), `${String(e.message)}${head === '' ? '' : `  [${head}]`}`, fields, color));
+  };
+
+  try {
+    await index.refresh();
+  } catch (e) {
+    process.stderr.write(`daybook tail: ${(e as Error).message}\n`);
+    return 1;
+  }
+  // The last N, printed oldest first.
+  const last = index.query(filter, lines, 'desc');
+  for (const { event } of (await index.read(last.rows)).reverse()) print(event);
+  const lastFile = index.files.at(-1);
+  let pos: Position | undefined = lastFile === undefined || lastFile.n === 0 ? undefined : { file: lastFile.key, row: lastFile.n - 1, ts: lastFile.ts.a[lastFile.n - 1]! };
+  if (v['no-follow']) return 0;
+
+  const monitor = new DirMonitor(dirs, 250);
+  let running = false;
+  let again = false;
+  const pump = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await index.refresh();
+        for (;;) {
+          const { rows, more } = index.query(filter, 1000, 'asc', pos);
+          if (rows.length === 0) break;
+          for (const { event } of await index.read(rows)) print(event);
+          pos = rows.at(-1);
+          if (!more) break;
+        }
+      } while (again);
+    } catch (e) {
+      process.stderr.write(`daybook tail: ${(e as Error).message}\n`);
+    } finally {
+      running = false;
+    }
+  };
+  monitor.onChange(() => void pump());
+  void pump(); // what was written between the first read and the watch
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  clearInterval(keepAlive);
+  monitor.close();
+  return 0;
+}
