@@ -24,13 +24,6 @@ type App = (c: Context) => void;
 
 const RPCS = ['rpc-helius-1', 'rpc-triton-2', 'rpc-quicknode-1'];
 
-class SwiftOrderError extends Error {
-  override name = 'SwiftOrderError';
-}
-class OrderTimeoutError extends Error {
-  override name = 'OrderTimeoutError';
-}
-
 function marketMaker(): App {
   const inventory = new Map<string, number>();
   let orders = 0;
@@ -53,10 +46,7 @@ function marketMaker(): App {
       }
     }
     if (random() < 0.01) log.warning(`RPC slot lag ${Math.round(8 + random() * 40)} slots on ${pick(random, RPCS)}, switching RPC`);
-    if (random() < 0.003) {
-      const err = new SwiftOrderError(`auction expired before fill (slot ${Math.round(280_000_000 + tick * 150)})`);
-      log.error(`Swift order ${100_000 + orders} rejected:`, err);
-    }
+    if (random() < 0.003) log.error(`Swift order ${100_000 + orders} rejected: auction expired before fill (slot ${280_000_000 + tick * 150})`);
   };
 }
 
@@ -74,7 +64,7 @@ function hedger(): App {
       }
     }
     if (tick % 60 === 0) for (const { symbol } of PERPS) log.info(`Funding rate ${symbol}: ${round(normal(random) * 0.004, 5)}% per hour`);
-    if (random() < 0.002) log.error('Hedge leg failed:', new OrderTimeoutError(`SOL-PERP hedge not acknowledged within 5000ms`));
+    if (random() < 0.002) log.error('Hedge leg failed: SOL-PERP hedge not acknowledged within 5000ms');
   };
 }
 
@@ -101,7 +91,7 @@ function trendFollower(): App {
       log.info(`Opened ${side} ${size} ${symbol} @ ${round(price)}`);
       position.set(symbol, { side, entry: price, size });
     }
-    if (random() < 0.003) log.error('Order placement failed:', new OrderTimeoutError('no response from order-management within 5000ms'));
+    if (random() < 0.003) log.error('Order placement failed: no response from order-management within 5000ms');
   };
 }
 
