@@ -1,0 +1,88 @@
+// Talks to the /audit REST API of `daybook serve`. The token (if the server asks for one) is
+// asked once and kept in sessionStorage for the tab's life.
+const TOKEN_KEY = 'daybook.token';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** The server could not be reached at all (connection refused, DNS, CORS...). */
+export class UnreachableError extends Error {}
+
+export type Params = Record<string, string | number | undefined>;
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(token: string | null): void {
+  if (token === null || token === '') sessionStorage.removeItem(TOKEN_KEY);
+  else sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function authHeaders(): Record<string, string> {
+  const t = getToken();
+  return t === null ? {} : { authorization: `Bearer ${t}` };
+}
+
+export function url(path: string, params: Params = {}): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s === '' ? path : `${path}?${s}`;
+}
+
+/**
+ * The report endpoints share one LogAnalyzer on the server, whose load() must not run twice
+ * at once while a log file grows (two overlapping loads corrupt its de-duplication state:
+ * reported to the analytics package). Until that is fixed the page asks for one report at a
+ * time; /audit/events and /audit/stream use the server's event index and are not queued.
+ */
+let reportQueue: Promise<unknown> = Promise.resolve();
+function serial<T>(f: () => Promise<T>): Promise<T> {
+  const p = reportQueue.then(f, f);
+  reportQueue = p.catch(() => undefined);
+  return p;
+}
+
+export function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
+  return path.startsWith('/audit/events') ? fetchJson<T>(path, params, signal) : serial(() => fetchJson<T>(path, params, signal));
+}
+
+async function fetchJson<T>(path: string, params: Params, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
+  let res: Response;
+  try {
+    res = await fetch(url(path, params), { headers: { accept: 'application/json', ...authHeaders() }, signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new UnreachableError(e instanceof Error ? e.message : String(e));
+  }
+  if (!res.ok) {
+    let message = res.statusText;
+    try {
+      const body = (await res.json()) as { message?: string; error?: string };
+      message = body.message ?? body.error ?? message;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, message);
+  }
+  return (await res.json()) as T;
+}
+
+/** Runs `jobs` with at most `limit` in flight (the browser allows 6 connections per host). */
+export async function pooled<T>(jobs: (() => Promise<T>)[], limit = 6): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  return out;
+}

@@ -1,0 +1,43 @@
+// The headline cards. Each card keeps the raw API value in data-value, so the browser test
+// (and anyone inspecting the page) can compare it with the REST API exactly.
+import { byId, h, replace } from './dom.js';
+import { fmt, signClass, type Kind } from './format.js';
+import type { SystemMetrics, TradingMetrics } from './types.js';
+
+interface CardSpec {
+  metric: string;
+  label: string;
+  kind: Kind;
+  value: (t: TradingMetrics, s: SystemMetrics) => number | null;
+  sub?: (t: TradingMetrics, s: SystemMetrics) => string;
+  signed?: boolean;
+}
+
+export const CARDS: CardSpec[] = [
+  { metric: 'total_pnl', label: 'Total P&L', kind: 'money', value: (t) => t.total_pnl, signed: true, sub: (t) => `expectancy ${fmt(t.expectancy, 'money')}` },
+  { metric: 'win_rate', label: 'Win rate', kind: 'percent', value: (t) => t.win_rate, sub: (t) => `${fmt(t.winning_trades, 'count')} won · ${fmt(t.losing_trades, 'count')} lost` },
+  { metric: 'profit_factor', label: 'Profit factor', kind: 'ratio', value: (t) => t.profit_factor, sub: (t) => (t.profit_factor === null ? 'no losing trade' : 'gross win / loss') },
+  { metric: 'sharpe_ratio', label: 'Sharpe', kind: 'ratio', value: (t) => t.sharpe_ratio, sub: (t) => (t.sharpe_ratio === null ? 'needs 2+ days' : 'daily, annualized') },
+  { metric: 'max_drawdown', label: 'Max drawdown', kind: 'money', value: (t) => t.max_drawdown, sub: (t) => (t.max_drawdown_pct === null ? 'of realized P&L' : `${fmt(t.max_drawdown_pct, 'percent')} of equity`) },
+  { metric: 'total_trades', label: 'Trades', kind: 'count', value: (t) => t.total_trades, sub: () => 'closed' },
+  { metric: 'error_count', label: 'Errors', kind: 'count', value: (_t, s) => s.error_count, sub: (_t, s) => `${fmt(s.warning_count, 'count')} warnings` },
+  { metric: 'avg_api_latency', label: 'Avg API latency', kind: 'ms', value: (_t, s) => s.avg_api_latency, sub: (_t, s) => `${fmt(s.api_calls, 'count')} calls` },
+  { metric: 'p99_api_latency', label: 'p99 API latency', kind: 'ms', value: (_t, s) => s.p99_api_latency, sub: (_t, s) => `p95 ${fmt(s.p95_api_latency, 'ms')}` },
+];
+
+export function renderCards(t: TradingMetrics, s: SystemMetrics): void {
+  replace(
+    byId('cards'),
+    ...CARDS.map((c) => {
+      const v = c.value(t, s);
+      const cls = c.signed ? signClass(v) : c.metric === 'error_count' && (v ?? 0) > 0 ? 'neg' : '';
+      return h(
+        'article',
+        { class: 'card', 'data-metric': c.metric, 'data-value': JSON.stringify(v) },
+        h('h3', {}, c.label),
+        h('p', { class: `value ${cls}` }, fmt(v, c.kind)),
+        c.sub ? h('p', { class: 'sub' }, c.sub(t, s)) : null,
+      );
+    }),
+  );
+}

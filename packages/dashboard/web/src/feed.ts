@@ -1,0 +1,148 @@
+// The live feed: /audit/stream read with fetch (EventSource cannot send a Bearer token),
+// parsed as Server-Sent Events, resumed with Last-Event-ID after a drop. Filters (type,
+// level, symbol) apply in the page to the last events received, so changing one is instant.
+import { authHeaders } from './api.js';
+import { byId, h, replace } from './dom.js';
+import { fmt, signClass, timeOf } from './format.js';
+import type { AuditEvent } from './types.js';
+
+const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+const KEEP = 1000;
+const SHOW = 150;
+
+export type StreamStatus = 'connecting' | 'live' | 'retrying' | 'unauthorized';
+
+/** Parses an SSE byte stream into events; returns when the stream ends. */
+export async function readSse(body: ReadableStream<Uint8Array>, onEvent: (id: string | undefined, data: string) => void): Promise<void> {
+  const reader = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+  let buf = '';
+  let id: string | undefined;
+  let data: string[] = [];
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      const line = buf.slice(0, nl).replace(/\r$/, '');
+      buf = buf.slice(nl + 1);
+      if (line === '') {
+        if (data.length > 0) onEvent(id, data.join('\n'));
+        data = [];
+      } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      else if (line.startsWith('id:')) id = line.slice(3).trim();
+    }
+  }
+}
+
+export class LiveFeed {
+  private events: AuditEvent[] = [];
+  private seen = new Set<string>();
+  private lastId: string | undefined;
+  private controller: AbortController | undefined;
+  private retry = 500;
+  private pending = false;
+
+  constructor(private readonly onEvent: (e: AuditEvent) => void, private readonly onStatus: (s: StreamStatus) => void) {
+    for (const id of ['feed-type', 'feed-level', 'feed-symbol']) byId(id).addEventListener('change', () => this.render());
+  }
+
+  start(): void {
+    this.stop();
+    const controller = new AbortController();
+    this.controller = controller;
+    void this.connect(controller);
+  }
+
+  stop(): void {
+    this.controller?.abort();
+    this.controller = undefined;
+  }
+
+  private async connect(controller: AbortController): Promise<void> {
+    while (!controller.signal.aborted) {
+      this.onStatus('connecting');
+      try {
+        const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
+        if (this.lastId !== undefined) headers['last-event-id'] = this.lastId;
+        const res = await fetch('/audit/stream', { headers, signal: controller.signal, cache: 'no-store' });
+        if (res.status === 401 || res.status === 403) {
+          this.onStatus('unauthorized');
+          return;
+        }
+        if (!res.ok || res.body === null) throw new Error(`stream: HTTP ${res.status}`);
+        this.onStatus('live');
+        this.retry = 500;
+        await readSse(res.body, (id, data) => this.receive(id, data));
+      } catch {
+        if (controller.signal.aborted) return;
+      }
+      this.onStatus('retrying');
+      await new Promise((r) => setTimeout(r, this.retry));
+      this.retry = Math.min(this.retry * 2, 10_000);
+    }
+  }
+
+  private receive(id: string | undefined, data: string): void {
+    if (id !== undefined) this.lastId = id;
+    let e: AuditEvent;
+    try {
+      e = JSON.parse(data) as AuditEvent;
+    } catch {
+      return; // a comment or keep-alive payload
+    }
+    if (typeof e !== 'object' || e === null || typeof e.event_id !== 'string' || this.seen.has(e.event_id)) return;
+    this.seen.add(e.event_id);
+    this.events.push(e);
+    if (this.events.length > KEEP * 1.5) {
+      for (const old of this.events.splice(0, this.events.length - KEEP)) this.seen.delete(old.event_id);
+    }
+    this.addOption('feed-type', e.event_type);
+    if (e.symbol !== undefined) this.addOption('feed-symbol', e.symbol);
+    this.onEvent(e);
+    if (!this.pending) {
+      this.pending = true;
+      requestAnimationFrame(() => {
+        this.pending = false;
+        this.render();
+      });
+    }
+  }
+
+  /** Adds a choice to a filter's select, keeping the choices sorted. */
+  addOption(selectId: string, value: string): void {
+    const select = byId<HTMLSelectElement>(selectId);
+    if ([...select.options].some((o) => o.value === value)) return;
+    const after = [...select.options].slice(1).find((o) => o.value > value);
+    select.insertBefore(h('option', { value }, value), after ?? null);
+  }
+
+  render(): void {
+    const type = byId<HTMLSelectElement>('feed-type').value;
+    const minLevel = LEVELS.indexOf(byId<HTMLSelectElement>('feed-level').value);
+    const symbol = byId<HTMLSelectElement>('feed-symbol').value;
+    const shown: AuditEvent[] = [];
+    for (let i = this.events.length - 1; i >= 0 && shown.length < SHOW; i--) {
+      const e = this.events[i]!;
+      if (type !== '' && e.event_type !== type) continue;
+      if (minLevel > 0 && LEVELS.indexOf(String(e.level).toUpperCase()) < minLevel) continue;
+      if (symbol !== '' && e.symbol !== symbol) continue;
+      shown.push(e);
+    }
+    const list = byId('feed');
+    if (shown.length === 0) {
+      replace(list, h('li', { class: 'empty' }, this.events.length === 0 ? 'Waiting for new events… They appear here as soon as a bot logs them.' : 'No recent event matches these filters.'));
+      return;
+    }
+    replace(list, ...shown.map((e) => {
+      const level = String(e.level).toUpperCase();
+      return h('li', { 'data-event-id': e.event_id, 'data-type': e.event_type, class: `lvl-${level.toLowerCase()}` },
+        h('time', { datetime: e.timestamp }, timeOf(e.timestamp)),
+        h('span', { class: `badge ${level.toLowerCase()}` }, level),
+        h('span', { class: 'type' }, e.event_type),
+        e.symbol !== undefined ? h('span', { class: 'sym' }, e.symbol) : null,
+        typeof e.pnl === 'number' ? h('span', { class: `pnl ${signClass(e.pnl)}` }, fmt(e.pnl, 'money')) : null,
+        h('span', { class: 'msg' }, e.message));
+    }));
+  }
+}

@@ -1,0 +1,328 @@
+// The dashboard: loads the selected range from the /audit API, draws cards, charts and
+// tables, and keeps them current from the live stream.
+import './style.css';
+import { ApiError, getJson, getToken, pooled, setToken, UnreachableError } from './api.js';
+import { renderCards } from './cards.js';
+import { barList, COLORS, timeChart } from './charts.js';
+import { byId, h, replace } from './dom.js';
+import { LiveFeed, type StreamStatus } from './feed.js';
+import { bucketsOf, dayMs, isLive, isoDay, rangeDays, rangeOf, type Bucket, type Range, type RangeKey } from './range.js';
+import { renderErrors, renderSymbols, renderTrades } from './tables.js';
+import type { AuditEvent, ErrorSummary, RiskDay, RiskMetrics, SymbolPerformance, SystemMetrics, TradingMetrics, VerifyResult } from './types.js';
+
+const CLOSED = new Set(['trade_exit', 'trade_partial_exit']);
+const MAX_TRADES = 200_000;
+
+let range: Range = rangeOf('today');
+let trades: AuditEvent[] = [];
+let tradeIds = new Set<string>();
+let generation = 0;
+let loadController: AbortController | undefined;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+const dates = (r: Range) => ({ start_date: r.start, end_date: r.end });
+
+// ---- status banners -------------------------------------------------------------------
+
+function banner(kind: 'error' | 'warn' | 'info' | null, ...content: (Node | string)[]): void {
+  const el = byId('banner');
+  el.className = kind === null ? 'banner hidden' : `banner ${kind}`;
+  replace(el, ...content);
+}
+
+function askToken(refused: boolean): void {
+  const input = h('input', { type: 'password', id: 'token-input', placeholder: 'Bearer token', autocomplete: 'off', 'aria-label': 'API token' });
+  const form = h('form', { class: 'token-form' }, h('strong', {}, refused ? 'The token was refused.' : 'This server needs a token.'),
+    ' Enter the value of --token / DAYBOOK_TOKEN (kept in this tab only): ', input, h('button', { type: 'submit' }, 'Connect'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setToken(input.value.trim());
+    banner(null);
+    reload();
+    feed.start();
+  });
+  banner('warn', form);
+  input.focus();
+}
+
+function handleFailure(e: unknown): void {
+  if (e instanceof DOMException && e.name === 'AbortError') return;
+  setConnection('down');
+  if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return askToken(getToken() !== null);
+  if (e instanceof UnreachableError) {
+    banner('error', h('strong', {}, 'The daybook server is unreachable.'), ` Is \`daybook serve\` still running at ${location.host}? Retrying every 5 s…`);
+  } else {
+    banner('error', h('strong', {}, 'The server could not answer.'), ` ${e instanceof Error ? e.message : String(e)}. Retrying every 5 s…`);
+  }
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(reload, 5000);
+}
+
+function setConnection(s: 'up' | 'down' | StreamStatus): void {
+  const el = byId('conn');
+  const text = { up: 'connected', down: 'offline', connecting: 'connecting…', live: 'live', retrying: 'reconnecting…', unauthorized: 'token needed' }[s];
+  el.textContent = text;
+  el.className = `conn ${s === 'live' || s === 'up' ? 'ok' : s === 'down' || s === 'unauthorized' ? 'bad' : 'wait'}`;
+}
+
+// ---- data -------------------------------------------------------------------------------
+
+interface Summary { trading: TradingMetrics; system: SystemMetrics; symbols: SymbolPerformance[]; errors: ErrorSummary }
+
+async function loadSummary(r: Range, signal?: AbortSignal): Promise<Summary> {
+  const p = dates(r);
+  const [trading, system, symbols, errors] = await Promise.all([
+    getJson<TradingMetrics>('/audit/trading_metrics', p, signal),
+    getJson<SystemMetrics>('/audit/system_metrics', p, signal),
+    getJson<SymbolPerformance[] | { symbols: SymbolPerformance[] }>('/audit/symbol_performance', p, signal),
+    getJson<ErrorSummary>('/audit/error_summary', p, signal),
+  ]);
+  return { trading, system, symbols: Array.isArray(symbols) ? symbols : symbols.symbols, errors };
+}
+
+function renderSummary(s: Summary): void {
+  renderCards(s.trading, s.system);
+  const byPnl = (o: Record<string, { total_pnl: number; trades: number }>) =>
+    Object.entries(o).map(([label, b]) => ({ label, value: b.total_pnl, note: `${b.trades} trades` })).sort((a, b) => b.value - a.value);
+  barList(byId('chart-symbol'), s.symbols.map((x) => ({ label: x.symbol, value: x.total_pnl, note: `${x.trades} trades` })), 'money', 'No closed trades in this range.');
+  barList(byId('chart-strategy'), byPnl(s.trading.by_strategy), 'money', 'No closed trades in this range.');
+  barList(byId('chart-exit'), Object.entries(s.trading.by_exit_reason).map(([label, b]) => ({ label, value: b.trades, note: fmtPnl(b.total_pnl) })).sort((a, b) => b.value - a.value), 'count', 'No closed trades in this range.');
+  renderSymbols(s.symbols);
+  renderErrors(s.errors);
+  const none = s.system.total_events === 0;
+  byId('empty-state').classList.toggle('hidden', !none);
+}
+
+const fmtPnl = (v: number): string => `P&L ${v.toFixed(2)}`;
+
+/** Every closed trade of the range, oldest first, from /audit/events (cursor pages). */
+async function loadTrades(r: Range, signal: AbortSignal): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await getJson<{ events: AuditEvent[]; next_cursor?: string | null }>('/audit/events', { ...dates(r), event_types: 'trade_exit,trade_partial_exit', order: 'asc', limit: 1000, cursor }, signal);
+    for (const e of page.events) if (typeof e.pnl === 'number' && Number.isFinite(e.pnl)) out.push(e);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor !== undefined && out.length < MAX_TRADES);
+  return out.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+}
+
+function renderTradeCharts(): void {
+  // Equity: cumulative realized P&L from 0 at the range start; the band between the running
+  // peak and the curve is the drawdown.
+  const xs: number[] = [dayMs(range.start) / 1000];
+  const eq: number[] = [0];
+  const peak: number[] = [0];
+  let sum = 0;
+  let top = 0;
+  for (const t of trades) {
+    sum += t.pnl!;
+    top = Math.max(top, sum);
+    xs.push(Math.max(xs[xs.length - 1]!, Date.parse(t.timestamp) / 1000));
+    eq.push(sum);
+    peak.push(top);
+  }
+  timeChart(byId('chart-equity'), {
+    kind: 'money',
+    series: [{ label: 'Peak', color: COLORS.text, hidden: true }, { label: 'Equity (realized P&L)', color: COLORS.accent }],
+    data: trades.length === 0 ? [[]] : [xs, peak, eq],
+    bands: [{ series: [1, 2], fill: 'rgba(255,93,108,0.28)' }],
+  }, 'No closed trades in this range yet: the equity curve starts with the first trade_exit.');
+
+  const perDay = new Map<string, number>();
+  for (const t of trades) perDay.set(t.timestamp.slice(0, 10), (perDay.get(t.timestamp.slice(0, 10)) ?? 0) + t.pnl!);
+  const days = [...perDay.keys()].sort();
+  timeChart(byId('chart-daily'), {
+    kind: 'money',
+    series: [
+      { label: 'Gain', color: COLORS.pos, bars: { align: 0, size: 0.7 } },
+      { label: 'Loss', color: COLORS.neg, bars: { align: 0, size: 0.7 } },
+    ],
+    xRange: [dayMs(range.start) / 1000, dayMs(range.end) / 1000 + 86_400],
+    data: [days.map((d) => dayMs(d) / 1000 + 43_200), days.map((d) => (perDay.get(d)! >= 0 ? perDay.get(d)! : null)), days.map((d) => (perDay.get(d)! < 0 ? perDay.get(d)! : null))],
+  }, 'No closed trades in this range.');
+  renderTrades(trades);
+}
+
+async function loadBuckets(r: Range, risk: RiskMetrics, signal: AbortSignal): Promise<void> {
+  const buckets = bucketsOf(r);
+  const sys = await pooled(buckets.map((b) => () => getJson<SystemMetrics>('/audit/system_metrics', { start_date: b.start, end_date: b.end }, signal)));
+  const hourly = rangeDays(r) === 1;
+  const riskOf: RiskDay[] = hourly
+    ? (await pooled(buckets.map((b) => () => getJson<RiskMetrics>('/audit/risk_metrics', { start_date: b.start, end_date: b.end }, signal)))).map(riskCounts)
+    : buckets.map((b) => sumDays(b, risk.risk_events_by_day));
+  const xs = buckets.map((b) => b.x);
+  const xRange: [number, number] = [dayMs(r.start) / 1000, dayMs(r.end) / 1000 + 86_400];
+  timeChart(byId('chart-latency'), {
+    xRange,
+    kind: 'ms',
+    series: [
+      { label: 'p50', color: COLORS.teal },
+      { label: 'p95', color: COLORS.amber },
+      { label: 'p99', color: COLORS.neg },
+    ],
+    data: [xs, sys.map((s) => s.p50_api_latency), sys.map((s) => s.p95_api_latency), sys.map((s) => s.p99_api_latency)],
+  }, 'No api_call events with latency_ms in this range.');
+  timeChart(byId('chart-errors'), {
+    xRange,
+    kind: 'count',
+    series: [
+      { label: 'Errors', color: COLORS.neg, bars: { align: -1, size: 0.42 } },
+      { label: 'Warnings', color: COLORS.amber, bars: { align: 1, size: 0.42 } },
+    ],
+    data: [xs, sys.map((s) => s.error_count), sys.map((s) => s.warning_count)],
+  }, 'No errors or warnings in this range.');
+  timeChart(byId('chart-risk'), {
+    xRange,
+    kind: 'count',
+    series: [
+      { label: 'Risk limit', color: COLORS.neg },
+      { label: 'Daily loss limit', color: COLORS.violet },
+      { label: 'Heat warning', color: COLORS.amber },
+      { label: 'Position sizing', color: COLORS.teal },
+    ],
+    data: [xs, ...(['risk_limit_hit', 'daily_loss_limit', 'portfolio_heat_warning', 'position_size_calculated'] as const).map((k) => riskOf.map((d) => d[k]))],
+  }, 'No risk events in this range.');
+}
+
+const riskCounts = (m: RiskMetrics): RiskDay => ({ risk_limit_hit: m.risk_limit_hits, daily_loss_limit: m.daily_loss_limit_hits, portfolio_heat_warning: m.portfolio_heat_warnings, position_size_calculated: m.position_size_calculations });
+
+function sumDays(b: Bucket, byDay: Record<string, RiskDay>): RiskDay {
+  const out: RiskDay = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 };
+  for (const d of b.days) for (const k of Object.keys(out) as (keyof RiskDay)[]) out[k] += byDay[d]?.[k] ?? 0;
+  return out;
+}
+
+async function loadChain(): Promise<void> {
+  const el = byId('chain');
+  try {
+    const v = await getJson<VerifyResult>('/audit/verify');
+    const problems = v.problems ?? [];
+    if (v.ok) {
+      el.className = 'chain ok';
+      el.textContent = `✓ Chain intact · ${v.files?.length ?? 0} files`;
+      el.title = 'Every line of the log directory checks against its hash chain.';
+      return;
+    }
+    el.className = 'chain bad';
+    el.textContent = `⚠ Logs damaged · ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    const kinds = [...new Set(problems.map((p) => p.kind))].join(', ');
+    const first = problems.slice(0, 3).map((p) => `${p.file}${p.line === undefined ? '' : `:${p.line}`} (${p.kind})`).join('; ');
+    byId('chain-warning').classList.remove('hidden');
+    replace(byId('chain-warning'), h('strong', {}, 'The audit log is damaged: these numbers may not be trustworthy.'), ` ${problems.length} problem(s): ${kinds}. ${first}. Run \`daybook verify <dir>\` for the full list.`);
+  } catch (e) {
+    el.className = 'chain wait';
+    el.textContent = 'Chain status unavailable';
+    el.title = e instanceof Error ? e.message : String(e);
+  }
+}
+
+// ---- loading a range --------------------------------------------------------------------
+
+function reload(): void {
+  clearTimeout(retryTimer);
+  loadController?.abort();
+  const controller = new AbortController();
+  loadController = controller;
+  const gen = ++generation;
+  const r = range;
+  document.body.dataset.loading = 'true';
+  const signal = controller.signal;
+  const summary = loadSummary(r, signal).then((s) => {
+    if (gen !== generation) return;
+    setConnection('up');
+    if (byId('banner').classList.contains('error')) banner(null);
+    renderSummary(s);
+  });
+  const tradesDone = loadTrades(r, signal).then((t) => {
+    if (gen !== generation) return;
+    trades = t;
+    tradeIds = new Set(t.map((x) => x.event_id));
+    renderTradeCharts();
+  });
+  const bucketsDone = getJson<RiskMetrics>('/audit/risk_metrics', dates(r), signal).then((risk) => (gen === generation ? loadBuckets(r, risk, signal) : undefined));
+  Promise.all([summary, tradesDone, bucketsDone]).then(
+    () => {
+      if (gen !== generation) return;
+      document.body.dataset.loading = 'false';
+      document.body.dataset.loadedRange = `${r.start}..${r.end}`;
+    },
+    (e) => {
+      if (gen === generation) handleFailure(e);
+    },
+  );
+  void loadChain();
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+let lastRefresh = 0;
+/** Re-reads the cards, bars and tables after live events: soon after a trade or an error, else at most every 5 s. */
+function scheduleRefresh(urgent: boolean): void {
+  const wait = urgent ? 250 : Math.max(250, 5000 - (Date.now() - lastRefresh));
+  if (refreshTimer !== undefined) {
+    if (!urgent) return;
+    clearTimeout(refreshTimer);
+  }
+  refreshTimer = setTimeout(() => {
+    refreshTimer = undefined;
+    lastRefresh = Date.now();
+    const gen = generation;
+    loadSummary(range).then((s) => {
+      if (gen === generation) renderSummary(s);
+    }, () => undefined);
+  }, wait);
+}
+
+function onLiveEvent(e: AuditEvent): void {
+  if (!isLive(range) || e.timestamp.slice(0, 10) < range.start) return;
+  const closed = CLOSED.has(e.event_type) && typeof e.pnl === 'number' && Number.isFinite(e.pnl);
+  if (closed && !tradeIds.has(e.event_id)) {
+    tradeIds.add(e.event_id);
+    trades.push(e);
+    renderTradeCharts();
+  }
+  const level = String(e.level).toUpperCase();
+  scheduleRefresh(closed || level === 'ERROR' || level === 'CRITICAL');
+}
+
+const feed = new LiveFeed(onLiveEvent, (s) => {
+  if (s === 'unauthorized') askToken(getToken() !== null);
+  setConnection(s);
+});
+
+// ---- controls -----------------------------------------------------------------------------
+
+function setRange(key: RangeKey): void {
+  const custom = { start: byId<HTMLInputElement>('custom-start').value, end: byId<HTMLInputElement>('custom-end').value };
+  range = rangeOf(key, Date.now(), custom);
+  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-range]')) b.setAttribute('aria-pressed', String(b.dataset.range === range.key));
+  byId('custom-fields').classList.toggle('hidden', key !== 'custom');
+  const hash = range.key === 'custom' ? `#${range.start}..${range.end}` : `#${range.key}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+  byId('range-label').textContent = range.start === range.end ? `${range.start} (UTC)` : `${range.start} → ${range.end} (UTC)`;
+  reload();
+}
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('[data-range]')) b.addEventListener('click', () => setRange(b.dataset.range as RangeKey));
+const today = isoDay(Date.now());
+byId<HTMLInputElement>('custom-start').value = isoDay(Date.now() - 13 * 86_400_000);
+byId<HTMLInputElement>('custom-end').value = today;
+for (const id of ['custom-start', 'custom-end']) byId(id).addEventListener('change', () => setRange('custom'));
+
+/** The range is in the URL's hash (#today, #7d, #30d, #2025-01-06..2025-01-31), so a view can be linked. */
+function rangeFromHash(): RangeKey {
+  const hash = decodeURIComponent(location.hash.slice(1));
+  const m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(hash);
+  if (m !== null) {
+    byId<HTMLInputElement>('custom-start').value = m[1]!;
+    byId<HTMLInputElement>('custom-end').value = m[2]!;
+    return 'custom';
+  }
+  return hash === '7d' || hash === '30d' ? hash : 'today';
+}
+window.addEventListener('hashchange', () => setRange(rangeFromHash()));
+
+setRange(rangeFromHash());
+feed.render();
+feed.start();
+setInterval(() => void loadChain(), 60_000);

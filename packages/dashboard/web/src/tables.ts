@@ -1,0 +1,75 @@
+// Tables: symbol performance (sortable by any column), recent closed trades, error summary.
+import { byId, empty, h, replace } from './dom.js';
+import { fmt, shortTime, signClass, type Kind } from './format.js';
+import type { AuditEvent, ErrorSummary, SymbolPerformance } from './types.js';
+
+type Col = { key: keyof SymbolPerformance; label: string; kind?: Kind };
+const SYMBOL_COLS: Col[] = [
+  { key: 'symbol', label: 'Symbol' },
+  { key: 'trades', label: 'Trades', kind: 'count' },
+  { key: 'win_rate', label: 'Win rate', kind: 'percent' },
+  { key: 'total_pnl', label: 'Total P&L', kind: 'money' },
+  { key: 'avg_pnl', label: 'Avg P&L', kind: 'money' },
+  { key: 'largest_win', label: 'Largest win', kind: 'money' },
+  { key: 'largest_loss', label: 'Largest loss', kind: 'money' },
+  { key: 'profit_factor', label: 'PF', kind: 'ratio' },
+  { key: 'total_volume', label: 'Volume', kind: 'money' },
+];
+
+let sort: { key: keyof SymbolPerformance; dir: 1 | -1 } = { key: 'total_pnl', dir: -1 };
+let lastRows: SymbolPerformance[] = [];
+
+export function renderSymbols(rows: SymbolPerformance[] = lastRows): void {
+  lastRows = rows;
+  const el = byId('symbol-table');
+  if (rows.length === 0) return replace(el, empty('No closed trades in this range, so no symbol has a result yet.'));
+  const sorted = [...rows].sort((a, b) => {
+    const x = a[sort.key];
+    const y = b[sort.key];
+    if (x === y) return a.symbol < b.symbol ? -1 : 1;
+    if (x === null) return 1; // nulls (no loser) last either way
+    if (y === null) return -1;
+    return (x < y ? -1 : 1) * sort.dir;
+  });
+  const head = h('tr', {}, ...SYMBOL_COLS.map((c) => {
+    const th = h('th', { scope: 'col', class: c.kind ? 'num' : '', 'aria-sort': sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : undefined }, h('button', { type: 'button', 'data-sort': c.key }, c.label, sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''));
+    th.querySelector('button')!.addEventListener('click', () => {
+      sort = sort.key === c.key ? { key: c.key, dir: sort.dir === 1 ? -1 : 1 } : { key: c.key, dir: c.kind ? -1 : 1 };
+      renderSymbols();
+    });
+    return th;
+  }));
+  const body = sorted.map((r) => h('tr', {}, ...SYMBOL_COLS.map((c) => {
+    const v = r[c.key];
+    return c.kind ? h('td', { class: `num ${c.kind === 'money' && c.key !== 'total_volume' ? signClass(v as number) : ''}` }, fmt(v as number | null, c.kind)) : h('td', {}, String(v));
+  })));
+  replace(el, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body)));
+}
+
+export function renderTrades(trades: readonly AuditEvent[]): void {
+  const el = byId('trades-table');
+  if (trades.length === 0) return replace(el, empty('No closed trades in this range. Trades appear here when a bot logs trade_exit events (AuditLogger.logTradeExit).'));
+  const recent = trades.slice(-15).reverse();
+  replace(el, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Time (UTC)'), h('th', {}, 'Symbol'), h('th', {}, 'Exit'), h('th', { class: 'num' }, 'P&L'))),
+    h('tbody', {}, ...recent.map((t) => h('tr', { 'data-event-id': t.event_id, title: `${t.timestamp} · ${t.strategy_name ?? 'unknown'} · ${fmt(t.quantity, 'count')} @ ${fmt(t.price, 'ratio')}` },
+      h('td', {}, shortTime(t.timestamp)), h('td', {}, t.symbol ?? '—'),
+      h('td', {}, exitReason(t)), h('td', { class: `num ${signClass(t.pnl)}` }, fmt(t.pnl, 'money')))))));
+}
+
+/** metrics.md: metadata.exit_reason, else metadata.reason, else "unknown". */
+export function exitReason(e: AuditEvent): string {
+  const m = e.metadata ?? {};
+  for (const k of ['exit_reason', 'reason']) if (typeof m[k] === 'string' && m[k] !== '') return m[k] as string;
+  return 'unknown';
+}
+
+export function renderErrors(s: ErrorSummary): void {
+  const el = byId('error-table');
+  byId('error-totals').textContent = `${fmt(s.total_errors, 'count')} errors · ${fmt(s.total_warnings, 'count')} warnings`;
+  if (s.top_messages.length === 0) return replace(el, empty('No errors in this range.'));
+  const comps = Object.entries(s.by_component).sort((a, b) => b[1] - a[1]).slice(0, 6);
+  replace(el,
+    h('p', { class: 'chips' }, ...comps.map(([c, n]) => h('span', { class: 'chip' }, `${c} ${fmt(n, 'count')}`))),
+    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Message (digits as #)'), h('th', { class: 'num' }, 'Count'), h('th', {}, 'Last seen (UTC)'))),
+      h('tbody', {}, ...s.top_messages.map((m) => h('tr', {}, h('td', { class: 'msg' }, m.message), h('td', { class: 'num' }, fmt(m.count, 'count')), h('td', { title: `first seen ${m.first_seen}` }, shortTime(m.last_seen)))))));
+}

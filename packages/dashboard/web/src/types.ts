@@ -1,0 +1,49 @@
+// Response shapes of the REST API: the snake_case names of shared/docs/metrics.md.
+export interface Breakdown { trades: number; total_pnl: number; win_rate: number }
+
+export interface TradingMetrics {
+  total_trades: number; winning_trades: number; losing_trades: number; win_rate: number;
+  total_pnl: number; profit_factor: number | null; sharpe_ratio: number | null;
+  max_drawdown: number; max_drawdown_pct: number | null; expectancy: number;
+  by_exit_reason: Record<string, Breakdown>; by_strategy: Record<string, Breakdown>;
+}
+
+export interface SystemMetrics {
+  total_events: number; api_calls: number; api_errors: number; error_count: number; warning_count: number;
+  avg_api_latency: number | null; p50_api_latency: number | null; p95_api_latency: number | null;
+  p99_api_latency: number | null; max_api_latency: number | null;
+}
+
+export type RiskDay = Record<'risk_limit_hit' | 'daily_loss_limit' | 'portfolio_heat_warning' | 'position_size_calculated', number>;
+
+export interface RiskMetrics {
+  risk_limit_hits: number; daily_loss_limit_hits: number; portfolio_heat_warnings: number;
+  position_size_calculations: number; max_portfolio_heat: number | null; max_daily_loss: number | null;
+  risk_events_by_day: Record<string, RiskDay>;
+}
+
+export interface SymbolPerformance {
+  symbol: string; trades: number; wins: number; losses: number; win_rate: number; total_pnl: number;
+  avg_pnl: number; largest_win: number; largest_loss: number; profit_factor: number | null; total_volume: number;
+}
+
+export interface TopMessage { message: string; count: number; first_seen: string; last_seen: string }
+
+export interface ErrorSummary {
+  total_errors: number; total_warnings: number; by_component: Record<string, number>;
+  by_error_type: Record<string, number>; top_messages: TopMessage[];
+  recent_errors: { timestamp: string; level: string; component: string; event_type: string; message: string; event_id: string }[];
+}
+
+/** An event as written on disk (contract.md, "On-disk event format"). */
+export interface AuditEvent {
+  timestamp: string; level: string; message: string; event_id: string; event_type: string; component?: string;
+  session_id?: string; symbol?: string; side?: string; quantity?: number; price?: number; pnl?: number;
+  strategy_name?: string; latency_ms?: number; metadata?: Record<string, unknown>;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  files?: { file: string; lines: number; ok: boolean }[];
+  problems?: { file: string; line?: number; kind: string }[];
+}
