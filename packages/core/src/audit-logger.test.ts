@@ -276,3 +276,27 @@ test('awaited trade acks resolve true in a process that has nothing else to keep
   assert.equal(run.status, 0, `exit ${run.status}: ${run.stderr}`);
   assert.deepEqual(JSON.parse(run.stdout), [true, true, true, true, true]);
 });
+
+test('a full buffer drops DEBUG and INFO events, counted and reported, but never trades, warnings or system_stop', async (t) => {
+  const dir = tempDir(t);
+  const a = new AuditLogger({ logDir: dir, bufferSize: 4096, ...quiet });
+  const warnings: DaybookError[] = [];
+  a.on('warning', (w: DaybookError) => warnings.push(w));
+  const dropped: Promise<boolean>[] = [];
+  for (let i = 0; i < 500; i++) dropped.push(a.logApiCall({ endpoint: '/v2/quotes', method: 'GET', statusCode: 200, latencyMs: i }));
+  for (let i = 0; i < 200; i++) void a.logTradeEntry({ symbol: 'X', side: 'buy', quantity: i, price: 1 });
+  void a.logRiskEvent(EventType.RISK_LIMIT_HIT, 'limit');
+  await a.flush();
+  await a.close();
+  const events = readLines(join(dir, 'audit.log'));
+  const count = (type: string) => events.filter((e) => e.event_type === type).length;
+  assert.equal(count('trade_entry'), 200);
+  assert.equal(count('risk_limit_hit'), 1);
+  assert.equal(count('system_stop'), 1);
+  const apiWritten = count('api_call');
+  assert.ok(apiWritten < 500, 'some API calls were dropped');
+  assert.equal((await Promise.all(dropped)).filter((ok) => !ok).length, 500 - apiWritten, 'each dropped call resolved false');
+  const note = events.find((e) => (e.metadata as Record<string, unknown>).error_type === 'buffer_full');
+  const reported = warnings.some((w) => w.code === 'DAYBOOK_E_BUFFER_FULL');
+  assert.ok(note !== undefined || reported, 'the drop is written as an event or reported');
+});

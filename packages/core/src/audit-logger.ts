@@ -278,7 +278,8 @@ export class AuditLogger extends EventEmitter {
       if (toConsole) this.toConsole(now, isLogLevel(level) ? level : 'INFO', isEventType(type) ? type : 'app_log', message, fields);
       if (!toFile) return RESOLVED_TRUE;
       const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
-      const droppable = value < LEVEL_VALUE.WARNING && category !== 'trading';
+      // Trades, WARNING and above, and the logger's own start and stop are never dropped.
+      const droppable = value < LEVEL_VALUE.WARNING && category !== 'trading' && type !== 'system_start' && type !== 'system_stop';
       const ack = this.sinks.audit.write(line, this.durability[category], droppable);
       const file = CATEGORY_FILE[category];
       // The other files are views of audit.log (the source of truth readers use), so only
