@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
+import { FileSource, LogAnalyzer, type EventSet, type LogAnalyzerOptions } from '@daybook/analytics';
 import { ResultCache } from './cache.js';
 import type { ServerContext } from './context.js';
 import { errorBody, ServerError } from './errors.js';
@@ -62,6 +62,27 @@ function tokenCheck(token: string): (header: string | undefined) => boolean {
   return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), want);
 }
 
+/** The analyzer's files, one load at a time: concurrent requests for different reports share it. */
+function sharedSource(dirs: readonly string[], threads: number | undefined): { load(): Promise<EventSet> } {
+  const files = new FileSource(dirs, { cache: true, threads });
+  let running: Promise<EventSet> | undefined;
+  return {
+    load: () => (running ??= files.load().finally(() => {
+      running = undefined;
+    })),
+  };
+}
+
+/** Reads the directory ahead of the first request (errors are the requests' to report). */
+export async function warm(app: FastifyInstance): Promise<void> {
+  try {
+    await app.daybook.analyzer.load();
+    await app.daybook.index.refresh();
+  } catch {
+    // an unreadable directory is reported by the routes and /health
+  }
+}
+
 /**
  * The daybook server as a Fastify instance, ready for `inject()` or `listen()`; it never
  * listens itself (startServer does). Close it to stop the file watcher and live streams.
@@ -85,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const monitor = new DirMonitor(dirs, options.pollMs ?? 1000);
   const ctx: ServerContext = {
     dirs,
-    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, cache: true }),
+    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source: sharedSource(dirs, options.analyzer?.threads) }),
     index: new EventIndex(dirs),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),

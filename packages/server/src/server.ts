@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppOptions } from './app.js';
+import { buildApp, warm, type AppOptions } from './app.js';
 import { ServerError } from './errors.js';
 
 export interface ServerOptions extends AppOptions {
@@ -9,6 +9,8 @@ export interface ServerOptions extends AppOptions {
   port?: number;
   /** Allow binding a non-loopback address without a token. */
   insecure?: boolean;
+  /** Read the directory and build the event index right after listening (default true). */
+  warm?: boolean;
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost|::ffff:127(\.\d{1,3}){3})$/;
@@ -28,6 +30,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   const app = await buildApp(options);
   try {
     const url = await app.listen({ host, port });
+    if (options.warm !== false) void warm(app);
     return { app, url };
   } catch (e) {
     await app.close();
