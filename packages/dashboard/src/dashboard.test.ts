@@ -1,18 +1,21 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against the
 // real @daybook/server over a log directory written by core's AuditLogger. Screenshots of
-// the main view go to docs/dashboard-1440.png and docs/dashboard-390.png.
+// the main view: dashboard-1440.png and dashboard-390.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { startServer } from '@daybook/server';
 import { dashboardDir, isDashboardBuilt } from './index.js';
 import { CHROMIUM, launchBrowser } from './test/browser.js';
 import { createFixture, type Fixture } from './test/fixture.js';
 
-const DOCS = new URL('../../../docs/', import.meta.url).pathname;
+// Screenshots go to the repo's docs/ with DAYBOOK_SCREENSHOTS=docs (to refresh the README's
+// pictures), else to a temporary directory, so a test run leaves the work tree unchanged.
+const SHOTS = process.env.DAYBOOK_SCREENSHOTS === 'docs' ? new URL('../../../docs/', import.meta.url).pathname : join(tmpdir(), 'daybook-dashboard-shots');
 const CARD_SOURCE: Record<string, 'trading_metrics' | 'system_metrics'> = {
   total_pnl: 'trading_metrics', win_rate: 'trading_metrics', profit_factor: 'trading_metrics', sharpe_ratio: 'trading_metrics',
   max_drawdown: 'trading_metrics', total_trades: 'trading_metrics', error_count: 'system_metrics', avg_api_latency: 'system_metrics',
@@ -22,6 +25,15 @@ const CHARTS = ['chart-equity', 'chart-daily', 'chart-symbol', 'chart-strategy',
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !isDashboardBuilt() ? 'the page is not built (npm run build)' : false;
+
+describe('dashboard build', { skip: isDashboardBuilt() ? false : 'the page is not built (npm run build)' }, () => {
+  it('ships under 300 KB gzipped', (t) => {
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+    const gz = files(dashboardDir).reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
+    t.diagnostic(`dist/web: ${(gz / 1024).toFixed(1)} KiB gzipped`);
+    assert.ok(gz < 300 * 1024, `${gz} bytes gzipped`);
+  });
+});
 
 describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
   let fixture: Fixture;
@@ -128,7 +140,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     await loaded(page, today, today);
   });
 
-  it('a newly logged trade reaches the live feed, the cards and the equity curve; feed filters change what is listed', async () => {
+  it('a newly logged trade reaches the live feed, the cards and the equity curve; feed filters change what is listed', async (t) => {
     const today = day(Date.now());
     await page.waitForSelector('#conn.ok');
     const tradesBefore = Number(JSON.parse((await cards(page)).total_trades!));
@@ -143,7 +155,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     const feedMs = Date.now() - t0;
     await page.waitForFunction((n) => Number(document.querySelector('[data-metric="total_trades"]')?.getAttribute('data-value')) === n, tradesBefore + 1, { timeout: 10_000 });
     const cardsMs = Date.now() - t0;
-    process.stdout.write(`# live trade: in the feed after ${feedMs} ms, in the cards after ${cardsMs} ms\n`);
+    t.diagnostic(`live trade: in the feed after ${feedMs} ms, in the cards after ${cardsMs} ms (the issue asks for 2 s; not asserted on a shared machine)`);
     await assertCardsMatch(today, today);
     await page.waitForSelector('#trades-table >> text=ZZLIVE');
 
@@ -163,12 +175,12 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
   });
 
   it('screenshots of the main view at 1440x900 and 390x844', async () => {
-    mkdirSync(DOCS, { recursive: true });
+    mkdirSync(SHOTS, { recursive: true });
     for (const [width, height] of [[1440, 900], [390, 844]] as const) {
       await page.setViewportSize({ width, height });
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.waitForTimeout(400); // charts follow the new width (ResizeObserver)
-      await page.screenshot({ path: join(DOCS, `dashboard-${width}.png`) });
+      await page.screenshot({ path: join(SHOTS, `dashboard-${width}.png`) });
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });
