@@ -8,5 +8,6 @@ export { instrumentFetch, endpointOf, type InstrumentFetchOptions } from './fetc
 export type { ApiLogOptions, HealthOptions } from './api-log.js';
 export { EventIndex, parseEventLine, typeCode, levelCode, type EventFilter, type Position } from './event-index.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
+export { Follower, endOf } from './follow.js';
 export { DirMonitor } from './monitor.js';
 export { LATENCY_BUCKETS } from './prometheus.js';

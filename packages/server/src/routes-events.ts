@@ -3,6 +3,7 @@ import type { ServerContext } from './context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ServerError } from './errors.js';
 import { levelCode, typeCode, type EventFilter, type Position } from './event-index.js';
+import { endOf, Follower } from './follow.js';
 import { rangeOf } from './range.js';
 import { EVENTS_QUERY, LIST_PARAMS, splitList, STREAM_QUERY } from './schemas.js';
 
@@ -71,52 +72,26 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     let pos: Position | undefined = resume === undefined ? undefined : decodeCursor(resume, resume === header ? 'Last-Event-ID' : 'last_event_id');
     if (ctx.streams.size >= ctx.maxStreams) throw new ServerError('DAYBOOK_E_SERVER_STREAM_LIMIT', `${ctx.maxStreams} live streams are open`);
     await ctx.index.refresh();
-    if (pos === undefined) {
-      const lastFile = ctx.index.files.at(-1);
-      if (lastFile !== undefined && lastFile.n > 0) pos = { file: lastFile.key, row: lastFile.n - 1, ts: lastFile.ts.a[lastFile.n - 1]! };
-    }
+    pos ??= endOf(ctx.index);
 
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    let closed = false;
-    let running = false;
-    let again = false;
-    const drained = () => new Promise<void>((resolve) => res.once('drain', resolve));
-    const pump = async (): Promise<void> => {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      try {
-        do {
-          again = false;
-          await ctx.index.refresh();
-          for (;;) {
-            const { rows, more } = ctx.index.query(filter, 500, 'asc', pos);
-            if (rows.length === 0) break;
-            for (const { position, event } of await ctx.index.read(rows)) {
-              if (closed) return;
-              if (!res.write(`id: ${encodeCursor(position)}\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
-            }
-            pos = rows.at(-1);
-            if (!more) break;
-          }
-        } while (again && !closed);
-      } catch (err) {
-        request.log.warn({ err }, 'live stream refresh failed');
-      } finally {
-        running = false;
-      }
-    };
-    const unsubscribe = ctx.monitor.onChange(() => void pump());
+    const drained = () => new Promise<void>((resolve) => {
+      res.once('drain', resolve);
+      res.once('close', resolve);
+    });
+    const follower = new Follower(ctx.index, filter, pos, async (position, event) => {
+      if (!res.write(`id: ${encodeCursor(position)}\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
+    }, (err) => request.log.warn({ err }, 'live stream refresh failed'));
+    const pump = () => void follower.pump();
+    const unsubscribe = ctx.monitor.onChange(pump);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), ctx.heartbeatMs);
     heartbeat.unref();
     const end = (): void => {
-      if (closed) return;
-      closed = true;
+      if (follower.stopped) return;
+      follower.stopped = true;
       unsubscribe();
       clearInterval(heartbeat);
       ctx.streams.delete(end);
@@ -124,6 +99,6 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     };
     ctx.streams.add(end);
     res.on('close', end);
-    void pump(); // catch up after Last-Event-ID (or anything written since the refresh above)
+    pump(); // catch up after Last-Event-ID (or anything written since the refresh above)
   });
 }

@@ -75,7 +75,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { app, url } = started;
   process.stdout.write(`daybook serving ${(options.logDir as string[]).join(', ')} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
-  await new Promise<void>((resolve) => {
+  await untilStopped();
+  await app.close();
+  return 0;
+}
+
+/** Resolves on the first SIGINT (Ctrl-C) or SIGTERM. */
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -84,6 +91,4 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await app.close();
-  return 0;
 }

@@ -1,7 +1,8 @@
 import { EVENT_TYPES, formatPretty, isEventType, parseLevel, type LogLevel } from '@daybook/core';
 import { parseRange } from '@daybook/analytics';
-import { DirMonitor, EventIndex, levelCode, typeCode, type EventFilter, type Position } from '@daybook/server';
+import { DirMonitor, endOf, EventIndex, Follower, levelCode, typeCode, type EventFilter } from '@daybook/server';
 import { parseCommand, usageError } from './report.js';
+import { untilStopped } from './serve.js';
 
 const HELP = `Usage: daybook tail [--dir logs] [options]
 
@@ -76,49 +77,14 @@ export async function run(argv: string[]): Promise<number> {
   // The last N, printed oldest first.
   const last = index.query(filter, lines, 'desc');
   for (const { event } of (await index.read(last.rows)).reverse()) print(event);
-  const lastFile = index.files.at(-1);
-  let pos: Position | undefined = lastFile === undefined || lastFile.n === 0 ? undefined : { file: lastFile.key, row: lastFile.n - 1, ts: lastFile.ts.a[lastFile.n - 1]! };
   if (v['no-follow']) return 0;
 
+  const follower = new Follower(index, filter, endOf(index), (_p, event) => print(event), (e) => process.stderr.write(`daybook tail: ${(e as Error).message}\n`));
   const monitor = new DirMonitor(dirs, 250);
-  let running = false;
-  let again = false;
-  const pump = async (): Promise<void> => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        await index.refresh();
-        for (;;) {
-          const { rows, more } = index.query(filter, 1000, 'asc', pos);
-          if (rows.length === 0) break;
-          for (const { event } of await index.read(rows)) print(event);
-          pos = rows.at(-1);
-          if (!more) break;
-        }
-      } while (again);
-    } catch (e) {
-      process.stderr.write(`daybook tail: ${(e as Error).message}\n`);
-    } finally {
-      running = false;
-    }
-  };
-  monitor.onChange(() => void pump());
-  void pump(); // what was written between the first read and the watch
+  monitor.onChange(() => void follower.pump());
+  void follower.pump(); // what was written between the first read and the watch
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   clearInterval(keepAlive);
   monitor.close();
   return 0;
