@@ -1,6 +1,6 @@
 /**
  * What the seed fixes about a run: events and app-log lines without what legitimately
- * differs between two runs with the same seed (times, ids, chain links, measured latencies,
+ * differs between two runs with the same seed (times, ids and session ids, chain links, measured latencies,
  * and process facts: pid, host, paths, stack traces). Used to check reproducibility.
  */
 
@@ -8,7 +8,7 @@ const PROCESS_KEYS = new Set(['pid', 'hostname', 'log_dir', 'node_version', 'tra
 
 /** An audit event (a parsed line) without its run-specific fields. */
 export function normalizeEvent(e: Record<string, unknown>): Record<string, unknown> {
-  const { timestamp: _t, event_id: _i, hash: _h, latency_ms: _l, metadata, ...rest } = e;
+  const { timestamp: _t, event_id: _i, session_id: _s, hash: _h, latency_ms: _l, metadata, ...rest } = e;
   const meta = Object.fromEntries(Object.entries((metadata ?? {}) as Record<string, unknown>).filter(([k]) => !PROCESS_KEYS.has(k)));
   const message = typeof rest.message === 'string' ? rest.message.replace(/ \([\d.]+ms\)$/, '') : rest.message;
   return { ...rest, message, metadata: meta };

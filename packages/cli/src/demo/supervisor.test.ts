@@ -103,12 +103,12 @@ describe('daybook demo', () => {
     const dirs = [join(root, 'seed-a'), join(root, 'seed-b')];
     const runs = dirs.map((dir) => demo('--dir', dir, '--days', '1', '--speed', '6000', '--duration', '3', '--no-serve', '--seed', '5'));
     for (const r of runs) assert.equal(await r.exit, 0, r.output());
-    const [a, b] = dirs.map((dir) => events(dir).map(normalizeEvent)) as [Record<string, unknown>[], Record<string, unknown>[]];
+    const isLive = (e: Record<string, unknown>): boolean => String(e.session_id).endsWith('_live');
+    const [a, b] = dirs.map((dir) => events(dir)) as [Record<string, unknown>[], Record<string, unknown>[]];
     // History: identical. Live: the same up to where the shorter run was stopped.
-    const isHistory = (e: Record<string, unknown>): boolean => e.session_id !== 'daybot_live_5';
-    assert.deepEqual(a.filter(isHistory), b.filter(isHistory));
+    assert.deepEqual(a.filter((e) => !isLive(e)).map(normalizeEvent), b.filter((e) => !isLive(e)).map(normalizeEvent));
     const untilStop = (es: Record<string, unknown>[]): Record<string, unknown>[] => {
-      const live = es.filter((e) => !isHistory(e));
+      const live = es.filter(isLive).map(normalizeEvent);
       const stop = live.findIndex((e) => e.message === 'Shutdown requested: closing open positions' || e.message === 'Audit logger stopped');
       return stop === -1 ? live : live.slice(0, stop);
     };

@@ -82,8 +82,12 @@ export async function runDaybot(o: WorkerOptions): Promise<number> {
   const past = skipped ? { summaries: [], bot: undefined } : await backfill({ dir: o.dir, seed: o.seed, days, makeBot });
   send({ type: 'ready', backfill: { days: skipped ? [] : days, trades: past.summaries.reduce((n, d) => n + d.trades, 0), pnl: past.summaries.reduce((n, d) => n + d.pnl, 0), skipped } });
 
-  const audit = new AuditLogger({ logDir: o.dir, sessionId: `daybot_live_${o.seed}`, environment: 'demo', consoleLevel: false });
-  const broker = new BrokerClient(httpTransport(o.broker!, instrumentedFetch(audit)), 'daybot-live');
+  // A session per run (uptime is per session), named like the backfilled ones.
+  const started = new Date().toISOString();
+  const sessionId = `daybot_${started.slice(0, 10).replaceAll('-', '')}_${started.slice(11, 19).replaceAll(':', '')}_live`;
+  const audit = new AuditLogger({ logDir: o.dir, sessionId, environment: 'demo', consoleLevel: false });
+  if (o.broker === undefined) throw new Error('the daybot worker needs --broker URL');
+  const broker = new BrokerClient(httpTransport(o.broker, instrumentedFetch(audit)), 'daybot-live');
   const bot = past.bot?.reattach(audit, broker) ?? makeBot(audit, broker);
   const today = new Date().toISOString().slice(0, 10);
   let next = performance.now();
