@@ -10,35 +10,27 @@ const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'BTC-PERP', 'ETH-PERP'];
 const STRATEGIES = ['momentum', 'mean_reversion', 'breakout'];
 const DAY = 86_400_000;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Fixture {
   dir: string;
   audit: AuditLogger;
 }
 
-/** Writes `days` days of events ending a minute ago into a new directory. */
-export async function createFixture(days = 30, seed = 11): Promise<Fixture> {
+/** Writes `days` days of events up to now into a new directory. */
+export async function createFixture(days = 30): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'daybook-dashboard-'));
-  const random = rng(seed);
+  // The tests compare the page with the API, never with fixed figures: any random data does.
+  const random = Math.random;
   const now = Date.now();
   let sim = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) - (days - 1) * DAY;
   let live = false;
   const audit = new AuditLogger({ logDir: dir, environment: 'test', sessionId: 'dashboard_test', consoleLevel: false, durability: { trading: 'none' }, clock: () => (live ? Date.now() : sim) });
-  const end = now - 60_000;
+  const end = now - 1000;
   const open = new Map<string, { qty: number; price: number; strategy: string }>();
   const prices = new Map(SYMBOLS.map((s, i) => [s, 40 + i * 55]));
-  // Denser today, so the default view has a curve worth looking at.
-  const gapOf = (t: number): number => (end - t < (now % DAY) ? 60_000 : 240_000);
+  // Denser today (at least ~800 events however early it is), so the default view has a
+  // curve worth looking at and every chart something to draw.
+  const today0 = now - (now % DAY);
+  const gapOf = (t: number): number => (t >= today0 ? Math.min(60_000, Math.max(20, (end - today0) / 800)) : 240_000);
   for (let i = 0; sim < end; i++) {
     sim += Math.round(gapOf(sim) * (0.5 + random()));
     if (sim >= end) break;

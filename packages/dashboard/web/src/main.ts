@@ -153,15 +153,13 @@ async function loadBuckets(r: Range, risk: RiskMetrics, signal: AbortSignal): Pr
     : buckets.map((b) => sumDays(b, risk.risk_events_by_day));
   const xs = buckets.map((b) => b.x);
   const xRange: [number, number] = [dayMs(r.start) / 1000, dayMs(r.end) / 1000 + 86_400];
+  // Each line is [label, field, color], so a label can never drift from its data.
+  const latency = [['p50', 'p50_api_latency', COLORS.teal], ['p95', 'p95_api_latency', COLORS.amber], ['p99', 'p99_api_latency', COLORS.neg]] as const;
   timeChart(byId('chart-latency'), {
     xRange,
     kind: 'ms',
-    series: [
-      { label: 'p50', color: COLORS.teal },
-      { label: 'p95', color: COLORS.amber },
-      { label: 'p99', color: COLORS.neg },
-    ],
-    data: [xs, sys.map((s) => s.p50_api_latency), sys.map((s) => s.p95_api_latency), sys.map((s) => s.p99_api_latency)],
+    series: latency.map(([label, , color]) => ({ label, color })),
+    data: [xs, ...latency.map(([, field]) => sys.map((s) => s[field]))],
   }, 'No api_call events with latency_ms in this range.');
   timeChart(byId('chart-errors'), {
     xRange,
@@ -172,16 +170,12 @@ async function loadBuckets(r: Range, risk: RiskMetrics, signal: AbortSignal): Pr
     ],
     data: [xs, sys.map((s) => s.error_count), sys.map((s) => s.warning_count)],
   }, 'No errors or warnings in this range.');
+  const riskLines = [['Risk limit', 'risk_limit_hit', COLORS.neg], ['Daily loss limit', 'daily_loss_limit', COLORS.violet], ['Heat warning', 'portfolio_heat_warning', COLORS.amber], ['Position sizing', 'position_size_calculated', COLORS.teal]] as const;
   timeChart(byId('chart-risk'), {
     xRange,
     kind: 'count',
-    series: [
-      { label: 'Risk limit', color: COLORS.neg },
-      { label: 'Daily loss limit', color: COLORS.violet },
-      { label: 'Heat warning', color: COLORS.amber },
-      { label: 'Position sizing', color: COLORS.teal },
-    ],
-    data: [xs, ...(['risk_limit_hit', 'daily_loss_limit', 'portfolio_heat_warning', 'position_size_calculated'] as const).map((k) => riskOf.map((d) => d[k]))],
+    series: riskLines.map(([label, , color]) => ({ label, color })),
+    data: [xs, ...riskLines.map(([, field]) => riskOf.map((d) => d[field]))],
   }, 'No risk events in this range.');
 }
 
