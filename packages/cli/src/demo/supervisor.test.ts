@@ -66,7 +66,7 @@ describe('daybook demo', () => {
     try {
       const [, url] = await run.waitFor(/Dashboard +(http:\/\/\S+)/);
       await run.waitFor(/Ctrl-C stops everything/);
-      assert.match(run.output(), /history: 1 days .* \d+ trades/);
+      assert.match(run.output(), /history: 1 trading day .* \d+ trades/);
       for (const cmd of ['daybook report', 'daybook tail', 'daybook verify']) assert.ok(run.output().includes(cmd), cmd);
       const history = await json(`${url}audit/trading_metrics`);
       assert.ok((history.total_trades as number) > 0, 'the backfilled history has trades');

@@ -62,6 +62,30 @@ function shown(dir: string): string {
   return r === '' ? '.' : r.startsWith('..') ? dir : r;
 }
 
+function historyLine(b: Extract<WorkerMessage, { type: 'ready' }>['backfill'], days: number, dir: string): string {
+  if (days === 0) return 'history: none asked for (--days 0)';
+  if (b.skipped) return `history: ${dir} already has an audit log, backfill skipped (a new --dir starts over)`;
+  return `history: ${b.days.length} trading day${b.days.length === 1 ? '' : 's'} (${b.days[0]} .. ${b.days.at(-1)}), ${b.trades} trades, P&L ${money(b.pnl)}`;
+}
+
+/** The URL and what to try next. */
+function nextSteps(say: (line?: string) => void, d: string, server: RunningServer | undefined, duration: number | undefined): void {
+  say();
+  if (server !== undefined) {
+    say(`  Dashboard   ${server.url}${server.dashboard ? '' : '  (dashboard not built yet: the REST API answers)'}`);
+    say(`  REST API    ${server.url}audit/trading_metrics   ${server.url}audit/daily_report`);
+    say();
+  }
+  say('Try, in another terminal:');
+  say(`  npx daybook report trading --dir ${d}     P&L, win rate, drawdown, Sharpe, by strategy and exit reason`);
+  say(`  npx daybook report daily --dir ${d}       today's trading, system, risk and error figures`);
+  say(`  npx daybook tail --dir ${d} --type trade_entry,trade_exit   trades as they happen (every event without --type)`);
+  say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
+  say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
+  say(duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${duration} s of live trading.`);
+  say();
+}
+
 /**
  * `daybook demo`: the broker simulator, the DayBot and the Drift fleet as processes, the
  * server with the dashboard; on Ctrl-C (or after --duration) every worker flushes and
@@ -92,38 +116,26 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   let server: RunningServer | undefined;
   let failed = false;
   try {
-    const ready = await Promise.race([whenMessage(daybot, 'ready'), stopped.then(() => undefined)]);
-    if (ready !== undefined) {
-      const b = ready.backfill;
-      if (b.skipped && o.days > 0) say(`  history: ${shown(dir)} already has an audit log, backfill skipped (a new --dir starts over)`);
-      else if (b.days.length > 0) say(`  history: ${b.days.length} days (${b.days[0]} .. ${b.days[b.days.length - 1]}), ${b.trades} trades, P&L ${money(b.pnl)} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const readyMessage = whenMessage(daybot, 'ready');
+    readyMessage.catch(() => {}); // stopped before the history was written: the worker's exit is handled below
+    const ready = await Promise.race([readyMessage, stopped.then(() => undefined)]);
+    if (ready === undefined) {
+      say(`stopping (${await stopped}) while the history is written: asking ${workers.length} processes to flush and close...`);
+    } else {
+      say(`  ${historyLine(ready.backfill, o.days, shown(dir))} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      for (const w of workers) say(`  ${w.name.padEnd(13)} pid ${String(w.child.pid).padEnd(7)} ${w.files}`);
+      say(`  ${'broker'.padEnd(13)} ${broker.url} (simulated: long latency tail, 429s and 5xxs)`);
+      if (o.serve) server = await serve(dir, o.port, say);
+      nextSteps(say, shown(dir), server, o.duration);
+      daybot.child.on('message', (m: WorkerMessage) => {
+        if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${m.summary.trades} trades, P&L ${money(m.summary.pnl)}, equity $${m.summary.equity.toLocaleString('en-US', { minimumFractionDigits: 2 })}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
+      });
+      for (const w of workers) void w.exited.then((code) => code !== 0 && stop(`${w.name} exited with ${String(code)}`));
+      // Counted from here, once the history is written, so that a loaded machine still gets a live run.
+      if (o.duration !== undefined) setTimeout(() => stop(`--duration ${o.duration}`), o.duration * 1000).unref();
+      const why = await stopped;
+      say(`stopping (${why}): asking ${workers.length} processes to flush and close...`);
     }
-    for (const w of workers) say(`  ${w.name.padEnd(13)} pid ${String(w.child.pid).padEnd(7)} ${w.files}`);
-    say(`  ${'broker'.padEnd(13)} ${broker.url} (simulated: long latency tail, 429s and 5xxs)`);
-    if (o.serve) server = await serve(dir, o.port, say);
-    say();
-    if (server !== undefined) {
-      say(`  Dashboard   ${server.url}${server.dashboard ? '' : '  (dashboard not built yet: the REST API answers)'}`);
-      say(`  REST API    ${server.url}audit/trading_metrics   ${server.url}audit/daily_report`);
-      say();
-    }
-    const d = shown(dir);
-    say('Try, in another terminal:');
-    say(`  npx daybook report trading --dir ${d}     P&L, win rate, drawdown, Sharpe, by strategy and exit reason`);
-    say(`  npx daybook report daily --dir ${d}       today's trading, system, risk and error figures`);
-    say(`  npx daybook tail --dir ${d} --type trade_entry,trade_exit   trades as they happen (every event without --type)`);
-    say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
-    say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
-    say(o.duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${o.duration} s of live trading.`);
-    say();
-    daybot.child.on('message', (m: WorkerMessage) => {
-      if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${m.summary.trades} trades, P&L ${money(m.summary.pnl)}, equity $${m.summary.equity.toLocaleString('en-US', { minimumFractionDigits: 2 })}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
-    });
-    for (const w of workers) void w.exited.then((code) => code !== 0 && stop(`${w.name} exited with ${String(code)}`));
-    // Counted from here, once the history is written, so that a loaded machine still gets a live run.
-    if (o.duration !== undefined) setTimeout(() => stop(`--duration ${o.duration}`), o.duration * 1000).unref();
-    const why = await stopped;
-    say(`stopping (${why}): asking ${workers.length} processes to flush and close...`);
   } catch (e) {
     failed = true;
     say(`daybook demo: ${(e as Error).message}; stopping`);
