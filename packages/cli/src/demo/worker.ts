@@ -68,8 +68,19 @@ function stopRequest(): { readonly stopped: boolean; wait: (ms: number) => Promi
   };
 }
 
-/** Real milliseconds per simulated minute. */
-const barMs = (speed: number): number => 60_000 / speed;
+/**
+ * Real time for simulated minutes: `delay(n)` is how long to wait until n more minutes are
+ * due. A late minute (a slow broker reply) moves the schedule instead of being caught up
+ * on in a burst.
+ */
+function pacer(speed: number): (minutes?: number) => number {
+  const msPerMinute = 60_000 / speed;
+  let due = performance.now();
+  return (minutes = 1) => {
+    due = Math.max(due + minutes * msPerMinute, performance.now());
+    return due - performance.now();
+  };
+}
 
 /** The DayBot process: backfills the past days, then trades compressed sessions until stopped. */
 export async function runDaybot(o: WorkerOptions): Promise<number> {
@@ -90,19 +101,17 @@ export async function runDaybot(o: WorkerOptions): Promise<number> {
   const broker = new BrokerClient(httpTransport(o.broker, instrumentedFetch(audit)), 'daybot-live');
   const bot = past.bot?.reattach(audit, broker) ?? makeBot(audit, broker);
   const today = new Date().toISOString().slice(0, 10);
-  let next = performance.now();
+  const delay = pacer(o.speed);
   for (let session = 1; !stop.stopped; session++) {
     await bot.openMarket(`${today} (session ${session})`);
     for (let m = 1; m <= SESSION_MINUTES && !stop.stopped; m++) {
-      next += barMs(o.speed);
-      await stop.wait(next - performance.now());
+      await stop.wait(delay());
       if (!stop.stopped) await bot.bar();
     }
     if (stop.stopped) break;
     send({ type: 'day', summary: await bot.closeMarket() });
     // The night: a few simulated minutes of quiet before the next session.
-    next += 5 * barMs(o.speed);
-    await stop.wait(next - performance.now());
+    await stop.wait(delay(5));
   }
   await bot.shutdown();
   await audit.close();
@@ -115,10 +124,9 @@ export async function runFleetApp(name: FleetApp, o: WorkerOptions): Promise<num
   const log = setupCriticalLogging(name, { logDir: o.dir, enableConsoleLogging: false });
   log.info(`${name} starting`);
   const sim = new FleetSim(name, o.seed, log);
-  let next = performance.now();
+  const delay = pacer(o.speed);
   while (!stop.stopped) {
-    next += barMs(o.speed);
-    await stop.wait(next - performance.now());
+    await stop.wait(delay());
     if (!stop.stopped) sim.tick();
   }
   log.info(`${name} shutting down: flushing logs`);
