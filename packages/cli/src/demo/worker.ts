@@ -84,6 +84,8 @@ function pacer(speed: number): (minutes?: number) => number {
 
 /** The DayBot process: backfills the past days, then trades compressed sessions until stopped. */
 export async function runDaybot(o: WorkerOptions): Promise<number> {
+  if (o.broker === undefined) throw new Error('the daybot worker needs --broker URL');
+  const brokerUrl = o.broker;
   const stop = stopRequest();
   const market = new Market(EQUITIES, createRandom(seedOf(o.seed, 'equities')));
   const random = createRandom(seedOf(o.seed, 'daybot'));
@@ -97,8 +99,7 @@ export async function runDaybot(o: WorkerOptions): Promise<number> {
   const started = new Date().toISOString();
   const sessionId = `daybot_${started.slice(0, 10).replaceAll('-', '')}_${started.slice(11, 19).replaceAll(':', '')}_live`;
   const audit = new AuditLogger({ logDir: o.dir, sessionId, environment: 'demo', consoleLevel: false });
-  if (o.broker === undefined) throw new Error('the daybot worker needs --broker URL');
-  const broker = new BrokerClient(httpTransport(o.broker, instrumentedFetch(audit)), 'daybot-live');
+  const broker = new BrokerClient(httpTransport(brokerUrl, instrumentedFetch(audit)), 'daybot-live');
   const bot = past.bot?.reattach(audit, broker) ?? makeBot(audit, broker);
   const today = new Date().toISOString().slice(0, 10);
   const delay = pacer(o.speed);
