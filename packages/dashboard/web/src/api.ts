@@ -34,24 +34,7 @@ export function url(path: string, params: Params = {}): string {
   return s === '' ? path : `${path}?${s}`;
 }
 
-/**
- * The report endpoints share one LogAnalyzer on the server, whose load() must not run twice
- * at once while a log file grows (two overlapping loads corrupt its de-duplication state:
- * reported to the analytics package). Until that is fixed the page asks for one report at a
- * time; /audit/events and /audit/stream use the server's event index and are not queued.
- */
-let reportQueue: Promise<unknown> = Promise.resolve();
-function serial<T>(f: () => Promise<T>): Promise<T> {
-  const p = reportQueue.then(f, f);
-  reportQueue = p.catch(() => undefined);
-  return p;
-}
-
-export function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
-  return path.startsWith('/audit/events') ? fetchJson<T>(path, params, signal) : serial(() => fetchJson<T>(path, params, signal));
-}
-
-async function fetchJson<T>(path: string, params: Params, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
   signal?.throwIfAborted();
   let res: Response;
   try {

@@ -234,7 +234,10 @@ function reload(): void {
     tradeIds = new Set(t.map((x) => x.event_id));
     renderTradeCharts();
   });
-  const bucketsDone = getJson<RiskMetrics>('/audit/risk_metrics', dates(r), signal).then((risk) => (gen === generation ? loadBuckets(r, risk, signal) : undefined));
+  // The per-bucket series (30+ requests) wait for the cards, which the server answers first.
+  const bucketsDone = summary
+    .then(() => getJson<RiskMetrics>('/audit/risk_metrics', dates(r), signal))
+    .then((risk) => (gen === generation ? loadBuckets(r, risk, signal) : undefined));
   Promise.all([summary, tradesDone, bucketsDone]).then(
     () => {
       if (gen !== generation) return;
