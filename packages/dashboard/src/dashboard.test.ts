@@ -2,7 +2,7 @@
 // real @daybook/server over a log directory written by core's AuditLogger. Screenshots of
 // the main view: dashboard-1440.png and dashboard-390.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -68,7 +68,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
 
   before(async () => {
     fixture = await createFixture();
-    const { app, url } = await startServer({ logDir: fixture.dir, port: 0, staticDir: dashboardDir, pollMs: 250, maxStaleMs: 100 });
+    const { app, url } = await startServer({ logDir: fixture.dir, port: 0, staticDir: dashboardDir, pollMs: 250, maxStaleMs: 100, verifyEveryMs: 100 });
     base = url;
     closeServer = () => app.close();
     browser = await launchBrowser();
@@ -187,6 +187,19 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
 
   it('logged no console errors', () => {
     assert.deepEqual(consoleErrors, []);
+  });
+
+  it('warns clearly when the log is damaged (one edited line)', async () => {
+    const file = join(fixture.dir, 'audit.log');
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf('"level":"DEBUG"');
+    assert.ok(at > 0);
+    writeFileSync(file, `${text.slice(0, at)}"level":"INFO"${text.slice(at + '"level":"DEBUG"'.length)}`);
+    await page.reload();
+    await page.waitForSelector('#chain.bad', { timeout: 15_000 });
+    const warning = await page.textContent('#chain-warning:not(.hidden)');
+    assert.match(warning ?? '', /damaged/);
+    assert.match(warning ?? '', /modified/);
   });
 
   it('serves the page itself without a token (the data needs one)', async (t) => {

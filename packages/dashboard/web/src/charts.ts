@@ -143,8 +143,8 @@ export function barList(el: HTMLElement, rows: BarRow[], kind: Kind, emptyText: 
       g.append(
         title,
         svg('text', { x: labelW - 8, y: y + row / 2 + 4, 'text-anchor': 'end', class: 'bar-label' }, r.label.length > 18 ? `${r.label.slice(0, 17)}…` : r.label),
-        svg('rect', { x: Math.min(x0, x1), y: y + 4, width: Math.max(1.5, Math.abs(x1 - x0)), height: row - 10, rx: 3, fill: r.value >= 0 ? COLORS.pos : COLORS.neg, opacity: 0.85 }),
-        svg('text', { x: width - 4, y: y + row / 2 + 4, 'text-anchor': 'end', class: `bar-value ${r.value > 0 ? 'pos' : r.value < 0 ? 'neg' : ''}` }, fmt(r.value, kind)),
+        svg('rect', { x: Math.min(x0, x1), y: y + 4, width: Math.max(1.5, Math.abs(x1 - x0)), height: row - 10, rx: 3, fill: kind !== 'money' ? COLORS.accent : r.value >= 0 ? COLORS.pos : COLORS.neg, opacity: 0.85 }),
+        svg('text', { x: width - 4, y: y + row / 2 + 4, 'text-anchor': 'end', class: `bar-value ${kind !== 'money' ? '' : r.value > 0 ? 'pos' : r.value < 0 ? 'neg' : ''}` }, fmt(r.value, kind)),
       );
       root.append(g);
     });
