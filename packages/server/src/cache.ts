@@ -3,11 +3,11 @@ import type { DirMonitor } from './monitor.js';
 interface Entry {
   version: number;
   at: number;
-  value: string;
+  value: Buffer;
 }
 
 /**
- * Serialized responses (JSON text, or the text a computation returned) by request key. An entry is served while the log files are unchanged
+ * Serialized responses (JSON, or the text a computation returned, as UTF-8 bytes) by request key. An entry is served while the log files are unchanged
  * (the monitor's version), or, when they keep changing (a bot writing), for at most
  * `maxStaleMs` after it was computed, so a busy directory costs one computation per key per
  * interval, however many requests arrive. Concurrent misses of one key share one computation.
@@ -15,7 +15,7 @@ interface Entry {
  */
 export class ResultCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Map<string, Promise<string>>();
+  private readonly pending = new Map<string, Promise<Buffer>>();
 
   constructor(
     private readonly monitor: DirMonitor,
@@ -23,7 +23,7 @@ export class ResultCache {
     private readonly maxEntries = 512,
   ) {}
 
-  get(key: string, compute: () => Promise<unknown>): Promise<string> {
+  get(key: string, compute: () => Promise<unknown>): Promise<Buffer> {
     const e = this.entries.get(key);
     if (e !== undefined && (e.version === this.monitor.version || Date.now() - e.at < this.maxStaleMs)) {
       this.entries.delete(key);
@@ -36,7 +36,7 @@ export class ResultCache {
     const at = Date.now();
     const p = compute()
       .then((v) => {
-        const value = typeof v === 'string' ? v : JSON.stringify(v);
+        const value = Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)); // encoded once, sent many times
         this.entries.delete(key);
         this.entries.set(key, { version, at, value });
         if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
