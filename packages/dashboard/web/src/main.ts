@@ -60,6 +60,7 @@ function handleFailure(e: unknown): void {
 
 function setConnection(s: 'up' | 'down' | StreamStatus): void {
   const el = byId('conn');
+  if (s === 'up' && el.textContent === 'live') return; // the stream's state says more
   const text = { up: 'connected', down: 'offline', connecting: 'connecting…', live: 'live', retrying: 'reconnecting…', unauthorized: 'token needed' }[s];
   el.textContent = text;
   el.className = `conn ${s === 'live' || s === 'up' ? 'ok' : s === 'down' || s === 'unauthorized' ? 'bad' : 'wait'}`;
