@@ -231,6 +231,19 @@ describe('operations', () => {
     } finally {
       await a2.close();
     }
+    // With a token the page's own files still load (they hold no data, and the page must load
+    // to ask for the token); every data route keeps asking for it.
+    const guarded = await buildApp({ logDir: dir, staticDir: s, token: 's3cret-token' });
+    try {
+      assert.equal((await guarded.inject('/')).statusCode, 200);
+      assert.equal((await guarded.inject('/assets/app.js')).statusCode, 200);
+      for (const url of ['/audit/trading_metrics', '/audit/stream', '/metrics', '/docs', '/docs/json']) {
+        assert.equal((await guarded.inject(url)).statusCode, 401, url);
+      }
+      assert.equal((await guarded.inject({ method: 'POST', url: '/audit/export_logs', payload: {} })).statusCode, 401);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it('every error code is documented in README.md', () => {

@@ -22,7 +22,7 @@ import { VERSION } from './version.js';
 export interface AppOptions {
   /** The log directory (or several: a fleet). */
   logDir: string | readonly string[];
-  /** With a token every route but /health needs `Authorization: Bearer <token>`. */
+  /** With a token every route but /health (and the dashboard's static files) needs `Authorization: Bearer <token>`. */
   token?: string;
   /** CORS: off by default; true for any origin, or the allowed origins. */
   cors?: boolean | string | readonly string[];
@@ -56,6 +56,8 @@ declare module 'fastify' {
     daybook: ServerContext;
   }
 }
+
+const isDataPath = (path: string): boolean => path === '/audit' || path.startsWith('/audit/') || path === '/metrics' || path.startsWith('/docs');
 
 function tokenCheck(token: string): (header: string | undefined) => boolean {
   const want = createHash('sha256').update(`Bearer ${token}`).digest();
@@ -119,16 +121,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     streams: new Set(),
   };
   app.decorate('daybook', ctx);
-  app.addHook('onClose', async () => {
+  // Live streams end before the HTTP server closes: it waits for open responses, and a
+  // stream's response stays open until it is ended.
+  app.addHook('preClose', async () => {
     for (const end of [...ctx.streams]) end();
-    monitor.close();
   });
+  app.addHook('onClose', async () => monitor.close());
   installErrorHandlers(app);
 
   if (options.token !== undefined) {
     const ok = tokenCheck(options.token);
+    const servesPage = options.staticDir !== undefined;
     app.addHook('onRequest', async (request, reply) => {
-      if (request.url === '/health' || request.url.startsWith('/health?')) return;
+      const path = request.url.split('?', 1)[0]!;
+      if (path === '/health') return;
+      // The dashboard's own files hold no data and must load before the page can ask for the
+      // token; every data route keeps asking for it.
+      if (servesPage && request.method === 'GET' && !isDataPath(path)) return;
       if (ok(request.headers.authorization)) return;
       const e = new ServerError('DAYBOOK_E_SERVER_UNAUTHORIZED', 'a valid bearer token is required');
       return reply.code(401).header('www-authenticate', 'Bearer realm="daybook"').send(errorBody(e));

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
+import { builtDashboardDir } from '../dashboard.js';
 import { parseCommand, usageError } from './report.js';
 
 const HELP = `Usage: daybook serve [--dir logs] [--port 8080] [--host 127.0.0.1] [options]
@@ -17,7 +18,7 @@ Options:
   --insecure           allow a non-loopback --host without a token
   --cors ORIGIN        allow this browser origin (repeat; '*' for any); CORS is off by default
   --export-dir DIR     POST /audit/export_logs writes here; without it the export is the response
-  --static DIR         serve these files at / (the dashboard's build output)
+  --static DIR         serve these files at / (default: the built dashboard)
   --public-key FILE    /audit/verify checks checkpoint signatures with this Ed25519 PEM key
   --max-streams N      live streams allowed at once (default 100)
   --periods-per-year N 252 (default) or 365, for Sharpe and Sortino
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       insecure: v.insecure === true,
       cors: cors === undefined ? false : cors.includes('*') ? true : cors,
       exportDir: v['export-dir'] as string | undefined,
-      staticDir: v.static as string | undefined,
+      staticDir: (v.static as string | undefined) ?? builtDashboardDir(),
       publicKey: v['public-key'] === undefined ? undefined : readFileSync(v['public-key'] as string),
       maxStreams: int(v['max-streams'] as string | undefined, 'max-streams'),
       analyzer: { periodsPerYear: int(v['periods-per-year'] as string | undefined, 'periods-per-year'), startingEquity: equity },

@@ -1,19 +1,9 @@
 import type { AuditLogger } from '@daybook/core';
 import { instrumentFetch, startServer } from '@daybook/server';
+import { builtDashboardDir } from '../dashboard.js';
 
 /** The broker's path templates, for the endpoint names of its calls. */
 export const BROKER_ROUTES = ['/v2/orders/:id', '/v2/orders', '/v2/positions', '/v2/account', '/v2/clock'];
-
-/** The dashboard's built page, when its package is installed and built. */
-async function dashboardDir(): Promise<string | undefined> {
-  try {
-    const name = '@daybook/dashboard';
-    const m = (await import(name)) as { dashboardDir?: string; isDashboardBuilt?: () => boolean };
-    return m.isDashboardBuilt?.() === true ? m.dashboardDir : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface RunningServer {
   url: string;
@@ -24,7 +14,7 @@ export interface RunningServer {
 
 /** Serves the REST API and the dashboard over `dir` on 127.0.0.1. */
 export async function startDashboardServer(dir: string, port: number): Promise<RunningServer> {
-  const staticDir = await dashboardDir();
+  const staticDir = builtDashboardDir();
   const { url, app } = await startServer({ logDir: dir, port, host: '127.0.0.1', staticDir });
   return { url: url.endsWith('/') ? url : `${url}/`, dashboard: staticDir !== undefined, close: async () => void (await app.close()) };
 }
