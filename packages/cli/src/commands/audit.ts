@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../args.js';
 
 const HELP = `Usage: daybook audit [path] [--json] [--report FILE]
 
@@ -22,18 +22,9 @@ Exit status: 0 no critical issue, 1 critical issues found, 2 bad usage.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, report: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (e) {
-    process.stderr.write(`daybook audit: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const parsed = parseCommand('audit', HELP, argv, { json: { type: 'boolean' }, report: { type: 'string' } }, true);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (positionals.length > 1) {
     process.stderr.write(`daybook audit: one path at most\n\n${HELP}`);
     return 2;
@@ -47,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
     return e instanceof ToolsError && e.isUsage ? 2 : 1;
   }
   const json = JSON.stringify(report, null, 2) + '\n';
-  if (values.report !== undefined) writeFileSync(values.report, json);
+  if (typeof values.report === 'string') writeFileSync(values.report, json);
   process.stdout.write(values.json === true ? json : formatAuditReport(report));
   return report.critical_issues.length > 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import { LogAnalyzer, type ExportFormat } from '@daybook/analytics';
-import { failed, parseCommand, usageError } from './report.js';
+import { parseCommand, usageError } from '../args.js';
+import { failed } from './report.js';
 
 const HELP = `Usage: daybook export --out FILE [options]
 

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from '../args.js';
 
 const HELP = `Usage: daybook migrate [path] [--dry-run] [--replace-loggers] [--json]
        daybook migrate [path] --undo [--backup STAMP] [--force]
@@ -25,24 +25,12 @@ Exit status: 0 done, 1 refused (type errors, edited files) or failed, 2 bad usag
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
+  const parsed = parseCommand('migrate', HELP, argv, {
         'dry-run': { type: 'boolean' }, 'replace-loggers': { type: 'boolean' }, json: { type: 'boolean' },
-        undo: { type: 'boolean' }, backup: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`daybook migrate: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+        undo: { type: 'boolean' }, backup: { type: 'string' }, force: { type: 'boolean' },
+      }, true);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const misuse = positionals.length > 1 ? 'one path at most'
     : values.undo !== true && (values.backup !== undefined || values.force === true) ? '--backup and --force go with --undo'
     : values.undo === true && (values['dry-run'] === true || values['replace-loggers'] === true) ? '--undo takes no --dry-run or --replace-loggers'
@@ -55,13 +43,13 @@ export async function run(argv: string[]): Promise<number> {
   const tools = await import('@daybook/tools');
   try {
     if (values.undo === true) {
-      const r = tools.undoMigration(root, { stamp: values.backup, force: values.force });
+      const r = tools.undoMigration(root, { stamp: values.backup as string | undefined, force: values.force === true });
       if (values.json === true) process.stdout.write(JSON.stringify({ backup_dir: relative(root, r.backupDir), restored: r.restored }, null, 2) + '\n');
       else process.stdout.write(r.restored.map((f) => `restored ${f}\n`).join('') + `from ${relative(root, r.backupDir)}\n`);
       return 0;
     }
     const dryRun = values['dry-run'] === true;
-    const r = tools.migrate(root, { dryRun, replaceLoggers: values['replace-loggers'] });
+    const r = tools.migrate(root, { dryRun, replaceLoggers: values['replace-loggers'] === true });
     if (values.json === true) {
       process.stdout.write(JSON.stringify({
         dry_run: dryRun,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parseSize } from '@daybook/core';
+import { parseCommand } from '../args.js';
 
 const HELP = `Usage: daybook monitor [dir] [--dry-run | --maintenance-only] [--json] [--report FILE] [options]
 
@@ -30,42 +30,30 @@ Exit status: 0 healthy, 1 issues found (or maintenance failed), 2 bad usage.
 const INT = /^\d+$/;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true,
-      options: {
+  const parsed = parseCommand('monitor', HELP, argv, {
         'dry-run': { type: 'boolean' }, 'maintenance-only': { type: 'boolean' }, json: { type: 'boolean' }, report: { type: 'string' },
         app: { type: 'string', multiple: true }, 'stale-minutes': { type: 'string' }, 'warn-size': { type: 'string' },
         'critical-size': { type: 'string' }, 'max-file-size': { type: 'string' }, 'backup-count': { type: 'string' },
-        'retention-days': { type: 'string' }, 'max-errors': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`daybook monitor: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+        'retention-days': { type: 'string' }, 'max-errors': { type: 'string' },
+      }, true);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help === true) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const bad: string[] = [];
   const int = (name: 'stale-minutes' | 'backup-count' | 'retention-days' | 'max-errors'): number | undefined => {
-    const v = values[name];
+    const v = values[name] as string | undefined;
     if (v === undefined) return undefined;
     if (!INT.test(v)) bad.push(`--${name} ${v} is not a whole number`);
     return Number(v);
   };
   const size = (name: 'warn-size' | 'critical-size' | 'max-file-size'): number | undefined => {
-    const v = values[name];
+    const v = values[name] as string | undefined;
     if (v === undefined) return undefined;
     const n = parseSize(v);
     if (n === undefined) bad.push(`--${name} ${v} is not a size (10MB, 1048576)`);
     return n;
   };
   const options = {
-    apps: values.app, staleMinutes: int('stale-minutes'), warnBytes: size('warn-size'), criticalBytes: size('critical-size'),
+    apps: values.app as string[] | undefined, staleMinutes: int('stale-minutes'), warnBytes: size('warn-size'), criticalBytes: size('critical-size'),
     maxFileSize: size('max-file-size'), backupCount: int('backup-count'), retentionDays: int('retention-days'), maxErrorsPerHour: int('max-errors'),
   };
   if (positionals.length > 1) bad.push('one directory at most');
@@ -85,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { dir: _dir, ...contract } = report;
   const json = JSON.stringify(contract, null, 2) + '\n';
-  if (values.report !== undefined) writeFileSync(values.report, json);
+  if (typeof values.report === 'string') writeFileSync(values.report, json);
   if (values.json === true) process.stdout.write(json);
   else if (mode === 'maintenance-only') process.stdout.write(formatMaintenance(report.maintenance, false) + report.issues.map((i) => `${i.file}: ${i.message}\n`).join(''));
   else process.stdout.write(formatMonitorReport(report, mode === 'dry-run'));

@@ -1,5 +1,6 @@
 import { queryEvents } from '@daybook/analytics';
-import { failed, parseCommand, table, usageError } from './report.js';
+import { parseCommand, usageError } from '../args.js';
+import { failed, table } from './report.js';
 
 const HELP = `Usage: daybook query "SQL" [options]
 

@@ -1,5 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AnalyticsError, LogAnalyzer, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
+import { parseCommand, usageError } from '../args.js';
 
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
 type Kind = (typeof KINDS)[number];
@@ -26,30 +26,6 @@ Options:
 
 Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
 `;
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-/**
- * Parses a command's arguments (shared by report, export and query): the values and
- * positionals, or the exit code when there is nothing more to do (--help: 0, bad usage: 2).
- */
-export function parseCommand(name: string, help: string, argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals = false): { values: Values; positionals: string[] } | number {
-  try {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals, options: { ...options, help: { type: 'boolean', short: 'h' } } });
-    if (values.help === true) {
-      process.stdout.write(help);
-      return 0;
-    }
-    return { values, positionals };
-  } catch (e) {
-    return usageError(name, help, (e as Error).message);
-  }
-}
-
-export function usageError(name: string, help: string, message: string): number {
-  process.stderr.write(`daybook ${name}: ${message}\n\n${help}`);
-  return 2;
-}
 
 /** Prints an AnalyticsError and gives its exit code: 2 (bad usage) for `usage` codes, else 1; rethrows anything else. */
 export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCode) => boolean): number {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
 import { builtDashboardDir } from '../dashboard.js';
-import { parseCommand, usageError } from './report.js';
+import { parseCommand, usageError } from '../args.js';
 
 const HELP = `Usage: daybook serve [--dir logs] [--port 8080] [--host 127.0.0.1] [options]
 

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, formatPretty, isEventType, parseLevel, type LogLevel } from '@daybook/core';
 import { parseRange } from '@daybook/analytics';
 import { DirMonitor, endOf, EventIndex, Follower, levelCode, typeCode, type EventFilter } from '@daybook/server';
-import { parseCommand, usageError } from './report.js';
+import { parseCommand, usageError } from '../args.js';
 import { untilStopped } from './serve.js';
 
 const HELP = `Usage: daybook tail [--dir logs] [options]
