@@ -19,6 +19,8 @@ export interface LogAnalyzerOptions {
   cache?: boolean;
   /** Worker threads for large reads (default: the machine's cores). */
   threads?: number;
+  /** Also read the category views (trades.log, system.log, ...) beside an audit.log; default false (audit.log holds all their lines). */
+  readViews?: boolean;
   /** Read events from elsewhere than log files (the directories are then ignored). */
   source?: EventSource;
 }
@@ -41,7 +43,7 @@ export class LogAnalyzer {
     if (eq !== undefined && (typeof eq !== 'number' || !Number.isFinite(eq))) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `startingEquity=${String(eq)} must be a finite number`);
     this.periodsPerYear = ppy;
     this.startingEquity = eq;
-    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads });
+    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews });
   }
 
   /** Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. */

@@ -7,7 +7,7 @@ import { inRange, isoOf, parseRange, type DateInput, type TimeRange } from './da
 import { IdSet } from './dedup.js';
 import { CSV_HEADER, csvRow, EXPORT_COLUMNS, NUMERIC_COLUMNS, columnValue } from './export-csv.js';
 import type { LineSink } from './lines.js';
-import { listLogFiles, readInto, type ReadProblem } from './reader.js';
+import { eventFiles, listLogFiles, readInto, type ReadProblem } from './reader.js';
 import { uuidWords } from './segment.js';
 import { readLineBytes } from './lines.js';
 
@@ -136,7 +136,7 @@ export function tableRow(o: Record<string, unknown>, ts: number): Record<string,
 export async function writeEvents(paths: readonly string[], file: string, kind: 'csv' | 'jsonl' | 'table', options: ExportOptions): Promise<Omit<ExportResult, 'format' | 'file'>> {
   const range = parseRange(options.start, options.end);
   const set = (xs: readonly string[] | undefined) => (xs === undefined || xs.length === 0 ? undefined : new Set(xs));
-  const files = listLogFiles(paths);
+  const files = eventFiles(listLogFiles(paths));
   const out = await Out.create(file);
   if (kind === 'csv') out.push(CSV_HEADER);
   const emit =

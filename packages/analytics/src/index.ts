@@ -5,7 +5,7 @@ export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME,
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
 export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
-export { listLogFiles, readFileSegments, type LogFileInfo, type ReadProblem, type FileSegments } from './reader.js';
+export { eventFiles, listLogFiles, readFileSegments, type LogFileInfo, type ReadProblem, type FileSegments } from './reader.js';
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';
 export { FileSource, type EventSource, type FileSourceOptions } from './source.js';
 export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup } from './trading.js';

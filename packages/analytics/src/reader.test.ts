@@ -158,14 +158,20 @@ describe('reading log directories', () => {
     assert.equal(m.bad_lines.total, 0);
     renameSync(audit, join(dir, 'audit.log.1'));
     writeFileSync(audit, lines([exit('2024-01-01T12:00:00Z', 100)]));
-    writeFileSync(join(dir, 'trades.log'), lines([exit('2024-01-01T12:00:00Z', 100)])); // same ids? no: new events
+    // A category view beside audit.log is not read (audit.log holds all its lines), even when,
+    // as here, it was written by hand with events audit.log lacks; readViews reads it.
+    writeFileSync(join(dir, 'trades.log'), lines([exit('2024-01-01T12:00:00Z', 100)]) + 'not json\n');
     m = await analyzer.getTradingMetrics();
-    assert.equal(m.total_pnl, 211);
+    assert.equal(m.total_pnl, 111);
+    assert.equal(m.bad_lines.total, 0);
     const fresh = await new LogAnalyzer(dir, { cache: false }).getTradingMetrics();
     assert.deepEqual(fresh, m);
+    const withViews = await new LogAnalyzer(dir, { cache: false, readViews: true }).getTradingMetrics();
+    assert.equal(withViews.total_pnl, 211);
+    assert.equal(withViews.bad_lines.invalid_json, 1);
     // a file replaced in place by shorter content is read again
     writeFileSync(join(dir, 'audit.log.1'), lines([exit('2024-01-01T10:00:00Z', 3)]));
-    assert.equal((await analyzer.getTradingMetrics()).total_pnl, 203);
+    assert.equal((await analyzer.getTradingMetrics()).total_pnl, 103);
   });
 
   it('cache: copies dropped from memory come back when their first copy disappears', async () => {

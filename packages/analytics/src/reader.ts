@@ -1,5 +1,5 @@
 import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AnalyticsError, type ReadProblemCode } from './codes.js';
 import { LineSplitter, readLineBytes, type LineSink } from './lines.js';
@@ -28,6 +28,20 @@ const LOG_NAME = /^(.+)\.log(?:\.(\d+))?(\.gz)?$/;
 
 function info(path: string, st: Stats, base: string, rotation: number, gz: boolean): LogFileInfo {
   return { path, base, rotation, gz, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/** The category views of a daybook or DayBot directory: every line they hold is also in audit.log. */
+const VIEWS: ReadonlySet<string> = new Set(['trades', 'system', 'errors', 'performance']);
+
+/**
+ * The files that hold the events: in a directory with `audit.log*` (the source of truth,
+ * which holds every line of its category views), `trades.log*`, `system.log*`,
+ * `errors.log*` and `performance.log*` would only be parsed to be dropped as duplicates, and
+ * are left out. App logs (`<app>.log`) and directories without audit.log are kept.
+ */
+export function eventFiles(files: readonly LogFileInfo[]): LogFileInfo[] {
+  const withAudit = new Set(files.filter((f) => f.base === 'audit').map((f) => dirname(f.path)));
+  return files.filter((f) => !(VIEWS.has(f.base) && withAudit.has(dirname(f.path))));
 }
 
 /**

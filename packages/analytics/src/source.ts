@@ -3,7 +3,7 @@ import { addBadLines, emptyBadLines } from './bad-lines.js';
 import { dedupSegment, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
-import { listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
 import { compactSegment, type Segment } from './segment.js';
 
 /**
@@ -21,6 +21,8 @@ export interface FileSourceOptions {
   threads?: number;
   /** Bytes to read from which worker threads are used (default 16 MiB). */
   parallelThreshold?: number;
+  /** Also read trades.log, system.log, errors.log and performance.log beside an audit.log (default false: see eventFiles). */
+  readViews?: boolean;
 }
 
 interface CacheEntry {
@@ -70,6 +72,7 @@ export class FileSource implements EventSource {
   private readonly useCache: boolean;
   private readonly threads: number | undefined;
   private readonly parallelThreshold: number | undefined;
+  private readonly readViews: boolean;
   private cache = new Map<string, CacheEntry>();
   private ids = new IdSet();
   private keepOf = new Map<Segment, Uint8Array>();
@@ -79,6 +82,7 @@ export class FileSource implements EventSource {
     this.useCache = options.cache !== false;
     this.threads = options.threads;
     this.parallelThreshold = options.parallelThreshold;
+    this.readViews = options.readViews === true;
   }
 
   async load(): Promise<EventSet> {
@@ -95,7 +99,8 @@ export class FileSource implements EventSource {
    * copy is gone (its file was deleted or replaced).
    */
   private async loadOnce(retried: boolean): Promise<EventSet | undefined> {
-    const files = listLogFiles(this.paths);
+    const listed = listLogFiles(this.paths);
+    const files = this.readViews ? listed : eventFiles(listed);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
     const entries: (CacheEntry | undefined)[] = [];
     const tasks: { file: LogFileInfo; start: number; base: Segment[]; slot: number }[] = [];
