@@ -296,8 +296,11 @@ export class AuditLogger extends EventEmitter {
   private fallback(e: unknown, type: unknown): Promise<boolean> {
     try {
       const why = `a ${toText(type)} event could not be serialized (${toText(e)}); this error line was written instead`;
-      const line = this.serializer.serialize(this.clock(), 'ERROR', 'system_error', 'daybook', `daybook could not serialize a ${toText(type)} event: ${toText(e)}`, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
+      const message = `daybook could not serialize a ${toText(type)} event: ${toText(e)}`;
+      const now = this.clock();
+      const line = this.serializer.serialize(now, 'ERROR', 'system_error', 'daybook', message, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
       this.reporter.warning('DAYBOOK_W_INPUT', `event ${this.serializer.lastId}: ${why}`);
+      if (LEVEL_VALUE.ERROR >= this.consoleThreshold) this.toConsole(now, 'ERROR', 'system_error', message, undefined);
       this.sinks.errors.write(line, 'none', false);
       return this.sinks.audit.write(line, 'none', false);
     } catch {
@@ -314,17 +317,31 @@ export class AuditLogger extends EventEmitter {
   }
 
   // ---- trade events -----------------------------------------------------------------------
+  // Every public method reads the caller's object inside a try: a throwing getter or a Proxy
+  // must give the fallback line, not an exception in the bot.
 
   logTradeEntry(o: TradeEntryOptions): Promise<boolean> {
-    return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${toText(o?.side)} ${toText(o?.quantity)} ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    try {
+      return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${toText(o?.side)} ${toText(o?.quantity)} ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    } catch (e) {
+      return this.fallback(e, 'trade_entry');
+    }
   }
 
   logTradeExit(o: TradeExitOptions): Promise<boolean> {
-    return this.exit('trade_exit', 'Trade exit', o);
+    try {
+      return this.exit('trade_exit', 'Trade exit', o);
+    } catch (e) {
+      return this.fallback(e, 'trade_exit');
+    }
   }
 
   logTradePartialExit(o: TradeExitOptions): Promise<boolean> {
-    return this.exit('trade_partial_exit', 'Trade partial exit', o);
+    try {
+      return this.exit('trade_partial_exit', 'Trade partial exit', o);
+    } catch (e) {
+      return this.fallback(e, 'trade_partial_exit');
+    }
   }
 
   private exit(type: EventType, label: string, o: TradeExitOptions): Promise<boolean> {
@@ -334,85 +351,129 @@ export class AuditLogger extends EventEmitter {
   }
 
   logStopLossHit(o: TradeSignalOptions): Promise<boolean> {
-    return this.emitEvent(o?.level ?? 'INFO', 'stop_loss_hit', 'trading', `Stop loss hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    try {
+      return this.emitEvent(o?.level ?? 'INFO', 'stop_loss_hit', 'trading', `Stop loss hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    } catch (e) {
+      return this.fallback(e, 'stop_loss_hit');
+    }
   }
 
   logTakeProfitHit(o: TradeSignalOptions): Promise<boolean> {
-    return this.emitEvent(o?.level ?? 'INFO', 'take_profit_hit', 'trading', `Take profit hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    try {
+      return this.emitEvent(o?.level ?? 'INFO', 'take_profit_hit', 'trading', `Take profit hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+    } catch (e) {
+      return this.fallback(e, 'take_profit_hit');
+    }
   }
 
   logTradeCancelled(o: TradeCancelledOptions): Promise<boolean> {
-    const sym = o?.symbol === undefined ? '' : ` ${toText(o.symbol)}`;
-    const extra = o?.reason === undefined ? undefined : { cancel_reason: o.reason };
-    return this.emitEvent(o?.level ?? 'INFO', 'trade_cancelled', 'trading', `Trade cancelled: order ${toText(o?.orderId)}${sym}`, o, extra);
+    try {
+      const sym = o?.symbol === undefined ? '' : ` ${toText(o.symbol)}`;
+      const extra = o?.reason === undefined ? undefined : { cancel_reason: o.reason };
+      return this.emitEvent(o?.level ?? 'INFO', 'trade_cancelled', 'trading', `Trade cancelled: order ${toText(o?.orderId)}${sym}`, o, extra);
+    } catch (e) {
+      return this.fallback(e, 'trade_cancelled');
+    }
   }
 
   logPositionAdjusted(o: PositionAdjustedOptions): Promise<boolean> {
-    const from = o?.previousQuantity === undefined ? '' : `${toText(o.previousQuantity)} -> `;
-    let extra: Record<string, unknown> | undefined;
-    if (o?.previousQuantity !== undefined || o?.reason !== undefined) {
-      extra = {};
-      if (o.previousQuantity !== undefined) extra.previous_quantity = o.previousQuantity;
-      if (o.reason !== undefined) extra.adjust_reason = o.reason;
+    try {
+      const from = o?.previousQuantity === undefined ? '' : `${toText(o.previousQuantity)} -> `;
+      let extra: Record<string, unknown> | undefined;
+      if (o?.previousQuantity !== undefined || o?.reason !== undefined) {
+        extra = {};
+        if (o.previousQuantity !== undefined) extra.previous_quantity = o.previousQuantity;
+        if (o.reason !== undefined) extra.adjust_reason = o.reason;
+      }
+      return this.emitEvent(o?.level ?? 'INFO', 'position_adjusted', 'trading', `Position adjusted: ${toText(o?.symbol)} ${from}${toText(o?.quantity)}`, o, extra);
+    } catch (e) {
+      return this.fallback(e, 'position_adjusted');
     }
-    return this.emitEvent(o?.level ?? 'INFO', 'position_adjusted', 'trading', `Position adjusted: ${toText(o?.symbol)} ${from}${toText(o?.quantity)}`, o, extra);
   }
 
   // ---- other events -----------------------------------------------------------------------
 
   /** `levelOrOptions` may be a LogLevel, as in the guide's `log_system_event(type, msg, LogLevel.DEBUG)`. */
   logSystemEvent(type: EventType, message: string, levelOrOptions?: LogLevel | EventOptions): Promise<boolean> {
-    const o = typeof levelOrOptions === 'string' ? { level: levelOrOptions } : levelOrOptions;
-    const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
-    return this.emitEvent(o?.level ?? 'INFO', type, category, message, o, undefined);
+    try {
+      const o = typeof levelOrOptions === 'string' ? { level: levelOrOptions } : levelOrOptions;
+      const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
+      return this.emitEvent(o?.level ?? 'INFO', type, category, message, o, undefined);
+    } catch (e) {
+      return this.fallback(e, type);
+    }
   }
 
   /** A `system_error` at ERROR; the error's type, message and stack go into metadata. */
   logError(message: string, component: string, options?: ErrorOptions): Promise<boolean> {
-    const err = options?.error;
-    let extra: Record<string, unknown> | undefined;
-    if (err !== undefined) {
-      extra = { error_type: errorType(err), error_message: err instanceof Error ? err.message : toText(err) };
-      if (err instanceof Error) {
-        if (err.stack !== undefined) extra.traceback = err.stack;
-        const code = (err as { code?: unknown }).code;
-        if (code !== undefined) extra.error_code = code;
-        if (err.cause !== undefined) extra.cause = err.cause;
+    try {
+      const err = options?.error;
+      let extra: Record<string, unknown> | undefined;
+      if (err !== undefined) {
+        extra = { error_type: errorType(err), error_message: err instanceof Error ? err.message : toText(err) };
+        if (err instanceof Error) {
+          if (err.stack !== undefined) extra.traceback = err.stack;
+          const code = (err as { code?: unknown }).code;
+          if (code !== undefined) extra.error_code = code;
+          if (err.cause !== undefined) extra.cause = err.cause;
+        }
       }
+      return this.emitEvent(options?.level ?? 'ERROR', options?.eventType ?? 'system_error', typeof component === 'string' ? component : toText(component), message, options as EventFields | undefined, extra);
+    } catch (e) {
+      return this.fallback(e, 'system_error');
     }
-    return this.emitEvent(options?.level ?? 'ERROR', options?.eventType ?? 'system_error', typeof component === 'string' ? component : toText(component), message, options as EventFields | undefined, extra);
   }
 
   logStrategyEvent(type: EventType, message: string, strategyName: string, options?: EventOptions): Promise<boolean> {
-    // The strategy argument wins over options.strategyName; a copy keeps the caller's object intact.
-    const o: EventOptions = options === undefined ? { strategyName } : { ...options, strategyName };
-    return this.emitEvent(options?.level ?? 'INFO', type, 'strategy', message, o, undefined);
+    try {
+      // The strategy argument wins over options.strategyName; a copy keeps the caller's object intact.
+      const o: EventOptions = options === undefined ? { strategyName } : { ...options, strategyName };
+      return this.emitEvent(options?.level ?? 'INFO', type, 'strategy', message, o, undefined);
+    } catch (e) {
+      return this.fallback(e, type);
+    }
   }
 
   logRiskEvent(type: EventType, message: string, options?: EventOptions): Promise<boolean> {
-    return this.emitEvent(options?.level ?? 'WARNING', type, 'risk', message, options, undefined);
+    try {
+      return this.emitEvent(options?.level ?? 'WARNING', type, 'risk', message, options, undefined);
+    } catch (e) {
+      return this.fallback(e, type);
+    }
   }
 
   logApiCall(o: ApiCallOptions): Promise<boolean> {
-    const status = o?.statusCode === undefined ? '' : ` -> ${toText(o.statusCode)}`;
-    const latency = typeof o?.latencyMs === 'number' ? ` (${o.latencyMs}ms)` : '';
-    const extra: Record<string, unknown> = { endpoint: o?.endpoint, method: o?.method };
-    if (o?.statusCode !== undefined) extra.status_code = o.statusCode;
-    return this.emitEvent(o?.level ?? 'DEBUG', o?.eventType ?? 'api_call', 'api', `API call: ${toText(o?.method)} ${toText(o?.endpoint)}${status}${latency}`, o, extra);
+    try {
+      const status = o?.statusCode === undefined ? '' : ` -> ${toText(o.statusCode)}`;
+      const latency = typeof o?.latencyMs === 'number' ? ` (${o.latencyMs}ms)` : '';
+      const extra: Record<string, unknown> = { endpoint: o?.endpoint, method: o?.method };
+      if (o?.statusCode !== undefined) extra.status_code = o.statusCode;
+      return this.emitEvent(o?.level ?? 'DEBUG', o?.eventType ?? 'api_call', 'api', `API call: ${toText(o?.method)} ${toText(o?.endpoint)}${status}${latency}`, o, extra);
+    } catch (e) {
+      return this.fallback(e, 'api_call');
+    }
   }
 
   logPerformanceMetric(name: string, value: number, unit?: string, options?: EventOptions & { eventType?: EventType }): Promise<boolean> {
-    const extra: Record<string, unknown> = { metric_name: name, value };
-    if (unit !== undefined) extra.unit = unit;
-    const text = `Performance metric: ${toText(name)} = ${toText(value)}${unit === undefined ? '' : ' ' + toText(unit)}`;
-    return this.emitEvent(options?.level ?? 'DEBUG', options?.eventType ?? 'performance_metric', 'performance', text, options, extra);
+    try {
+      const extra: Record<string, unknown> = { metric_name: name, value };
+      if (unit !== undefined) extra.unit = unit;
+      const text = `Performance metric: ${toText(name)} = ${toText(value)}${unit === undefined ? '' : ' ' + toText(unit)}`;
+      return this.emitEvent(options?.level ?? 'DEBUG', options?.eventType ?? 'performance_metric', 'performance', text, options, extra);
+    } catch (e) {
+      return this.fallback(e, 'performance_metric');
+    }
   }
 
   /** Any event type with any fields: the methods above are shorthands for this. */
   logEvent(type: EventType, message: string, options?: GenericEventOptions): Promise<boolean> {
-    const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
-    const defaultLevel = category === 'risk' ? 'WARNING' : category === 'api' || category === 'performance' ? 'DEBUG' : 'INFO';
-    return this.emitEvent(options?.level ?? defaultLevel, type, options?.component ?? category, message, options, undefined);
+    try {
+      const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
+      const defaultLevel = category === 'risk' ? 'WARNING' : category === 'api' || category === 'performance' ? 'DEBUG' : 'INFO';
+      return this.emitEvent(options?.level ?? defaultLevel, type, options?.component ?? category, message, options, undefined);
+    } catch (e) {
+      return this.fallback(e, type);
+    }
   }
 
   // ---- lifecycle --------------------------------------------------------------------------

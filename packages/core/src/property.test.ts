@@ -64,22 +64,36 @@ const fields = fc.record(
   { requiredKeys: [] },
 );
 
+/**
+ * Option objects that throw on every read: a getter, and a Proxy that refuses everything.
+ * Made inside the call (as thunks): fast-check itself would trip on them while generating.
+ */
+const makeHostile = (kind: 'getter' | 'proxy'): object =>
+  kind === 'getter'
+    ? Object.defineProperty({ symbol: 'X' }, 'side', { enumerable: true, get: () => { throw new Error('getter'); } })
+    : new Proxy({}, { get: () => { throw new Error('proxy get'); }, ownKeys: () => { throw new Error('proxy keys'); }, has: () => { throw new Error('proxy has'); } });
+const options = fc.oneof(
+  { weight: 9, arbitrary: fields.map((f) => () => f) },
+  { weight: 1, arbitrary: fc.constantFrom('getter' as const, 'proxy' as const).map((k) => () => makeHostile(k)) },
+);
+const use = (x: unknown): unknown => (typeof x === 'function' ? (x as () => unknown)() : x);
+
 type Call = (a: AuditLogger) => Promise<boolean>;
 const call: fc.Arbitrary<Call> = fc.oneof(
-  fields.map((o) => (a: AuditLogger) => a.logTradeEntry(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logTradeExit(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logTradePartialExit(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logStopLossHit(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logTakeProfitHit(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logTradeCancelled(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logPositionAdjusted(o as never)),
-  fields.map((o) => (a: AuditLogger) => a.logApiCall(o as never)),
-  fc.tuple(eventType, text, fc.oneof(level, fields)).map(([t, m, o]) => (a: AuditLogger) => a.logSystemEvent(t as never, m as never, o as never)),
-  fc.tuple(text, text, fields).map(([m, c, o]) => (a: AuditLogger) => a.logError(m as never, c as never, o as never)),
-  fc.tuple(eventType, text, text, fields).map(([t, m, s, o]) => (a: AuditLogger) => a.logStrategyEvent(t as never, m as never, s as never, o as never)),
-  fc.tuple(eventType, text, fields).map(([t, m, o]) => (a: AuditLogger) => a.logRiskEvent(t as never, m as never, o as never)),
-  fc.tuple(text, num, text, fields).map(([n, v, u, o]) => (a: AuditLogger) => a.logPerformanceMetric(n as never, v as never, u as never, o as never)),
-  fc.tuple(eventType, text, fields).map(([t, m, o]) => (a: AuditLogger) => a.logEvent(t as never, m as never, o as never)),
+  options.map((o) => (a: AuditLogger) => a.logTradeEntry(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logTradeExit(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logTradePartialExit(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logStopLossHit(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logTakeProfitHit(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logTradeCancelled(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logPositionAdjusted(use(o) as never)),
+  options.map((o) => (a: AuditLogger) => a.logApiCall(use(o) as never)),
+  fc.tuple(eventType, text, fc.oneof(level, options)).map(([t, m, o]) => (a: AuditLogger) => a.logSystemEvent(t as never, m as never, use(o) as never)),
+  fc.tuple(text, text, options).map(([m, c, o]) => (a: AuditLogger) => a.logError(m as never, c as never, use(o) as never)),
+  fc.tuple(eventType, text, text, options).map(([t, m, s, o]) => (a: AuditLogger) => a.logStrategyEvent(t as never, m as never, s as never, use(o) as never)),
+  fc.tuple(eventType, text, options).map(([t, m, o]) => (a: AuditLogger) => a.logRiskEvent(t as never, m as never, use(o) as never)),
+  fc.tuple(text, num, text, options).map(([n, v, u, o]) => (a: AuditLogger) => a.logPerformanceMetric(n as never, v as never, u as never, use(o) as never)),
+  fc.tuple(eventType, text, options).map(([t, m, o]) => (a: AuditLogger) => a.logEvent(t as never, m as never, use(o) as never)),
   fc.constant((a: AuditLogger) => a.logTradeEntry(undefined as never)),
   fc.constant((a: AuditLogger) => a.logApiCall(null as never)),
 );
