@@ -1,3 +1,5 @@
+import { CodedError, withHint } from '@daybook/core';
+
 /**
  * Error codes of @daybook/analytics, in the style of @daybook/core's registry: each code
  * maps to a sentence that says what to do. Documented in packages/analytics/README.md (a
@@ -26,15 +28,8 @@ export const READ_PROBLEM_CODES = {
 } as const;
 export type ReadProblemCode = keyof typeof READ_PROBLEM_CODES;
 
-export class AnalyticsError extends Error {
-  readonly code: AnalyticsErrorCode;
-  /** What to do about it. */
-  readonly hint: string;
-
+export class AnalyticsError extends CodedError<AnalyticsErrorCode> {
   constructor(code: AnalyticsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${message}. ${ANALYTICS_ERROR_CODES[code]} [${code}]`, options);
-    this.name = 'AnalyticsError';
-    this.code = code;
-    this.hint = ANALYTICS_ERROR_CODES[code];
+    super('AnalyticsError', code, ANALYTICS_ERROR_CODES[code], withHint(message, ANALYTICS_ERROR_CODES[code], code), options);
   }
 }

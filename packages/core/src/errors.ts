@@ -24,20 +24,36 @@ export const ERROR_CODES = {
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export class DaybookError extends Error {
-  readonly code: ErrorCode;
+/**
+ * The base of every daybook error, in every package: a code from that package's registry and
+ * the sentence that says what to do. Each package keeps its own registry (and documents it);
+ * the shape is this one class.
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
   /** What to do about it. */
   readonly hint: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(name: string, code: C, hint: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DaybookError';
+    this.name = name;
     this.code = code;
-    this.hint = ERROR_CODES[code];
+    this.hint = hint;
+  }
+}
+
+/** `message. hint [code]`: the text of an error whose message is free to say what to do. */
+export function withHint(message: string, hint: string, code: string): string {
+  return `${message}. ${hint} [${code}]`;
+}
+
+export class DaybookError extends CodedError<ErrorCode> {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super('DaybookError', code, ERROR_CODES[code], message, options);
   }
 }
 
 /** `message` followed by what to do, for errors whose message is free to say it. */
 export function daybookError(code: ErrorCode, message: string, cause?: unknown): DaybookError {
-  return new DaybookError(code, `${message}. ${ERROR_CODES[code]} [${code}]`, cause === undefined ? undefined : { cause });
+  return new DaybookError(code, withHint(message, ERROR_CODES[code], code), cause === undefined ? undefined : { cause });
 }

@@ -7,7 +7,7 @@ export { uuidv7, uuidv7Time } from './id.js';
 export { isoTimestamp } from './clock.js';
 export { quote, DEFAULT_METADATA_LIMITS, type MetadataLimits } from './json.js';
 export { DEFAULT_REDACT_KEYS, createSecretKeyTest } from './redact.js';
-export { ERROR_CODES, DaybookError, type ErrorCode } from './errors.js';
+export { ERROR_CODES, CodedError, DaybookError, withHint, type ErrorCode } from './errors.js';
 export { readAuditEnv, readAppEnv, parseSize, parseBool, type AuditEnvConfig, type AppEnvConfig } from './config.js';
 export { EventSerializer, type EventFields, type SerializerOptions } from './serializer.js';
 export { formatPretty } from './pretty.js';

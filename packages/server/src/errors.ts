@@ -1,3 +1,5 @@
+import { CodedError } from '@daybook/core';
+
 /**
  * Every error the server raises has a code from this registry and a sentence that says what
  * to do (documented in README.md; a test keeps the two in step). A retired code is never
@@ -25,20 +27,14 @@ export const SERVER_ERROR_CODES = {
 
 export type ServerErrorCode = keyof typeof SERVER_ERROR_CODES;
 
-export class ServerError extends Error {
-  readonly code: ServerErrorCode;
+export class ServerError extends CodedError<ServerErrorCode> {
   readonly statusCode: number;
-  /** What to do about it. */
-  readonly hint: string;
   /** The query parameter or body field at fault, when there is one. */
   readonly field: string | undefined;
 
   constructor(code: ServerErrorCode, message: string, options: { field?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ServerError';
-    this.code = code;
+    super('ServerError', code, SERVER_ERROR_CODES[code].hint, message, options.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = SERVER_ERROR_CODES[code].status;
-    this.hint = SERVER_ERROR_CODES[code].hint;
     this.field = options.field;
   }
 }

@@ -1,3 +1,5 @@
+import { CodedError, withHint } from '@daybook/core';
+
 /**
  * The error codes of @daybook/tools, each with what to do. Documented in this package's
  * README (a test keeps the two in step). Core's registry is closed to other packages, so the
@@ -13,15 +15,9 @@ export const TOOLS_ERROR_CODES = {
 } as const;
 export type ToolsErrorCode = keyof typeof TOOLS_ERROR_CODES;
 
-export class ToolsError extends Error {
-  readonly code: ToolsErrorCode;
-  readonly hint: string;
-
+export class ToolsError extends CodedError<ToolsErrorCode> {
   constructor(code: ToolsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`${message}. ${TOOLS_ERROR_CODES[code]} [${code}]`, options);
-    this.name = 'ToolsError';
-    this.code = code;
-    this.hint = TOOLS_ERROR_CODES[code];
+    super('ToolsError', code, TOOLS_ERROR_CODES[code], withHint(message, TOOLS_ERROR_CODES[code], code), options);
   }
 
   /** The caller asked for something impossible (a missing path, a bad config): a usage error, exit 2 in the CLI. */
