@@ -59,45 +59,34 @@ const hashBytes: (data: Buffer) => string =
   oneShot !== undefined ? (data) => (oneShot as unknown as (a: string, d: Buffer, e: 'hex') => string)('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 /**
- * The writer's side of the chain: links lines straight into the output buffer. Hashing a
- * Buffer (the previous link's hex and the line's UTF-8 written once into a scratch buffer)
- * instead of a concatenated string saves a string flatten and a UTF-8 conversion per line,
- * and the line's bytes are then copied, not encoded again. Same bytes as `link`/`withLink`.
+ * The writer's side of the chain: links queued lines (UTF-8 bytes, line-queue.ts) straight
+ * into the output buffer. The previous link's hex goes into the 64 free bytes the queue keeps
+ * before each line, so one hash call covers both without building a string or copying the
+ * line. Same bytes as `link`/`withLink`.
  */
 export class Linker {
+  /** Free bytes the queue must keep before each line. */
+  static readonly GAP = 64;
   head: string;
-  private scratch = Buffer.allocUnsafe(16 * 1024);
 
   constructor(head: string) {
     this.head = head;
   }
 
-  /** Bytes `append` may need for `line`. */
-  static bound(line: string): number {
-    return line.length * 3 + LINK_BYTES_MAX;
-  }
-
-  /** Writes `line` with its link and `\n` into `out` at `off`; returns the offset after it. */
-  append(out: Buffer, off: number, line: string): number {
-    if (line.length * 3 + 64 > this.scratch.length) this.scratch = Buffer.allocUnsafe(line.length * 3 + 64);
-    const s = this.scratch;
-    s.write(this.head, 0, 'latin1');
-    const n = s.write(line, 64, 'utf8');
-    const h = (this.head = hashBytes(s.subarray(0, 64 + n)));
-    const json = n >= 2 && s[64] === 123 && s[63 + n] === 125;
-    if (json) {
-      off += s.copy(out, off, 64, 63 + n);
-      off += out.write(',"hash":"', off, 'latin1');
-      off += out.write(h, off, 'latin1');
-      off += out.write('"}\n', off, 'latin1');
+  /**
+   * Writes the line `src[start..end)` with its link and `\n` into `out` at `off`; returns the
+   * offset after it. Overwrites src[start - GAP, start).
+   */
+  append(out: Buffer, off: number, src: Buffer, start: number, end: number): number {
+    src.latin1Write(this.head, start - 64);
+    const h = (this.head = hashBytes(src.subarray(start - 64, end)));
+    if (end - start >= 2 && src[start] === 123 && src[end - 1] === 125) {
+      off += src.copy(out, off, start, end - 1);
+      off += out.latin1Write(`,"hash":"${h}"}\n`, off);
     } else {
-      off += s.copy(out, off, 64, 64 + n);
-      out[off++] = 9;
-      off += out.write(h, off, 'latin1');
-      out[off++] = 10;
+      off += src.copy(out, off, start, end);
+      off += out.latin1Write(`\t${h}\n`, off);
     }
     return off;
   }
 }
-
-const LINK_BYTES_MAX = JSON_SUFFIX_LEN + 1;

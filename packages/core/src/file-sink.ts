@@ -6,6 +6,7 @@ import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
 import { compressFile, recoverBackups } from './compress.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
+import { LineQueue } from './line-queue.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { applyRetention } from './retention.js';
 import { backupName, listBackups, shiftAndRename } from './rotation.js';
@@ -19,7 +20,9 @@ const NEED: Readonly<Record<Durability, number>> = { none: NONE, batch: BATCH, s
 /** Bytes a link adds to a line (`,"hash":"…"` or a tab and 64 hex digits), plus the newline. */
 const LINK_BYTES = 76;
 /** Output built per write: large enough for one syscall to carry a burst, small enough that hashing it never holds the event loop for long. */
-const CHUNK_CHARS = 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+/** What an idle queue keeps of the memory a burst made it take. */
+const IDLE_QUEUE_BYTES = 256 * 1024;
 
 /**
  * Lines queued between two passes of the write loop share one promise: one allocation per
@@ -122,9 +125,7 @@ class FileWriter implements ExitParticipant {
   private fd: number;
   /** Where the next byte goes. */
   private pos: number;
-  private queue: string[] = [];
-  private qHead = 0;
-  private queuedChars = 0;
+  private readonly queue: LineQueue;
   private groups: Group[] = [];
   private openGroup: Group | undefined;
   /** Sequence numbers: lines accepted, written, fdatasync'ed. */
@@ -201,6 +202,7 @@ class FileWriter implements ExitParticipant {
       const report = (e: Error): void => this.report(e, 'writing checkpoints of');
       this.chain = options.chain === false ? undefined : new ChainLog(join(meta, this.base + '.chain'), this.driver, signingKey, report);
       if (this.chain !== undefined) this.linker = new Linker(GENESIS);
+      this.queue = new LineQueue(this.chain === undefined ? 0 : Linker.GAP);
       this.fd = this.driver.openWrite(this.path);
       this.pos = this.recover();
     } catch (e) {
@@ -289,12 +291,11 @@ class FileWriter implements ExitParticipant {
 
   write(line: string, durability: Durability, droppable: boolean): Promise<boolean> {
     if (this.closing) return RESOLVED_FALSE;
-    if (droppable && this.queuedChars >= this.bufferSize) {
+    if (droppable && this.queue.bytes >= this.bufferSize) {
       this.dropped++;
       return RESOLVED_FALSE;
     }
     this.queue.push(line);
-    this.queuedChars += line.length + LINK_BYTES;
     const seq = ++this.enqueued;
     const need = NEED[durability];
     if (need > NONE) this.durableEnd = seq;
@@ -323,8 +324,8 @@ class FileWriter implements ExitParticipant {
   // ---- the write loop -------------------------------------------------------------------------
 
   private async drain(): Promise<void> {
-    while (!this.closed && (this.qHead < this.queue.length || this.checkpointDue)) {
-      if (this.qHead < this.queue.length) {
+    while (!this.closed && (this.queue.length > 0 || this.checkpointDue)) {
+      if (this.queue.length > 0) {
         if (this.needsRotation()) await this.rotate();
         const chunk = this.take(this.maxFileSize - this.pos, true);
         this.inflight = chunk;
@@ -339,7 +340,7 @@ class FileWriter implements ExitParticipant {
         }
       }
       if (this.chain !== undefined && (this.checkpointDue || this.linesSinceCheckpoint >= this.checkpointLines)) void this.checkpoint('checkpoint');
-      if (this.dropped > 0 && this.queuedChars < this.bufferSize / 2) {
+      if (this.dropped > 0 && this.queue.bytes < this.bufferSize / 2) {
         const n = this.dropped;
         this.dropped = 0;
         // Closing, the logger can no longer write the count as an event: stderr says it.
@@ -357,23 +358,19 @@ class FileWriter implements ExitParticipant {
   private needsRotation(): boolean {
     if (this.forceRotate) return true;
     if (this.lineNo === 0 || this.maxFileSize === Infinity || Date.now() < this.rotateAfter) return false;
-    return this.pos + this.queue[this.qHead]!.length + LINK_BYTES > this.maxFileSize;
+    return this.pos + this.queue.lineBytes(0) + LINK_BYTES > this.maxFileSize;
   }
 
   /** Links the queued lines into the chain and builds the bytes of one write. */
   private take(room: number, reuse: boolean): Chunk {
     this.openGroup = undefined;
     const q = this.queue;
-    const start = this.qHead;
-    let i = start;
-    let chars = 0;
+    let lines = 0;
     let bound = 0;
-    for (; i < q.length; i++) {
-      const line = q[i]!;
-      const c = line.length + LINK_BYTES;
-      if (i > start && (chars + c > CHUNK_CHARS || chars + c > room)) break;
-      chars += c;
-      bound += Linker.bound(line);
+    for (const max = q.length; lines < max; lines++) {
+      const c = q.lineBytes(lines) + LINK_BYTES;
+      if (lines > 0 && (bound + c > CHUNK_BYTES || bound + c > room)) break;
+      bound += c;
     }
     // One output buffer per writer, reused: a fresh multi-megabyte buffer per chunk is
     // external memory that drives the garbage collector. Only flushSync, which may run while
@@ -382,28 +379,19 @@ class FileWriter implements ExitParticipant {
     if (out.length < bound) out = this.out = Buffer.allocUnsafe(Math.max(bound, 2 * out.length));
     let off = 0;
     const linker = this.linker;
-    for (let k = start; k < i; k++) {
-      if (linker !== undefined) {
-        off = linker.append(out, off, q[k]!);
+    if (linker !== undefined) {
+      q.shift(lines, (src, start, end) => {
+        off = linker.append(out, off, src, start, end);
         this.first ??= linker.head;
-      } else {
-        off += out.write(q[k]!, off, 'utf8');
+      });
+    } else {
+      q.shift(lines, (src, start, end) => {
+        off += src.copy(out, off, start, end);
         out[off++] = 10;
-      }
+      });
     }
-    this.qHead = i;
-    this.queuedChars -= chars;
-    if (i === q.length) {
-      this.queue = [];
-      this.qHead = 0;
-      this.queuedChars = 0;
-    } else if (i > 4096 && 2 * i > q.length) {
-      // A disk slower than the logging never empties the queue: drop the written head, or
-      // the array (and every line in it) would grow without bound.
-      this.queue = q.slice(i);
-      this.qHead = 0;
-    }
-    return { data: out.subarray(0, off), pos: this.pos, lines: i - start, done: false };
+    q.trim(IDLE_QUEUE_BYTES);
+    return { data: out.subarray(0, off), pos: this.pos, lines, done: false };
   }
 
   private wrote(chunk: Chunk): void {
@@ -568,7 +556,7 @@ class FileWriter implements ExitParticipant {
     if (this.fault === undefined) this.faultSince = Date.now();
     this.fault = code;
     this.faultOp = doing;
-    this.stderr(`daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length - this.qHead} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
+    this.stderr(`daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
     try {
       this.onError(e);
     } catch {
@@ -586,7 +574,7 @@ class FileWriter implements ExitParticipant {
 
   async flush(): Promise<boolean> {
     const failures = this.failures;
-    while (this.qHead < this.queue.length || this.loop !== undefined) {
+    while (this.queue.length > 0 || this.loop !== undefined) {
       this.kick();
       await this.loop;
     }
@@ -606,7 +594,7 @@ class FileWriter implements ExitParticipant {
         this.wrote(c);
       }
       // No rotation on the way out: everything goes to the current file.
-      while (this.qHead < this.queue.length) {
+      while (this.queue.length > 0) {
         const chunk = this.take(Infinity, false);
         this.writeSyncAll(chunk);
         this.wrote(chunk);
