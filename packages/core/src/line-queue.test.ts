@@ -63,18 +63,27 @@ test('lineBytes and bytes count UTF-8 bytes (and the gaps), which is what rotati
   q.push('{"m":"€"}');
   q.push('ab');
   assert.equal(q.length, 2);
+  assert.equal(q.lineBytes(1), 2);
   assert.equal(q.lineBytes(0), Buffer.byteLength('{"m":"€"}'));
   assert.equal(q.lineBytes(1), 2);
   assert.equal(q.bytes, 64 + Buffer.byteLength('{"m":"€"}') + 64 + 2);
 });
 
-test('a copy is never taken from bytes that are gone: after the first queue let go of its buffer, the second encodes the string itself', () => {
+test('lines in another order than the largest queue\'s, or not among them, are encoded from their own strings', () => {
   const a = new LineQueue(0, 64);
-  const b = new LineQueue(0, 64);
-  const big = JSON.stringify({ m: 'y'.repeat(500) });
-  a.push(big); // grows a past 64 bytes
-  take(a, 1);
-  a.trim(64); // a's bytes are released
-  b.push(big);
-  assert.deepEqual(take(b, 1), [big]);
+  const b = new LineQueue(64, 64);
+  const lines = ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":"€4"}'];
+  for (const l of lines) a.push(l);
+  for (const l of ['{"n":3}', '{"n":1}', '{"only":"b"}', '{"n":"€4"}']) b.push(l);
+  assert.deepEqual(take(b, 4, 64), ['{"n":3}', '{"n":1}', '{"only":"b"}', '{"n":"€4"}']);
+  assert.deepEqual(take(a, 4), lines);
+});
+
+test('a line is encoded once the caller\'s code has returned, not in the call: until then the queue counts its UTF-16 length', async () => {
+  const q = new LineQueue(0, 64);
+  q.push('{"m":"€"}');
+  assert.equal(q.bytes, '{"m":"€"}'.length);
+  await Promise.resolve();
+  assert.equal(q.bytes, Buffer.byteLength('{"m":"€"}'));
+  assert.deepEqual(take(q, 1), ['{"m":"€"}']);
 });
