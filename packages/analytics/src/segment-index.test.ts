@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -167,6 +167,20 @@ describe('segment index', () => {
       appendFileSync(join(dir, 'audit.log'), batch(3));
     }
     assert.deepEqual((await new LogAnalyzer(dir, { persist: false }).getReport()).read_problems, []);
+  });
+
+  // Root writes through permissions: there the test above stands in for this one.
+  it('a read-only log directory: the same figures and one problem', { skip: process.getuid?.() === 0 }, async () => {
+    const dir = logDir();
+    mkdirSync(join(dir, '.daybook'));
+    chmodSync(join(dir, '.daybook'), 0o555);
+    try {
+      const r = await new LogAnalyzer(dir, { threads: 1 }).getReport();
+      assert.deepStrictEqual({ ...r, generated_at: undefined, read_problems: [] }, { ...(await reportOf(dir, false) as object), read_problems: [] });
+      assert.deepEqual(r.read_problems.map((p) => p.code), ['DAYBOOK_W_INDEX_WRITE']);
+    } finally {
+      chmodSync(join(dir, '.daybook'), 0o755);
+    }
   });
 
   it('persist: false writes nothing', async () => {
