@@ -21,6 +21,8 @@ export interface LogAnalyzerOptions {
   threads?: number;
   /** Also read the category views (trades.log, system.log, ...) beside an audit.log; default false (audit.log holds all their lines). */
   readViews?: boolean;
+  /** Keep the segments read in `<logDir>/.daybook/index/` for later processes (default true; see FileSource). */
+  persist?: boolean;
   /** Read events from elsewhere than log files (the directories are then ignored). */
   source?: EventSource;
 }
@@ -43,7 +45,7 @@ export class LogAnalyzer {
     if (eq !== undefined && (typeof eq !== 'number' || !Number.isFinite(eq))) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `startingEquity=${String(eq)} must be a finite number`);
     this.periodsPerYear = ppy;
     this.startingEquity = eq;
-    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews });
+    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews, persist: options.persist });
   }
 
   /** Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. */

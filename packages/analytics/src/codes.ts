@@ -25,6 +25,7 @@ export type AnalyticsErrorCode = keyof typeof ANALYTICS_ERROR_CODES;
 export const READ_PROBLEM_CODES = {
   DAYBOOK_W_READ_FILE: 'A log file could not be read (permissions, or it vanished while being read); the report covers the other files.',
   DAYBOOK_W_READ_GZIP: 'A compressed backup is damaged or truncated; the lines before the damage were read.',
+  DAYBOOK_W_INDEX_WRITE: 'The segment index (<logDir>/.daybook/index/) could not be written, e.g. a read-only log directory: the report is complete, but every new process parses the logs again. Make the directory writable, or turn the index off (persist: false, --no-index).',
 } as const;
 export type ReadProblemCode = keyof typeof READ_PROBLEM_CODES;
 

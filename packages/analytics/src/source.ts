@@ -3,8 +3,9 @@ import { addBadLines, emptyBadLines } from './bad-lines.js';
 import { dedupSegment, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
-import { eventFiles, listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, listLogFiles, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
 import { compactSegment, type Segment } from './segment.js';
+import { SegmentIndex } from './segment-index.js';
 
 /**
  * Where events come from. The analyzer asks for the whole, de-duplicated set and applies
@@ -23,6 +24,12 @@ export interface FileSourceOptions {
   parallelThreshold?: number;
   /** Also read trades.log, system.log, errors.log and performance.log beside an audit.log (default false: see eventFiles). */
   readViews?: boolean;
+  /**
+   * Store the segments read in `<logDir>/.daybook/index/` and use them in later processes
+   * instead of parsing the files again (default true). A directory that cannot be written
+   * is read without it (one DAYBOOK_W_INDEX_WRITE problem).
+   */
+  persist?: boolean;
 }
 
 interface CacheEntry {
@@ -35,9 +42,17 @@ interface CacheEntry {
   readonly endOffset: number;
   readonly probe: Buffer;
   readonly problems: readonly ReadProblem[];
+  /** The index chain holding this entry's segments (undefined: not stored), and its number of parts. */
+  readonly chain: string | undefined;
+  readonly parts: number;
 }
 
 const PROBE_BYTES = 64;
+/**
+ * A current file read on every change gets one index part per read; past this many, its
+ * next read stores the whole file as one part again, so a new process opens a few files.
+ */
+const MAX_PARTS = 64;
 
 function isEmpty(s: Segment): boolean {
   return s.n === 0 && Object.values(s.bad).every((v) => v === 0);
@@ -59,13 +74,24 @@ function readProbe(path: string, end: number): Buffer {
   }
 }
 
+interface Task {
+  readonly file: LogFileInfo;
+  readonly start: number;
+  readonly base: Segment[];
+  /** The entry a growth read continues. */
+  readonly prev: CacheEntry | undefined;
+  readonly slot: number;
+}
+
 /**
  * The log files of one or more directories (or single files). With the cache on, a file
  * whose identity (device, inode, size, mtime) is unchanged is not read again: rotated
  * backups are immutable, and a rotation that only renames keeps the inode. A current file
  * that only grew (same inode, the bytes before the old end unchanged) is read from where
  * the last load stopped. De-duplication is incremental too: only new segments are checked
- * against the ids already seen, unless a segment disappeared (then it starts over).
+ * against the ids already seen, unless a segment disappeared (then it starts over). With
+ * `persist` (the default) what is read is also kept in the directory's segment index, which
+ * a new FileSource (a new process) reads instead of the files on the same terms.
  */
 export class FileSource implements EventSource {
   readonly paths: readonly string[];
@@ -73,6 +99,8 @@ export class FileSource implements EventSource {
   private readonly threads: number | undefined;
   private readonly parallelThreshold: number | undefined;
   private readonly readViews: boolean;
+  private readonly index: SegmentIndex | undefined;
+  private collected = false;
   private cache = new Map<string, CacheEntry>();
   private ids = new IdSet();
   private keepOf = new Map<Segment, Uint8Array>();
@@ -83,6 +111,7 @@ export class FileSource implements EventSource {
     this.threads = options.threads;
     this.parallelThreshold = options.parallelThreshold;
     this.readViews = options.readViews === true;
+    this.index = options.persist === false ? undefined : new SegmentIndex();
   }
 
   async load(): Promise<EventSet> {
@@ -103,16 +132,17 @@ export class FileSource implements EventSource {
     const files = this.readViews ? listed : eventFiles(listed);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
     const entries: (CacheEntry | undefined)[] = [];
-    const tasks: { file: LogFileInfo; start: number; base: Segment[]; slot: number }[] = [];
+    const tasks: Task[] = [];
+    this.index?.refresh();
     files.forEach((f, slot) => {
-      const e = previous.get(`${f.dev}:${f.ino}`);
+      const e = previous.get(`${f.dev}:${f.ino}`) ?? this.index?.lookup(f);
       if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz) {
         entries.push(e);
         return;
       }
       entries.push(undefined);
-      if (e !== undefined && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, slot });
-      else tasks.push({ file: f, start: 0, base: [], slot });
+      if (e !== undefined && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot });
+      else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot });
     });
 
     // Segments merged before and no longer there: their ids may reappear elsewhere; start over.
@@ -129,6 +159,7 @@ export class FileSource implements EventSource {
       }
     }
 
+    let stored = false;
     let cursor = 0;
     const advance = (): void => {
       for (; cursor < entries.length && entries[cursor] !== undefined; cursor++) this.absorb(entries[cursor]!);
@@ -140,15 +171,22 @@ export class FileSource implements EventSource {
         threads: this.threads, threshold: this.parallelThreshold, order: 'given',
         onResult: (i, r) => {
           const t = tasks[i]!;
+          const probe = t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset);
+          const kept = this.store(t, r, probe);
+          stored ||= kept.parts > 0 && kept.parts !== t.prev?.parts;
           entries[t.slot] = {
             size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: isEmpty(r.segment) ? t.base : [...t.base, r.segment],
-            tail: r.tail, endOffset: r.endOffset, probe: t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset), problems: r.problems,
+            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept,
           };
           advance();
         },
       },
     );
     advance();
+    if (this.index !== undefined && (stored || !this.collected)) {
+      this.index.collect(files);
+      this.collected = true;
+    }
     const all = entries as CacheEntry[];
     this.cache = this.useCache ? new Map(files.map((f, i) => [`${f.dev}:${f.ino}`, all[i]!])) : new Map();
 
@@ -192,6 +230,7 @@ export class FileSource implements EventSource {
       }
       problems.push(...e.problems);
     }
+    if (this.index !== undefined) problems.push(...this.index.problems);
     const seenInTails = new IdSet();
     for (const [i, t] of tails) keep[i] = dedupSegment(t, this.ids, seenInTails);
     if (!this.useCache) {
@@ -199,6 +238,31 @@ export class FileSource implements EventSource {
       this.keepOf = new Map();
     }
     return { segments, keep, bad, problems };
+  }
+
+  /**
+   * Stores a read in the index: a read from byte 0 as a new chain, a growth read as the next
+   * part of its file's chain (or, past MAX_PARTS, the whole file again as one part). A read
+   * with problems is not stored: permissions and vanished files are passing states.
+   */
+  private store(t: Task, r: FileSegments, probe: Buffer): Pick<CacheEntry, 'chain' | 'parts'> {
+    const none = { chain: undefined, parts: 0 };
+    if (this.index === undefined || r.problems.length > 0) return none;
+    const fresh = isEmpty(r.segment) ? [] : [r.segment];
+    const read = { file: t.file, tail: r.tail, endOffset: r.endOffset, probe };
+    if (t.start === 0) {
+      const chain = this.index.save({ ...read, start: 0, chain: undefined, segments: fresh });
+      return chain === undefined ? none : { chain, parts: 1 };
+    }
+    const prev = t.prev!;
+    // Only the tail changed: the stored parts still end where this read ends.
+    if (fresh.length === 0 && r.endOffset === t.start) return { chain: prev.chain, parts: prev.parts };
+    if (prev.parts >= MAX_PARTS && t.base.every((s) => s.dropped === undefined)) {
+      const chain = this.index.save({ ...read, start: 0, chain: undefined, segments: [...t.base, ...fresh] });
+      return chain === undefined ? none : { chain, parts: 1 };
+    }
+    const chain = this.index.save({ ...read, start: t.start, chain: prev.chain, segments: fresh });
+    return chain === undefined ? none : { chain, parts: prev.parts + 1 };
   }
 
   /** De-duplicates an entry's new segments, compacting those that are mostly copies. */

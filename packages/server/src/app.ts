@@ -65,8 +65,8 @@ function tokenCheck(token: string): (header: string | undefined) => boolean {
 }
 
 /** The analyzer's files, one load at a time: concurrent requests for different reports share it. */
-function sharedSource(dirs: readonly string[], threads: number | undefined): { load(): Promise<EventSet> } {
-  const files = new FileSource(dirs, { cache: true, threads });
+function sharedSource(dirs: readonly string[], options: LogAnalyzerOptions = {}): { load(): Promise<EventSet> } {
+  const files = new FileSource(dirs, { cache: true, threads: options.threads, persist: options.persist });
   let running: Promise<EventSet> | undefined;
   return {
     load: () => (running ??= files.load().finally(() => {
@@ -108,7 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const monitor = new DirMonitor(dirs, options.pollMs ?? 1000);
   const ctx: ServerContext = {
     dirs,
-    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source: sharedSource(dirs, options.analyzer?.threads) }),
+    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source: sharedSource(dirs, options.analyzer) }),
     index: new EventIndex(dirs),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,37 @@ describe('daybook report', () => {
       assert.equal(r.status, 2, args.join(' '));
       assert.match(r.stderr, /daybook (report|export): /);
     }
+  });
+});
+
+describe('daybook report and the segment index', () => {
+  const own = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'daybook-cli-index-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    writeFileSync(join(d, 'audit.log'), logs);
+    return d;
+  };
+
+  it('keeps the parsed logs in .daybook/index/ for the next run; --no-index neither reads nor writes it', () => {
+    const d = own();
+    const off = daybook('report', 'daily', '--dir', d, '--date', '2024-01-02', '--json', '--no-index');
+    assert.equal(off.status, 0, off.stderr);
+    assert.equal(existsSync(join(d, '.daybook')), false);
+    const first = daybook('report', 'daily', '--dir', d, '--date', '2024-01-02', '--json');
+    assert.equal(readdirSync(join(d, '.daybook', 'index')).length, 1);
+    const second = daybook('report', 'daily', '--dir', d, '--date', '2024-01-02', '--json');
+    const figures = (r: { stdout: string }) => ({ ...JSON.parse(r.stdout), generated_at: undefined });
+    assert.deepEqual(figures(first), figures(off));
+    assert.deepEqual(figures(second), figures(off));
+  });
+
+  it('an index that cannot be written: the report, and one problem line', () => {
+    const d = own();
+    writeFileSync(join(d, '.daybook'), 'not a directory');
+    const r = daybook('report', 'trading', '--dir', d);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /total_trades|Trades/i);
+    assert.equal(r.stdout.match(/DAYBOOK_W_INDEX_WRITE/g)?.length, 1, r.stdout);
   });
 });
 

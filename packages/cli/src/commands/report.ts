@@ -22,6 +22,7 @@ Options:
   --periods-per-year N    252 (default, weekdays) or 365 (every day) for Sharpe/Sortino
   --starting-equity X     starting equity (default: the first portfolio_value in range)
   --json                  print JSON (snake_case fields of metrics.md)
+  --no-index              do not read or write the parsed logs kept in <dir>/.daybook/index/
   -h, --help              this help
 
 Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
@@ -45,10 +46,11 @@ export async function run(argv: string[]): Promise<number> {
     'periods-per-year': { type: 'string' },
     'starting-equity': { type: 'string' },
     json: { type: 'boolean' },
+    'no-index': { type: 'boolean' },
   }, true);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean };
+  const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean; 'no-index'?: boolean };
   const kind = (positionals[0] ?? 'daily') as Kind;
   if (!KINDS.includes(kind) || positionals.length > 1) return usageError('report', HELP, `unknown report '${positionals.join(' ')}'`);
   if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('report', HELP, '--date cannot be combined with --from/--to');
@@ -56,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
   if (equity !== undefined && !Number.isFinite(equity)) return usageError('report', HELP, `--starting-equity ${values['starting-equity']} is not a number`);
   try {
-    const analyzer = new LogAnalyzer(values.dir ?? ['logs'], { periodsPerYear: ppy, startingEquity: equity });
+    const analyzer = new LogAnalyzer(values.dir ?? ['logs'], { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true });
     if (kind === 'daily') {
       const report = await analyzer.generateDailyReport(values.date);
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderDaily(report));

@@ -23,6 +23,7 @@ Options:
   --max-streams N      live streams allowed at once (default 100)
   --periods-per-year N 252 (default) or 365, for Sharpe and Sortino
   --starting-equity X  starting equity (default: the first portfolio_value in range)
+  --no-index           do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)
   --log                log each request (Fastify's JSON logger) to stdout
   -h, --help           this help
 
@@ -41,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     dir: { type: 'string', multiple: true }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
     insecure: { type: 'boolean' }, cors: { type: 'string', multiple: true }, 'export-dir': { type: 'string' }, static: { type: 'string' },
     'public-key': { type: 'string' }, 'max-streams': { type: 'string' }, 'periods-per-year': { type: 'string' }, 'starting-equity': { type: 'string' }, log: { type: 'boolean' },
+    'no-index': { type: 'boolean' },
   });
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
@@ -60,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       staticDir: (v.static as string | undefined) ?? builtDashboardDir(),
       publicKey: v['public-key'] === undefined ? undefined : readFileSync(v['public-key'] as string),
       maxStreams: int(v['max-streams'] as string | undefined, 'max-streams'),
-      analyzer: { periodsPerYear: int(v['periods-per-year'] as string | undefined, 'periods-per-year'), startingEquity: equity },
+      analyzer: { periodsPerYear: int(v['periods-per-year'] as string | undefined, 'periods-per-year'), startingEquity: equity, persist: v['no-index'] !== true },
       logger: v.log === true,
     };
   } catch (e) {

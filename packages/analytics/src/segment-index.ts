@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writevSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CHAIN_DIR } from '@daybook/core';
+import { listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
+import type { Segment } from './segment.js';
+import { decodePart, encodePart, STORE_SUPPORTED, type Part } from './segment-store.js';
+
+/** Where a log directory's segment index lives, beside core's chain checkpoints. */
+export const INDEX_DIR = join(CHAIN_DIR, 'index');
+
+/** What the index holds for one file: the segments of its stored parts, and the last part's view of the file. */
+export interface StoredFile {
+  readonly chain: string;
+  readonly parts: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly gz: boolean;
+  readonly segments: Segment[];
+  readonly tail: Segment | undefined;
+  readonly endOffset: number;
+  readonly probe: Buffer;
+  readonly problems: readonly ReadProblem[];
+}
+
+/** A read to store: the file, where the read began, and what it gave. */
+export interface StoredRead {
+  readonly file: LogFileInfo;
+  readonly start: number;
+  /** The chain a growth read continues (start > 0); a read from 0 starts a new one. */
+  readonly chain: string | undefined;
+  readonly segments: readonly Segment[];
+  readonly tail: Segment | undefined;
+  readonly endOffset: number;
+  readonly probe: Buffer;
+}
+
+// One file per read: `<dev>-<ino>-<start>.seg`. A file read whole is one part (start 0); each
+// read of what a current file appended since is one more part, starting where the previous
+// one ended and carrying its chain id, so a part left over from an earlier file with the same
+// inode is never taken for a continuation.
+const PART_NAME = /^(\d+)-(\d+)-(\d+)\.seg$/;
+const TMP_NAME = /\.seg\.\d+\.tmp$/;
+/** Another process may be writing a temporary file this young: leave it alone. */
+const TMP_STALE_MS = 10 * 60_000;
+
+const identity = (f: { dev: number; ino: number }): string => `${f.dev}-${f.ino}`;
+
+const removeFile = (path: string): void => {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or the directory is read-only: a stale part is ignored anyway
+  }
+};
+
+/**
+ * The persisted segment cache of some log directories (`<dir>/.daybook/index/`): reads a
+ * file's stored parts back, stores new reads (written to a temporary file and renamed, so a
+ * reader sees a whole part or none), and deletes the parts of files that are gone. Never
+ * throws: a part that is damaged, of another format version or not on its file's chain is
+ * ignored (and deleted); a directory that cannot be written is reported once, as a problem,
+ * and then only read.
+ */
+export class SegmentIndex {
+  private listing = new Map<string, Map<string, { start: number; name: string }[]>>();
+  private readonly failed = new Map<string, ReadProblem>();
+
+  /** The problems so far: at most one per directory that could not be written. */
+  get problems(): ReadProblem[] {
+    return [...this.failed.values()];
+  }
+
+  /** Forgets the directory listings, so that the next lookups see what other processes wrote. */
+  refresh(): void {
+    this.listing = new Map();
+  }
+
+  private partsOf(file: LogFileInfo): { start: number; name: string }[] {
+    const dir = join(dirname(file.path), INDEX_DIR);
+    let byFile = this.listing.get(dir);
+    if (byFile === undefined) {
+      byFile = new Map();
+      this.listing.set(dir, byFile);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        // no index yet
+      }
+      for (const name of names) {
+        const m = PART_NAME.exec(name);
+        if (m === null) continue;
+        const key = `${m[1]}-${m[2]}`;
+        const list = byFile.get(key) ?? [];
+        list.push({ start: Number(m[3]), name: join(dir, name) });
+        byFile.set(key, list);
+      }
+    }
+    return byFile.get(identity(file)) ?? [];
+  }
+
+  /** The stored segments of a file, if its parts form a chain from byte 0; parts off the chain are deleted. */
+  lookup(file: LogFileInfo): StoredFile | undefined {
+    if (!STORE_SUPPORTED) return undefined;
+    const candidates = this.partsOf(file);
+    if (candidates.length === 0) return undefined;
+    const byStart = new Map(candidates.map((c) => [c.start, c.name]));
+    const used = new Set<string>();
+    const parts: Part[] = [];
+    for (let start = 0; ;) {
+      const name = byStart.get(start);
+      if (name === undefined || used.has(name)) break;
+      let part: Part | undefined;
+      try {
+        part = decodePart(readFileSync(name));
+      } catch {
+        part = undefined;
+      }
+      if (part === undefined || part.dev !== file.dev || part.ino !== file.ino || part.start !== start || (parts.length > 0 && part.chain !== parts[0]!.chain)) break;
+      parts.push(part);
+      used.add(name);
+      if (part.endOffset <= start) break;
+      start = part.endOffset;
+    }
+    for (const c of candidates) if (!used.has(c.name)) removeFile(c.name);
+    const last = parts.at(-1);
+    if (last === undefined) return undefined;
+    return {
+      chain: last.chain, parts: parts.length, size: last.size, mtimeMs: last.mtimeMs, gz: last.gz,
+      segments: parts.flatMap((p) => p.segments), tail: last.tail, endOffset: last.endOffset,
+      probe: Buffer.from(last.probe, 'base64'), problems: last.problems,
+    };
+  }
+
+  /** Stores a read; returns the chain id it was stored under, or undefined if it was not. */
+  save(read: StoredRead): string | undefined {
+    if (!STORE_SUPPORTED) return undefined;
+    const f = read.file;
+    const dir = join(dirname(f.path), INDEX_DIR);
+    if (this.failed.has(dir)) return undefined;
+    const chain = read.start === 0 ? randomBytes(8).toString('hex') : read.chain;
+    // A compacted segment lacks the rows that other files hold: only raw reads are stored.
+    if (chain === undefined || read.segments.some((s) => s.dropped !== undefined)) return undefined;
+    const path = join(dir, `${identity(f)}-${read.start}.seg`);
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      const chunks = encodePart({
+        chain, dev: f.dev, ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, start: read.start, endOffset: read.endOffset,
+        probe: read.probe.toString('base64'), problems: [], segments: read.segments, tail: read.tail,
+      });
+      mkdirSync(dir, { recursive: true });
+      const fd = openSync(tmp, 'w');
+      try {
+        // writev takes at most IOV_MAX (1024) buffers per call, and may write less than asked.
+        for (let i = 0; i < chunks.length; i += 1024) {
+          let batch = chunks.slice(i, i + 1024);
+          for (;;) {
+            let written = writevSync(fd, batch);
+            while (batch.length > 0 && written >= batch[0]!.length) {
+              written -= batch[0]!.length;
+              batch = batch.slice(1);
+            }
+            if (batch.length === 0) break;
+            batch[0] = batch[0]!.subarray(written);
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+    } catch (e) {
+      removeFile(tmp);
+      this.failed.set(dir, {
+        file: dir, code: 'DAYBOOK_W_INDEX_WRITE',
+        message: `${dir}: the segment index cannot be written (${(e as Error).message}); reports are complete, but each new process reads the logs again (persist: false or --no-index turns the index off)`,
+      });
+      return undefined;
+    }
+    if (read.start === 0) {
+      // The parts of an earlier read of this inode are now off the chain.
+      for (const c of this.partsOf(f)) if (c.start !== 0) removeFile(c.name);
+    }
+    return chain;
+  }
+
+  /**
+   * Deletes the parts of files that are no longer in their directory (rotated out, deleted,
+   * replaced), and temporary files left by a crashed writer. `reading` are the files being
+   * read (a file given by path may have a name that a directory listing skips).
+   */
+  collect(reading: readonly LogFileInfo[]): void {
+    const dirs = new Set(reading.map((f) => dirname(f.path)));
+    for (const logDir of dirs) {
+      const dir = join(logDir, INDEX_DIR);
+      let names: string[];
+      let present: Set<string>;
+      try {
+        names = readdirSync(dir);
+        present = new Set([...listLogFiles([logDir]), ...reading].map(identity));
+      } catch {
+        continue;
+      }
+      const now = Date.now();
+      for (const name of names) {
+        const m = PART_NAME.exec(name);
+        if (m !== null) {
+          if (!present.has(`${m[1]}-${m[2]}`)) removeFile(join(dir, name));
+        } else if (TMP_NAME.test(name)) {
+          const st = statSync(join(dir, name), { throwIfNoEntry: false });
+          if (st !== undefined && now - st.mtimeMs > TMP_STALE_MS) removeFile(join(dir, name));
+        }
+      }
+    }
+    this.refresh();
+  }
+}
