@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { closeAuditLogger, EventType, initializeAuditLogger } from '@daybook/core';
@@ -119,6 +119,26 @@ describe('export', () => {
     instance.closeSync();
     assert.deepEqual(rows, [{ pnl: 5, symbol: 'AAPL', t: '2024-01-01 10:00:00.123456', metadata: '{"exit_reason":"x"}' }]);
     await assert.rejects(new LogAnalyzer(dir).exportLogs(jsonl, { format: 'xml' as 'csv' }), { code: 'DAYBOOK_E_EXPORT_FORMAT' });
+  });
+});
+
+describe('loads at the same time', () => {
+  it('reports asked while the file grows, without waiting for each other, agree with a fresh reader', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    const batch = (from: number): string => lines(Array.from({ length: 5000 }, (_, i) => exit(`2024-01-05T10:${String((from + i) % 60).padStart(2, '0')}:00Z`, (from + i) % 7 - 3)));
+    writeFileSync(file, batch(0));
+    const analyzer = new LogAnalyzer(dir, { persist: false });
+    const asked = [];
+    for (let k = 1; k <= 4; k++) {
+      asked.push(analyzer.getTradingMetrics());
+      appendFileSync(file, batch(k * 5000));
+    }
+    const results = await Promise.all(asked);
+    // Each load sees the file as it was when it ran: never fewer trades than were there
+    // when it was asked, never a trade twice.
+    results.forEach((r, k) => assert.ok(r.total_trades >= (k + 1) * 5000 && r.total_trades <= 25000, `load ${k}: ${r.total_trades} trades`));
+    assert.deepEqual(await analyzer.getTradingMetrics(), await new LogAnalyzer(dir, { persist: false }).getTradingMetrics());
   });
 });
 

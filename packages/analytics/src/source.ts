@@ -114,7 +114,22 @@ export class FileSource implements EventSource {
     this.index = options.persist === false ? undefined : new SegmentIndex();
   }
 
-  async load(): Promise<EventSet> {
+  /**
+   * Loads run one after another: a load updates the cache and the de-duplication state in
+   * steps, so two at once (a report and an export in one process, say) would mix them.
+   */
+  load(): Promise<EventSet> {
+    const run = this.running.then(() => this.loadNow());
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private running: Promise<void> = Promise.resolve();
+
+  private async loadNow(): Promise<EventSet> {
     for (let attempt = 0; ; attempt++) {
       const set = await this.loadOnce(attempt > 0);
       if (set !== undefined) return set;
