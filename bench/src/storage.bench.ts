@@ -30,11 +30,15 @@ interface Writer {
   end(): Promise<void>;
 }
 
+function daybook(dir: string, compress: boolean): Writer {
+  const audit = new AuditLogger({ logDir: dir, sessionId: 'bench', environment: 'bench', consoleLevel: false, maxFileSize: ROTATE, compress, durability: { trading: 'none' }, env: {} });
+  return { log: (i) => void audit.logTradeEntry(fields(i)), end: () => audit.close() };
+}
+
 const subjects: Record<string, (dir: string) => Promise<Writer>> = {
-  async 'daybook (chain, gzip, audit.log + trades.log)'(dir) {
-    const audit = new AuditLogger({ logDir: dir, sessionId: 'bench', environment: 'bench', consoleLevel: false, maxFileSize: ROTATE, compress: true, durability: { trading: 'none' }, env: {} });
-    return { log: (i) => void audit.logTradeEntry(fields(i)), end: () => audit.close() };
-  },
+  'daybook (chain, gzip, audit.log + trades.log)': async (dir) => daybook(dir, true),
+  // The same without compression: what gzip (level 1, in libuv's pool) costs on this machine.
+  'daybook, backups not gzipped': async (dir) => daybook(dir, false),
   async 'pino + pino-roll'(dir) {
     // pino-roll ships no types: it resolves to a SonicBoom stream.
     const pinoRoll = (await import('pino-roll' as string)).default as (o: object) => Promise<NodeJS.WritableStream & { end(): void }>;
