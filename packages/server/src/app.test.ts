@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { LogAnalyzer } from '@daybook/analytics';
+import { AuditLogger } from '@daybook/core';
 import { buildApp } from './app.js';
 import { SERVER_ERROR_CODES } from './errors.js';
 import { auditEvents, fixture, logger, tempDir } from './test/helpers.js';
@@ -249,6 +251,32 @@ describe('operations', () => {
   it('every error code is documented in README.md', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     for (const code of Object.keys(SERVER_ERROR_CODES)) assert.ok(readme.includes(code), code);
+  });
+
+  it('verify (run in a worker thread) reports damage and checks signatures with the configured key', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const dir = tempDir();
+    const audit = new AuditLogger({ logDir: dir, consoleLevel: false, signingKey: privateKey, env: {} });
+    for (let i = 0; i < 20; i++) void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: i, orderId: `o${i}` });
+    await audit.close();
+    const a2 = await buildApp({ logDir: dir, docs: false, verifyEveryMs: 0, publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    try {
+      const clean = (await a2.inject('/audit/verify')).json();
+      assert.equal(clean.ok, true);
+      assert.ok(clean.signed.includes('audit.log'), JSON.stringify(clean.signed));
+      const file = join(dir, 'audit.log');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"pnl":7,', '"pnl":70,'));
+      // The result is cached until the directory monitor sees the change.
+      let damaged = (await a2.inject('/audit/verify')).json();
+      for (let i = 0; i < 100 && damaged.ok === true; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        damaged = (await a2.inject('/audit/verify')).json();
+      }
+      assert.equal(damaged.ok, false);
+      assert.deepEqual(damaged.problems.map((p: { file: string; kind: string }) => [p.file, p.kind]), [['audit.log', 'modified']]);
+    } finally {
+      await a2.close();
+    }
   });
 
   it('a missing log directory is a 503, not a 500', async () => {

@@ -1,10 +1,10 @@
-import { verify } from '@daybook/core';
 import { listLogFiles } from '@daybook/analytics';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.js';
 import { ServerError } from './errors.js';
 import { prometheusText } from './prometheus.js';
 import { VERIFY_QUERY } from './schemas.js';
+import { verifyOffThread } from './verify-thread.js';
 import { VERSION } from './version.js';
 
 /** /health (no token needed), /metrics (Prometheus) and /audit/verify (the hash chain). */
@@ -26,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/audit/verify', { schema: { tags: ['operations'], summary: 'Hash-chain check of the log directory (the shape of daybook verify --json); recomputed at most every few seconds', querystring: VERIFY_QUERY } }, async (_request, reply) => {
     const body = await ctx.verifyCache.get('/audit/verify', async () => {
-      const results = await Promise.all(ctx.dirs.map((d) => verify(d, { publicKey: ctx.publicKey }).catch((e: unknown) => {
+      const results = await Promise.all(ctx.dirs.map((d) => verifyOffThread(d, ctx.publicKey).catch((e: unknown) => {
         throw new ServerError('DAYBOOK_E_SERVER_LOG_DIR', `cannot verify ${d} (${(e as Error).message})`, { cause: e });
       })));
       const checkedAt = new Date().toISOString();
