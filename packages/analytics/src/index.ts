@@ -11,6 +11,7 @@ export { FileSource, type EventSource, type FileSourceOptions } from './source.j
 export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup } from './trading.js';
 export { systemMetrics, type SystemMetrics } from './system.js';
 export { riskMetrics, type RiskMetrics, type RiskDay } from './risk.js';
+export { timeseries, eventIdOf, BUCKET_SIZES, MAX_TIMESERIES_TRADES, MAX_TIMESERIES_BUCKETS, type BucketSize, type Timeseries, type TimeseriesBucket, type TimeseriesTrade, type TimeseriesOptions } from './timeseries.js';
 export { symbolPerformance, type SymbolPerformance } from './symbols.js';
 export { errorSummary, selectErrors, countWarnings, type ErrorSummary, type TopMessage, type RecentError } from './errors.js';
 export { computeReport, type FullReport, type DailyReport, type ReportOptions, type WithBadLines, type BadLinesReport } from './report.js';
