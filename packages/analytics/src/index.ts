@@ -1,7 +1,7 @@
 // The public API of @daybook/analytics: named re-exports only.
 export { LogAnalyzer, type LogAnalyzerOptions } from './analyzer.js';
 export { ANALYTICS_ERROR_CODES, READ_PROBLEM_CODES, AnalyticsError, type AnalyticsErrorCode, type ReadProblemCode } from './codes.js';
-export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, type TimeRange, type DateInput } from './dates.js';
+export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, HOUR_US, DAY_US, type TimeRange, type DateInput } from './dates.js';
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
 export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
