@@ -145,6 +145,27 @@ describe('export_logs', () => {
 });
 
 describe('operations', () => {
+  it('verify keeps its answer while the files are the same, and checks again when one changes, in place too', async () => {
+    const d = tempDir();
+    const audit = logger(d);
+    void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 10 });
+    await audit.close();
+    const a2 = await buildApp({ logDir: d, verifyEveryMs: 0, docs: false });
+    try {
+      const verify = async () => (await a2.inject('/audit/verify')).json() as { ok: boolean; checked_at: string; problems: { kind: string }[] };
+      const first = await verify();
+      assert.equal(first.ok, true);
+      for (let i = 0; i < 3; i++) assert.equal((await verify()).checked_at, first.checked_at, 'not verified again');
+      const file = join(d, 'audit.log');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"pnl":10', '"pnl":90')); // same size
+      const edited = await verify();
+      assert.equal(edited.ok, false);
+      assert.ok(edited.problems.some((p) => p.kind === 'modified'), JSON.stringify(edited.problems));
+    } finally {
+      await a2.close();
+    }
+  });
+
   it('health, verify, metrics and the OpenAPI document', async () => {
     const h = await get('/health');
     assert.equal(h.status, 200);

@@ -224,7 +224,7 @@ function reload(): void {
     renderTradeCharts(t);
     renderBuckets(r, t);
   });
-  Promise.all([summary, seriesDone]).then(
+  const loaded = Promise.all([summary, seriesDone]).then(
     () => {
       if (gen !== generation) return;
       document.body.dataset.loading = 'false';
@@ -234,7 +234,11 @@ function reload(): void {
       if (gen === generation) handleFailure(e);
     },
   );
-  void loadChain();
+  // The chain's status waits for the figures: the server's first check of a directory hashes
+  // every line, and the figures matter more.
+  void loaded.then(() => {
+    if (gen === generation) void loadChain();
+  });
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
