@@ -8,6 +8,7 @@ import { riskMetrics, type RiskMetrics } from './risk.js';
 import { FileSource, type EventSource } from './source.js';
 import { symbolPerformance, type SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
+import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
 import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
 
 export interface LogAnalyzerOptions {
@@ -73,6 +74,17 @@ export class LogAnalyzer {
   async getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines> {
     const { sel, bad_lines } = await this.selection(start, end);
     return { ...riskMetrics(sel), bad_lines };
+  }
+
+  /**
+   * Per hour or day of a bounded range: latency percentiles, errors, warnings, risk counts,
+   * closed trades and realized P&L, plus the closed trades themselves (the latest
+   * `maxTrades`): a dashboard's charts from one read instead of one report per bucket.
+   */
+  async getTimeseries(start: DateInput, end: DateInput, bucket: BucketSize, options: TimeseriesOptions = {}): Promise<Timeseries & WithBadLines> {
+    const range = parseRange(start, end);
+    const set = await this.load();
+    return { ...timeseries(set, range, bucket, options), bad_lines: reportBadLines(set.bad) };
   }
 
   /** A list (as the REST API returns it); the bad-line count is in getReport(). */

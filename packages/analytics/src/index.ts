@@ -1,7 +1,7 @@
 // The public API of @daybook/analytics: named re-exports only.
 export { LogAnalyzer, type LogAnalyzerOptions } from './analyzer.js';
 export { ANALYTICS_ERROR_CODES, READ_PROBLEM_CODES, AnalyticsError, type AnalyticsErrorCode, type ReadProblemCode } from './codes.js';
-export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, type TimeRange, type DateInput } from './dates.js';
+export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, HOUR_US, DAY_US, type TimeRange, type DateInput } from './dates.js';
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
 export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
@@ -12,6 +12,7 @@ export { INDEX_DIR } from './segment-index.js';
 export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup } from './trading.js';
 export { systemMetrics, type SystemMetrics } from './system.js';
 export { riskMetrics, type RiskMetrics, type RiskDay } from './risk.js';
+export { timeseries, eventIdOf, BUCKET_SIZES, MAX_TIMESERIES_TRADES, MAX_TIMESERIES_BUCKETS, type BucketSize, type Timeseries, type TimeseriesBucket, type TimeseriesTrade, type TimeseriesOptions } from './timeseries.js';
 export { symbolPerformance, type SymbolPerformance } from './symbols.js';
 export { errorSummary, selectErrors, countWarnings, type ErrorSummary, type TopMessage, type RecentError } from './errors.js';
 export { computeReport, type FullReport, type DailyReport, type ReportOptions, type WithBadLines, type BadLinesReport } from './report.js';

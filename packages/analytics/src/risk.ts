@@ -20,15 +20,18 @@ export interface RiskMetrics {
   risk_events_by_day: Record<string, RiskDay>;
 }
 
-const RISK_KEY = new Map<number, keyof RiskDay>([
+/** The four risk event types by type code. */
+export const RISK_KEY: ReadonlyMap<number, keyof RiskDay> = new Map<number, keyof RiskDay>([
   [T.risk_limit_hit, 'risk_limit_hit'],
   [T.daily_loss_limit, 'daily_loss_limit'],
   [T.portfolio_heat_warning, 'portfolio_heat_warning'],
   [T.position_size_calculated, 'position_size_calculated'],
 ]);
 
+export const emptyRiskDay = (): RiskDay => ({ risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 });
+
 export function riskMetrics(sel: Selection): RiskMetrics {
-  const totals: RiskDay = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 };
+  const totals = emptyRiskDay();
   const byDay = new Map<string, RiskDay>();
   let maxHeat: number | null = null;
   let minDaily: number | null = null;
@@ -42,7 +45,7 @@ export function riskMetrics(sel: Selection): RiskMetrics {
       totals[key]++;
       const day = utcDay(ts[r]!);
       let d = byDay.get(day);
-      if (d === undefined) byDay.set(day, (d = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 }));
+      if (d === undefined) byDay.set(day, (d = emptyRiskDay()));
       d[key]++;
     }
     for (const v of seg.values) {

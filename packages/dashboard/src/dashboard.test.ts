@@ -96,6 +96,12 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     const pnl = await page.textContent('[data-metric="total_pnl"] .value');
     assert.match(pnl ?? '', /^−?\$[\d,]+\.\d\d$/);
     await page.waitForSelector('#chain.ok');
+    // The charts and recent trades come from one /audit/timeseries answer: no request per
+    // hour, no paging through /audit/events (whose index a large directory takes seconds to build).
+    const paths = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/audit/')));
+    assert.equal(paths.filter((p) => p === '/audit/timeseries').length, 1, paths.join(' '));
+    assert.equal(paths.filter((p) => p === '/audit/system_metrics').length <= 2, true, paths.join(' ')); // the cards (and a live refresh)
+    assert.deepEqual(paths.filter((p) => p === '/audit/events' || p === '/audit/risk_metrics'), []);
   });
 
   it('draws every chart (canvas or SVG, not blank)', async () => {

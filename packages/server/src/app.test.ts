@@ -8,7 +8,7 @@ import { LogAnalyzer } from '@daybook/analytics';
 import { AuditLogger } from '@daybook/core';
 import { buildApp } from './app.js';
 import { SERVER_ERROR_CODES } from './errors.js';
-import { auditEvents, fixture, logger, tempDir } from './test/helpers.js';
+import { assertCachedUntilChange, auditEvents, fixture, logger, tempDir } from './test/helpers.js';
 
 let dir: string;
 let app: FastifyInstance;
@@ -58,27 +58,7 @@ describe('reports (the seed endpoints)', () => {
   });
 
   it('a query is answered from the cache until the files change', async () => {
-    const d = tempDir();
-    const audit = logger(d);
-    void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 10 });
-    await audit.flush();
-    const a2 = await buildApp({ logDir: d, pollMs: 20, maxStaleMs: 0 });
-    try {
-      const total = async () => (await a2.inject('/audit/trading_metrics')).json().total_trades as number;
-      assert.equal(await total(), 1);
-      let loads = 0;
-      const load = a2.daybook.analyzer.load.bind(a2.daybook.analyzer);
-      a2.daybook.analyzer.load = () => (loads++, load());
-      for (let i = 0; i < 20; i++) assert.equal(await total(), 1);
-      assert.equal(loads, 0, 'no read while nothing changed');
-      void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 5 });
-      await audit.flush();
-      for (let i = 0; i < 200 && (await total()) === 1; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(await total(), 2);
-    } finally {
-      await audit.close();
-      await a2.close();
-    }
+    await assertCachedUntilChange('/audit/trading_metrics', (body) => body.total_trades);
   });
 });
 
@@ -167,6 +147,27 @@ describe('export_logs', () => {
 });
 
 describe('operations', () => {
+  it('verify keeps its answer while the files are the same, and checks again when one changes, in place too', async () => {
+    const d = tempDir();
+    const audit = logger(d);
+    void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 10 });
+    await audit.close();
+    const a2 = await buildApp({ logDir: d, verifyEveryMs: 0, docs: false });
+    try {
+      const verify = async () => (await a2.inject('/audit/verify')).json() as { ok: boolean; checked_at: string; problems: { kind: string }[] };
+      const first = await verify();
+      assert.equal(first.ok, true);
+      for (let i = 0; i < 3; i++) assert.equal((await verify()).checked_at, first.checked_at, 'not verified again');
+      const file = join(d, 'audit.log');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('"pnl":10', '"pnl":90')); // same size
+      const edited = await verify();
+      assert.equal(edited.ok, false);
+      assert.ok(edited.problems.some((p) => p.kind === 'modified'), JSON.stringify(edited.problems));
+    } finally {
+      await a2.close();
+    }
+  });
+
   it('health, verify, metrics and the OpenAPI document', async () => {
     const h = await get('/health');
     assert.equal(h.status, 200);
@@ -187,7 +188,7 @@ describe('operations', () => {
     assert.match(text, /^daybook_log_file_size_bytes\{file="audit.log"\} \d+$/m);
     const doc = await get('/docs/json');
     assert.equal(doc.status, 200);
-    for (const p of ['/audit/daily_report', '/audit/trading_metrics', '/audit/system_metrics', '/audit/risk_metrics', '/audit/symbol_performance', '/audit/error_summary', '/audit/export_logs', '/audit/events', '/audit/stream', '/audit/verify', '/health', '/metrics']) {
+    for (const p of ['/audit/daily_report', '/audit/trading_metrics', '/audit/system_metrics', '/audit/risk_metrics', '/audit/symbol_performance', '/audit/error_summary', '/audit/export_logs', '/audit/events', '/audit/stream', '/audit/verify', '/audit/timeseries', '/health', '/metrics']) {
       assert.ok(p in doc.body.paths, p);
     }
     assert.equal((await get('/docs')).status, 200);

@@ -17,6 +17,7 @@ import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { reportRoutes } from './routes-reports.js';
+import { VerifyCache } from './verify-cache.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -36,7 +37,7 @@ export interface AppOptions {
   maxStaleMs?: number;
   /** Poll of the files' identity and size, besides fs.watch (ms, default 1000; 0: watch only). */
   pollMs?: number;
-  /** /audit/verify is recomputed at most this often (ms, default 5000). */
+  /** While the files change, /audit/verify is recomputed at most this often (ms, default 5000). */
   verifyEveryMs?: number;
   /** Open /audit/stream connections allowed (default 100). */
   maxStreams?: number;
@@ -75,11 +76,19 @@ function sharedSource(dirs: readonly string[], options: LogAnalyzerOptions = {})
   };
 }
 
-/** Reads the directory ahead of the first request (errors are the requests' to report). */
-export async function warm(app: FastifyInstance): Promise<void> {
+/**
+ * Reads the directory ahead of the first request (errors are the requests' to report). The
+ * full event index (only /audit/events and a stream resumed from an old cursor need it; 8-11 s
+ * of this thread for 1 GB) waits until no request came for `idleMs`, so that it does not slow
+ * the first page loads.
+ */
+export async function warm(app: FastifyInstance, idleMs = 2000): Promise<void> {
   try {
     await app.daybook.analyzer.load();
-    await app.daybook.index.refresh();
+    while (app.server.listening && Date.now() - app.daybook.activity.lastRequestAt < idleMs) {
+      await new Promise((resolve) => setTimeout(resolve, idleMs).unref());
+    }
+    if (app.server.listening) await app.daybook.index.refresh();
   } catch {
     // an unreadable directory is reported by the routes and /health
   }
@@ -110,14 +119,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     dirs,
     analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source: sharedSource(dirs, options.analyzer) }),
     index: new EventIndex(dirs),
+    tail: new EventIndex(dirs, { from: 'end' }),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),
-    verifyCache: new ResultCache(monitor, options.verifyEveryMs ?? 5000, 4),
+    verifyCache: new VerifyCache(dirs, options.publicKey, options.verifyEveryMs ?? 5000),
     exportDir: options.exportDir === undefined ? undefined : resolve(options.exportDir),
     maxStreams: options.maxStreams ?? 100,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     publicKey: options.publicKey,
     startedAt: Date.now(),
+    activity: { lastRequestAt: 0 },
     streams: new Set(),
   };
   app.decorate('daybook', ctx);
@@ -126,8 +137,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     for (const end of [...ctx.streams]) end();
   });
-  app.addHook('onClose', async () => monitor.close());
+  app.addHook('onClose', async () => {
+    monitor.close();
+    await ctx.verifyCache.close();
+  });
   installErrorHandlers(app);
+  app.addHook('onRequest', async () => {
+    ctx.activity.lastRequestAt = Date.now();
+  });
 
   if (options.token !== undefined) {
     const ok = tokenCheck(options.token);

@@ -2,22 +2,28 @@ import type { LogAnalyzer } from '@daybook/analytics';
 import type { ResultCache } from './cache.js';
 import type { EventIndex } from './event-index.js';
 import type { DirMonitor } from './monitor.js';
+import type { VerifyCache } from './verify-cache.js';
 
 /** What the routes share: one analyzer, one event index, one change monitor, the caches. */
 export interface ServerContext {
   readonly dirs: readonly string[];
   readonly analyzer: LogAnalyzer;
+  /** Every event: /audit/events, and a stream resumed from before the tail index began. */
   readonly index: EventIndex;
+  /** What was written since the server started: new live streams, without reading the history. */
+  readonly tail: EventIndex;
   readonly monitor: DirMonitor;
   /** Reports, events pages and /metrics. */
   readonly cache: ResultCache;
-  /** /audit/verify (hashes every line: recomputed at most every few seconds). */
-  readonly verifyCache: ResultCache;
+  /** /audit/verify (hashes every line: kept while the files are the same). */
+  readonly verifyCache: VerifyCache;
   readonly exportDir: string | undefined;
   readonly maxStreams: number;
   readonly heartbeatMs: number;
   readonly publicKey: string | Buffer | undefined;
   readonly startedAt: number;
+  /** When the last request arrived (background work waits for a quiet moment). */
+  readonly activity: { lastRequestAt: number };
   /** Open live streams, ended when the server closes. */
   readonly streams: Set<() => void>;
 }

@@ -118,14 +118,37 @@ export interface EventFilter {
   sessions?: readonly string[];
 }
 
+export interface EventIndexOptions {
+  /**
+   * 'end': index only what is written after the first refresh; the lines already there are
+   * not read. What a new live stream needs, without the seconds a large directory's full
+   * index takes. Its positions carry a prefix of their own, so that a cursor from one index
+   * is never read as a row of another. Default 'start': everything.
+   */
+  from?: 'start' | 'end';
+}
+
+let tailIndexes = 0;
+
 export class EventIndex {
   /** Oldest first: the order events are returned in. */
   files: FileIndex[] = [];
   readonly symbols = new Dictionary();
   readonly sessions = new Dictionary();
   private refreshing: Promise<void> | undefined;
+  /** Prefix of this index's file keys: '' for a full index. */
+  private readonly prefix: string;
+  private skipExisting: boolean;
 
-  constructor(readonly dirs: readonly string[]) {}
+  constructor(readonly dirs: readonly string[], options: EventIndexOptions = {}) {
+    this.skipExisting = options.from === 'end';
+    this.prefix = this.skipExisting ? `t${Date.now()}${tailIndexes++}:` : '';
+  }
+
+  /** Whether a position (of a cursor) is one of this index's rows, not another index's. */
+  owns(p: Position): boolean {
+    return this.prefix === '' ? /^\d/.test(p.file) : p.file.startsWith(this.prefix);
+  }
 
   /** Indexes what changed since the last refresh (concurrent calls share one). */
   refresh(): Promise<void> {
@@ -141,12 +164,17 @@ export class EventIndex {
     const chosen = audit.length > 0 ? audit : all;
     const byKey = new Map(this.files.map((f) => [f.key, f]));
     const next: FileIndex[] = [];
+    const skip = this.skipExisting;
+    this.skipExisting = false;
     for (const info of chosen) {
-      const key = `${info.dev}:${info.ino}`;
+      const key = `${this.prefix}${info.dev}:${info.ino}`;
       let fi = byKey.get(key);
       if (fi !== undefined && (fi.info.gz !== info.gz || (info.gz ? fi.info.size !== info.size : info.size < fi.end))) fi = undefined; // replaced or truncated
-      if (fi === undefined) fi = new FileIndex(key, info);
-      else fi.info = info;
+      if (fi === undefined) {
+        fi = new FileIndex(key, info);
+        // A tail index starts after the last complete line of what is there now.
+        if (skip) fi.end = info.gz ? info.size : await lastLineEnd(info.path, info.size);
+      } else fi.info = info;
       if (info.gz ? fi.end === 0 : info.size > fi.end) await this.indexFile(fi);
       next.push(fi);
     }
@@ -291,6 +319,26 @@ export class EventIndex {
       if (event !== undefined) out.push({ position: p, event });
     }
     return out;
+  }
+}
+
+/** The offset just after the last newline of a file's first `size` bytes (0 if none is near the end). */
+async function lastLineEnd(path: string, size: number): Promise<number> {
+  const len = Math.min(size, 1 << 16);
+  if (len === 0) return 0;
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return size; // vanished (rotation): nothing of it is followed
+  }
+  try {
+    const buf = Buffer.allocUnsafe(len);
+    const { bytesRead } = await fh.read(buf, 0, len, size - len);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
+    return nl === -1 ? (size === len ? 0 : size) : size - len + nl + 1;
+  } finally {
+    await fh.close();
   }
 }
 

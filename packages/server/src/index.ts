@@ -6,7 +6,7 @@ export { daybookFastify, type DaybookFastifyOptions } from './fastify-plugin.js'
 export { daybookExpress, daybookExpressErrors, expressHealth, type DaybookExpressOptions } from './express.js';
 export { instrumentFetch, endpointOf, type InstrumentFetchOptions } from './fetch.js';
 export type { ApiLogOptions, HealthOptions } from './api-log.js';
-export { EventIndex, parseEventLine, typeCode, levelCode, type EventFilter, type Position } from './event-index.js';
+export { EventIndex, parseEventLine, typeCode, levelCode, type EventFilter, type EventIndexOptions, type Position } from './event-index.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
 export { Follower, endOf } from './follow.js';
 export { DirMonitor } from './monitor.js';

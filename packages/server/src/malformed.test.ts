@@ -68,6 +68,17 @@ cases.push({ url: '/audit/stream?last_event_id=%21%21', field: 'last_event_id' }
 cases.push({ url: '/audit/stream', headers: { 'last-event-id': 'garbage!' }, field: 'Last-Event-ID' });
 cases.push({ url: '/audit/stream?event_types=nope', field: 'event_types' });
 cases.push({ url: '/audit/verify?x=1', field: 'x' });
+const TS = '/audit/timeseries';
+const tsRange = 'start_date=2024-01-01&end_date=2024-01-31';
+for (const [query, field] of [
+  ['', 'start_date'], ['start_date=2024-01-01', 'end_date'], ['end_date=2024-01-01', 'start_date'],
+  [`${tsRange}&bucket=week`, 'bucket'], [`${tsRange}&bucket=HOUR`, 'bucket'], [`${tsRange}&bucket=`, 'bucket'], [`${tsRange}&bucket=hour&bucket=day`, 'bucket'],
+  ['start_date=2024-01-01T00:00:00Z&end_date=2024-01-02', 'start_date'], ['start_date=2024-01-01&end_date=2024-01-02T00:00:00Z', 'end_date'],
+  ['start_date=2024-02-30&end_date=2024-03-01', 'start_date'], ['start_date=2024-02-01&end_date=2024-01-01', 'end_date'],
+  [`${tsRange}&max_trades=-1`, 'max_trades'], [`${tsRange}&max_trades=1.5`, 'max_trades'], [`${tsRange}&max_trades=200001`, 'max_trades'], [`${tsRange}&max_trades=all`, 'max_trades'],
+  ['start_date=2000-01-01&end_date=2024-01-01&bucket=hour', 'bucket'], ['start_date=0001-01-01&end_date=9999-12-31', 'bucket'],
+  [`${tsRange}&symbol=AAPL`, 'symbol'], [`start_date=${q(INJECTIONS[0]!)}&end_date=2024-01-01`, 'start_date'],
+] as const) cases.push({ url: `${TS}?${query}`, field });
 
 const post = (payload: unknown, field?: string, headers?: Record<string, string>): Case => ({ method: 'POST', url: '/audit/export_logs', payload, field, headers });
 cases.push(

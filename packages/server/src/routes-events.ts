@@ -71,8 +71,12 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const resume = typeof header === 'string' && header !== '' ? header : q.last_event_id;
     let pos: Position | undefined = resume === undefined ? undefined : decodeCursor(resume, resume === header ? 'Last-Event-ID' : 'last_event_id');
     if (ctx.streams.size >= ctx.maxStreams) throw new ServerError('DAYBOOK_E_SERVER_STREAM_LIMIT', `${ctx.maxStreams} live streams are open`);
-    await ctx.index.refresh();
-    pos ??= endOf(ctx.index);
+    // A new stream (and one resumed from it) follows the tail index: connecting costs no read
+    // of the history. Only a resume from elsewhere (an older server, an /audit/events cursor)
+    // needs the full index.
+    const index = pos === undefined || ctx.tail.owns(pos) ? ctx.tail : ctx.index;
+    await index.refresh();
+    pos ??= endOf(index);
 
     reply.hijack();
     const res = reply.raw;
@@ -82,7 +86,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
       res.once('drain', resolve);
       res.once('close', resolve);
     });
-    const follower = new Follower(ctx.index, filter, pos, async (position, event) => {
+    const follower = new Follower(index, filter, pos, async (position, event) => {
       if (!res.write(`id: ${encodeCursor(position)}\ndata: ${JSON.stringify(event)}\n\n`)) await drained();
     }, (err) => request.log.warn({ err }, 'live stream refresh failed'));
     const pump = () => void follower.pump();

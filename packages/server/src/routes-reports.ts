@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { LogAnalyzer } from '@daybook/analytics';
+import { DAY_US, HOUR_US, MAX_TIMESERIES_BUCKETS, type BucketSize, type LogAnalyzer } from '@daybook/analytics';
 import type { ServerContext } from './context.js';
+import { ServerError } from './errors.js';
 import { checkDay, rangeOf } from './range.js';
-import { DAILY_QUERY, RANGE_QUERY } from './schemas.js';
+import { DAILY_QUERY, RANGE_QUERY, TIMESERIES_QUERY } from './schemas.js';
 
 type Range = { start_date?: string; end_date?: string };
 
@@ -24,6 +25,16 @@ export function reportRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return reply.type('application/json; charset=utf-8').send(body);
     });
   }
+  app.get<{ Querystring: Required<Range> & { bucket: BucketSize; max_trades: number } }>('/audit/timeseries', {
+    schema: { tags: ['reports'], summary: 'Per hour or day of a range: API latency p50/p95/p99, errors, warnings, risk events, closed trades and realized P&L; and the closed trades (the dashboard\'s charts in one request)', querystring: TIMESERIES_QUERY },
+  }, async (request, reply) => {
+    const { start_date: s, end_date: e, bucket, max_trades: maxTrades } = request.query;
+    const range = rangeOf(s, e);
+    const n = (range.end - range.start) / (bucket === 'hour' ? HOUR_US : DAY_US);
+    if (n > MAX_TIMESERIES_BUCKETS) throw new ServerError('DAYBOOK_E_SERVER_BAD_REQUEST', `query parameter bucket: ${n} ${bucket}s from start_date to end_date, at most ${MAX_TIMESERIES_BUCKETS} (use bucket=day or a shorter range)`, { field: 'bucket' });
+    const body = await ctx.cache.get(`/audit/timeseries|${s}|${e}|${bucket}|${maxTrades}`, () => ctx.analyzer.getTimeseries(s, e, bucket, { maxTrades }));
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
   app.get<{ Querystring: { date?: string } }>('/audit/daily_report', { schema: { tags: ['reports'], summary: 'Every report for one UTC day (default today)', querystring: DAILY_QUERY } }, async (request, reply) => {
     const { date } = request.query;
     if (date !== undefined) checkDay(date);

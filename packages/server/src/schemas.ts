@@ -19,6 +19,16 @@ const RANGE_PROPS = {
 
 export const RANGE_QUERY = { type: 'object', additionalProperties: false, properties: RANGE_PROPS } as const;
 
+export const TIMESERIES_QUERY = {
+  type: 'object', additionalProperties: false, required: ['start_date', 'end_date'],
+  properties: {
+    start_date: { ...DAY, description: 'first UTC day, YYYY-MM-DD' },
+    end_date: { ...DAY, description: 'last UTC day, YYYY-MM-DD (included)' },
+    bucket: { type: 'string', enum: ['hour', 'day'], default: 'day', description: 'one point per UTC hour or per UTC day' },
+    max_trades: { type: 'integer', minimum: 0, maximum: 200_000, default: 200_000, description: 'most closed trades listed (the latest); the buckets count them all' },
+  },
+} as const;
+
 export const DAILY_QUERY = {
   type: 'object', additionalProperties: false,
   properties: { date: { ...DAY, description: 'a UTC day, YYYY-MM-DD; default today' } },

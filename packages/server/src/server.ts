@@ -9,7 +9,7 @@ export interface ServerOptions extends AppOptions {
   port?: number;
   /** Allow binding a non-loopback address without a token. */
   insecure?: boolean;
-  /** Read the directory and build the event index right after listening (default true). */
+  /** Read the directory right after listening, and build the event index once requests pause (default true). */
   warm?: boolean;
 }
 

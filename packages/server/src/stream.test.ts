@@ -32,11 +32,11 @@ interface Sse {
 }
 
 /** A minimal SSE client over node:http (real socket on loopback). */
-function sse(path: string, headers: Record<string, string> = {}): Promise<Sse> {
+function sse(path: string, headers: Record<string, string> = {}, at = base): Promise<Sse> {
   return new Promise((resolve, reject) => {
     const events: Sse['events'] = [];
     const waiters: (() => void)[] = [];
-    const req = request(base + path, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+    const req = request(at + path, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
       let buf = '';
       res.setEncoding('utf8');
@@ -89,6 +89,38 @@ it('streams new events as they are written, filtered, and resumes after Last-Eve
   await resumed.until(3);
   assert.deepEqual(resumed.events.map((e) => e.data.event_type), ['trade_exit', 'health_check', 'risk_limit_hit']);
   resumed.close();
+});
+
+it('a new stream reads no history (the full index stays unbuilt); a cursor from /audit/events or an earlier server resumes by the full index', { timeout: 20_000 }, async () => {
+  const { app: cold, url } = await startServer({ logDir: dir, port: 0, pollMs: 50, docs: false, warm: false });
+  try {
+    const live = await sse('/audit/stream?event_types=trade_exit', {}, url);
+    void audit.logTradeExit({ symbol: 'NVDA', quantity: 1, price: 1, pnl: 3 });
+    await audit.flush();
+    await live.until(1);
+    live.close();
+    assert.deepEqual(live.events.map((e) => e.data.symbol), ['NVDA'], 'only what was written after connecting');
+    assert.equal(cold.daybook.index.files.length, 0, 'the full index was not built');
+
+    const page = (await (await fetch(`${url}/audit/events?event_types=trade_exit&order=asc&limit=1`)).json()) as { events: { symbol: string }[]; next_cursor: string };
+    assert.equal(page.events[0]!.symbol, 'TSLA');
+    const fromEvents = await sse('/audit/stream?event_types=trade_exit', { 'last-event-id': page.next_cursor }, url);
+    await fromEvents.until(2);
+    assert.deepEqual(fromEvents.events.map((e) => e.data.symbol), ['AAPL', 'NVDA']);
+    fromEvents.close();
+
+    // A position in the tail index of a server that has since restarted: found again by time
+    // (here the time of the event before the first trade, which has a millisecond of its own).
+    const before = (await (await fetch(`${url}/audit/events?event_types=market_status&limit=1`)).json()) as { events: { timestamp: string }[] };
+    const ts = Date.parse(before.events[0]!.timestamp) * 1000; // micro-seconds, as positions hold them
+    const stale = Buffer.from(JSON.stringify(['t1:1:1', 0, ts])).toString('base64url');
+    const restarted = await sse(`/audit/stream?event_types=trade_exit&last_event_id=${stale}`, {}, url);
+    await restarted.until(3);
+    assert.deepEqual(restarted.events.map((e) => e.data.symbol), ['TSLA', 'AAPL', 'NVDA']);
+    restarted.close();
+  } finally {
+    await cold.close();
+  }
 });
 
 it('binds loopback by default and refuses another address without a token', async () => {

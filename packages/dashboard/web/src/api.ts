@@ -55,17 +55,3 @@ export async function getJson<T>(path: string, params: Params = {}, signal?: Abo
   }
   return (await res.json()) as T;
 }
-
-/** Runs `jobs` with at most `limit` in flight (the browser allows 6 connections per host). */
-export async function pooled<T>(jobs: (() => Promise<T>)[], limit = 6): Promise<T[]> {
-  const out: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      out[i] = await jobs[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return out;
-}

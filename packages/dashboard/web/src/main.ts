@@ -1,20 +1,20 @@
 // The dashboard: loads the selected range from the /audit API, draws cards, charts and
 // tables, and keeps them current from the live stream.
 import './style.css';
-import { ApiError, getJson, getToken, pooled, setToken, UnreachableError } from './api.js';
+import { ApiError, getJson, getToken, setToken, UnreachableError } from './api.js';
 import { renderCards } from './cards.js';
 import { barList, COLORS, timeChart } from './charts.js';
 import { byId, h, replace } from './dom.js';
 import { LiveFeed, type StreamStatus } from './feed.js';
-import { bucketsOf, dayMs, isLive, isoDay, rangeDays, rangeOf, type Bucket, type Range, type RangeKey } from './range.js';
-import { renderErrors, renderSymbols, renderTrades } from './tables.js';
-import type { AuditEvent, ErrorSummary, RiskDay, RiskMetrics, SymbolPerformance, SystemMetrics, TradingMetrics, VerifyResult } from './types.js';
+import { dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
+import { renderErrors, renderSymbols, renderTrades, tradeOf } from './tables.js';
+import type { AuditEvent, ErrorSummary, SymbolPerformance, SystemMetrics, Timeseries, TradingMetrics, VerifyResult } from './types.js';
 
 const CLOSED = new Set(['trade_exit', 'trade_partial_exit']);
 const MAX_TRADES = 200_000;
 
 let range: Range = rangeOf('today');
-let trades: AuditEvent[] = [];
+let series: Timeseries | undefined;
 let tradeIds = new Set<string>();
 let generation = 0;
 let loadController: AbortController | undefined;
@@ -96,28 +96,26 @@ function renderSummary(s: Summary): void {
 
 const fmtPnl = (v: number): string => `P&L ${v.toFixed(2)}`;
 
-/** Every closed trade of the range, oldest first, from /audit/events (cursor pages). */
-async function loadTrades(r: Range, signal: AbortSignal): Promise<AuditEvent[]> {
-  const out: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await getJson<{ events: AuditEvent[]; next_cursor?: string | null }>('/audit/events', { ...dates(r), event_types: 'trade_exit,trade_partial_exit', order: 'asc', limit: 1000, cursor }, signal);
-    for (const e of page.events) if (typeof e.pnl === 'number' && Number.isFinite(e.pnl)) out.push(e);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined && out.length < MAX_TRADES);
-  return out.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+/**
+ * The charts' data in one request: per hour (a one-day range) or per day, latency, errors,
+ * risk events and realized P&L, and the closed trades (the latest MAX_TRADES).
+ */
+function loadSeries(r: Range, signal: AbortSignal): Promise<Timeseries> {
+  return getJson<Timeseries>('/audit/timeseries', { ...dates(r), bucket: rangeDays(r) === 1 ? 'hour' : 'day', max_trades: MAX_TRADES }, signal);
 }
 
-function renderTradeCharts(): void {
-  // Equity: cumulative realized P&L from 0 at the range start; the band between the running
-  // peak and the curve is the drawdown.
+const xRangeOf = (r: Range): [number, number] => [dayMs(r.start) / 1000, dayMs(r.end) / 1000 + 86_400];
+
+function renderTradeCharts(s: Timeseries): void {
+  // Equity: cumulative realized P&L from 0 at the range start (or from where the trades left
+  // out by the cap brought it); the band between the running peak and the curve is the drawdown.
   const xs: number[] = [dayMs(range.start) / 1000];
-  const eq: number[] = [0];
-  const peak: number[] = [0];
-  let sum = 0;
-  let top = 0;
-  for (const t of trades) {
-    sum += t.pnl!;
+  const eq: number[] = [s.earlier_pnl];
+  const peak: number[] = [s.earlier_peak];
+  let sum = s.earlier_pnl;
+  let top = s.earlier_peak;
+  for (const t of s.trades) {
+    sum += t.pnl;
     top = Math.max(top, sum);
     xs.push(Math.max(xs[xs.length - 1]!, Date.parse(t.timestamp) / 1000));
     eq.push(sum);
@@ -126,12 +124,13 @@ function renderTradeCharts(): void {
   timeChart(byId('chart-equity'), {
     kind: 'money',
     series: [{ label: 'Peak', color: COLORS.text, hidden: true }, { label: 'Equity (realized P&L)', color: COLORS.accent }],
-    data: trades.length === 0 ? [[]] : [xs, peak, eq],
+    data: s.trades.length === 0 ? [[]] : [xs, peak, eq],
     bands: [{ series: [1, 2], fill: 'rgba(255,93,108,0.28)' }],
   }, 'No closed trades in this range yet: the equity curve starts with the first trade_exit.');
 
+  // Daily P&L from the buckets, which count every trade, capped list or not.
   const perDay = new Map<string, number>();
-  for (const t of trades) perDay.set(t.timestamp.slice(0, 10), (perDay.get(t.timestamp.slice(0, 10)) ?? 0) + t.pnl!);
+  for (const b of s.buckets) if (b.closed_trades > 0) perDay.set(b.start.slice(0, 10), (perDay.get(b.start.slice(0, 10)) ?? 0) + b.realized_pnl);
   const days = [...perDay.keys()].sort();
   timeChart(byId('chart-daily'), {
     kind: 'money',
@@ -139,28 +138,24 @@ function renderTradeCharts(): void {
       { label: 'Gain', color: COLORS.pos, bars: { align: 0, size: 0.7 } },
       { label: 'Loss', color: COLORS.neg, bars: { align: 0, size: 0.7 } },
     ],
-    xRange: [dayMs(range.start) / 1000, dayMs(range.end) / 1000 + 86_400],
+    xRange: xRangeOf(range),
     data: [days.map((d) => dayMs(d) / 1000 + 43_200), days.map((d) => (perDay.get(d)! >= 0 ? perDay.get(d)! : null)), days.map((d) => (perDay.get(d)! < 0 ? perDay.get(d)! : null))],
   }, 'No closed trades in this range.');
-  renderTrades(trades);
+  renderTrades(s.trades);
 }
 
-async function loadBuckets(r: Range, risk: RiskMetrics, signal: AbortSignal): Promise<void> {
-  const buckets = bucketsOf(r);
-  const sys = await pooled(buckets.map((b) => () => getJson<SystemMetrics>('/audit/system_metrics', { start_date: b.start, end_date: b.end }, signal)));
-  const hourly = rangeDays(r) === 1;
-  const riskOf: RiskDay[] = hourly
-    ? (await pooled(buckets.map((b) => () => getJson<RiskMetrics>('/audit/risk_metrics', { start_date: b.start, end_date: b.end }, signal)))).map(riskCounts)
-    : buckets.map((b) => sumDays(b, risk.risk_events_by_day));
-  const xs = buckets.map((b) => b.x);
-  const xRange: [number, number] = [dayMs(r.start) / 1000, dayMs(r.end) / 1000 + 86_400];
+function renderBuckets(r: Range, s: Timeseries): void {
+  const now = Date.now();
+  const buckets = s.buckets.filter((b) => Date.parse(b.start) <= now); // none from the future
+  const xs = buckets.map((b) => Date.parse(b.start) / 1000);
+  const xRange = xRangeOf(r);
   // Each line is [label, field, color], so a label can never drift from its data.
   const latency = [['p50', 'p50_api_latency', COLORS.teal], ['p95', 'p95_api_latency', COLORS.amber], ['p99', 'p99_api_latency', COLORS.neg]] as const;
   timeChart(byId('chart-latency'), {
     xRange,
     kind: 'ms',
     series: latency.map(([label, , color]) => ({ label, color })),
-    data: [xs, ...latency.map(([, field]) => sys.map((s) => s[field]))],
+    data: [xs, ...latency.map(([, field]) => buckets.map((b) => b[field]))],
   }, 'No api_call events with latency_ms in this range.');
   timeChart(byId('chart-errors'), {
     xRange,
@@ -169,23 +164,15 @@ async function loadBuckets(r: Range, risk: RiskMetrics, signal: AbortSignal): Pr
       { label: 'Errors', color: COLORS.neg, bars: { align: -1, size: 0.42 } },
       { label: 'Warnings', color: COLORS.amber, bars: { align: 1, size: 0.42 } },
     ],
-    data: [xs, sys.map((s) => s.error_count), sys.map((s) => s.warning_count)],
+    data: [xs, buckets.map((b) => b.error_count), buckets.map((b) => b.warning_count)],
   }, 'No errors or warnings in this range.');
   const riskLines = [['Risk limit', 'risk_limit_hit', COLORS.neg], ['Daily loss limit', 'daily_loss_limit', COLORS.violet], ['Heat warning', 'portfolio_heat_warning', COLORS.amber], ['Position sizing', 'position_size_calculated', COLORS.teal]] as const;
   timeChart(byId('chart-risk'), {
     xRange,
     kind: 'count',
     series: riskLines.map(([label, , color]) => ({ label, color })),
-    data: [xs, ...riskLines.map(([, field]) => riskOf.map((d) => d[field]))],
+    data: [xs, ...riskLines.map(([, field]) => buckets.map((b) => b[field]))],
   }, 'No risk events in this range.');
-}
-
-const riskCounts = (m: RiskMetrics): RiskDay => ({ risk_limit_hit: m.risk_limit_hits, daily_loss_limit: m.daily_loss_limit_hits, portfolio_heat_warning: m.portfolio_heat_warnings, position_size_calculated: m.position_size_calculations });
-
-function sumDays(b: Bucket, byDay: Record<string, RiskDay>): RiskDay {
-  const out: RiskDay = { risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 };
-  for (const d of b.days) for (const k of Object.keys(out) as (keyof RiskDay)[]) out[k] += byDay[d]?.[k] ?? 0;
-  return out;
 }
 
 async function loadChain(): Promise<void> {
@@ -222,6 +209,7 @@ function reload(): void {
   const gen = ++generation;
   const r = range;
   document.body.dataset.loading = 'true';
+  series = undefined; // live trades wait for the new range's series
   const signal = controller.signal;
   const summary = loadSummary(r, signal).then((s) => {
     if (gen !== generation) return;
@@ -229,17 +217,14 @@ function reload(): void {
     if (byId('banner').classList.contains('error')) banner(null);
     renderSummary(s);
   });
-  const tradesDone = loadTrades(r, signal).then((t) => {
+  const seriesDone = loadSeries(r, signal).then((t) => {
     if (gen !== generation) return;
-    trades = t;
-    tradeIds = new Set(t.map((x) => x.event_id));
-    renderTradeCharts();
+    series = t;
+    tradeIds = new Set(t.trades.map((x) => x.event_id));
+    renderTradeCharts(t);
+    renderBuckets(r, t);
   });
-  // The per-bucket series (30+ requests) wait for the cards, which the server answers first.
-  const bucketsDone = summary
-    .then(() => getJson<RiskMetrics>('/audit/risk_metrics', dates(r), signal))
-    .then((risk) => (gen === generation ? loadBuckets(r, risk, signal) : undefined));
-  Promise.all([summary, tradesDone, bucketsDone]).then(
+  const loaded = Promise.all([summary, seriesDone]).then(
     () => {
       if (gen !== generation) return;
       document.body.dataset.loading = 'false';
@@ -249,7 +234,11 @@ function reload(): void {
       if (gen === generation) handleFailure(e);
     },
   );
-  void loadChain();
+  // The chain's status waits for the figures: the server's first check of a directory hashes
+  // every line, and the figures matter more.
+  void loaded.then(() => {
+    if (gen === generation) void loadChain();
+  });
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -274,10 +263,19 @@ function scheduleRefresh(urgent: boolean): void {
 function onLiveEvent(e: AuditEvent): void {
   if (!isLive(range) || e.timestamp.slice(0, 10) < range.start) return;
   const closed = CLOSED.has(e.event_type) && typeof e.pnl === 'number' && Number.isFinite(e.pnl);
-  if (closed && !tradeIds.has(e.event_id)) {
+  if (closed && series !== undefined && !tradeIds.has(e.event_id)) {
+    // Into the list and into its bucket (the last one starting at or before it), as the
+    // server will count it on the next load.
     tradeIds.add(e.event_id);
-    trades.push(e);
-    renderTradeCharts();
+    const t = tradeOf(e);
+    series.trades.push(t);
+    const at = Date.parse(t.timestamp);
+    const bucket = series.buckets.findLast((b) => Date.parse(b.start) <= at);
+    if (bucket !== undefined) {
+      bucket.closed_trades++;
+      bucket.realized_pnl += t.pnl;
+    }
+    renderTradeCharts(series);
   }
   const level = String(e.level).toUpperCase();
   scheduleRefresh(closed || level === 'ERROR' || level === 'CRITICAL');

@@ -1,7 +1,7 @@
 // Tables: symbol performance (sortable by any column), recent closed trades, error summary.
 import { byId, empty, h, replace } from './dom.js';
 import { fmt, shortTime, signClass, type Kind } from './format.js';
-import type { AuditEvent, ErrorSummary, SymbolPerformance } from './types.js';
+import type { AuditEvent, ErrorSummary, SymbolPerformance, Trade } from './types.js';
 
 type Col = { key: keyof SymbolPerformance; label: string; kind?: Kind };
 const SYMBOL_COLS: Col[] = [
@@ -46,21 +46,25 @@ export function renderSymbols(rows: SymbolPerformance[] = lastRows): void {
   replace(el, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body)));
 }
 
-export function renderTrades(trades: readonly AuditEvent[]): void {
+export function renderTrades(trades: readonly Trade[]): void {
   const el = byId('trades-table');
   if (trades.length === 0) return replace(el, empty('No closed trades in this range. Trades appear here when a bot logs trade_exit events (AuditLogger.logTradeExit).'));
   const recent = trades.slice(-15).reverse();
   replace(el, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Time (UTC)'), h('th', {}, 'Symbol'), h('th', {}, 'Exit'), h('th', { class: 'num' }, 'P&L'))),
-    h('tbody', {}, ...recent.map((t) => h('tr', { 'data-event-id': t.event_id, title: `${t.timestamp} · ${t.strategy_name ?? 'unknown'} · ${fmt(t.quantity, 'count')} @ ${fmt(t.price, 'ratio')}` },
-      h('td', {}, shortTime(t.timestamp)), h('td', {}, t.symbol ?? '—'),
-      h('td', {}, exitReason(t)), h('td', { class: `num ${signClass(t.pnl)}` }, fmt(t.pnl, 'money')))))));
+    h('tbody', {}, ...recent.map((t) => h('tr', { 'data-event-id': t.event_id, title: `${t.timestamp} · ${t.strategy} · ${fmt(t.quantity, 'count')} @ ${fmt(t.price, 'ratio')}` },
+      h('td', {}, shortTime(t.timestamp)), h('td', {}, t.symbol),
+      h('td', {}, t.exit_reason), h('td', { class: `num ${signClass(t.pnl)}` }, fmt(t.pnl, 'money')))))));
 }
 
-/** metrics.md: metadata.exit_reason, else metadata.reason, else "unknown". */
-export function exitReason(e: AuditEvent): string {
+/** A live trade_exit as the trade /audit/timeseries would list (metrics.md: exit reason, strategy). */
+export function tradeOf(e: AuditEvent): Trade {
   const m = e.metadata ?? {};
-  for (const k of ['exit_reason', 'reason']) if (typeof m[k] === 'string' && m[k] !== '') return m[k] as string;
-  return 'unknown';
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return {
+    timestamp: e.timestamp, event_id: e.event_id, symbol: typeof e.symbol === 'string' ? e.symbol : 'unknown', strategy: text(e.strategy_name) ?? 'unknown',
+    quantity: num(e.quantity), price: num(e.price), pnl: e.pnl!, exit_reason: text(m.exit_reason) ?? text(m.reason) ?? 'unknown', hold_minutes: num(m.hold_time_minutes),
+  };
 }
 
 export function renderErrors(s: ErrorSummary): void {

@@ -35,6 +35,23 @@ export interface ErrorSummary {
   recent_errors: { timestamp: string; level: string; component: string; event_type: string; message: string; event_id: string }[];
 }
 
+/** A closed trade as /audit/timeseries lists it (and as the page makes one of a live trade_exit). */
+export interface Trade {
+  timestamp: string; event_id: string; symbol: string; strategy: string; quantity: number | null; price: number | null;
+  pnl: number; exit_reason: string; hold_minutes: number | null;
+}
+
+export interface SeriesBucket extends RiskDay {
+  start: string; p50_api_latency: number | null; p95_api_latency: number | null; p99_api_latency: number | null;
+  error_count: number; warning_count: number; closed_trades: number; realized_pnl: number;
+}
+
+/** GET /audit/timeseries: the charts of a range in one answer. */
+export interface Timeseries {
+  bucket: 'hour' | 'day'; buckets: SeriesBucket[]; trades: Trade[]; total_trades: number; truncated: boolean;
+  earlier_pnl: number; earlier_peak: number;
+}
+
 /** An event as written on disk (contract.md, "On-disk event format"). */
 export interface AuditEvent {
   timestamp: string; level: string; message: string; event_id: string; event_type: string; component?: string;

@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { AuditLogger, EventType } from '@daybook/core';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
 
 const made: string[] = [];
 process.once('exit', () => {
@@ -58,4 +61,34 @@ export async function fixture(): Promise<string> {
 /** The events of a directory's audit.log (hash link left out). */
 export function auditEvents(dir: string): Record<string, unknown>[] {
   return readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Over a directory with one closed trade: `url` (whose JSON `count` reads the number of
+ * trades) is answered without reading the files while nothing changes, and counts a second
+ * trade once it is written. Returns the app, closed, for checks of what it did not do.
+ */
+export async function assertCachedUntilChange(url: string, count: (body: Record<string, unknown>) => unknown): Promise<FastifyInstance> {
+  const d = tempDir();
+  const audit = logger(d);
+  void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 10 });
+  await audit.flush();
+  const app = await buildApp({ logDir: d, pollMs: 20, maxStaleMs: 0 });
+  try {
+    const total = async () => count((await app.inject(url)).json() as Record<string, unknown>);
+    assert.equal(await total(), 1);
+    let loads = 0;
+    const load = app.daybook.analyzer.load.bind(app.daybook.analyzer);
+    app.daybook.analyzer.load = () => (loads++, load());
+    for (let i = 0; i < 20; i++) assert.equal(await total(), 1);
+    assert.equal(loads, 0, 'no read while nothing changed');
+    void audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 1, pnl: 5 });
+    await audit.flush();
+    for (let i = 0; i < 200 && (await total()) === 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await total(), 2);
+  } finally {
+    await audit.close();
+    await app.close();
+  }
+  return app;
 }
