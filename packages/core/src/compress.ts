@@ -1,28 +1,20 @@
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
 import type { FileDriver } from './file-driver.js';
+import { gzipInBackground } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
-
-const gzip = promisify(zlib.gzip);
-
-/**
- * Level 1: on JSON log lines it still shrinks files 6-8x, at several times the speed of the
- * default level, so compression keeps up with rotation under load.
- */
-export const GZIP_LEVEL = 1;
 
 /**
  * Compresses a closed backup: gzip to `<name>.gz.tmp`, fdatasync, rename to `<name>.gz`, then
  * remove `<name>`. A crash before the rename leaves a tmp (deleted on the next start) and the
  * plain file; after it, both files (the plain one is deleted on the next start). Every line
  * is readable exactly once from the files recovery keeps, at any point. The file is read
- * whole (it is at most maxFileSize) and gzipped in the thread pool.
+ * whole (it is at most maxFileSize) and gzipped off the event loop at low priority
+ * (gzip-thread.ts).
  */
 export async function compressFile(driver: FileDriver, dir: string, name: string): Promise<void> {
   const src = join(dir, name);
   const tmp = src + '.gz.tmp';
-  const data = await gzip(await driver.readFile(src), { level: GZIP_LEVEL });
+  const data = await gzipInBackground(await driver.readFile(src));
   await driver.unlink(tmp).catch(() => {});
   const fd = driver.openWrite(tmp);
   try {

@@ -6,11 +6,12 @@
 //   handler:  installs its own SIGINT handler, logs count lines, raises SIGINT, then logs once more and exits 0
 //   uncaught: logs count lines, then throws
 //   hold:     opens the directory and waits (a lock holder)
+//   rotate:   logs count lines through 64 KB files, awaits close() and prints "closed" (nothing else keeps it alive)
 import { AuditLogger } from '../audit-logger.js';
 
 const [mode, dir, countText] = process.argv.slice(2);
 const count = Number(countText ?? '100');
-const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : undefined, backupCount: 1000 });
+const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : mode === 'rotate' ? 64 * 1024 : undefined, backupCount: 1000 });
 
 function trade(i: number): Promise<boolean> {
   return logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 150.25, orderId: `${process.pid}-${i}`, metadata: { i } });
@@ -29,6 +30,9 @@ if (mode === 'crash') {
   };
   process.stdout.write('ready\n');
   tick();
+} else if (mode === 'rotate') {
+  for (let i = 0; i < count; i++) void trade(i);
+  void logger.close().then(() => process.stdout.write('closed\n'));
 } else if (mode === 'hold') {
   process.stdout.write('ready\n');
   setInterval(() => {}, 1000);
