@@ -2,7 +2,8 @@ import * as crypto from 'node:crypto';
 import { join } from 'node:path';
 import { GENESIS, sha256hex, splitLink } from './chain.js';
 import { CHAIN_DIR, keyId, parseRecord, signedBody, splitLines, type CheckpointRecord } from './checkpoint.js';
-import { nodeFileDriver, type FileDriver } from './file-driver.js';
+import { nodeFileDriver, type FileDriver, type FileIdentity } from './file-driver.js';
+import { CacheSession, type VerifyCache } from './verify-cache.js';
 import { LineChecker, type FileLines } from './verify-lines.js';
 import { firstLine, readLines } from './verify-read.js';
 import { backupName, listBackups } from './rotation.js';
@@ -43,6 +44,12 @@ export interface VerifyOptions {
   /** Ed25519 public key (KeyObject or PEM): every checkpoint must carry a valid signature by it. */
   publicKey?: crypto.KeyObject | string | Buffer;
   driver?: FileDriver;
+  /**
+   * What an earlier verify of this directory found (start with `{}`), updated in place: backups
+   * unchanged since, and checked against the same links and checkpoints, are not read again.
+   * The result is the same with or without it (verify-cache.ts).
+   */
+  cache?: VerifyCache;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['start', 'checkpoint', 'rotate', 'close']);
@@ -74,12 +81,14 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
     if (base.endsWith('.log')) bases.add(base);
   }
   const chainFiles = metaNames.filter((n) => n.endsWith('.chain')).length;
+  const cache = new CacheSession(options.cache, dir);
   for (const base of [...bases].sort()) {
     // App logs are unchained unless their logger says otherwise; an audit file is chained
     // whenever its siblings are, so stripping its links and its checkpoints is not a way out.
     const mustChain = AUDIT_FILES.includes(base) && chainFiles > 0;
-    await verifyStream(dir, base, names, driver, pub, mustChain, result);
+    await verifyStream(dir, base, names, driver, pub, mustChain, cache, result);
   }
+  cache.save(dir);
   result.ok = result.problems.every((p) => p.kind === 'torn_tail');
   if (pub !== undefined) result.signed = [...bases].sort();
   return result;
@@ -92,6 +101,9 @@ interface LogFile {
   fd?: number;
   /** Why it cannot be read: then it has no lines. */
   openError?: string;
+  id?: FileIdentity;
+  /** When `id` was taken. */
+  seenAt: number;
   /** The link of its first line as far as known: it names the file's generation in the rotate records. */
   first?: string | undefined;
 }
@@ -116,6 +128,8 @@ interface StreamContext {
   dir: string;
   base: string;
   driver: FileDriver;
+  cache: CacheSession;
+  keyTag: string;
   cp: Checkpoints;
   files: LogFile[];
   hasBase: boolean;
@@ -125,26 +139,32 @@ interface StreamContext {
 /**
  * One stream's files are read one at a time, oldest first, each as a stream of lines
  * (verify-read.ts): memory is a window of lines, not the directory. Generations, which the
- * line checks need first, come from the checkpoint records and each file's first line, read
- * before the rest.
+ * line checks need first, come from the checkpoint records and each file's first line (or the
+ * cache), read before the rest.
  */
-async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, out: VerifyResult): Promise<void> {
+async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult): Promise<void> {
   const backups = listBackups(names, base).filter((b) => b.plain || b.gz).reverse();
-  const files: LogFile[] = backups.map((b) => ({ name: backupName(base, b), gz: b.gz }));
+  const files: LogFile[] = backups.map((b) => ({ name: backupName(base, b), gz: b.gz, seenAt: 0 }));
   const hasBase = names.includes(base);
-  if (hasBase) files.push({ name: base, gz: false });
+  if (hasBase) files.push({ name: base, gz: false, seenAt: 0 });
   try {
     for (const f of files) {
       try {
         f.fd = driver.openRead(join(dir, f.name));
+        // Identity before reading: a change while it is read moves the ctime past this one.
+        f.id = driver.identity(f.fd);
+        f.seenAt = Date.now();
       } catch (e) {
         f.openError = (e as Error).message;
       }
     }
     const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
     const cp = await readCheckpoints(dir, base, driver, pub);
-    for (const f of files) f.first = await firstLink(driver, f);
-    const ctx: StreamContext = { dir, base, driver, cp, files, hasBase, anyGz: backups.some((b) => b.gz) };
+    for (const f of files) {
+      const known = cache.same(f.name, f.id);
+      f.first = known !== undefined ? known.first : await firstLink(driver, f);
+    }
+    const ctx: StreamContext = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase, anyGz: backups.some((b) => b.gz) };
     let run: StreamRun | undefined;
     // A file's first line read in full can differ from the one read ahead (a .gz that turns out
     // damaged has none): the generations are then worked out again and the stream checked anew.
@@ -276,7 +296,10 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
     const lastChecked = cp.lastOfGen.get(gen);
     const skipFirst = fi > 0 && (problemsIn(problems, files[fi - 1]!.name) || missing.has(gen - 1));
     const records = lastChecked === undefined ? [] : cp.records.filter((r) => r.gen === gen && CHECKED.has(r.kind) && r.line !== 0);
-    const read = await readFile(ctx, f, prev, lastChecked, skipFirst, records);
+    // The current file grows and is re-read every time; backups are remembered.
+    const context = f.name === base ? undefined : contextKey(ctx, gen, prev, skipFirst);
+    const hit = context === undefined ? undefined : ctx.cache.reuse(f.name, f.id, context);
+    const read: FileLines | string = hit !== undefined ? { ...hit, findings: [] } : await readFile(ctx, f, prev, lastChecked, skipFirst, records);
     const first = typeof read === 'string' ? undefined : read.first;
     if (first !== f.first) {
       f.first = first;
@@ -298,10 +321,19 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
         for (const x of read.findings) problems.push({ file: f.name, ...x });
         prev = read.next;
       }
+      if (problems.length === before && context !== undefined && hit === undefined) {
+        ctx.cache.store(f.name, f.id, f.seenAt, { context, lines, chained, first, next: read.next });
+      }
     }
     run.entries.push({ file: f.name, lines, ok: problems.slice(before).every((p) => p.kind === 'torn_tail'), ...(chained || lines === 0 ? {} : { chained: false }) });
   }
   return run;
+}
+
+/** Everything a backup's check depends on besides its bytes. */
+function contextKey(ctx: StreamContext, gen: number, prev: string | undefined, skipFirst: boolean): string {
+  const records = ctx.cp.records.filter((r) => r.gen === gen && r.kind !== 'prune');
+  return sha256hex(JSON.stringify([gen, prev ?? null, skipFirst, ctx.keyTag, records]));
 }
 
 /** The file's lines checked as they stream past, or why it cannot be read. */
