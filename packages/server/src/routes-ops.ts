@@ -1,4 +1,5 @@
 import { listLogFiles } from '@daybook/analytics';
+import type { VerifyCache } from '@daybook/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.js';
 import { ServerError } from './errors.js';
@@ -9,6 +10,14 @@ import { VERSION } from './version.js';
 
 /** /health (no token needed), /metrics (Prometheus) and /audit/verify (the hash chain). */
 export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  // By log directory: what the last check of it found, so the next one skips unchanged backups.
+  const verifyCaches = new Map<string, VerifyCache>();
+  const verifyDir = async (d: string) => {
+    const { result, cache } = await verifyOffThread(d, ctx.publicKey, verifyCaches.get(d) ?? {});
+    verifyCaches.set(d, cache);
+    return result;
+  };
+
   app.get('/health', { schema: { tags: ['operations'], summary: 'Liveness: 200 while the log directory is readable, 503 otherwise (no token needed)' } }, async (_request, reply) => {
     let readable = true;
     try {
@@ -26,7 +35,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   app.get('/audit/verify', { schema: { tags: ['operations'], summary: 'Hash-chain check of the log directory (the shape of daybook verify --json); recomputed at most every few seconds', querystring: VERIFY_QUERY } }, async (_request, reply) => {
     const body = await ctx.verifyCache.get('/audit/verify', async () => {
-      const results = await Promise.all(ctx.dirs.map((d) => verifyOffThread(d, ctx.publicKey).catch((e: unknown) => {
+      const results = await Promise.all(ctx.dirs.map((d) => verifyDir(d).catch((e: unknown) => {
         throw new ServerError('DAYBOOK_E_SERVER_LOG_DIR', `cannot verify ${d} (${(e as Error).message})`, { cause: e });
       })));
       const checkedAt = new Date().toISOString();
