@@ -17,6 +17,7 @@ export { FileSink, type FileSinkOptions } from './file-sink.js';
 export { GENESIS, link, withLink, splitLink } from './chain.js';
 export { CHAIN_DIR, keyId, type CheckpointRecord, type RecordKind } from './checkpoint.js';
 export { verify, type VerifyResult, type VerifyProblem, type VerifiedFile, type VerifyOptions, type DamageKind } from './verify.js';
+export type { VerifyCache } from './verify-cache.js';
 export { listBackups, type Backup } from './rotation.js';
 export { applyRetention, type RetentionPolicy } from './retention.js';
 export { LOG_FILES, CATEGORY_FILE, type LogFile } from './log-files.js';

@@ -1,9 +1,11 @@
 import * as crypto from 'node:crypto';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { GENESIS, link, sha256hex, splitLink } from './chain.js';
+import { GENESIS, sha256hex, splitLink } from './chain.js';
 import { CHAIN_DIR, keyId, parseRecord, signedBody, splitLines, type CheckpointRecord } from './checkpoint.js';
-import { nodeFileDriver, type FileDriver } from './file-driver.js';
+import { nodeFileDriver, type FileDriver, type FileIdentity } from './file-driver.js';
+import { CacheSession, type VerifyCache } from './verify-cache.js';
+import { LineChecker, type FileLines } from './verify-lines.js';
+import { firstLine, readLines } from './verify-read.js';
 import { backupName, listBackups } from './rotation.js';
 import { LOG_FILES } from './log-files.js';
 
@@ -42,25 +44,15 @@ export interface VerifyOptions {
   /** Ed25519 public key (KeyObject or PEM): every checkpoint must carry a valid signature by it. */
   publicKey?: crypto.KeyObject | string | Buffer;
   driver?: FileDriver;
+  /**
+   * What an earlier verify of this directory found (start with `{}`), updated in place: backups
+   * unchanged since, and checked against the same links and checkpoints, are not read again.
+   * The result is the same with or without it (verify-cache.ts).
+   */
+  cache?: VerifyCache;
 }
 
-/** How far apart a moved or inserted line and its place may be for the report to name it. */
-const WINDOW = 64;
 const CHECKED: ReadonlySet<string> = new Set(['start', 'checkpoint', 'rotate', 'close']);
-
-interface Line {
-  content: string;
-  hash: string;
-}
-
-interface LogFileData {
-  name: string;
-  lines: (Line | undefined)[];
-  /** Bytes after the last newline: a line cut short. */
-  partial: boolean;
-  unreadable?: string;
-  gen: number;
-}
 
 /**
  * Checks every stream of a log directory: each line's link, the links across rotated and
@@ -89,253 +81,273 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
     if (base.endsWith('.log')) bases.add(base);
   }
   const chainFiles = metaNames.filter((n) => n.endsWith('.chain')).length;
+  const cache = new CacheSession(options.cache, dir);
   for (const base of [...bases].sort()) {
     // App logs are unchained unless their logger says otherwise; an audit file is chained
     // whenever its siblings are, so stripping its links and its checkpoints is not a way out.
     const mustChain = AUDIT_FILES.includes(base) && chainFiles > 0;
-    await verifyStream(dir, base, names, driver, pub, mustChain, result);
+    await verifyStream(dir, base, names, driver, pub, mustChain, cache, result);
   }
+  cache.save(dir);
   result.ok = result.problems.every((p) => p.kind === 'torn_tail');
   if (pub !== undefined) result.signed = [...bases].sort();
   return result;
 }
 
-async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, out: VerifyResult): Promise<void> {
-  const problems: VerifyProblem[] = [];
-  const problem = (file: string, line: number, kind: DamageKind, message: string): void => void problems.push({ file, line, kind, message });
 
-  // ---- files, oldest first ----
+interface LogFile {
+  name: string;
+  gz: boolean;
+  fd?: number;
+  /** Why it cannot be read: then it has no lines. */
+  openError?: string;
+  id?: FileIdentity;
+  /** When `id` was taken. */
+  seenAt: number;
+  /** The link of its first line as far as known: it names the file's generation in the rotate records. */
+  first?: string | undefined;
+}
+
+/** The checkpoint file of a stream, read and checked, and what its records say of the files. */
+interface Checkpoints {
+  /** Undefined when it cannot be read. */
+  text: string | undefined;
+  /** The records up to the first bad one. */
+  records: CheckpointRecord[];
+  problems: VerifyProblem[];
+  entry: VerifiedFile | undefined;
+  /** Generations by the link of their first line. */
+  rotateByFirst: Map<string, number>;
+  /** The last line a record vouches for, by generation. */
+  lastOfGen: Map<number, { line: number; hash: string }>;
+  pruned: Set<number>;
+  currentGen: number;
+}
+
+interface StreamContext {
+  dir: string;
+  base: string;
+  driver: FileDriver;
+  cache: CacheSession;
+  keyTag: string;
+  cp: Checkpoints;
+  files: LogFile[];
+  hasBase: boolean;
+  anyGz: boolean;
+}
+
+/**
+ * One stream's files are read one at a time, oldest first, each as a stream of lines
+ * (verify-read.ts): memory is a window of lines, not the directory. Generations, which the
+ * line checks need first, come from the checkpoint records and each file's first line (or the
+ * cache), read before the rest.
+ */
+async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult): Promise<void> {
   const backups = listBackups(names, base).filter((b) => b.plain || b.gz).reverse();
-  const files: LogFileData[] = [];
-  for (const b of backups) files.push(await readLogFile(driver, dir, backupName(base, b), b.gz));
-  if (names.includes(base)) files.push(await readLogFile(driver, dir, base, false));
-  const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
-  if (!hasChainFile && !mustChain && files.every((f) => f.unreadable === undefined && f.lines.every((l) => l === undefined))) {
-    // A stream nobody chained (an app log with chain off): nothing to check.
-    for (const f of files) out.files.push({ file: f.name, lines: f.lines.length, ok: true, chained: false });
-    return;
-  }
-
-  // ---- checkpoints ----
-  const chainName = `${CHAIN_DIR}/${base}.chain`;
-  const records: CheckpointRecord[] = [];
-  let chainText: string | undefined;
+  const files: LogFile[] = backups.map((b) => ({ name: backupName(base, b), gz: b.gz, seenAt: 0 }));
+  const hasBase = names.includes(base);
+  if (hasBase) files.push({ name: base, gz: false, seenAt: 0 });
   try {
-    chainText = (await driver.readFile(join(dir, CHAIN_DIR, base + '.chain'))).toString('utf8');
-  } catch {
-    if (pub !== undefined || mustChain || files.some((f) => f.lines.some((l) => l !== undefined))) {
-      problem(chainName, 0, 'missing_file', `${chainName} is missing: the checkpoints of ${base} cannot be checked`);
+    for (const f of files) {
+      try {
+        f.fd = driver.openRead(join(dir, f.name));
+        // Identity before reading: a change while it is read moves the ctime past this one.
+        f.id = driver.identity(f.fd);
+        f.seenAt = Date.now();
+      } catch (e) {
+        f.openError = (e as Error).message;
+      }
     }
+    const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
+    const cp = await readCheckpoints(dir, base, driver, pub);
+    for (const f of files) {
+      const known = cache.same(f.name, f.id);
+      f.first = known !== undefined ? known.first : await firstLink(driver, f);
+    }
+    const ctx: StreamContext = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase, anyGz: backups.some((b) => b.gz) };
+    let run: StreamRun | undefined;
+    // A file's first line read in full can differ from the one read ahead (a .gz that turns out
+    // damaged has none): the generations are then worked out again and the stream checked anew.
+    for (let attempt = 0; run === undefined; attempt++) run = await checkFiles(ctx, attempt >= files.length);
+    if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
+      // A stream nobody chained (an app log with chain off): nothing to check.
+      for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
+      return;
+    }
+    const chainName = `${CHAIN_DIR}/${base}.chain`;
+    if (cp.text === undefined && (pub !== undefined || mustChain || run.read.some((r) => r?.chained === true))) {
+      out.problems.push({ file: chainName, line: 0, kind: 'missing_file', message: `${chainName} is missing: the checkpoints of ${base} cannot be checked` });
+    }
+    out.problems.push(...cp.problems, ...run.problems);
+    if (cp.entry !== undefined) out.files.push(cp.entry);
+    out.files.push(...run.entries);
+  } finally {
+    for (const f of files) if (f.fd !== undefined) driver.closeSync(f.fd);
   }
-  if (chainText !== undefined) {
-    const { lines, torn } = splitLines(chainText);
-    let prev = GENESIS;
-    let bad = false;
-    for (let i = 0; i < lines.length && !bad; i++) {
-      const text = lines[i]!;
-      const r = parseRecord(text);
-      if (r === undefined || r.prev !== prev) {
+}
+
+async function firstLink(driver: FileDriver, f: LogFile): Promise<string | undefined> {
+  if (f.fd === undefined || f.openError !== undefined) return undefined;
+  try {
+    return splitLink(await firstLine(driver, f.fd, f.gz))?.hash;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readCheckpoints(dir: string, base: string, driver: FileDriver, pub: crypto.KeyObject | undefined): Promise<Checkpoints> {
+  const chainName = `${CHAIN_DIR}/${base}.chain`;
+  const cp: Checkpoints = { text: undefined, records: [], problems: [], entry: undefined, rotateByFirst: new Map(), lastOfGen: new Map(), pruned: new Set(), currentGen: 0 };
+  const problem = (line: number, kind: DamageKind, message: string): void => void cp.problems.push({ file: chainName, line, kind, message });
+  try {
+    cp.text = (await driver.readFile(join(dir, CHAIN_DIR, base + '.chain'))).toString('utf8');
+  } catch {
+    return cp;
+  }
+  const chainText = cp.text;
+  const { lines, torn } = splitLines(chainText);
+  let prev = GENESIS;
+  let bad = false;
+  for (let i = 0; i < lines.length && !bad; i++) {
+    const text = lines[i]!;
+    const r = parseRecord(text);
+    if (r === undefined || r.prev !== prev) {
+      bad = true;
+      problem(i + 1, 'modified', `checkpoint ${i + 1} ${r === undefined ? 'is not a checkpoint record' : 'does not follow the one before it'}`);
+      break;
+    }
+    if (pub !== undefined) {
+      const body = signedBody(text);
+      const okSig = body !== undefined && r.sig !== undefined && r.key === keyId(pub) &&
+        crypto.verify(null, Buffer.from(body, 'utf8'), pub, Buffer.from(r.sig, 'base64'));
+      if (!okSig) {
         bad = true;
-        problem(chainName, i + 1, r === undefined ? 'modified' : 'modified', `checkpoint ${i + 1} ${r === undefined ? 'is not a checkpoint record' : 'does not follow the one before it'}`);
+        problem(i + 1, 'bad_signature', `checkpoint ${i + 1} is ${r.sig === undefined ? 'not signed' : 'not signed by this key'}`);
         break;
       }
-      if (pub !== undefined) {
-        const body = signedBody(text);
-        const okSig = body !== undefined && r.sig !== undefined && r.key === keyId(pub) &&
-          crypto.verify(null, Buffer.from(body, 'utf8'), pub, Buffer.from(r.sig, 'base64'));
-        if (!okSig) {
-          bad = true;
-          problem(chainName, i + 1, 'bad_signature', `checkpoint ${i + 1} is ${r.sig === undefined ? 'not signed' : 'not signed by this key'}`);
-          break;
-        }
-      }
-      prev = sha256hex(text);
-      records.push(r);
     }
-    if (torn > 0 && !bad) {
-      const frag = chainText.slice(chainText.length - torn);
-      // A crash tears a record before its newline; a complete record without one was edited.
-      if (parseRecord(frag) !== undefined || parseRecord(frag.slice(0, -1)) !== undefined) problem(chainName, lines.length + 1, 'modified', 'the last checkpoint was altered');
-      else problem(chainName, lines.length + 1, 'torn_tail', 'the last checkpoint was cut short by a crash');
-    }
-    out.files.push({ file: chainName, lines: lines.length, ok: !bad });
+    prev = sha256hex(text);
+    cp.records.push(r);
   }
+  if (torn > 0 && !bad) {
+    const frag = chainText.slice(chainText.length - torn);
+    // A crash tears a record before its newline; a complete record without one was edited.
+    if (parseRecord(frag) !== undefined || parseRecord(frag.slice(0, -1)) !== undefined) problem(lines.length + 1, 'modified', 'the last checkpoint was altered');
+    else problem(lines.length + 1, 'torn_tail', 'the last checkpoint was cut short by a crash');
+  }
+  cp.entry = { file: chainName, lines: lines.length, ok: !bad };
 
   // Generations: a rotate record names its file by the link of its first line.
-  const rotateByFirst = new Map<string, number>();
-  const lastOfGen = new Map<number, { line: number; hash: string }>();
-  const pruned = new Set<number>();
-  let currentGen = 0;
-  for (const r of records) {
+  for (const r of cp.records) {
     if (r.kind === 'prune') {
-      if (r.pruned !== undefined) pruned.add(r.pruned);
+      if (r.pruned !== undefined) cp.pruned.add(r.pruned);
       continue;
     }
-    if (r.kind === 'rotate' && r.first !== undefined) rotateByFirst.set(r.first, r.gen);
-    currentGen = Math.max(currentGen, r.kind === 'rotate' ? r.gen + 1 : r.gen);
-    const l = lastOfGen.get(r.gen);
-    if (r.line > 0 && (l === undefined || r.line >= l.line)) lastOfGen.set(r.gen, { line: r.line, hash: r.hash });
+    if (r.kind === 'rotate' && r.first !== undefined) cp.rotateByFirst.set(r.first, r.gen);
+    cp.currentGen = Math.max(cp.currentGen, r.kind === 'rotate' ? r.gen + 1 : r.gen);
+    const l = cp.lastOfGen.get(r.gen);
+    if (r.line > 0 && (l === undefined || r.line >= l.line)) cp.lastOfGen.set(r.gen, { line: r.line, hash: r.hash });
   }
+  return cp;
+}
+
+/** Each file's generation, walking back from the newest. */
+function generations(ctx: StreamContext): number[] {
+  const { cp, files } = ctx;
+  const gens: number[] = [];
   for (let i = files.length - 1; i >= 0; i--) {
-    const f = files[i]!;
-    const known = f.lines[0] === undefined ? undefined : rotateByFirst.get(f.lines[0].hash);
-    f.gen = known ?? (i === files.length - 1 && names.includes(base) ? currentGen : (files[i + 1]?.gen ?? currentGen + 1) - 1);
+    const first = files[i]!.first;
+    const known = first === undefined ? undefined : cp.rotateByFirst.get(first);
+    gens[i] = known ?? (i === files.length - 1 && ctx.hasBase ? cp.currentGen : (gens[i + 1] ?? cp.currentGen + 1) - 1);
   }
+  return gens;
+}
+
+interface StreamRun {
+  problems: VerifyProblem[];
+  entries: VerifiedFile[];
+  /** What each file's lines showed; undefined for a file that cannot be read. */
+  read: (FileLines | undefined)[];
+}
+
+/** The chain, line by line, file by file. Undefined if the generations turned out wrong (unless `final`). */
+async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun | undefined> {
+  const { cp, files, base } = ctx;
+  const gens = generations(ctx);
+  const run: StreamRun = { problems: [], entries: [], read: [] };
+  const problems = run.problems;
 
   // Files the checkpoints know of that are neither here nor pruned.
-  const present = new Set(files.map((f) => f.gen));
+  const present = new Set(gens);
   const missing = new Set<number>();
-  for (const gen of lastOfGen.keys()) {
-    if (!present.has(gen) && !pruned.has(gen)) {
+  for (const [gen, last] of cp.lastOfGen) {
+    if (!present.has(gen) && !cp.pruned.has(gen)) {
       missing.add(gen);
-      problem(currentGen - gen === 0 ? base : `${base}.${currentGen - gen}${backups.some((b) => b.gz) ? '.gz' : ''}`, 0, 'missing_file',
-        `the file of generation ${gen} (${lastOfGen.get(gen)!.line} lines) is gone and retention did not delete it`);
+      problems.push({ file: cp.currentGen - gen === 0 ? base : `${base}.${cp.currentGen - gen}${ctx.anyGz ? '.gz' : ''}`, line: 0, kind: 'missing_file',
+        message: `the file of generation ${gen} (${last.line} lines) is gone and retention did not delete it` });
     }
   }
 
-  // ---- the chain, line by line ----
   let prev: string | undefined;
-  if (files.length > 0) {
-    const g = files[0]!.gen;
-    prev = g === 0 ? GENESIS : lastOfGen.get(g - 1)?.hash;
-  }
+  if (files.length > 0) prev = gens[0] === 0 ? GENESIS : cp.lastOfGen.get(gens[0]! - 1)?.hash;
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi]!;
-    const before = problems.length;
-    const chained = f.lines.some((l) => l !== undefined);
-    if (f.unreadable !== undefined) {
-      problem(f.name, 1, f.unreadable.includes('end') ? 'truncated' : 'modified', `cannot be decompressed: ${f.unreadable}`);
-    } else if (!chained && f.lines.length > 0 && f.name !== base && !lastOfGen.has(f.gen)) {
-      // A backup written before daybook chained lines (the writer moves such a file aside and
-      // starts the chain in a new one): nothing to check, nothing to link from.
-      prev = undefined;
-    } else {
-      const lastChecked = lastOfGen.get(f.gen);
-      const skipFirst = fi > 0 && problemsIn(problems, files[fi - 1]!.name);
-      prev = checkLines(f, prev, lastChecked, skipFirst || (fi > 0 && missing.has(f.gen - 1)), problem);
-      if (problems.length === before && lastChecked !== undefined) checkRecords(f, records, problem);
+    const gen = gens[fi]!;
+    const lastChecked = cp.lastOfGen.get(gen);
+    const skipFirst = fi > 0 && (problemsIn(problems, files[fi - 1]!.name) || missing.has(gen - 1));
+    const records = lastChecked === undefined ? [] : cp.records.filter((r) => r.gen === gen && CHECKED.has(r.kind) && r.line !== 0);
+    // The current file grows and is re-read every time; backups are remembered.
+    const context = f.name === base ? undefined : contextKey(ctx, gen, prev, skipFirst);
+    const hit = context === undefined ? undefined : ctx.cache.reuse(f.name, f.id, context);
+    const read: FileLines | string = hit !== undefined ? { ...hit, findings: [] } : await readFile(ctx, f, prev, lastChecked, skipFirst, records);
+    const first = typeof read === 'string' ? undefined : read.first;
+    if (first !== f.first) {
+      f.first = first;
+      if (!final && generations(ctx).some((g, i) => g !== gens[i])) return undefined;
     }
-    out.files.push({ file: f.name, lines: f.lines.length, ok: problems.slice(before).every((p) => p.kind === 'torn_tail'), ...(chained || f.lines.length === 0 ? {} : { chained: false }) });
+    run.read.push(typeof read === 'string' ? undefined : read);
+    const before = problems.length;
+    let lines = 0;
+    let chained = false;
+    if (typeof read === 'string') {
+      problems.push({ file: f.name, line: 1, kind: read.includes('end') ? 'truncated' : 'modified', message: `cannot be decompressed: ${read}` });
+    } else {
+      ({ lines, chained } = read);
+      if (!chained && lines > 0 && f.name !== base && !cp.lastOfGen.has(gen)) {
+        // A backup written before daybook chained lines (the writer moves such a file aside and
+        // starts the chain in a new one): nothing to check, nothing to link from.
+        prev = undefined;
+      } else {
+        for (const x of read.findings) problems.push({ file: f.name, ...x });
+        prev = read.next;
+      }
+      if (problems.length === before && context !== undefined && hit === undefined) {
+        ctx.cache.store(f.name, f.id, f.seenAt, { context, lines, chained, first, next: read.next });
+      }
+    }
+    run.entries.push({ file: f.name, lines, ok: problems.slice(before).every((p) => p.kind === 'torn_tail'), ...(chained || lines === 0 ? {} : { chained: false }) });
   }
-  out.problems.push(...problems);
+  return run;
+}
+
+/** Everything a backup's check depends on besides its bytes. */
+function contextKey(ctx: StreamContext, gen: number, prev: string | undefined, skipFirst: boolean): string {
+  const records = ctx.cp.records.filter((r) => r.gen === gen && r.kind !== 'prune');
+  return sha256hex(JSON.stringify([gen, prev ?? null, skipFirst, ctx.keyTag, records]));
+}
+
+/** The file's lines checked as they stream past, or why it cannot be read. */
+async function readFile(ctx: StreamContext, f: LogFile, prev: string | undefined, lastChecked: { line: number; hash: string } | undefined, skipFirst: boolean, records: readonly CheckpointRecord[]): Promise<FileLines | string> {
+  if (f.openError !== undefined || f.fd === undefined) return f.openError ?? 'not open';
+  const checker = new LineChecker(prev, lastChecked, skipFirst, records);
+  try {
+    const tail = await readLines(ctx.driver, f.fd, f.gz, (line) => checker.line(line));
+    return checker.end(tail ?? '');
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {
   return problems.some((p) => p.file === file && p.kind !== 'torn_tail');
-}
-
-async function readLogFile(driver: FileDriver, dir: string, name: string, gz: boolean): Promise<LogFileData> {
-  const f: LogFileData = { name, lines: [], partial: false, gen: 0 };
-  let text: string;
-  try {
-    const raw = await driver.readFile(join(dir, name));
-    text = (gz ? gunzipSync(raw) : raw).toString('utf8');
-  } catch (e) {
-    f.unreadable = (e as Error).message;
-    return f;
-  }
-  const parts = text.split('\n');
-  const tail = parts.pop()!;
-  f.partial = tail !== '';
-  f.lines = parts.map((l) => splitLink(l));
-  if (f.partial) f.lines.push(splitLink(tail));
-  return f;
-}
-
-/**
- * Walks one file's links from `prev` (undefined: the first line is taken on trust, its
- * predecessor being unknown). Reports the first break, named by what the lines around it
- * show, and returns the link the next file must continue from.
- */
-function checkLines(
-  f: LogFileData,
-  prev: string | undefined,
-  lastChecked: { line: number; hash: string } | undefined,
-  skipFirst: boolean,
-  problem: (file: string, line: number, kind: DamageKind, message: string) => void,
-): string | undefined {
-  const L = f.lines;
-  const n = L.length;
-  for (let i = 0; i < n; i++) {
-    const l = L[i];
-    const isTail = f.partial && i === n - 1;
-    if (isTail) {
-      // Bytes after the last newline. A crash leaves them only past every checkpoint.
-      if (lastChecked !== undefined && lastChecked.line >= i + 1) problem(f.name, i + 1, 'truncated', `line ${i + 1} was cut short; a checkpoint vouched for ${lastChecked.line} lines`);
-      else problem(f.name, i + 1, 'torn_tail', `line ${i + 1} is incomplete: the writer was killed while writing it (not tampering)`);
-      return prev;
-    }
-    if (l === undefined) {
-      problem(f.name, i + 1, 'modified', `line ${i + 1} carries no valid hash link`);
-      return L[n - 1]?.hash;
-    }
-    if (prev === undefined || link(prev, l.content) === l.hash) {
-      prev = l.hash;
-      continue;
-    }
-    if (i === 0 && skipFirst) {
-      prev = l.hash;
-      continue;
-    }
-    const kind = classify(L, i, prev, f, lastChecked);
-    problem(f.name, i + 1, kind, `line ${i + 1} does not follow line ${i === 0 ? 'before it (previous file)' : i}: ${kind}`);
-    return lastHash(L);
-  }
-  return prev;
-}
-
-function lastHash(L: readonly (Line | undefined)[]): string | undefined {
-  for (let i = L.length - 1; i >= 0; i--) if (L[i] !== undefined) return L[i]!.hash;
-  return undefined;
-}
-
-/** What a break at line `i` (whose predecessor's link is `prev`) looks like. */
-function classify(L: readonly (Line | undefined)[], i: number, prev: string, f: LogFileData, lastChecked: { line: number; hash: string } | undefined): DamageKind {
-  const end = Math.min(L.length, i + WINDOW);
-  const follows = (p: string, k: number): boolean => {
-    const l = L[k];
-    return l !== undefined && link(p, l.content) === l.hash;
-  };
-  // A later line continues from `prev`: the lines between were put there, or moved there.
-  for (let j = i + 1; j < end; j++) {
-    if (!follows(prev, j)) continue;
-    for (let m = j; m < end; m++) {
-      const lm = L[m];
-      if (lm !== undefined && follows(lm.hash, i)) return 'reordered';
-    }
-    // A line that appears twice was duplicated: inserted.
-    return 'inserted';
-  }
-  // A line that belongs later was moved up.
-  for (let m = Math.max(0, i - WINDOW); m < end; m++) {
-    const lm = L[m];
-    if (m !== i - 1 && lm !== undefined && follows(lm.hash, i)) return 'reordered';
-  }
-  // The line keeps its original link (its successor accepts it) but not its predecessor:
-  // either its own bytes changed or lines before it are gone. A checkpoint counts lines.
-  if (lastChecked !== undefined) {
-    const at = L.findIndex((l) => l?.hash === lastChecked.hash);
-    if (at >= 0 && at + 1 < lastChecked.line) return 'deleted';
-    if (at >= 0 && at + 1 > lastChecked.line) return 'inserted';
-  }
-  void f;
-  return 'modified';
-}
-
-/** Each checkpoint of this file's generation must still match the line it vouched for. */
-function checkRecords(f: LogFileData, records: readonly CheckpointRecord[], problem: (file: string, line: number, kind: DamageKind, message: string) => void): void {
-  const complete = f.partial ? f.lines.length - 1 : f.lines.length;
-  for (const r of records) {
-    if (r.gen !== f.gen || !CHECKED.has(r.kind) || r.line === 0) continue;
-    if (r.line > complete) {
-      problem(f.name, complete + 1, 'truncated', `a ${r.kind} checkpoint vouched for ${r.line} lines; ${complete} remain`);
-      return;
-    }
-    if (f.lines[r.line - 1]?.hash !== r.hash) {
-      const at = f.lines.findIndex((l) => l?.hash === r.hash);
-      const kind: DamageKind = at < 0 ? 'modified' : at + 1 < r.line ? 'deleted' : 'inserted';
-      problem(f.name, Math.min(r.line, at < 0 ? r.line : at + 1), kind, `line ${r.line} is not the line a ${r.kind} checkpoint vouched for (the chain was rewritten)`);
-      return;
-    }
-  }
 }

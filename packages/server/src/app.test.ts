@@ -267,12 +267,7 @@ describe('operations', () => {
       assert.ok(clean.signed.includes('audit.log'), JSON.stringify(clean.signed));
       const file = join(dir, 'audit.log');
       writeFileSync(file, readFileSync(file, 'utf8').replace('"pnl":7,', '"pnl":70,'));
-      // The result is cached until the directory monitor sees the change.
-      let damaged = (await a2.inject('/audit/verify')).json();
-      for (let i = 0; i < 100 && damaged.ok === true; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        damaged = (await a2.inject('/audit/verify')).json();
-      }
+      const damaged = (await a2.inject('/audit/verify')).json();
       assert.equal(damaged.ok, false);
       assert.deepEqual(damaged.problems.map((p: { file: string; kind: string }) => [p.file, p.kind]), [['audit.log', 'modified']]);
     } finally {
