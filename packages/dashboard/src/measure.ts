@@ -4,7 +4,8 @@
 // per range (several ranges, comma-separated, are measured one after the other on the same
 // server: the first run of a later range is a warm server's first look at it) and prints, per
 // run, when the cards were filled and when every chart and table was drawn. The very first
-// run also pays for the server's first read of the directory.
+// run also pays for the server's first read of the directory (from its segment index in
+// `<logDir>/.daybook/index/` when an earlier reader left one).
 import { startServer } from '@daybook/server';
 import { dashboardDir, isDashboardBuilt } from './index.js';
 import { launchBrowser } from './test/browser.js';
@@ -14,8 +15,10 @@ if (logDir === undefined || !isDashboardBuilt()) {
   process.stderr.write('usage: node packages/dashboard/dist/measure.js <logDir> [YYYY-MM-DD..YYYY-MM-DD[,...]] [runs] (after npm run build)\n');
   process.exit(2);
 }
-const { app, url } = await startServer({ logDir, port: 0, staticDir: dashboardDir });
+// The browser first: its start takes seconds, which the server would otherwise spend reading
+// the directory before the first page asks (that page must pay for the first read).
 const browser = await launchBrowser();
+const { app, url } = await startServer({ logDir, port: 0, staticDir: dashboardDir });
 try {
   for (const range of ranges.split(',')) {
     for (let i = 0; i < Number(runs); i++) {
