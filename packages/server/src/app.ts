@@ -17,7 +17,7 @@ import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { reportRoutes } from './routes-reports.js';
-import { VerifyCache } from './verify-cache.js';
+import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -122,7 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     tail: new EventIndex(dirs, { from: 'end' }),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),
-    verifyCache: new VerifyCache(dirs, options.publicKey, options.verifyEveryMs ?? 5000),
+    verifyResults: new VerifyResults(dirs, options.publicKey, options.verifyEveryMs ?? 5000),
     exportDir: options.exportDir === undefined ? undefined : resolve(options.exportDir),
     maxStreams: options.maxStreams ?? 100,
     heartbeatMs: options.heartbeatMs ?? 15_000,
@@ -139,7 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     monitor.close();
-    await ctx.verifyCache.close();
+    await ctx.verifyResults.close();
   });
   installErrorHandlers(app);
   app.addHook('onRequest', async () => {

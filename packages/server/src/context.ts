@@ -2,7 +2,7 @@ import type { LogAnalyzer } from '@daybook/analytics';
 import type { ResultCache } from './cache.js';
 import type { EventIndex } from './event-index.js';
 import type { DirMonitor } from './monitor.js';
-import type { VerifyCache } from './verify-cache.js';
+import type { VerifyResults } from './verify-results.js';
 
 /** What the routes share: one analyzer, one event index, one change monitor, the caches. */
 export interface ServerContext {
@@ -16,7 +16,7 @@ export interface ServerContext {
   /** Reports, events pages and /metrics. */
   readonly cache: ResultCache;
   /** /audit/verify (hashes every line: kept while the files are the same). */
-  readonly verifyCache: VerifyCache;
+  readonly verifyResults: VerifyResults;
   readonly exportDir: string | undefined;
   readonly maxStreams: number;
   readonly heartbeatMs: number;

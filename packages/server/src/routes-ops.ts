@@ -23,7 +23,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   app.get('/audit/verify', { schema: { tags: ['operations'], summary: 'Hash-chain check of the log directory (the shape of daybook verify --json); kept while the files are unchanged, recomputed at most every few seconds while they change', querystring: VERIFY_QUERY } }, async (_request, reply) => {
-    const body = await ctx.verifyCache.get();
+    const body = await ctx.verifyResults.get();
     return reply.type('application/json; charset=utf-8').send(body);
   });
 }

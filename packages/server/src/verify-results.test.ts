@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditLogger, verify } from '@daybook/core';
 import { buildApp } from './app.js';
 import { tempDir } from './test/helpers.js';
-import { VerifyCache } from './verify-cache.js';
+import { VerifyResults } from './verify-results.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
@@ -44,7 +44,7 @@ const body = (b: Buffer): Record<string, unknown> => {
 
 it('the cache goes into the worker and comes back filled: the next check takes unchanged backups from it, and a flipped byte is still found', async () => {
   const dir = await rotatedDir();
-  const cache = new VerifyCache([dir], pem, 0);
+  const cache = new VerifyResults([dir], pem, 0);
   try {
     const first = body(await cache.get());
     assert.equal(first.ok, true);

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { VerifyCache as CoreVerifyCache, VerifyResult } from '@daybook/core';
+import type { VerifyCache, VerifyResult } from '@daybook/core';
 import { ServerError } from './errors.js';
 
 /**
@@ -41,11 +41,11 @@ export function filesSignature(dirs: readonly string[]): string {
  * learned of each directory's backups (core's VerifyCache) outlives the short-lived worker, so
  * the next one re-reads only the current files and what changed.
  */
-export class VerifyCache {
+export class VerifyResults {
   private last: { signature: string; at: number; value: Buffer } | undefined;
   private running: Promise<Buffer> | undefined;
   private readonly workers = new Set<Worker>();
-  private readonly backups = new Map<string, CoreVerifyCache>();
+  private readonly backups = new Map<string, VerifyCache>();
 
   constructor(
     private readonly dirs: readonly string[],
@@ -78,7 +78,7 @@ export class VerifyCache {
       const fail = (message: string) => reject(new ServerError('DAYBOOK_E_SERVER_LOG_DIR', `cannot verify ${dir} (${message})`));
       const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { workerData: { dir, publicKey: this.publicKey, cache: this.backups.get(dir) ?? {} } });
       this.workers.add(worker);
-      worker.once('message', (m: { result?: VerifyResult; cache?: CoreVerifyCache; error?: string }) => {
+      worker.once('message', (m: { result?: VerifyResult; cache?: VerifyCache; error?: string }) => {
         if (m.result === undefined) return fail(m.error ?? 'unknown error');
         if (m.cache !== undefined) this.backups.set(dir, m.cache);
         resolve(m.result);
@@ -92,7 +92,7 @@ export class VerifyCache {
   }
 
   /** What the last check of `dir` learned of its backups (`reused`: those it did not read again). */
-  backupsOf(dir: string): CoreVerifyCache | undefined {
+  backupsOf(dir: string): VerifyCache | undefined {
     return this.backups.get(dir);
   }
 
