@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { constants, setPriority } from 'node:os';
 import { promisify } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 
 // Compressing a rotated file is a third of a second of CPU per 50 MB, and audit.log and its
@@ -70,8 +70,24 @@ export function gzipInBackground(data: Buffer): Promise<Buffer> {
     const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
     // A slice of a shared buffer is copied; a buffer of its own is moved without a copy.
     const job: Job = { id, data: whole ? data : new Uint8Array(data) };
-    w.postMessage(job, [job.data.buffer as ArrayBuffer]);
+    post(w, job, job.data);
   });
+}
+
+/**
+ * Moves `data`'s memory with the message when it owns its buffer and the runtime lets it
+ * (Node 24 marks some of Buffer's and zlib's buffers untransferable); copies it otherwise.
+ */
+function post(port: Worker | MessagePort, message: object, data: Uint8Array | undefined): void {
+  if (data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+    try {
+      port.postMessage(message, [data.buffer as ArrayBuffer]);
+      return;
+    } catch {
+      // DataCloneError before anything moved: send a copy.
+    }
+  }
+  port.postMessage(message);
 }
 
 if (!isMainThread && (workerData as { daybookGzip?: boolean } | undefined)?.daybookGzip === true) {
@@ -86,8 +102,8 @@ if (!isMainThread && (workerData as { daybookGzip?: boolean } | undefined)?.dayb
   parentPort!.on('message', (job: Job) => {
     try {
       const out = zlib.gzipSync(job.data, { level: GZIP_LEVEL });
-      const copy = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : Buffer.from(out);
-      parentPort!.postMessage({ id: job.id, data: copy }, [copy.buffer as ArrayBuffer]);
+      const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+      post(parentPort!, { id: job.id, data: whole ? out : new Uint8Array(out) }, whole ? out : undefined);
     } catch (e) {
       parentPort!.postMessage({ id: job.id, error: (e as Error).message });
     }
