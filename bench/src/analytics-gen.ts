@@ -8,19 +8,8 @@
 //   node bench/dist/analytics-gen.js [dir] [megabytes]     (default .bench-data/analytics 1024)
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRandom } from 'daybook/random';
 import { closeAuditLogger, EventType, initializeAuditLogger, type AuditLogger } from '@daybook/core';
-
-/** A seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'AMZN', 'META', 'SOL-PERP', 'BTC-PERP', 'ETH-PERP', 'SPY'];
 const ENDPOINTS = ['/v2/positions', '/v2/orders', '/v2/account', '/v2/clock', '/v2/bars'];
@@ -84,7 +73,7 @@ export async function generate(dir: string, megabytes: number, seed = 7): Promis
   rmSync(dir, { recursive: true, force: true });
   const t0 = Date.now();
   const realNow = Date.now;
-  const random = rng(seed);
+  const random = createRandom(seed);
   const days = 60;
   let sim = Date.UTC(2025, 0, 6, 0, 0, 0); // a Monday
   Date.now = () => sim;
