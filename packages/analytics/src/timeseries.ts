@@ -1,10 +1,10 @@
 import { AnalyticsError } from './codes.js';
 import { DAY_US, HOUR_US, isoOf, type TimeRange } from './dates.js';
-import { isSelected, select, type EventSet } from './event-set.js';
+import { select, type EventSet } from './event-set.js';
 import { emptyRiskDay, RISK_KEY, type RiskDay } from './risk.js';
 import { F, LEVEL, T, type Segment } from './segment.js';
 import { percentiles } from './stats.js';
-import { isClosed, type ClosedTrade } from './trading.js';
+import { isClosed, selectTradesIn, type ClosedTrade } from './trading.js';
 
 // The "over time" series of a range in one pass over its events, instead of one system /
 // risk report per hour or day (24-31 full passes for a dashboard). Each bucket's figures are
@@ -144,13 +144,8 @@ export function timeseries(set: EventSet, range: TimeRange, bucket: BucketSize, 
     Object.assign(buckets[b]!, { p50_api_latency: p50!, p95_api_latency: p95!, p99_api_latency: p99! });
   }
 
-  // Closed trades in time order (ties: read order, as selectTrades), so the sums run as
-  // trading metrics' do; with their segment, for the event id.
-  const closed: { t: ClosedTrade; seg: Segment }[] = [];
-  set.segments.forEach((seg, si) => {
-    for (const t of seg.trades) if (isClosed(t) && isSelected(sel, si, t.row, t.ts)) closed.push({ t, seg });
-  });
-  closed.sort((a, b) => a.t.ts - b.t.ts);
+  // Closed trades in the order trading metrics sum them, with their segment (for the event id).
+  const closed = selectTradesIn(sel).filter((x): x is { t: ClosedTrade; seg: Segment } => isClosed(x.t));
   for (const { t } of closed) {
     const out = buckets[indexOf(t.ts)]!;
     out.closed_trades++;

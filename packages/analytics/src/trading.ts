@@ -1,6 +1,6 @@
 import { dayNumber } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
-import type { TradeRecord } from './segment.js';
+import type { Segment, TradeRecord } from './segment.js';
 import { isConstant, mean, sampleStd } from './stats.js';
 
 /** Per exit reason or strategy. */
@@ -62,15 +62,21 @@ export function fillVolume(t: TradeRecord): number {
 }
 
 /**
- * The trade events (entries, exits, partial exits) of a selection, ordered by timestamp, ties
- * in read order (segments are in read order and Array.sort is stable).
+ * The trade events (entries, exits, partial exits) of a selection, each with its segment (for
+ * its event id), ordered by timestamp, ties in read order (segments are in read order and
+ * Array.sort is stable).
  */
-export function selectTrades(sel: Selection): TradeRecord[] {
-  const out: TradeRecord[] = [];
+export function selectTradesIn(sel: Selection): { t: TradeRecord; seg: Segment }[] {
+  const out: { t: TradeRecord; seg: Segment }[] = [];
   sel.set.segments.forEach((seg, si) => {
-    for (const t of seg.trades) if (isSelected(sel, si, t.row, t.ts)) out.push(t);
+    for (const t of seg.trades) if (isSelected(sel, si, t.row, t.ts)) out.push({ t, seg });
   });
-  return out.sort((a, b) => a.ts - b.ts);
+  return out.sort((a, b) => a.t.ts - b.t.ts);
+}
+
+/** The trade events of a selection in the order of selectTradesIn. */
+export function selectTrades(sel: Selection): TradeRecord[] {
+  return selectTradesIn(sel).map((x) => x.t);
 }
 
 /** The top-level portfolio_value of the earliest selected event that has one (ties: read order); null if none. */
