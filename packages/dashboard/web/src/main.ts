@@ -5,6 +5,7 @@ import { ApiError, getJson, getToken, setToken, UnreachableError } from './api.j
 import { renderCards } from './cards.js';
 import { barList, COLORS, timeChart } from './charts.js';
 import { byId, h, replace } from './dom.js';
+import type { Kind } from './format.js';
 import { LiveFeed, type StreamStatus } from './feed.js';
 import { dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
 import { renderErrors, renderSymbols, renderTrades, tradeOf } from './tables.js';
@@ -144,19 +145,23 @@ function renderTradeCharts(s: Timeseries): void {
   renderTrades(s.trades);
 }
 
+/** The per-bucket figures a line chart can draw. */
+type BucketField = 'p50_api_latency' | 'p95_api_latency' | 'p99_api_latency' | 'risk_limit_hit' | 'daily_loss_limit' | 'portfolio_heat_warning' | 'position_size_calculated';
+
 function renderBuckets(r: Range, s: Timeseries): void {
   const now = Date.now();
   const buckets = s.buckets.filter((b) => Date.parse(b.start) <= now); // none from the future
   const xs = buckets.map((b) => Date.parse(b.start) / 1000);
   const xRange = xRangeOf(r);
   // Each line is [label, field, color], so a label can never drift from its data.
-  const latency = [['p50', 'p50_api_latency', COLORS.teal], ['p95', 'p95_api_latency', COLORS.amber], ['p99', 'p99_api_latency', COLORS.neg]] as const;
-  timeChart(byId('chart-latency'), {
-    xRange,
-    kind: 'ms',
-    series: latency.map(([label, , color]) => ({ label, color })),
-    data: [xs, ...latency.map(([, field]) => buckets.map((b) => b[field]))],
-  }, 'No api_call events with latency_ms in this range.');
+  const lines = (id: string, kind: Kind, spec: readonly (readonly [string, BucketField, string])[], none: string): void =>
+    timeChart(byId(id), {
+      xRange,
+      kind,
+      series: spec.map(([label, , color]) => ({ label, color })),
+      data: [xs, ...spec.map(([, field]) => buckets.map((b) => b[field]))],
+    }, none);
+  lines('chart-latency', 'ms', [['p50', 'p50_api_latency', COLORS.teal], ['p95', 'p95_api_latency', COLORS.amber], ['p99', 'p99_api_latency', COLORS.neg]], 'No api_call events with latency_ms in this range.');
   timeChart(byId('chart-errors'), {
     xRange,
     kind: 'count',
@@ -166,13 +171,7 @@ function renderBuckets(r: Range, s: Timeseries): void {
     ],
     data: [xs, buckets.map((b) => b.error_count), buckets.map((b) => b.warning_count)],
   }, 'No errors or warnings in this range.');
-  const riskLines = [['Risk limit', 'risk_limit_hit', COLORS.neg], ['Daily loss limit', 'daily_loss_limit', COLORS.violet], ['Heat warning', 'portfolio_heat_warning', COLORS.amber], ['Position sizing', 'position_size_calculated', COLORS.teal]] as const;
-  timeChart(byId('chart-risk'), {
-    xRange,
-    kind: 'count',
-    series: riskLines.map(([label, , color]) => ({ label, color })),
-    data: [xs, ...riskLines.map(([, field]) => buckets.map((b) => b[field]))],
-  }, 'No risk events in this range.');
+  lines('chart-risk', 'count', [['Risk limit', 'risk_limit_hit', COLORS.neg], ['Daily loss limit', 'daily_loss_limit', COLORS.violet], ['Heat warning', 'portfolio_heat_warning', COLORS.amber], ['Position sizing', 'position_size_calculated', COLORS.teal]], 'No risk events in this range.');
 }
 
 async function loadChain(): Promise<void> {
