@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRandom, normal, seedOf } from './random.js';
+import { createRandom, normal, round, seedOf } from './random.js';
 
 /** What the simulated broker does with one request: decided by the seed and the request id only. */
 export interface Outcome {
@@ -29,7 +29,7 @@ export function brokerOutcome(seed: number, requestId: string): Outcome {
 /** Applies slippage against the side that trades. */
 export function fillPrice(reference: number, side: string, slippageBps: number): number {
   const sign = side === 'buy' ? 1 : -1;
-  return Math.round(reference * (1 + (sign * slippageBps) / 10_000) * 100) / 100;
+  return round(reference * (1 + (sign * slippageBps) / 10_000));
 }
 
 export interface OrderRequest {

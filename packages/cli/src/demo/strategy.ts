@@ -1,4 +1,5 @@
 /** Entry and exit signals: pure functions of a symbol's recent closes (oldest first). */
+import { round } from './random.js';
 
 export type Side = 'buy' | 'sell';
 
@@ -62,8 +63,6 @@ export function rsi(xs: readonly number[], period = 14): number {
   return (100 * up) / (up + down);
 }
 
-const r2 = (x: number): number => Math.round(x * 100) / 100;
-
 /** True when a reading (positive: upward) has turned against a position on `side`. */
 const against = (side: Side, reading: number): boolean => (side === 'buy' ? reading < 0 : reading > 0);
 
@@ -81,7 +80,7 @@ export const momentum: Strategy = {
     const fast = ema(closes.slice(-30), 5);
     const slow = ema(closes.slice(-30), 20);
     const range = (hi - lo) / last;
-    const indicators = { rsi: r2(rsi(closes)), ema_fast: r2(fast), ema_slow: r2(slow), range_pct: r2(range * 100) };
+    const indicators = { rsi: round(rsi(closes)), ema_fast: round(fast), ema_slow: round(slow), range_pct: round(range * 100) };
     if (last > hi && fast > slow) return { side: 'buy', score: Math.min(1, (last - hi) / (hi - lo + 1e-9) * 4 + 0.5), reason: 'breakout_above_resistance', indicators };
     if (last < lo && fast < slow) return { side: 'sell', score: Math.min(1, (lo - last) / (hi - lo + 1e-9) * 4 + 0.5), reason: 'breakdown_below_support', indicators };
     return undefined;
@@ -100,7 +99,7 @@ export const meanReversion: Strategy = {
   entry(closes) {
     if (closes.length < 31) return undefined;
     const z = zscore(closes, 30);
-    const indicators = { zscore: r2(z), rsi: r2(rsi(closes)) };
+    const indicators = { zscore: round(z), rsi: round(rsi(closes)) };
     if (z < -2.2) return { side: 'buy', score: Math.min(1, (-z - 2.2) / 2 + 0.5), reason: 'oversold_stretch', indicators };
     if (z > 2.2) return { side: 'sell', score: Math.min(1, (z - 2.2) / 2 + 0.5), reason: 'overbought_stretch', indicators };
     return undefined;
@@ -125,7 +124,7 @@ export const trendFollowing: Strategy = {
     const slow = ema(now, 30);
     const wasAbove = ema(before, 9) > ema(before, 30);
     const r = rsi(closes);
-    const indicators = { ema_fast: r2(fast), ema_slow: r2(slow), rsi: r2(r) };
+    const indicators = { ema_fast: round(fast), ema_slow: round(slow), rsi: round(r) };
     if (fast > slow && !wasAbove && r > 55) return { side: 'buy', score: Math.min(1, (r - 50) / 40 + 0.4), reason: 'ema_cross_up', indicators };
     if (fast < slow && wasAbove && r < 45) return { side: 'sell', score: Math.min(1, (50 - r) / 40 + 0.4), reason: 'ema_cross_down', indicators };
     return undefined;
