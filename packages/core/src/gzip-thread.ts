@@ -12,7 +12,7 @@ import * as zlib from 'node:zlib';
 // the bot leaves idle. A backup waits longer to be compressed; nothing else does.
 
 /** Level 1: on JSON log lines it still shrinks files 6-8x, at several times the speed of the default level. */
-export const GZIP_LEVEL = 1;
+const GZIP_LEVEL = 1;
 
 interface Job {
   id: number;

@@ -45,7 +45,7 @@ export interface AppOptions {
   heartbeatMs?: number;
   /** Ed25519 public key (PEM) /audit/verify checks checkpoint signatures with. */
   publicKey?: string | Buffer;
-  /** Options of the LogAnalyzer (periodsPerYear, startingEquity, threads). */
+  /** Options of the LogAnalyzer (periodsPerYear, startingEquity, threads, persist: the segment index). */
   analyzer?: Omit<LogAnalyzerOptions, 'source' | 'cache'>;
   /** Fastify's own request logger (pino), off by default. */
   logger?: FastifyServerOptions['logger'];
