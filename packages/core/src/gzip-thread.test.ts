@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { gzipInBackground } from './gzip-thread.js';
+import { compressorThread, gzipInBackground } from './gzip-thread.js';
 import { tempDir } from './test/helpers.js';
 import { exited, startChild } from './test/storage.js';
 import { verify } from './verify.js';
@@ -37,4 +37,17 @@ test('a process whose last act is await close() after rotations waits for the co
   assert.ok(gz.length >= 2, readdirSync(dir).join(' '));
   for (const n of gz) assert.ok(gunzipSync(readFileSync(join(dir, n))).length > 0, n);
   assert.deepEqual((await verify(dir)).problems, []);
+});
+
+// Last in this file: afterwards the process compresses in libuv's pool.
+test('a compressor thread that dies fails the job it had (the backup stays plain, compressed at the next start) and later jobs run in the pool', { timeout: 30_000 }, async () => {
+  await gzipInBackground(Buffer.from('warm up'));
+  const thread = compressorThread();
+  assert.ok(thread !== undefined);
+  const job = gzipInBackground(randomBytes(64 * 1024 * 1024));
+  await thread.terminate();
+  await assert.rejects(job, /stopped/);
+  assert.equal(compressorThread(), undefined);
+  const later = await gzipInBackground(Buffer.from('still compressed\n'));
+  assert.equal(gunzipSync(later).toString(), 'still compressed\n');
 });

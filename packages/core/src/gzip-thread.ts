@@ -55,6 +55,11 @@ function stop(e: Error): void {
   waiting.clear();
 }
 
+/** The compressor thread if one runs: for tests, to stop it as a crash would. */
+export function compressorThread(): Worker | undefined {
+  return worker;
+}
+
 /**
  * Gzips `data` in the low-priority worker, one job after another; in libuv's pool when no
  * worker can run. `data`'s memory is handed to the worker (the caller must not use it again).
