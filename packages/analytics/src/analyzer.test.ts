@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { closeAuditLogger, EventType, initializeAuditLogger } from '@daybook/core';
@@ -139,6 +139,18 @@ describe('loads at the same time', () => {
     // when it was asked, never a trade twice.
     results.forEach((r, k) => assert.ok(r.total_trades >= (k + 1) * 5000 && r.total_trades <= 25000, `load ${k}: ${r.total_trades} trades`));
     assert.deepEqual(await analyzer.getTradingMetrics(), await new LogAnalyzer(dir, { persist: false }).getTradingMetrics());
+  });
+
+  it('a load that fails (the directory is not there yet) does not stop the ones after it', async () => {
+    const dir = join(tempDir(), 'later');
+    const analyzer = new LogAnalyzer(dir, { persist: false });
+    const first = analyzer.getTradingMetrics();
+    const second = analyzer.getTradingMetrics();
+    await assert.rejects(first, { code: 'DAYBOOK_E_READ_DIR' });
+    await assert.rejects(second, { code: 'DAYBOOK_E_READ_DIR' });
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'audit.log'), lines([exit('2024-01-05T10:00:00Z', 30)]));
+    assert.equal((await analyzer.getTradingMetrics()).total_trades, 1);
   });
 });
 
