@@ -130,6 +130,17 @@ test('a clean signed directory verifies, with its signatures checked; a wrong ke
   const wrong = await verify(dir, { publicKey: other });
   assert.equal(wrong.ok, false);
   assert.ok(wrong.problems.every((p) => p.kind === 'bad_signature'));
+  // The last record's signature is hashed by no later record. Node's base64 decoder skips a
+  // byte outside the alphabet, so a flipped padding '=' decodes to the same signature: it must
+  // still be found (a random-mutation run once hit exactly this).
+  const chain = join(dir, CHAIN_DIR, 'errors.log.chain');
+  const bytes = readFileSync(chain);
+  const pad = bytes.lastIndexOf('=="}');
+  assert.ok(pad > 0);
+  bytes[pad + 1] = bytes[pad + 1]! ^ 0x80;
+  writeFileSync(chain, bytes);
+  const mangled = await verify(dir, { publicKey });
+  assert.deepEqual(mangled.problems.map((p) => [p.file, p.kind]), [['.daybook/errors.log.chain', 'bad_signature']]);
 });
 
 test('rewriting the whole chain consistently is caught by the signatures', async (t) => {
