@@ -1,28 +1,50 @@
 import { join } from 'node:path';
 import type { FileDriver } from './file-driver.js';
-import { gzipInBackground } from './gzip-thread.js';
+import { GZIP_HEADER, gzipTrailer } from './gzip-pieces.js';
+import { deflateInBackground } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
+
+/** Input read per piece, into one buffer reused for the whole file (gzip-pieces.ts says why). */
+const PIECE_BYTES = 1 << 20;
 
 /**
  * Compresses a closed backup: gzip to `<name>.gz.tmp`, fdatasync, rename to `<name>.gz`, then
  * remove `<name>`. A crash before the rename leaves a tmp (deleted on the next start) and the
  * plain file; after it, both files (the plain one is deleted on the next start). Every line
- * is readable exactly once from the files recovery keeps, at any point. The file is read
- * whole (it is at most maxFileSize) and gzipped off the event loop at low priority
- * (gzip-thread.ts).
+ * is readable exactly once from the files recovery keeps, at any point. The file is read and
+ * written a piece at a time, each piece deflated off the event loop at low priority
+ * (gzip-thread.ts): memory stays at a few MB whatever maxFileSize is.
  */
 export async function compressFile(driver: FileDriver, dir: string, name: string): Promise<void> {
   const src = join(dir, name);
   const tmp = src + '.gz.tmp';
-  const data = await gzipInBackground(await driver.readFile(src));
   await driver.unlink(tmp).catch(() => {});
-  const fd = driver.openWrite(tmp);
+  const input = driver.openRead(src);
   try {
-    let off = 0;
-    while (off < data.length) off += await driver.write(fd, data.subarray(off), off);
-    await driver.fdatasync(fd);
+    const output = driver.openWrite(tmp);
+    try {
+      let pos = 0;
+      const put = async (data: Buffer): Promise<void> => {
+        for (let off = 0; off < data.length; ) off += await driver.write(output, off === 0 ? data : data.subarray(off), pos + off);
+        pos += data.length;
+      };
+      await put(GZIP_HEADER);
+      // Shared with the compressor thread, which deflates it in place (gzip-thread.ts).
+      const piece = Buffer.from(new SharedArrayBuffer(PIECE_BYTES));
+      let crc = 0;
+      let size = 0;
+      for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
+        const out = await deflateInBackground(piece.subarray(0, n), crc);
+        crc = out.crc;
+        await put(out.data);
+      }
+      await put(gzipTrailer(crc, size));
+      await driver.fdatasync(output);
+    } finally {
+      await driver.close(output).catch(() => {});
+    }
   } finally {
-    await driver.close(fd).catch(() => {});
+    await driver.close(input).catch(() => {});
   }
   await driver.rename(tmp, src + '.gz');
   await driver.fsyncDir(dir);

@@ -16,6 +16,8 @@ export interface FileDriver {
   openRead(path: string): number;
   write(fd: number, data: Buffer, position: number): Promise<number>;
   writeSync(fd: number, data: Buffer, position: number): number;
+  /** Reads up to buffer.length bytes at `position`; 0 at the end of the file. */
+  read(fd: number, buffer: Buffer, position: number): Promise<number>;
   readSync(fd: number, buffer: Buffer, position: number): number;
   fdatasync(fd: number): Promise<void>;
   fdatasyncSync(fd: number): void;
@@ -56,6 +58,7 @@ export const nodeFileDriver: FileDriver = {
   openRead: (path) => fs.openSync(path, 'r'),
   write: (fd, data, position) => cb<number>((done) => fs.write(fd, data, 0, data.length, position, done)),
   writeSync: (fd, data, position) => fs.writeSync(fd, data, 0, data.length, position),
+  read: (fd, buffer, position) => cb<number>((done) => fs.read(fd, buffer, 0, buffer.length, position, done)),
   readSync: (fd, buffer, position) => fs.readSync(fd, buffer, 0, buffer.length, position),
   fdatasync: (fd) => cb<void>((done) => fs.fdatasync(fd, done)),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),

@@ -3,27 +3,26 @@ import { constants, setPriority } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
+import { crc32, deflatePiece, PIECE_OPTIONS } from './gzip-pieces.js';
 
 // Compressing a rotated file is a third of a second of CPU per 50 MB, and audit.log and its
 // category file rotate together: two gzips at once in libuv's pool took both cores of a small
 // machine from the bot and from the writes and fdatasyncs its trade acks wait for (p99 of
 // `sync` acks at 50k/s: 21 ms with compression against 9 ms without). So backups are
-// compressed one at a time, in one worker thread at the lowest CPU priority: it runs on what
-// the bot leaves idle. A backup waits longer to be compressed; nothing else does.
+// compressed one piece at a time, in one worker thread at the lowest CPU priority: it runs on
+// what the bot leaves idle. A backup waits longer to be compressed; nothing else does.
 
-/** Level 1: on JSON log lines it still shrinks files 6-8x, at several times the speed of the default level. */
-const GZIP_LEVEL = 1;
-
-interface Job {
+interface Piece {
   id: number;
   data: Uint8Array;
+  crc: number;
 }
 
 let worker: Worker | undefined;
 let failed = false;
 let nextId = 0;
-const waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
-const poolGzip = promisify(zlib.gzip);
+const waiting = new Map<number, { resolve: (r: { data: Buffer; crc: number }) => void; reject: (e: Error) => void }>();
+const poolDeflate = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.deflateRaw);
 
 function start(): Worker | undefined {
   if (worker !== undefined || failed) return worker;
@@ -32,11 +31,11 @@ function start(): Worker | undefined {
     // An idle compressor never keeps a process alive; a backup left plain at exit is
     // compressed by the next start (compress.ts recoverBackups).
     w.unref();
-    w.on('message', (m: { id: number; data?: Uint8Array; error?: string }) => {
+    w.on('message', (m: { id: number; data?: Uint8Array; crc?: number; error?: string }) => {
       const p = waiting.get(m.id);
       waiting.delete(m.id);
       if (waiting.size === 0) w.unref();
-      if (m.data !== undefined) p?.resolve(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+      if (m.data !== undefined) p?.resolve({ data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), crc: m.crc! });
       else p?.reject(new Error(m.error));
     });
     w.on('error', (e) => stop(e));
@@ -61,38 +60,39 @@ export function compressorThread(): Worker | undefined {
 }
 
 /**
- * Gzips `data` in the low-priority worker, one job after another; in libuv's pool when no
- * worker can run. `data`'s memory is handed to the worker (the caller must not use it again).
+ * Deflates one piece of a gzip member in the low-priority worker (in libuv's pool when no
+ * worker can run), and carries the member's CRC-32 on over it. A piece in a SharedArrayBuffer
+ * is read where it is (refill it only once this settles): 50 pieces of a backup copied into
+ * the worker were 50 MB of garbage there before its next collection. Any other piece is
+ * copied, and its buffer may be refilled at once.
  */
-export function gzipInBackground(data: Buffer): Promise<Buffer> {
+export function deflateInBackground(data: Uint8Array, crc: number): Promise<{ data: Buffer; crc: number }> {
   const w = start();
-  if (w === undefined) return poolGzip(data, { level: GZIP_LEVEL });
+  if (w === undefined) {
+    const own = data.buffer instanceof SharedArrayBuffer ? data : Buffer.from(data);
+    return poolDeflate(own, PIECE_OPTIONS).then((out) => ({ data: out, crc: crc32(own, crc) }));
+  }
   return new Promise((resolve, reject) => {
     const id = nextId++;
     // Referenced while it works: a process awaiting close() must not exit under it.
     if (waiting.size === 0) w.ref();
     waiting.set(id, { resolve, reject });
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    // A slice of a shared buffer is copied; a buffer of its own is moved without a copy.
-    const job: Job = { id, data: whole ? data : new Uint8Array(data) };
-    post(w, job, job.data);
+    w.postMessage({ id, data, crc } satisfies Piece);
   });
 }
 
 /**
- * Moves `data`'s memory with the message when it owns its buffer and the runtime lets it
- * (Node 24 marks some of Buffer's and zlib's buffers untransferable); copies it otherwise.
+ * Moves the deflated bytes with the message. A slice of a shared buffer is copied first (a
+ * clone would copy all of it); Node 24 refuses to move some of zlib's buffers: those are cloned.
  */
-function post(port: Worker | MessagePort, message: object, data: Uint8Array | undefined): void {
-  if (data !== undefined && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-    try {
-      port.postMessage(message, [data.buffer as ArrayBuffer]);
-      return;
-    } catch {
-      // DataCloneError before anything moved: send a copy.
-    }
+function reply(port: MessagePort, id: number, out: Buffer, crc: number): void {
+  const own = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : new Uint8Array(out);
+  try {
+    port.postMessage({ id, data: own, crc }, [own.buffer as ArrayBuffer]);
+  } catch {
+    // DataCloneError before anything moved.
+    port.postMessage({ id, data: own, crc });
   }
-  port.postMessage(message);
 }
 
 if (!isMainThread && (workerData as { daybookGzip?: boolean } | undefined)?.daybookGzip === true) {
@@ -102,15 +102,13 @@ if (!isMainThread && (workerData as { daybookGzip?: boolean } | undefined)?.dayb
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (Number.isInteger(tid)) setPriority(tid, constants.priority.PRIORITY_LOW);
   } catch {
-    // Elsewhere the worker runs at normal priority; still one compression at a time.
+    // Elsewhere the worker runs at normal priority; still one piece at a time.
   }
-  parentPort!.on('message', (job: Job) => {
+  parentPort!.on('message', (p: Piece) => {
     try {
-      const out = zlib.gzipSync(job.data, { level: GZIP_LEVEL });
-      const whole = out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
-      post(parentPort!, { id: job.id, data: whole ? out : new Uint8Array(out) }, whole ? out : undefined);
+      reply(parentPort!, p.id, deflatePiece(p.data), crc32(p.data, p.crc));
     } catch (e) {
-      parentPort!.postMessage({ id: job.id, error: (e as Error).message });
+      parentPort!.postMessage({ id: p.id, error: (e as Error).message });
     }
   });
 }
