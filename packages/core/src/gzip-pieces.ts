@@ -8,11 +8,13 @@ import * as zlib from 'node:zlib';
  * reads. Each piece starts without the previous 32 KB as its dictionary, which costs well
  * under 1% of the size at 1 MB pieces.
  *
- * Why pieces: a backup read whole is one 50 MB read into fresh memory, and on the small VMs
- * this runs on that stalls other processes' fdatasync for 20-40 ms (measured: an idle-priority
- * process reading a 50 MB cached file in one read() every 300 ms took an fdatasync loop's
- * p99 from 3 to 22-31 ms; in 1 MB reads into one reused buffer, 5-6 ms). A trade's `sync`
- * ack waits for exactly those fdatasyncs.
+ * Why pieces: a backup read whole is a buffer of maxFileSize (50 MB by default) plus its whole
+ * gzip; in pieces through one shared buffer, compressing a 50 MB backup adds 15 MB to the
+ * process's RSS instead of 64 MB (the worker's own heap, mostly). And one 50 MB read() into
+ * fresh memory stalls fdatasyncs on this kind of VM: a process doing that every 300 ms took
+ * another process's group-commit p99 from 3 to 22-31 ms, against 5-6 ms in 1 MB reads into a
+ * reused buffer (inside the logger, the `sync` ack p99 did not move measurably: the disk's own
+ * stalls there are larger).
  */
 
 /** Level 1: on JSON log lines it still shrinks files 6-8x, at several times the speed of the default level. */
