@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { GENESIS, Linker, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
 import { compressFile, recoverBackups } from './compress.js';
+import { hurry } from './gzip-thread.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { LineQueue } from './line-queue.js';
@@ -168,6 +169,7 @@ class FileWriter implements ExitParticipant {
   private checkpointTimer: NodeJS.Timeout | undefined;
   private rotateAfter = 0;
   private maintenance: Promise<void> = Promise.resolve();
+  private maintaining = false;
   private checkpointing: Promise<void> = Promise.resolve();
 
   /** Bytes in the current file. */
@@ -509,6 +511,7 @@ class FileWriter implements ExitParticipant {
   private async rotate(): Promise<void> {
     this.forceRotate = false;
     await this.syncTo(this.written);
+    if (this.maintaining) hurry();
     await this.maintenance;
     try {
       await this.checkpoint('rotate');
@@ -543,7 +546,10 @@ class FileWriter implements ExitParticipant {
 
   /** Runs maintenance (compression, retention) beside the writes; a failure is reported and retried at the next rotation. */
   private background(task: () => Promise<void>): Promise<void> {
-    return task().catch((e: Error) => this.report(e, 'compressing or pruning backups of'));
+    this.maintaining = true;
+    return task()
+      .catch((e: Error) => this.report(e, 'compressing or pruning backups of'))
+      .finally(() => (this.maintaining = false));
   }
 
   // ---- faults -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32, GZIP_HEADER, gzipTrailer, tableCrc32 } from './gzip-pieces.js';
-import { compressorThread, deflateInBackground } from './gzip-thread.js';
+import { compressorThread, deflateInBackground, hurry } from './gzip-thread.js';
 import { tempDir } from './test/helpers.js';
 import { exited, startChild } from './test/storage.js';
 import { verify } from './verify.js';
@@ -58,13 +58,33 @@ test('the CRC-32 is zlib\'s, carried from piece to piece', () => {
 
 test('the compressor runs at the lowest CPU priority (Linux: a thread of this process with nice 19)', { skip: process.platform !== 'linux' && 'thread priorities are read from /proc' }, async () => {
   await deflateInBackground(Buffer.from('x'), 0);
-  const nices = readdirSync('/proc/self/task').map((tid) => {
+  const nices = threadNices();
+  assert.ok(nices.includes(19), `thread nice values: ${nices.join(',')}`);
+});
+
+test('a writer waiting for the compressor raises it to normal priority until its jobs are done', { skip: process.platform !== 'linux' && 'thread priorities are read from /proc' }, async () => {
+  const first = deflateInBackground(Buffer.from('x'), 0);
+  hurry();
+  // Takes the worker a second or so: long enough to look at its priority meanwhile.
+  const big = deflateInBackground(randomBytes(48 * 1024 * 1024), 0);
+  await first;
+  await new Promise((r) => setTimeout(r, 50));
+  const during = threadNices();
+  await big;
+  await deflateInBackground(Buffer.from('y'), 0);
+  const after = threadNices();
+  assert.ok(!during.includes(19), `while hurried: ${during.join(',')}`);
+  assert.ok(after.includes(19), `once idle: ${after.join(',')}`);
+});
+
+/** The nice value of every thread of this process. */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, nice field 19.
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   });
-  assert.ok(nices.includes(19), `thread nice values: ${nices.join(',')}`);
-});
+}
 
 test('a process whose last act is await close() after rotations waits for the compression, then exits', async (t) => {
   const dir = tempDir(t);
