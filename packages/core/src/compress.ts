@@ -22,6 +22,7 @@ export async function compressFile(driver: FileDriver, dir: string, name: string
   const input = driver.openRead(src);
   try {
     const output = driver.openWrite(tmp);
+    let done = false;
     try {
       let pos = 0;
       const put = async (data: Buffer): Promise<void> => {
@@ -40,8 +41,11 @@ export async function compressFile(driver: FileDriver, dir: string, name: string
       }
       await put(gzipTrailer(crc, size));
       await driver.fdatasync(output);
+      done = true;
     } finally {
       await driver.close(output).catch(() => {});
+      // A half-written gzip is no use to anyone; the plain backup stays for the next attempt.
+      if (!done) await driver.unlink(tmp).catch(() => {});
     }
   } finally {
     await driver.close(input).catch(() => {});
@@ -52,8 +56,10 @@ export async function compressFile(driver: FileDriver, dir: string, name: string
 }
 
 /**
- * Finishes what a crash interrupted: removes unfinished tmp files and plain copies of backups
- * whose gzip is complete, then (with `compress`) compresses the backups still plain.
+ * Finishes what a crash or a failed compression left: removes unfinished tmp files and plain
+ * copies of backups whose gzip is complete, then (with `compress`) compresses the backups
+ * still plain. Runs at start and after every rotation, so a backup whose compression failed
+ * (EIO, ENOSPC) is compressed at the next rotation rather than at the next start.
  */
 export async function recoverBackups(driver: FileDriver, dir: string, base: string, compress: boolean): Promise<void> {
   for (const b of listBackups(await driver.readdir(dir), base)) {

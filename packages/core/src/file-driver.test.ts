@@ -11,7 +11,7 @@ import { verify } from './verify.js';
 import { tempDir } from './test/helpers.js';
 import { streamLines } from './test/storage.js';
 
-type Op = 'write' | 'fdatasync' | 'rename';
+type Op = 'write' | 'fdatasync' | 'rename' | 'read';
 
 /** The real driver, failing `op` with `code` while `failing` says so. */
 function faulty(op: Op, code: string): { driver: FileDriver; fail(on: boolean): void; failures: number } {
@@ -22,6 +22,7 @@ function faulty(op: Op, code: string): { driver: FileDriver; fail(on: boolean): 
     write: (fd, data, pos) => (state.on && op === 'write' ? (state.failures++, Promise.reject(err())) : nodeFileDriver.write(fd, data, pos)),
     fdatasync: (fd) => (state.on && op === 'fdatasync' ? (state.failures++, Promise.reject(err())) : nodeFileDriver.fdatasync(fd)),
     rename: (a, b) => (state.on && op === 'rename' ? (state.failures++, Promise.reject(err())) : nodeFileDriver.rename(a, b)),
+    read: (fd, buf, pos) => (state.on && op === 'read' ? (state.failures++, Promise.reject(err())) : nodeFileDriver.read(fd, buf, pos)),
   };
   return { driver, fail: (on) => void (state.on = on), get failures() { return state.failures; } };
 }
@@ -77,6 +78,36 @@ test('EIO on rename: rotation is retried later, the file keeps growing meanwhile
   assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 80 }, (_, i) => line(i)));
   assert.deepEqual((await verify(dir)).problems, []);
   assert.equal(stderr.length, 2);
+});
+
+test('EIO reading a backup to compress it: reported, no half gzip left, the backups stay plain and are compressed at the next rotation', { timeout: 20_000 }, async (t) => {
+  const dir = tempDir(t);
+  const f = faulty('read', 'EIO');
+  const stderr: string[] = [];
+  const errors: Error[] = [];
+  f.fail(true);
+  const s = new FileSink({ path: join(dir, 'audit.log'), driver: f.driver, maxFileSize: 1024, backupCount: 100, stderr: (l) => stderr.push(l), onError: (e) => errors.push(e) });
+  for (let i = 0; i < 40; i++) {
+    void s.write(line(i), 'none', false);
+    await s.flush();
+  }
+  await until(() => f.failures >= 2);
+  // The failed attempt removes its tmp file (else this waits until the test's timeout).
+  await until(() => !readdirSync(dir).some((n) => n.endsWith('.tmp')));
+  const names = readdirSync(dir);
+  assert.ok(names.filter((n) => /^audit\.log\.\d+$/.test(n)).length >= 2, `plain backups: ${names.join(' ')}`);
+  assert.equal(errors.length, 1, 'one error per fault');
+  assert.match(stderr[0]!, /compressing or pruning backups of .*EIO.*DAYBOOK_E_WRITE/);
+  f.fail(false);
+  for (let i = 40; i < 60; i++) {
+    void s.write(line(i), 'none', false);
+    await s.flush();
+  }
+  await s.close();
+  const after = readdirSync(dir).filter((n) => n.startsWith('audit.log.'));
+  assert.ok(after.length >= 3 && after.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), `all compressed: ${after.join(' ')}`);
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 60 }, (_, i) => line(i)));
+  assert.deepEqual((await verify(dir)).problems, []);
 });
 
 test('ENOSPC that lasts: memory stays bounded (DEBUG lines dropped and counted), trades kept, the logger emits error', async (t) => {

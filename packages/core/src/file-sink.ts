@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import { GENESIS, Linker, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
-import { compressFile, recoverBackups } from './compress.js';
+import { recoverBackups } from './compress.js';
 import { hurry } from './gzip-thread.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
@@ -221,10 +221,7 @@ class FileWriter implements ExitParticipant {
         }
       }, this.checkpointMs).unref();
     }
-    this.maintenance = this.background(async () => {
-      await recoverBackups(this.driver, this.dir, this.base, this.compress);
-      await this.prune();
-    });
+    this.maintenance = this.maintain();
   }
 
   /**
@@ -531,11 +528,7 @@ class FileWriter implements ExitParticipant {
     this.lineNo = 0;
     this.first = undefined;
     this.recovered('rotating');
-    const rotated = `${this.base}.1`;
-    this.maintenance = this.background(async () => {
-      if (this.compress) await compressFile(this.driver, this.dir, rotated);
-      await this.prune();
-    });
+    this.maintenance = this.maintain();
   }
 
   private async prune(): Promise<void> {
@@ -544,10 +537,14 @@ class FileWriter implements ExitParticipant {
     });
   }
 
-  /** Runs maintenance (compression, retention) beside the writes; a failure is reported and retried at the next rotation. */
-  private background(task: () => Promise<void>): Promise<void> {
+  /**
+   * Compresses what is still plain and applies retention, beside the writes (at open and
+   * after each rotation); a failure is reported and retried at the next rotation.
+   */
+  private maintain(): Promise<void> {
     this.maintaining = true;
-    return task()
+    return recoverBackups(this.driver, this.dir, this.base, this.compress)
+      .then(() => this.prune())
       .catch((e: Error) => this.report(e, 'compressing or pruning backups of'))
       .finally(() => (this.maintaining = false));
   }
