@@ -11,6 +11,7 @@ import { acquireLock, type FileLock } from './lock.js';
 import { applyRetention } from './retention.js';
 import { backupName, listBackups, shiftAndRename } from './rotation.js';
 import { RESOLVED_FALSE, type Durability, type Sink } from './sink.js';
+import { firstLink } from './verify-read.js';
 
 const NONE = 0;
 const BATCH = 1;
@@ -539,6 +540,19 @@ class FileWriter implements ExitParticipant {
     await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
       await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
     });
+    // The checkpoint file shrinks with the backups: a failure leaves it whole until the next rotation.
+    await this.compactChain().catch((e: Error) => this.report(e, 'compacting the checkpoints of'));
+  }
+
+  /** Drops the checkpoints of the generations retention has deleted (CHAIN.md, Compaction). */
+  private async compactChain(): Promise<void> {
+    if (this.chain === undefined) return;
+    const oldest = listBackups(await this.driver.readdir(this.dir), this.base).filter((b) => b.plain || b.gz).pop();
+    if (oldest === undefined) return this.chain.compact({ gen: this.gen });
+    // A backup's number shifts at every rotation; the link of its first line names its generation.
+    const fd = this.driver.openRead(join(this.dir, backupName(this.base, oldest)));
+    const first = await firstLink(this.driver, fd, oldest.gz).finally(() => this.driver.close(fd).catch(() => {}));
+    if (first !== undefined) await this.chain.compact({ first });
   }
 
   /** Runs maintenance (compression, retention) beside the writes; a failure is reported and retried at the next rotation. */
