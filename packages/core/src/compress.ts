@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { FileDriver } from './file-driver.js';
+import { writeAll, type FileDriver } from './file-driver.js';
 import { GZIP_HEADER, gzipTrailer } from './gzip-pieces.js';
 import { deflateInBackground } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
@@ -26,7 +26,7 @@ export async function compressFile(driver: FileDriver, dir: string, name: string
     try {
       let pos = 0;
       const put = async (data: Buffer): Promise<void> => {
-        for (let off = 0; off < data.length; ) off += await driver.write(output, off === 0 ? data : data.subarray(off), pos + off);
+        await writeAll(driver, output, data, pos);
         pos += data.length;
       };
       await put(GZIP_HEADER);

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   // storage engine
   DAYBOOK_E_LOCKED: 'Another process is writing this log file; give each app its own file (or logDir), or stop the other process. A lock left by a killed process is taken over automatically.',
   DAYBOOK_E_SIGNING_KEY: 'Pass an Ed25519 private key (a KeyObject or PEM text) as signingKey, for example from crypto.generateKeyPairSync(\'ed25519\').',
+  DAYBOOK_E_CHAIN_COMPACT: 'The checkpoint file was kept whole: its records do not all chain (it was edited), or some it would keep are not signed with this writer\'s signingKey. Run daybook verify on the log directory to see which; after a change of signingKey nothing is needed, compaction resumes once the older records are past retention.',
   DAYBOOK_E_VERIFY_USAGE: 'Give the log directory to verify, and a public key file (PEM) with --public-key to check signatures.',
   // input that was repaired (warnings: the line is still written)
   DAYBOOK_W_INPUT: 'A log call had a value that JSON cannot hold as given (NaN, a cycle, a huge or deep object); the line notes what was changed in metadata._daybook_warnings.',

@@ -28,6 +28,8 @@ export interface FileDriver {
   close(fd: number): Promise<void>;
   closeSync(fd: number): void;
   rename(from: string, to: string): Promise<void>;
+  /** A rename and the switch to the renamed file in one step of the event loop: no exit path can run between them (checkpoint compaction). */
+  renameSync(from: string, to: string): void;
   unlink(path: string): Promise<void>;
   unlinkSync(path: string): void;
   readdir(dir: string): Promise<string[]>;
@@ -47,6 +49,11 @@ export interface FileIdentity {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+}
+
+/** Writes all of `data` at `position`: a write may take fewer bytes than it was given. */
+export async function writeAll(driver: FileDriver, fd: number, data: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < data.length; ) off += await driver.write(fd, off === 0 ? data : data.subarray(off), position + off);
 }
 
 const cb = <T>(fn: (done: (err: NodeJS.ErrnoException | null, v?: T) => void) => void): Promise<T> =>
@@ -71,6 +78,7 @@ export const nodeFileDriver: FileDriver = {
   close: (fd) => cb<void>((done) => fs.close(fd, done)),
   closeSync: (fd) => fs.closeSync(fd),
   rename: (from, to) => cb<void>((done) => fs.rename(from, to, done)),
+  renameSync: (from, to) => fs.renameSync(from, to),
   unlink: (path) => cb<void>((done) => fs.unlink(path, done)),
   unlinkSync: (path) => fs.unlinkSync(path),
   readdir: (dir) => cb<string[]>((done) => fs.readdir(dir, done)),

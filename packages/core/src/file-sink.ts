@@ -5,6 +5,7 @@ import { GENESIS, Linker, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
 import { recoverBackups } from './compress.js';
 import { hurry } from './gzip-thread.js';
+import { CodedError } from './errors.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { LineQueue } from './line-queue.js';
@@ -12,6 +13,11 @@ import { acquireLock, type FileLock } from './lock.js';
 import { applyRetention } from './retention.js';
 import { backupName, listBackups, shiftAndRename } from './rotation.js';
 import { RESOLVED_FALSE, type Durability, type Sink } from './sink.js';
+import { firstLink } from './verify-read.js';
+
+/** What the background maintenance was doing, in the fault lines and for recovered(). */
+const MAINTAINING = 'compressing or pruning backups of';
+const COMPACTING = 'compacting the checkpoints of';
 
 const NONE = 0;
 const BATCH = 1;
@@ -535,6 +541,22 @@ class FileWriter implements ExitParticipant {
     await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
       await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
     });
+    // The checkpoint file shrinks with the backups: a failure leaves it whole until the next rotation.
+    await this.compactChain().then(
+      () => this.recovered(COMPACTING),
+      (e: Error) => this.report(e, COMPACTING),
+    );
+  }
+
+  /** Drops the checkpoints of the generations retention has deleted (CHAIN.md, Compaction). */
+  private async compactChain(): Promise<void> {
+    if (this.chain === undefined) return;
+    const oldest = listBackups(await this.driver.readdir(this.dir), this.base).filter((b) => b.plain || b.gz).pop();
+    if (oldest === undefined) return this.chain.compact({ gen: this.gen });
+    // A backup's number shifts at every rotation; the link of its first line names its generation.
+    const fd = this.driver.openRead(join(this.dir, backupName(this.base, oldest)));
+    const first = await firstLink(this.driver, fd, oldest.gz).finally(() => this.driver.close(fd).catch(() => {}));
+    if (first !== undefined) await this.chain.compact({ first });
   }
 
   /**
@@ -545,7 +567,8 @@ class FileWriter implements ExitParticipant {
     this.maintaining = true;
     return recoverBackups(this.driver, this.dir, this.base, this.compress)
       .then(() => this.prune())
-      .catch((e: Error) => this.report(e, 'compressing or pruning backups of'))
+      .then(() => this.recovered(MAINTAINING))
+      .catch((e: Error) => this.report(e, MAINTAINING))
       .finally(() => (this.maintaining = false));
   }
 
@@ -559,7 +582,10 @@ class FileWriter implements ExitParticipant {
     if (this.fault === undefined) this.faultSince = Date.now();
     this.fault = code;
     this.faultOp = doing;
-    this.stderr(`daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
+    // daybook's own errors say what to do and carry their code; a system error gets the write hint.
+    this.stderr(e instanceof CodedError
+      ? `daybook: ${doing} ${this.path} failed: ${e.message}`
+      : `daybook: ${doing} ${this.path} failed (${e.message}); ${this.queue.length} lines kept in memory, retrying with backoff. Free disk space or fix permissions. [DAYBOOK_E_WRITE]`);
     try {
       this.onError(e);
     } catch {
@@ -567,9 +593,11 @@ class FileWriter implements ExitParticipant {
     }
   }
 
+  /** The operation that failed succeeded: the fault is over (else flush() would say false, and the same code failing elsewhere would go unreported). */
   private recovered(doing: string): void {
     if (this.fault === undefined || this.faultOp !== doing) return;
-    this.stderr(`daybook: ${this.path} is being written again after ${((Date.now() - this.faultSince) / 1000).toFixed(1)} s of ${this.fault}`);
+    const what = doing === MAINTAINING || doing === COMPACTING ? `${doing} ${this.path} works again` : `${this.path} is being written again`;
+    this.stderr(`daybook: ${what} after ${((Date.now() - this.faultSince) / 1000).toFixed(1)} s of ${this.fault}`);
     this.fault = undefined;
   }
 

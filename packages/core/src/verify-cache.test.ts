@@ -37,6 +37,13 @@ function editLines(path: string, edit: (lines: string[]) => string[]): void {
   writeFileSync(path, gz ? gzipSync(out) : out);
 }
 
+/** A restart that keeps 3 backups: retention deletes the others, and compaction their checkpoints. */
+async function compact(dir: string): Promise<void> {
+  await new AuditLogger({ ...OPTIONS, logDir: dir, backupCount: 3 }).close();
+  assert.equal(backupsOf(dir, 'audit.log').length, 3);
+  assert.match(readFileSync(join(dir, CHAIN_DIR, 'audit.log.chain'), 'utf8'), /^\{"v":1,"kind":"base"/);
+}
+
 interface Case {
   name: string;
   /** Changes the copy after a verify has filled the cache; returns the backups it changed. */
@@ -134,6 +141,25 @@ const CASES: Case[] = [
       return [];
     },
     damaged: false,
+  },
+  {
+    name: 'a restart with fewer backups kept: retention, and the checkpoint file compacted',
+    change: async (dir) => {
+      await compact(dir);
+      return [];
+    },
+    damaged: false,
+  },
+  {
+    name: 'the checkpoint file compacted, then the first line of the oldest backup edited',
+    change: async (dir) => {
+      await compact(dir);
+      const name = backupsOf(dir, 'audit.log').at(-1)!;
+      // Its link stays: only the base record's head shows that its content changed.
+      editLines(join(dir, name), (ls) => ((ls[0] = ls[0]!.replace('"level":"', '"level":"X')), ls));
+      return [name];
+    },
+    damaged: true,
   },
   {
     name: 'a backup renamed over a later one (the chain reordered)',

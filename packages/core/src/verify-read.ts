@@ -1,5 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { splitLink } from './chain.js';
 import type { FileDriver } from './file-driver.js';
 
 /**
@@ -63,4 +64,13 @@ export async function firstLine(driver: FileDriver, fd: number, gz: boolean): Pr
     return false;
   });
   return first ?? tail ?? '';
+}
+
+/** The link of the file's first line: undefined if it carries none or cannot be read. */
+export async function firstLink(driver: FileDriver, fd: number, gz: boolean): Promise<string | undefined> {
+  try {
+    return splitLink(await firstLine(driver, fd, gz))?.hash;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { AuditLogger } from './audit-logger.js';
 import { CHAIN_DIR } from './checkpoint.js';
@@ -13,8 +13,8 @@ import { tempDir } from './test/helpers.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 
-async function makeLogDir(dir: string): Promise<void> {
-  const logger = new AuditLogger({ logDir: dir, consoleLevel: false, env: {}, maxFileSize: 16 * 1024, backupCount: 100, signingKey: privateKey, checkpointLines: 50 });
+async function makeLogDir(dir: string, backupCount = 100): Promise<void> {
+  const logger = new AuditLogger({ logDir: dir, consoleLevel: false, env: {}, maxFileSize: 16 * 1024, backupCount, signingKey: privateKey, checkpointLines: 50 });
   for (let i = 0; i < 400; i++) {
     void logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 100 + i, orderId: `o${i}` });
     void logger.logApiCall({ endpoint: '/v2/orders', method: 'POST', statusCode: 200, latencyMs: i % 17 });
@@ -156,15 +156,14 @@ test('rewriting the whole chain consistently is caught by the signatures', async
   assert.equal((await verify(dir, { publicKey })).ok, false);
 });
 
-test('hundreds of random mutations: every one is detected', async (t) => {
-  const base = tempDir(t);
-  await makeLogDir(base);
+/** Applies `count` random mutations, each to a fresh copy of `base`: verify must find every one. */
+async function everyMutationDetected(t: TestContext, base: string, count: number, seed: number): Promise<void> {
   const scratch = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/daybook-tamper-') : tempDir(t);
   t.after(() => rmSync(scratch, { recursive: true, force: true }));
-  const r = rng(20261122);
+  const r = rng(seed);
   const kinds = new Map<Mutation, Map<DamageKind, number>>();
   let applied = 0;
-  for (let n = 0; applied < 300 && n < 1000; n++) {
+  for (let n = 0; applied < count && n < 1000; n++) {
     // Copies only need to be read back: on tmpfs when there is one, three hundred copies
     // cost no disk I/O.
     const copy = join(scratch, `copy-${n}`);
@@ -182,8 +181,21 @@ test('hundreds of random mutations: every one is detected', async (t) => {
     kinds.set(m, byKind);
     rmSync(copy, { recursive: true, force: true });
   }
-  assert.equal(applied, 300);
+  assert.equal(applied, count);
   for (const [m, byKind] of kinds) t.diagnostic(`${m}: ${[...byKind].map(([k, c]) => `${k} ${c}`).join(', ')}`);
+}
+
+test('hundreds of random mutations: every one is detected', async (t) => {
+  const base = tempDir(t);
+  await makeLogDir(base);
+  await everyMutationDetected(t, base, 300, 20261122);
+});
+
+test('random mutations of a directory whose checkpoint files were compacted: every one is detected', async (t) => {
+  const base = tempDir(t);
+  await makeLogDir(base, 4);
+  assert.match(readFileSync(join(base, CHAIN_DIR, 'audit.log.chain'), 'utf8'), /^\{"v":1,"kind":"base"/);
+  await everyMutationDetected(t, base, 100, 20261123);
 });
 
 test('app logs with the chain off are listed as unchained, not damaged; an audit file stripped of links and checkpoints is not let off', async (t) => {

@@ -1,11 +1,11 @@
 import * as crypto from 'node:crypto';
 import { join } from 'node:path';
-import { GENESIS, sha256hex, splitLink } from './chain.js';
-import { CHAIN_DIR, keyId, parseRecord, signedBody, splitLines, type CheckpointRecord } from './checkpoint.js';
+import { GENESIS, sha256hex } from './chain.js';
+import { CHAIN_DIR, keyId, parseRecord, readRecord, signatureFault, splitLines, type CheckpointRecord } from './checkpoint.js';
 import { nodeFileDriver, type FileDriver, type FileIdentity } from './file-driver.js';
 import { CacheSession, type VerifyCache } from './verify-cache.js';
 import { LineChecker, type FileLines } from './verify-lines.js';
-import { firstLine, readLines } from './verify-read.js';
+import { firstLink, readLines } from './verify-read.js';
 import { backupName, listBackups } from './rotation.js';
 import { LOG_FILES } from './log-files.js';
 
@@ -121,6 +121,8 @@ interface Checkpoints {
   /** The last line a record vouches for, by generation. */
   lastOfGen: Map<number, { line: number; hash: string }>;
   pruned: Set<number>;
+  /** The first record when it is a `base`: the generations before its own were compacted away. */
+  base: CheckpointRecord | undefined;
   currentGen: number;
 }
 
@@ -162,7 +164,7 @@ async function verifyStream(dir: string, base: string, names: string[], driver: 
     const cp = await readCheckpoints(dir, base, driver, pub);
     for (const f of files) {
       const known = cache.same(f.name, f.id);
-      f.first = known !== undefined ? known.first : await firstLink(driver, f);
+      f.first = known !== undefined ? known.first : f.fd === undefined || f.openError !== undefined ? undefined : await firstLink(driver, f.fd, f.gz);
     }
     const ctx: StreamContext = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase, anyGz: backups.some((b) => b.gz) };
     let run: StreamRun | undefined;
@@ -186,18 +188,9 @@ async function verifyStream(dir: string, base: string, names: string[], driver: 
   }
 }
 
-async function firstLink(driver: FileDriver, f: LogFile): Promise<string | undefined> {
-  if (f.fd === undefined || f.openError !== undefined) return undefined;
-  try {
-    return splitLink(await firstLine(driver, f.fd, f.gz))?.hash;
-  } catch {
-    return undefined;
-  }
-}
-
 async function readCheckpoints(dir: string, base: string, driver: FileDriver, pub: crypto.KeyObject | undefined): Promise<Checkpoints> {
   const chainName = `${CHAIN_DIR}/${base}.chain`;
-  const cp: Checkpoints = { text: undefined, records: [], problems: [], entry: undefined, rotateByFirst: new Map(), lastOfGen: new Map(), pruned: new Set(), currentGen: 0 };
+  const cp: Checkpoints = { text: undefined, records: [], problems: [], entry: undefined, rotateByFirst: new Map(), lastOfGen: new Map(), pruned: new Set(), base: undefined, currentGen: 0 };
   const problem = (line: number, kind: DamageKind, message: string): void => void cp.problems.push({ file: chainName, line, kind, message });
   try {
     cp.text = (await driver.readFile(join(dir, CHAIN_DIR, base + '.chain'))).toString('utf8');
@@ -206,25 +199,22 @@ async function readCheckpoints(dir: string, base: string, driver: FileDriver, pu
   }
   const chainText = cp.text;
   const { lines, torn } = splitLines(chainText);
+  const pubId = pub === undefined ? '' : keyId(pub);
   let prev = GENESIS;
   let bad = false;
   for (let i = 0; i < lines.length && !bad; i++) {
     const text = lines[i]!;
-    const r = parseRecord(text);
-    if (r === undefined || r.prev !== prev) {
+    const r = readRecord(text, i, prev);
+    if (typeof r === 'string') {
       bad = true;
-      problem(i + 1, 'modified', `checkpoint ${i + 1} ${r === undefined ? 'is not a checkpoint record' : 'does not follow the one before it'}`);
+      problem(i + 1, 'modified', r);
       break;
     }
-    if (pub !== undefined) {
-      const body = signedBody(text);
-      const sig = typeof r.sig === 'string' ? canonicalBase64(r.sig) : undefined;
-      const okSig = body !== undefined && sig !== undefined && r.key === keyId(pub) && crypto.verify(null, Buffer.from(body, 'utf8'), pub, sig);
-      if (!okSig) {
-        bad = true;
-        problem(i + 1, 'bad_signature', `checkpoint ${i + 1} is ${r.sig === undefined ? 'not signed' : sig === undefined ? 'signed with a mangled signature' : 'not signed by this key'}`);
-        break;
-      }
+    const fault = pub === undefined ? undefined : signatureFault(text, r, pub, pubId);
+    if (fault !== undefined) {
+      bad = true;
+      problem(i + 1, 'bad_signature', `checkpoint ${i + 1} is ${fault}`);
+      break;
     }
     prev = sha256hex(text);
     cp.records.push(r);
@@ -237,6 +227,7 @@ async function readCheckpoints(dir: string, base: string, driver: FileDriver, pu
   }
   cp.entry = { file: chainName, lines: lines.length, ok: !bad };
 
+  if (cp.records[0]?.kind === 'base') cp.base = cp.records[0];
   // Generations: a rotate record names its file by the link of its first line.
   for (const r of cp.records) {
     if (r.kind === 'prune') {
@@ -281,7 +272,7 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
   const present = new Set(gens);
   const missing = new Set<number>();
   for (const [gen, last] of cp.lastOfGen) {
-    if (!present.has(gen) && !cp.pruned.has(gen)) {
+    if (!present.has(gen) && !pruned(cp, gen)) {
       missing.add(gen);
       problems.push({ file: cp.currentGen - gen === 0 ? base : `${base}.${cp.currentGen - gen}${ctx.anyGz ? '.gz' : ''}`, line: 0, kind: 'missing_file',
         message: `the file of generation ${gen} (${last.line} lines) is gone and retention did not delete it` });
@@ -289,7 +280,7 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
   }
 
   let prev: string | undefined;
-  if (files.length > 0) prev = gens[0] === 0 ? GENESIS : cp.lastOfGen.get(gens[0]! - 1)?.hash;
+  if (files.length > 0) prev = linkBefore(cp, gens[0]!);
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi]!;
     const gen = gens[fi]!;
@@ -330,6 +321,18 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
   return run;
 }
 
+/** Retention deleted the generation: a prune record says so, or compaction dropped its records. */
+function pruned(cp: Checkpoints, gen: number): boolean {
+  return cp.pruned.has(gen) || (cp.base !== undefined && gen < cp.base.gen);
+}
+
+/** The link the first line of generation `gen` continues from, as far as the records know. */
+function linkBefore(cp: Checkpoints, gen: number): string | undefined {
+  if (gen === 0) return GENESIS;
+  if (gen === cp.base?.gen) return cp.base.hash;
+  return cp.lastOfGen.get(gen - 1)?.hash;
+}
+
 /** Everything a backup's check depends on besides its bytes. */
 function contextKey(ctx: StreamContext, gen: number, prev: string | undefined, skipFirst: boolean): string {
   const records = ctx.cp.records.filter((r) => r.gen === gen && r.kind !== 'prune');
@@ -350,14 +353,4 @@ async function readFile(ctx: StreamContext, f: LogFile, prev: string | undefined
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {
   return problems.some((p) => p.file === file && p.kind !== 'torn_tail');
-}
-
-/**
- * The bytes of a base64 string that is exactly what the signer wrote. Node's decoder skips
- * characters outside the alphabet and a broken padding, so a flipped '=' would decode to the
- * same signature: the last record's signature is covered by no later hash, only by this check.
- */
-function canonicalBase64(s: string): Buffer | undefined {
-  const b = Buffer.from(s, 'base64');
-  return b.toString('base64') === s ? b : undefined;
 }
