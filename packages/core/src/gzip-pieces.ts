@@ -20,7 +20,12 @@ import * as zlib from 'node:zlib';
 /** Level 1: on JSON log lines it still shrinks files 6-8x, at several times the speed of the default level. */
 export const GZIP_LEVEL = 1;
 
-export const PIECE_OPTIONS: zlib.ZlibOptions = { level: GZIP_LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+/**
+ * memLevel 9 (zlib's largest hash table, 256 KB more per stream than the default 8): 11-12%
+ * faster at level 1 on daybook's logs with the same ratio (generated analytics logs: 194 to
+ * 217 MB/s, 5.76x to 5.77x). A smaller window was faster still but lost 10% of the ratio.
+ */
+export const PIECE_OPTIONS: zlib.ZlibOptions = { level: GZIP_LEVEL, memLevel: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
 /** ID1 ID2, CM deflate, no flags, MTIME 0, XFL 4 (fastest), OS 3 (Unix): what gzipSync at level 1 writes. */
 export const GZIP_HEADER: Readonly<Buffer> = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
