@@ -111,8 +111,9 @@ interface AckStats {
  * Open loop: `rate` events per second for `seconds`, each sent with `send`, which resolves
  * once the event is durable. The first `warmup` seconds run at the same rate and are not
  * counted: a bot runs for hours, and its first half second (the JIT compiling the log path)
- * says nothing about its p99. Outstanding acks are counted, not kept: holding every promise
- * of the run made the harness's own scavenges take 5-14 ms each.
+ * says nothing about its p99. Outstanding acks are counted, not kept: with every promise of
+ * the run held, the harness's own work stalled the event loop for up to 26-33 ms (6-10 ms
+ * without), and the acks waiting behind it were charged to the logger.
  */
 async function openLoop(rate: number, seconds: number, warmup: number, send: (i: number) => Promise<boolean>, onCounted: () => void): Promise<AckStats> {
   const latencies = new Float64Array(Math.ceil(rate * (seconds + 1)));
