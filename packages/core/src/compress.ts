@@ -1,11 +1,16 @@
 import { join } from 'node:path';
-import { writeAll, type FileDriver } from './file-driver.js';
+import { writeAll, type FileDriver, type FileIdentity } from './file-driver.js';
 import { GZIP_HEADER, gzipTrailer } from './gzip-pieces.js';
 import { deflateInBackground } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
 
 /** Input read per piece, into one buffer reused for the whole file (gzip-pieces.ts says why). */
 const PIECE_BYTES = 1 << 20;
+
+/** Runs `task` while no rotation renames backups (the writer's lock on the names of its files). */
+export type Exclusive = <T>(task: () => Promise<T>) => Promise<T>;
+
+const alone: Exclusive = (task) => task();
 
 /**
  * Compresses a closed backup: gzip to `<name>.gz.tmp`, fdatasync, rename to `<name>.gz`, then
@@ -14,34 +19,41 @@ const PIECE_BYTES = 1 << 20;
  * is readable exactly once from the files recovery keeps, at any point. The file is read and
  * written a piece at a time, each piece deflated off the event loop at low priority
  * (gzip-thread.ts): memory stays at a few MB whatever maxFileSize is.
+ *
+ * Rotations go on meanwhile (a writer must not stop for a compression; measured: writers
+ * waiting on it for 11 s of a 10 s run when logging outpaced the compressor), so the backup
+ * may have been renamed to a higher number by the time its gzip is done: the last steps,
+ * under `exclusive`, find it again by its inode and name the gzip after it. The tmp file keeps
+ * the name it was opened under; it is only ever removed (here, or by recovery).
  */
-export async function compressFile(driver: FileDriver, dir: string, name: string): Promise<void> {
-  const src = join(dir, name);
-  const tmp = src + '.gz.tmp';
+export async function compressFile(driver: FileDriver, dir: string, base: string, n: number, exclusive: Exclusive = alone): Promise<void> {
+  const tmp = join(dir, `${base}.${n}.gz.tmp`);
+  // Opened under the lock: until the next rotation, the number names this file.
+  const input = await exclusive(async () => {
+    try {
+      return driver.openRead(join(dir, `${base}.${n}`));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  });
+  if (input === undefined) return;
   await driver.unlink(tmp).catch(() => {});
-  const input = driver.openRead(src);
   try {
+    const source = driver.identity(input);
     const output = driver.openWrite(tmp);
     let done = false;
     try {
-      let pos = 0;
-      const put = async (data: Buffer): Promise<void> => {
-        await writeAll(driver, output, data, pos);
-        pos += data.length;
-      };
-      await put(GZIP_HEADER);
-      // Shared with the compressor thread, which deflates it in place (gzip-thread.ts).
-      const piece = Buffer.from(new SharedArrayBuffer(PIECE_BYTES));
-      let crc = 0;
-      let size = 0;
-      for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
-        const out = await deflateInBackground(piece.subarray(0, n), crc);
-        crc = out.crc;
-        await put(out.data);
-      }
-      await put(gzipTrailer(crc, size));
-      await driver.fdatasync(output);
-      done = true;
+      await deflateFile(driver, input, output);
+      done = await exclusive(async () => {
+        const now = await findByIdentity(driver, dir, base, source);
+        // Pruned meanwhile: nothing left to compress.
+        if (now === undefined) return false;
+        await driver.rename(tmp, join(dir, `${base}.${now}.gz`));
+        await driver.fsyncDir(dir);
+        await driver.unlink(join(dir, `${base}.${now}`));
+        return true;
+      });
     } finally {
       await driver.close(output).catch(() => {});
       // A half-written gzip is no use to anyone; the plain backup stays for the next attempt.
@@ -50,21 +62,67 @@ export async function compressFile(driver: FileDriver, dir: string, name: string
   } finally {
     await driver.close(input).catch(() => {});
   }
-  await driver.rename(tmp, src + '.gz');
-  await driver.fsyncDir(dir);
-  await driver.unlink(src);
+}
+
+/** Gzips all of `input` into `output`, fdatasync'ed. */
+async function deflateFile(driver: FileDriver, input: number, output: number): Promise<void> {
+  let pos = 0;
+  const put = async (data: Buffer): Promise<void> => {
+    await writeAll(driver, output, data, pos);
+    pos += data.length;
+  };
+  await put(GZIP_HEADER);
+  // Shared with the compressor thread, which deflates it in place (gzip-thread.ts).
+  const piece = Buffer.from(new SharedArrayBuffer(PIECE_BYTES));
+  let crc = 0;
+  let size = 0;
+  for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
+    const out = await deflateInBackground(piece.subarray(0, n), crc);
+    crc = out.crc;
+    await put(out.data);
+  }
+  await put(gzipTrailer(crc, size));
+  await driver.fdatasync(output);
+}
+
+/** The number the plain backup with this identity has now, if it is still there. */
+async function findByIdentity(driver: FileDriver, dir: string, base: string, id: FileIdentity): Promise<number | undefined> {
+  for (const b of listBackups(await driver.readdir(dir), base)) {
+    if (!b.plain) continue;
+    let fd: number;
+    try {
+      fd = driver.openRead(join(dir, `${base}.${b.n}`));
+    } catch {
+      continue;
+    }
+    try {
+      const other = driver.identity(fd);
+      if (other.dev === id.dev && other.ino === id.ino) return b.n;
+    } finally {
+      await driver.close(fd).catch(() => {});
+    }
+  }
+  return undefined;
 }
 
 /**
  * Finishes what a crash or a failed compression left: removes unfinished tmp files and plain
  * copies of backups whose gzip is complete, then (with `compress`) compresses the backups
- * still plain. Runs at start and after every rotation, so a backup whose compression failed
- * (EIO, ENOSPC) is compressed at the next rotation rather than at the next start.
+ * still plain, oldest first. Runs at start and after every rotation, so a backup whose
+ * compression failed (EIO, ENOSPC) is compressed at the next rotation rather than at the next
+ * start. What it removes it decides under `exclusive`, from a listing taken there: a rotation
+ * renames backups between any two awaits.
  */
-export async function recoverBackups(driver: FileDriver, dir: string, base: string, compress: boolean): Promise<void> {
-  for (const b of listBackups(await driver.readdir(dir), base)) {
-    if (b.tmp) await driver.unlink(join(dir, `${base}.${b.n}.gz.tmp`));
-    if (b.gz && b.plain) await driver.unlink(join(dir, `${base}.${b.n}`));
-    else if (b.plain && compress) await compressFile(driver, dir, `${base}.${b.n}`);
-  }
+export async function recoverBackups(driver: FileDriver, dir: string, base: string, compress: boolean, exclusive: Exclusive = alone): Promise<void> {
+  const plain = await exclusive(async () => {
+    const backups = listBackups(await driver.readdir(dir), base);
+    for (const b of backups) {
+      if (b.tmp) await driver.unlink(join(dir, `${base}.${b.n}.gz.tmp`));
+      if (b.gz && b.plain) await driver.unlink(join(dir, `${base}.${b.n}`));
+    }
+    return backups.filter((b) => b.plain && !b.gz).map((b) => b.n);
+  });
+  // A number renamed away meanwhile names a newer plain backup or nothing: either is fine,
+  // and what is left plain is compressed after the next rotation.
+  if (compress) for (const n of plain.reverse()) await compressFile(driver, dir, base, n, exclusive);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, truncateSync, appendFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink } from './file-sink.js';
 import { verify } from './verify.js';
 import { splitLink } from './chain.js';
@@ -84,6 +85,44 @@ test('cutting lines a checkpoint vouched for is truncation, not a torn tail', as
   const r = await verify(dir);
   assert.equal(r.ok, false);
   assert.equal(r.problems[0]?.kind, 'truncated');
+});
+
+test('rotation does not wait for the compression of the previous backup; the gzip is named after the number its backup has when it is done', async (t) => {
+  const dir = tempDir(t);
+  // Compression reads through the driver: held until the test lets it go, as a compressor
+  // starved of CPU would be.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let reads = 0;
+  const driver: FileDriver = { ...nodeFileDriver, read: async (fd, buf, pos) => (reads++, await gate, nodeFileDriver.read(fd, buf, pos)) };
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 100, driver });
+  let i = 0;
+  const rotateOnce = async (): Promise<void> => {
+    const before = readdirSync(dir).length;
+    while (readdirSync(dir).length === before) {
+      void s.write(line(i++, 40), 'none', false);
+      await s.flush();
+    }
+  };
+  await rotateOnce();
+  while (reads === 0) await new Promise((r) => setTimeout(r, 5));
+  // The first backup is being compressed (held); three more rotations must not wait for it.
+  const more = (async () => {
+    for (let k = 0; k < 3; k++) await rotateOnce();
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([more.then(() => 'rotated'), new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 10_000)))]);
+  clearTimeout(timer);
+  const held = readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n));
+  release();
+  await more;
+  await s.close();
+  assert.equal(outcome, 'rotated', 'rotations went on while the compression was held');
+  assert.ok(held.length >= 4, `plain backups while held: ${held.join(' ')}`);
+  const names = readdirSync(dir).filter((n) => n.startsWith('audit.log.'));
+  assert.ok(names.length >= 4 && names.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), `all compressed, no tmp: ${names.join(' ')}`);
+  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: i }, (_, k) => line(k, 40)));
+  assert.deepEqual((await verify(dir)).problems, []);
 });
 
 test('rotation: numbered backups, .1 newest, gzip of closed files only, every line once and in order, restart continues numbering', async (t) => {

@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
 import { GENESIS, Linker, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
-import { recoverBackups } from './compress.js';
+import { recoverBackups, type Exclusive } from './compress.js';
 import { hurry } from './gzip-thread.js';
 import { CodedError } from './errors.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './exit.js';
@@ -176,6 +176,9 @@ class FileWriter implements ExitParticipant {
   private rotateAfter = 0;
   private maintenance: Promise<void> = Promise.resolve();
   private maintaining = false;
+  private maintenanceWaiting = false;
+  /** The lock of exclusive(). */
+  private naming: Promise<unknown> = Promise.resolve();
   private checkpointing: Promise<void> = Promise.resolve();
 
   /** Bytes in the current file. */
@@ -514,11 +517,11 @@ class FileWriter implements ExitParticipant {
   private async rotate(): Promise<void> {
     this.forceRotate = false;
     await this.syncTo(this.written);
-    if (this.maintaining) hurry();
-    await this.maintenance;
     try {
       await this.checkpoint('rotate');
-      await shiftAndRename(this.driver, this.dir, this.base);
+      // Not behind the compression of the previous backup: only behind the steps of the
+      // maintenance that name files (compress.ts).
+      await this.exclusive(() => shiftAndRename(this.driver, this.dir, this.base));
       const fd = this.driver.openWrite(this.path);
       const old = this.fd;
       this.fd = fd;
@@ -534,9 +537,31 @@ class FileWriter implements ExitParticipant {
     this.lineNo = 0;
     this.first = undefined;
     this.recovered('rotating');
-    this.maintenance = this.maintain();
+    this.scheduleMaintenance();
   }
 
+  /**
+   * One maintenance after another, and at most one waiting: it compresses every backup still
+   * plain. One already waiting means the compressor is a whole backup behind the writes: it
+   * runs at normal priority until it has caught up (gzip-thread.ts hurry).
+   */
+  private scheduleMaintenance(): void {
+    if (this.maintenanceWaiting) return hurry();
+    this.maintenanceWaiting = true;
+    this.maintenance = this.maintenance.then(() => {
+      this.maintenanceWaiting = false;
+      return this.maintain();
+    });
+  }
+
+  /** Runs `task` while nothing else renames or deletes this stream's files. */
+  private readonly exclusive: Exclusive = (task) => {
+    const run = this.naming.then(task);
+    this.naming = run.catch(() => {});
+    return run;
+  };
+
+  /** Under exclusive(): the backups' numbers, which retention and compaction go by, must hold still. */
   private async prune(): Promise<void> {
     await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
       await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
@@ -565,8 +590,8 @@ class FileWriter implements ExitParticipant {
    */
   private maintain(): Promise<void> {
     this.maintaining = true;
-    return recoverBackups(this.driver, this.dir, this.base, this.compress)
-      .then(() => this.prune())
+    return recoverBackups(this.driver, this.dir, this.base, this.compress, this.exclusive)
+      .then(() => this.exclusive(() => this.prune()))
       .then(() => this.recovered(MAINTAINING))
       .catch((e: Error) => this.report(e, MAINTAINING))
       .finally(() => (this.maintaining = false));
@@ -676,6 +701,7 @@ class FileWriter implements ExitParticipant {
     if (this.finalized) return;
     this.stopTimers();
     if (this.chain !== undefined) await this.checkpoint('close');
+    if (this.maintaining) hurry();
     await this.maintenance;
     if (this.finalized) return;
     this.closed = true;
