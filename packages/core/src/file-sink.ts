@@ -177,6 +177,8 @@ class FileWriter implements ExitParticipant {
   private maintenance: Promise<void> = Promise.resolve();
   private maintaining = false;
   private maintenanceWaiting = false;
+  /** Set while this writer has the compressor at normal priority (gzip-thread.ts hurry). */
+  private calm: (() => void) | undefined;
   /** The lock of exclusive(). */
   private naming: Promise<unknown> = Promise.resolve();
   private checkpointing: Promise<void> = Promise.resolve();
@@ -546,7 +548,10 @@ class FileWriter implements ExitParticipant {
    * runs at normal priority until it has caught up (gzip-thread.ts hurry).
    */
   private scheduleMaintenance(): void {
-    if (this.maintenanceWaiting) return hurry();
+    if (this.maintenanceWaiting) {
+      this.calm ??= hurry();
+      return;
+    }
     this.maintenanceWaiting = true;
     this.maintenance = this.maintenance.then(() => {
       this.maintenanceWaiting = false;
@@ -594,7 +599,14 @@ class FileWriter implements ExitParticipant {
       .then(() => this.exclusive(() => this.prune()))
       .then(() => this.recovered(MAINTAINING))
       .catch((e: Error) => this.report(e, MAINTAINING))
-      .finally(() => (this.maintaining = false));
+      .finally(() => {
+        this.maintaining = false;
+        // Caught up: the compressor may go back to what the bot leaves idle.
+        if (!this.maintenanceWaiting && this.calm !== undefined) {
+          this.calm();
+          this.calm = undefined;
+        }
+      });
   }
 
   // ---- faults -------------------------------------------------------------------------------
@@ -701,7 +713,7 @@ class FileWriter implements ExitParticipant {
     if (this.finalized) return;
     this.stopTimers();
     if (this.chain !== undefined) await this.checkpoint('close');
-    if (this.maintaining) hurry();
+    if (this.maintaining || this.maintenanceWaiting) this.calm ??= hurry();
     await this.maintenance;
     if (this.finalized) return;
     this.closed = true;

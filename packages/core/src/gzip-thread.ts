@@ -20,8 +20,8 @@ interface Piece {
 
 let worker: Worker | undefined;
 let failed = false;
-/** Running at normal priority until the jobs waiting now are done (see hurry()). */
-let hurried = false;
+/** Writers waiting for the compressor (hurry()): while any is, it runs at normal priority. */
+let hurrying = 0;
 let nextId = 0;
 const waiting = new Map<number, { resolve: (r: { data: Buffer; crc: number }) => void; reject: (e: Error) => void }>();
 const poolDeflate = promisify<zlib.InputType, zlib.ZlibOptions, Buffer>(zlib.deflateRaw);
@@ -36,19 +36,14 @@ function start(): Worker | undefined {
     w.on('message', (m: { id: number; data?: Uint8Array; crc?: number; error?: string }) => {
       const p = waiting.get(m.id);
       waiting.delete(m.id);
-      if (waiting.size === 0) {
-        w.unref();
-        if (hurried) {
-          hurried = false;
-          w.postMessage({ priority: constants.priority.PRIORITY_LOW });
-        }
-      }
+      if (waiting.size === 0) w.unref();
       if (m.data !== undefined) p?.resolve({ data: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), crc: m.crc! });
       else p?.reject(new Error(m.error));
     });
     w.on('error', (e) => stop(e));
     w.on('exit', (code) => stop(new Error(`the gzip worker stopped (exit code ${code})`)));
     worker = w;
+    if (hurrying > 0) prioritize();
   } catch {
     failed = true;
   }
@@ -63,15 +58,23 @@ function stop(e: Error): void {
 }
 
 /**
- * A writer is waiting for the compressor (its next rotation would rename the backup being
- * compressed): the compressor runs at normal priority until it is idle again. At the lowest
- * priority it gets about 1.5% of a core the bot keeps busy (CFS weights 15 against 1024):
- * 25 s for a 50 MB backup, with every write of that file queued behind the rotation.
+ * A writer is waiting for the compressor (a whole backup behind, or closing): it runs at
+ * normal priority until every writer that asked has called the function this returns. At the
+ * lowest priority it gets about 1.5% of a core the bot keeps busy (CFS weights 15 against
+ * 1024): 25 s for a 50 MB backup.
  */
-export function hurry(): void {
-  if (worker === undefined || waiting.size === 0 || hurried) return;
-  hurried = true;
-  worker.postMessage({ priority: constants.priority.PRIORITY_NORMAL });
+export function hurry(): () => void {
+  if (hurrying++ === 0) prioritize();
+  let calmed = false;
+  return () => {
+    if (calmed) return;
+    calmed = true;
+    if (--hurrying === 0) prioritize();
+  };
+}
+
+function prioritize(): void {
+  worker?.postMessage({ priority: hurrying > 0 ? constants.priority.PRIORITY_NORMAL : constants.priority.PRIORITY_LOW });
 }
 
 /** The compressor thread if one runs: for tests, to stop it as a crash would. */
