@@ -135,6 +135,15 @@ interface Compaction {
   from: number;
 }
 
+/** The oldest generation records speak of that retention did not delete (Infinity if none). */
+function unpruned(records: readonly CheckpointRecord[]): number {
+  const pruned = new Set(records.flatMap((r) => (r.kind === 'prune' && r.pruned !== undefined ? [r.pruned] : [])));
+  const floor = records[0]?.kind === 'base' ? records[0].gen : 0;
+  let oldest = Infinity;
+  for (const r of records) if (r.kind !== 'prune' && r.gen >= floor && !pruned.has(r.gen)) oldest = Math.min(oldest, r.gen);
+  return oldest;
+}
+
 /** The generation a record is about: for a prune, the one deleted. */
 const about = (r: CheckpointRecord): number => (r.kind === 'prune' ? (r.pruned ?? r.gen) : r.gen);
 
@@ -149,8 +158,12 @@ function planCompaction(records: readonly CheckpointRecord[], oldest: OldestFile
     return -1;
   };
   const named = 'gen' in oldest ? -1 : lastIndex((r) => r.kind === 'rotate' && r.first === oldest.first);
-  const gen = 'gen' in oldest ? oldest.gen : named < 0 ? undefined : records[named]!.gen;
-  if (gen === undefined) return undefined;
+  const onDisk = 'gen' in oldest ? oldest.gen : named < 0 ? undefined : records[named]!.gen;
+  if (onDisk === undefined) return undefined;
+  // Only what retention deleted may go: a backup missing without a prune record (deleted by
+  // hand) keeps its records, or compaction would sign its absence away and verify could no
+  // longer call it missing.
+  const gen = Math.min(onDisk, unpruned(records));
   const keep = records.flatMap((r, i) => (about(r) >= gen ? [i] : []));
   const from = lastIndex((r) => r.kind === 'rotate' && r.gen === gen - 1);
   if (keep.length === records.length || from < 0) return undefined;

@@ -10,8 +10,6 @@ const PIECE_BYTES = 1 << 20;
 /** Runs `task` while no rotation renames backups (the writer's lock on the names of its files). */
 export type Exclusive = <T>(task: () => Promise<T>) => Promise<T>;
 
-const alone: Exclusive = (task) => task();
-
 /**
  * Compresses a closed backup: gzip to `<name>.gz.tmp`, fdatasync, rename to `<name>.gz`, then
  * remove `<name>`. A crash before the rename leaves a tmp (deleted on the next start) and the
@@ -26,7 +24,7 @@ const alone: Exclusive = (task) => task();
  * under `exclusive`, find it again by its inode and name the gzip after it. The tmp file keeps
  * the name it was opened under; it is only ever removed (here, or by recovery).
  */
-export async function compressFile(driver: FileDriver, dir: string, base: string, n: number, exclusive: Exclusive = alone): Promise<void> {
+async function compressFile(driver: FileDriver, dir: string, base: string, n: number, exclusive: Exclusive): Promise<void> {
   const tmp = join(dir, `${base}.${n}.gz.tmp`);
   // Opened under the lock: until the next rotation, the number names this file.
   const input = await exclusive(async () => {
@@ -47,7 +45,8 @@ export async function compressFile(driver: FileDriver, dir: string, base: string
       await deflateFile(driver, input, output);
       done = await exclusive(async () => {
         const now = await findByIdentity(driver, dir, base, source);
-        // Pruned meanwhile: nothing left to compress.
+        // Deleted meanwhile, by hand (retention runs after this, under the same lock): no gzip
+        // may stand in for it, and verify reports it missing.
         if (now === undefined) return false;
         await driver.rename(tmp, join(dir, `${base}.${now}.gz`));
         await driver.fsyncDir(dir);
@@ -113,7 +112,7 @@ async function findByIdentity(driver: FileDriver, dir: string, base: string, id:
  * start. What it removes it decides under `exclusive`, from a listing taken there: a rotation
  * renames backups between any two awaits.
  */
-export async function recoverBackups(driver: FileDriver, dir: string, base: string, compress: boolean, exclusive: Exclusive = alone): Promise<void> {
+export async function recoverBackups(driver: FileDriver, dir: string, base: string, compress: boolean, exclusive: Exclusive): Promise<void> {
   const plain = await exclusive(async () => {
     const backups = listBackups(await driver.readdir(dir), base);
     for (const b of backups) {

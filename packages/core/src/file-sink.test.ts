@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, truncateSync, appendFileSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, truncateSync, appendFileSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
@@ -123,6 +123,36 @@ test('rotation does not wait for the compression of the previous backup; the gzi
   assert.ok(names.length >= 4 && names.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), `all compressed, no tmp: ${names.join(' ')}`);
   assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: i }, (_, k) => line(k, 40)));
   assert.deepEqual((await verify(dir)).problems, []);
+});
+
+test('a backup deleted while it is being compressed leaves no gzip and no tmp; the writer goes on and verify says the file is missing', async (t) => {
+  const dir = tempDir(t);
+  let deleted = '';
+  const driver: FileDriver = {
+    ...nodeFileDriver,
+    read: async (fd, buf, pos) => {
+      // The first read of the first compression: its backup goes, the open file stays readable.
+      if (deleted === '') {
+        deleted = readdirSync(dir).find((n) => /^audit\.log\.\d+$/.test(n))!;
+        unlinkSync(join(dir, deleted));
+      }
+      return nodeFileDriver.read(fd, buf, pos);
+    },
+  };
+  const stderr: string[] = [];
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 100, driver, stderr: (l) => stderr.push(l) });
+  for (let i = 0; i < 120; i++) {
+    void s.write(line(i, 40), 'none', false);
+    await s.flush();
+  }
+  assert.equal(await s.flush(), true);
+  await s.close();
+  assert.equal(deleted, 'audit.log.1');
+  const names = readdirSync(dir).filter((n) => n.startsWith('audit.log.'));
+  assert.ok(names.length >= 3 && names.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), `the other backups compressed, no tmp: ${names.join(' ')}`);
+  assert.deepEqual(stderr, []);
+  const r = await verify(dir);
+  assert.deepEqual(r.problems.map((p) => p.kind), ['missing_file']);
 });
 
 test('rotation: numbered backups, .1 newest, gzip of closed files only, every line once and in order, restart continues numbering', async (t) => {
