@@ -1,11 +1,11 @@
 import { AnalyticsError } from './codes.js';
-import { dayRange, parseRange, type DateInput } from './dates.js';
+import { dayRange, parseRange, type DateInput, type TimeRange } from './dates.js';
 import { select, type EventSet } from './event-set.js';
 import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
 import { exportEvents, type ExportOptions, type ExportResult } from './export.js';
 import { computeReport, reportBadLines, type DailyReport, type FullReport, type WithBadLines } from './report.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
-import { FileSource, type EventSource } from './source.js';
+import { FileSource, type EventSource, type LoadOptions } from './source.js';
 import { symbolPerformance, type SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
 import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
@@ -49,14 +49,22 @@ export class LogAnalyzer {
     this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews, persist: options.persist });
   }
 
-  /** Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. */
-  load(): Promise<EventSet> {
-    return this.source.load();
+  /**
+   * Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. With
+   * `since`, files whose every event is earlier may be left out (their bad lines too): each
+   * report below asks from its range's start.
+   */
+  load(options?: LoadOptions): Promise<EventSet> {
+    return this.source.load(options);
+  }
+
+  private loadRange(range: TimeRange): Promise<EventSet> {
+    return this.load({ since: range.start });
   }
 
   private async selection(start: DateInput, end: DateInput) {
     const range = parseRange(start, end);
-    const set = await this.load();
+    const set = await this.loadRange(range);
     return { set, sel: select(set, range), bad_lines: reportBadLines(set.bad) };
   }
 
@@ -83,7 +91,7 @@ export class LogAnalyzer {
    */
   async getTimeseries(start: DateInput, end: DateInput, bucket: BucketSize, options: TimeseriesOptions = {}): Promise<Timeseries & WithBadLines> {
     const range = parseRange(start, end);
-    const set = await this.load();
+    const set = await this.loadRange(range);
     return { ...timeseries(set, range, bucket, options), bad_lines: reportBadLines(set.bad) };
   }
 
@@ -101,13 +109,13 @@ export class LogAnalyzer {
   /** All five reports of a range from one read. */
   async getReport(start?: DateInput, end?: DateInput): Promise<FullReport> {
     const range = parseRange(start, end);
-    return computeReport(await this.load(), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
+    return computeReport(await this.loadRange(range), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
   }
 
   /** The report of one UTC day (YYYY-MM-DD; default today). */
   async generateDailyReport(date?: DateInput): Promise<DailyReport> {
     const { day, range } = dayRange(date);
-    const r = computeReport(await this.load(), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
+    const r = computeReport(await this.loadRange(range), range, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity });
     return {
       date: day,
       trading_metrics: r.trading_metrics,

@@ -7,7 +7,7 @@ export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
 export { eventFiles, listLogFiles, readFileSegments, type LogFileInfo, type ReadProblem, type FileSegments } from './reader.js';
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';
-export { FileSource, type EventSource, type FileSourceOptions } from './source.js';
+export { FileSource, type EventSource, type FileSourceOptions, type LoadOptions } from './source.js';
 export { INDEX_DIR } from './segment-index.js';
 export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup } from './trading.js';
 export { systemMetrics, type SystemMetrics } from './system.js';

@@ -54,12 +54,26 @@ export function readLine(line: string, sink: LineSink): void {
     return;
   }
   const t = rec.timestamp;
-  const ts = typeof t === 'string' ? parseTimestamp(t) : undefined;
+  const ts = typeof t === 'string' && leadingTimestampAgrees(line, t) ? parseTimestamp(t) : undefined;
   if (ts === undefined) {
     sink.bad.invalid_timestamp++;
     return;
   }
   sink.add(rec, ts, line);
+}
+
+const LEADING = '{"timestamp":"';
+
+/**
+ * A line that begins with its timestamp (daybook's own) must mean that one: JSON.parse keeps
+ * the last of repeated keys, so a second "timestamp" (or one spelled with \u escapes) would
+ * date the event differently from the first. Such a line is ambiguous and counted as bad,
+ * which also lets scan.ts date a file from the leading timestamps alone.
+ */
+function leadingTimestampAgrees(line: string, t: string): boolean {
+  if (!line.startsWith(LEADING)) return true;
+  const q = line.indexOf('"', LEADING.length);
+  return q - LEADING.length === t.length && line.startsWith(t, LEADING.length);
 }
 
 const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { readFileSegments, type FileSegments } from './reader.js';
+import type { FileSegments } from './reader.js';
+import { readTask } from './scan.js';
 
 export interface ParseTask {
   id: number;
@@ -8,6 +9,8 @@ export interface ParseTask {
   gz: boolean;
   start: number;
   size: number;
+  /** µs: a file read from its start whose every event is earlier is left out (scan.ts). */
+  since?: number;
 }
 
 /**
@@ -33,6 +36,11 @@ export interface ReadOptions {
   order?: 'size' | 'given';
   /** Called with each result as it arrives (the returned array is then left empty). */
   onResult?: (index: number, result: FileSegments) => void;
+  /**
+   * Whether this thread is one of the lanes of a large read (default true). A server says
+   * false: its thread then keeps answering while workers parse, even one large file.
+   */
+  mainLane?: boolean;
 }
 
 export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], options: ReadOptions = {}): Promise<FileSegments[]> {
@@ -48,21 +56,22 @@ export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[],
   const total = tasks.reduce((n, t) => n + Math.max(0, t.size - t.start), 0);
   const order = tasks.map((_, i) => i);
   if (options.order !== 'given') order.sort((a, b) => tasks[b]!.size - tasks[b]!.start - (tasks[a]!.size - tasks[a]!.start));
+  const mainLane = options.mainLane !== false;
   const n = Math.min(threads, tasks.length);
-  if (n <= 1 || total < threshold) {
+  if (total < threshold || (n <= 1 && mainLane)) {
     for (const i of order) {
       const t = tasks[i]!;
-      done(i, await readFileSegments(t.path, t.gz, t.start, t.size - t.start));
+      done(i, await readTask({ ...t, id: i, size: t.size - t.start }));
     }
     return results;
   }
   // Lane 0 reads on this thread (it would only wait otherwise), the others on workers: one
-  // worker heap fewer for the same number of cores.
+  // worker heap fewer for the same number of cores. Without the main lane, all are workers.
   let next = 0;
   const workers: Worker[] = [];
   const lane = async (k: number): Promise<void> => {
     let w: Worker | undefined;
-    if (k > 0) {
+    if (k > 0 || !mainLane) {
       w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       workers.push(w);
     }
@@ -71,7 +80,7 @@ export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[],
       if (i === undefined) return;
       const t = tasks[i]!;
       if (w === undefined) {
-        done(i, await readFileSegments(t.path, t.gz, t.start, t.size - t.start));
+        done(i, await readTask({ ...t, id: i, size: t.size - t.start }));
         continue;
       }
       const worker = w;

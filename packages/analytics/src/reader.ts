@@ -111,9 +111,9 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
 }
 
 /** Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. */
-export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void): Promise<ReadProblem | undefined> {
-  const file = createReadStream(path, { start, highWaterMark: 1 << 18 });
-  const stream = gz ? file.pipe(createGunzip({ chunkSize: 1 << 18 })) : file;
+export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void, chunkBytes = 1 << 18): Promise<ReadProblem | undefined> {
+  const file = createReadStream(path, { start, highWaterMark: chunkBytes });
+  const stream = gz ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
   try {
     for await (const chunk of stream) onChunk(chunk as Buffer);
@@ -148,6 +148,8 @@ export interface FileSegments {
   /** Byte offset just after the last complete line. */
   readonly endOffset: number;
   readonly problems: ReadProblem[];
+  /** Set when the file was not read because every event in it (the latest at this time, µs) precedes the load's `since`. */
+  readonly leftOut?: number;
 }
 
 /** Reads one log file into segments. Never throws: a failure is a problem in the result. */

@@ -8,11 +8,20 @@ import { compactSegment, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 
 /**
- * Where events come from. The analyzer asks for the whole, de-duplicated set and applies
- * ranges itself, so a source is only about reading: log directories today, a database later.
+ * Where events come from. The analyzer asks for the de-duplicated set and applies ranges
+ * itself, so a source is only about reading: log directories today, a database later.
  */
 export interface EventSource {
-  load(): Promise<EventSet>;
+  load(options?: LoadOptions): Promise<EventSet>;
+}
+
+export interface LoadOptions {
+  /**
+   * µs since the epoch: the caller looks at no event before it. A source may then leave out
+   * what holds only earlier events (FileSource: whole files, bad lines included); the events
+   * at or after it must all be there.
+   */
+  since?: number;
 }
 
 export interface FileSourceOptions {
@@ -30,6 +39,8 @@ export interface FileSourceOptions {
    * is read without it (one DAYBOOK_W_INDEX_WRITE problem).
    */
   persist?: boolean;
+  /** Parse large reads in worker threads only, never on this thread (a server's choice; default false). */
+  offMainThread?: boolean;
 }
 
 interface CacheEntry {
@@ -45,6 +56,20 @@ interface CacheEntry {
   /** The index chain holding this entry's segments (undefined: not stored), and its number of parts. */
   readonly chain: string | undefined;
   readonly parts: number;
+  /** The latest event time in the file (µs; -Infinity: no event). */
+  readonly latest: number;
+  /** Not read: scanned only, every event before the `since` of the load that found it. */
+  readonly leftOut: boolean;
+}
+
+/** The latest event time of segments (µs), -Infinity when they hold no event. */
+function latestOf(segments: readonly Segment[], tail: Segment | undefined): number {
+  let t = -Infinity;
+  for (const s of tail === undefined ? segments : [...segments, tail]) {
+    const ts = s.ts;
+    for (let r = 0; r < s.n; r++) if (ts[r]! > t) t = ts[r]!;
+  }
+  return t;
 }
 
 const PROBE_BYTES = 64;
@@ -81,6 +106,8 @@ interface Task {
   /** The entry a growth read continues. */
   readonly prev: CacheEntry | undefined;
   readonly slot: number;
+  /** Scan first and leave the file out if every event precedes this (a backup read whole). */
+  readonly since: number | undefined;
 }
 
 /**
@@ -99,6 +126,7 @@ export class FileSource implements EventSource {
   private readonly threads: number | undefined;
   private readonly parallelThreshold: number | undefined;
   private readonly readViews: boolean;
+  private readonly offMainThread: boolean;
   private readonly index: SegmentIndex | undefined;
   private collected = false;
   private cache = new Map<string, CacheEntry>();
@@ -111,6 +139,7 @@ export class FileSource implements EventSource {
     this.threads = options.threads;
     this.parallelThreshold = options.parallelThreshold;
     this.readViews = options.readViews === true;
+    this.offMainThread = options.offMainThread === true;
     this.index = options.persist === false ? undefined : new SegmentIndex();
   }
 
@@ -118,8 +147,9 @@ export class FileSource implements EventSource {
    * Loads run one after another: a load updates the cache and the de-duplication state in
    * steps, so two at once (a report and an export in one process, say) would mix them.
    */
-  load(): Promise<EventSet> {
-    const run = this.running.then(() => this.loadNow());
+  load(options: LoadOptions = {}): Promise<EventSet> {
+    const since = options.since ?? -Infinity;
+    const run = this.running.then(() => this.loadNow(since));
     this.running = run.then(
       () => undefined,
       () => undefined,
@@ -129,9 +159,20 @@ export class FileSource implements EventSource {
 
   private running: Promise<void> = Promise.resolve();
 
-  private async loadNow(): Promise<EventSet> {
+  /**
+   * The latest event time (µs) of the newest file that loads so far left out, undefined when
+   * none is: a load with this `since` reads it (and no older one), so a reader can fill its
+   * cache one backup at a time, newest first.
+   */
+  newestLeftOut(): number | undefined {
+    let t: number | undefined;
+    for (const e of this.cache.values()) if (e.leftOut && (t === undefined || e.latest > t)) t = e.latest;
+    return t;
+  }
+
+  private async loadNow(since: number): Promise<EventSet> {
     for (let attempt = 0; ; attempt++) {
-      const set = await this.loadOnce(attempt > 0);
+      const set = await this.loadOnce(attempt > 0, since);
       if (set !== undefined) return set;
     }
   }
@@ -142,22 +183,25 @@ export class FileSource implements EventSource {
    * compacted file must be read again: some rows it dropped were copies of events whose first
    * copy is gone (its file was deleted or replaced).
    */
-  private async loadOnce(retried: boolean): Promise<EventSet | undefined> {
+  private async loadOnce(retried: boolean, since: number): Promise<EventSet | undefined> {
     const listed = listLogFiles(this.paths);
     const files = this.readViews ? listed : eventFiles(listed);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
     const entries: (CacheEntry | undefined)[] = [];
     const tasks: Task[] = [];
     this.index?.refresh();
+    // Only backups are scanned: the current file is the newest and would be read anyway.
+    const scan = (f: LogFileInfo): number | undefined => (since > -Infinity && (f.gz || f.rotation > 0) ? since : undefined);
     files.forEach((f, slot) => {
-      const e = previous.get(`${f.dev}:${f.ino}`) ?? this.index?.lookup(f);
-      if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz) {
+      const e = previous.get(`${f.dev}:${f.ino}`) ?? this.stored(f);
+      if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz && !(e.leftOut && e.latest >= since)) {
         entries.push(e);
         return;
       }
       entries.push(undefined);
-      if (e !== undefined && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot });
-      else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot });
+      if (e !== undefined && !e.leftOut && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot, since: undefined });
+      // A file scanned before is known to be needed now: read it, do not scan it again.
+      else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot, since: e?.leftOut === true ? undefined : scan(f) });
     });
 
     // Segments merged before and no longer there: their ids may reappear elsewhere; start over.
@@ -180,18 +224,29 @@ export class FileSource implements EventSource {
       for (; cursor < entries.length && entries[cursor] !== undefined; cursor++) this.absorb(entries[cursor]!);
     };
     advance();
+    // Reads before scans: a ranged load waits on its reads, and the scans fill the gaps.
+    tasks.sort((a, b) => Number(a.since !== undefined) - Number(b.since !== undefined));
     await readFilesParallel(
-      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size })),
+      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size, since: t.since })),
       {
-        threads: this.threads, threshold: this.parallelThreshold, order: 'given',
+        threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: !this.offMainThread,
         onResult: (i, r) => {
           const t = tasks[i]!;
+          if (r.leftOut !== undefined) {
+            entries[t.slot] = {
+              size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: [], tail: undefined, endOffset: 0, probe: Buffer.alloc(0),
+              problems: [], chain: undefined, parts: 0, latest: r.leftOut, leftOut: true,
+            };
+            advance();
+            return;
+          }
           const probe = t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset);
           const kept = this.store(t, r, probe);
           stored ||= kept.parts > 0 && kept.parts !== t.prev?.parts;
+          const segments = isEmpty(r.segment) ? t.base : [...t.base, r.segment];
           entries[t.slot] = {
-            size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: isEmpty(r.segment) ? t.base : [...t.base, r.segment],
-            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept,
+            size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments,
+            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestOf(segments, r.tail), leftOut: false,
           };
           advance();
         },
@@ -232,6 +287,9 @@ export class FileSource implements EventSource {
     const problems: ReadProblem[] = [];
     const tails: [number, Segment][] = [];
     for (const e of all) {
+      problems.push(...e.problems);
+      // Before `since` entirely (an event-less file stays: its bad lines count).
+      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) continue;
       for (const s of e.segments) {
         segments.push(s);
         keep.push(this.keepOf.get(s)!);
@@ -243,7 +301,6 @@ export class FileSource implements EventSource {
         keep.push(new Uint8Array(0)); // filled below, once every complete line's id is known
         addBadLines(bad, e.tail.bad);
       }
-      problems.push(...e.problems);
     }
     if (this.index !== undefined) problems.push(...this.index.problems);
     const seenInTails = new IdSet();
@@ -253,6 +310,12 @@ export class FileSource implements EventSource {
       this.keepOf = new Map();
     }
     return { segments, keep, bad, problems };
+  }
+
+  /** The index's segments of a file, as a cache entry. */
+  private stored(f: LogFileInfo): CacheEntry | undefined {
+    const s = this.index?.lookup(f);
+    return s === undefined ? undefined : { ...s, latest: latestOf(s.segments, s.tail), leftOut: false };
   }
 
   /**

@@ -1,12 +1,12 @@
 // Worker thread entry: reads the files it is sent into segments and sends them back,
 // transferring the typed arrays (no copy).
 import { parentPort } from 'node:worker_threads';
-import { readFileSegments } from './reader.js';
+import { readTask } from './scan.js';
 import { transferList } from './segment.js';
 import type { ParseTask } from './pool.js';
 
 parentPort?.on('message', async (task: ParseTask) => {
-  const result = await readFileSegments(task.path, task.gz, task.start, task.size);
+  const result = await readTask(task);
   const transfer = transferList(result.segment);
   if (result.tail !== undefined) transfer.push(...transferList(result.tail));
   parentPort!.postMessage({ id: task.id, result }, transfer);

@@ -1,9 +1,9 @@
-import { readlinkSync } from 'node:fs';
-import { constants, setPriority } from 'node:os';
+import { constants } from 'node:os';
 import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import { crc32, deflatePiece, PIECE_OPTIONS } from './gzip-pieces.js';
+import { setThreadPriority } from './thread-priority.js';
 
 // Compressing a rotated file is a third of a second of CPU per 50 MB, and audit.log and its
 // category file rotate together: two gzips at once in libuv's pool took both cores of a small
@@ -119,19 +119,10 @@ function reply(port: MessagePort, id: number, out: Buffer, crc: number): void {
 }
 
 if (!isMainThread && (workerData as { daybookGzip?: boolean } | undefined)?.daybookGzip === true) {
-  const prioritize = (priority: number): void => {
-    try {
-      // Linux names the calling thread in /proc/thread-self (…/task/<tid>); setpriority() with
-      // a thread id sets that thread's niceness alone.
-      const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-      if (Number.isInteger(tid)) setPriority(tid, priority);
-    } catch {
-      // Elsewhere the worker runs at normal priority; still one piece at a time.
-    }
-  };
-  prioritize(constants.priority.PRIORITY_LOW);
+  // Elsewhere than Linux the worker runs at normal priority; still one piece at a time.
+  setThreadPriority(constants.priority.PRIORITY_LOW);
   parentPort!.on('message', (p: Piece | { priority: number }) => {
-    if ('priority' in p) return prioritize(p.priority);
+    if ('priority' in p) return void setThreadPriority(p.priority);
     try {
       reply(parentPort!, p.id, deflatePiece(p.data), crc32(p.data, p.crc));
     } catch (e) {

@@ -33,3 +33,4 @@ export { asctime, formatCompact, formatVerbose, type AppLogFormat } from './app-
 export { AppLogger, setupCriticalLogging, setupUtilityLogging, setupLogging, getAppLogger, type AppLoggerOptions } from './app-logger.js';
 export { callerOf, type CallerInfo } from './caller.js';
 export { VERSION } from './version.js';
+export { setThreadPriority } from './thread-priority.js';

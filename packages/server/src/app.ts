@@ -6,7 +6,7 @@ import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { FileSource, LogAnalyzer, type EventSet, type LogAnalyzerOptions } from '@daybook/analytics';
+import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
 import { ResultCache } from './cache.js';
 import type { ServerContext } from './context.js';
 import { errorBody, ServerError } from './errors.js';
@@ -17,8 +17,11 @@ import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { reportRoutes } from './routes-reports.js';
+import { SharedSource } from './shared-source.js';
 import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
+
+const DAY_MS = 86_400_000;
 
 export interface AppOptions {
   /** The log directory (or several: a fleet). */
@@ -65,30 +68,27 @@ function tokenCheck(token: string): (header: string | undefined) => boolean {
   return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), want);
 }
 
-/** The analyzer's files, one load at a time: concurrent requests for different reports share it. */
-function sharedSource(dirs: readonly string[], options: LogAnalyzerOptions = {}): { load(): Promise<EventSet> } {
-  const files = new FileSource(dirs, { cache: true, threads: options.threads, persist: options.persist });
-  let running: Promise<EventSet> | undefined;
-  return {
-    load: () => (running ??= files.load().finally(() => {
-      running = undefined;
-    })),
-  };
-}
-
 /**
- * Reads the directory ahead of the first request (errors are the requests' to report). The
- * full event index (only /audit/events and a stream resumed from an old cursor need it; 8-11 s
- * of this thread for 1 GB) waits until no request came for `idleMs`, so that it does not slow
- * the first page loads.
+ * Reads the directory ahead of requests (errors are the requests' to report): first what
+ * today's page needs (backups that end before today are only scanned), then, once no request
+ * came for `idleMs`, the left-out backups one at a time, then the full event index (only
+ * /audit/events and a stream resumed from an old cursor need it; 8-11 s of this thread for
+ * 1 GB). Waiting for quiet keeps both from slowing the first page loads.
  */
 export async function warm(app: FastifyInstance, idleMs = 2000): Promise<void> {
-  try {
-    await app.daybook.analyzer.load();
+  const quiet = async (): Promise<boolean> => {
+    // Started before listen() (startServer): wait for the port, or for close.
+    if (!app.server.listening) await new Promise((resolve) => app.server.once('listening', resolve).once('close', resolve));
     while (app.server.listening && Date.now() - app.daybook.activity.lastRequestAt < idleMs) {
       await new Promise((resolve) => setTimeout(resolve, idleMs).unref());
     }
-    if (app.server.listening) await app.daybook.index.refresh();
+    return app.server.listening;
+  };
+  try {
+    const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    await app.daybook.source.load({ since: today * 1000 });
+    if (await quiet()) await app.daybook.source.fill();
+    if (await quiet()) await app.daybook.index.refresh();
   } catch {
     // an unreadable directory is reported by the routes and /health
   }
@@ -115,9 +115,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyAjv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
   const monitor = new DirMonitor(dirs, options.pollMs ?? 1000);
+  const source = new SharedSource(dirs, options.analyzer);
   const ctx: ServerContext = {
     dirs,
-    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source: sharedSource(dirs, options.analyzer) }),
+    source,
+    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source }),
     index: new EventIndex(dirs),
     tail: new EventIndex(dirs, { from: 'end' }),
     monitor,

@@ -1,5 +1,6 @@
 import type { LogAnalyzer } from '@daybook/analytics';
 import type { ResultCache } from './cache.js';
+import type { SharedSource } from './shared-source.js';
 import type { EventIndex } from './event-index.js';
 import type { DirMonitor } from './monitor.js';
 import type { VerifyResults } from './verify-results.js';
@@ -8,6 +9,8 @@ import type { VerifyResults } from './verify-results.js';
 export interface ServerContext {
   readonly dirs: readonly string[];
   readonly analyzer: LogAnalyzer;
+  /** The analyzer's files (shared-source.ts): loads shared between requests, filled in the background. */
+  readonly source: SharedSource;
   /** Every event: /audit/events, and a stream resumed from before the tail index began. */
   readonly index: EventIndex;
   /** What was written since the server started: new live streams, without reading the history. */

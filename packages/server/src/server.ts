@@ -9,7 +9,7 @@ export interface ServerOptions extends AppOptions {
   port?: number;
   /** Allow binding a non-loopback address without a token. */
   insecure?: boolean;
-  /** Read the directory right after listening, and build the event index once requests pause (default true). */
+  /** Read the directory from the start, and build the event index once requests pause (default true). */
   warm?: boolean;
 }
 
@@ -28,9 +28,10 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
     throw new ServerError('DAYBOOK_E_SERVER_INSECURE_BIND', `refusing to serve ${host} without a token`);
   }
   const app = await buildApp(options);
+  // Reading starts before listening: the first page may be asked the moment the port opens.
+  if (options.warm !== false) void warm(app);
   try {
     const url = await app.listen({ host, port });
-    if (options.warm !== false) void warm(app);
     return { app, url };
   } catch (e) {
     await app.close();

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { LogAnalyzer } from './analyzer.js';
+import { parseTimestamp } from './dates.js';
+import { eventSetFromEvents } from './event-set.js';
+import { latestEventTime, latestEventTimeOf } from './scan.js';
+import { FileSource } from './source.js';
+import { ev, exit, lines, tempDir } from './test/helpers.js';
+
+const us = (iso: string): number => parseTimestamp(iso)!;
+const bytes = (text: string): Buffer => Buffer.from(text);
+
+/** The latest event time the parser finds in these lines (-Infinity: none). */
+function parsedLatest(text: string): number {
+  const set = eventSetFromEvents(text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== ''));
+  let t = -Infinity;
+  for (const s of set.segments) for (let r = 0; r < s.n; r++) t = Math.max(t, s.ts[r]!);
+  return t;
+}
+
+describe('latest event time by scan', () => {
+  it('is the greatest leading timestamp, in any order, in any piece size, with a torn last line', () => {
+    const text = lines([ev({ timestamp: '2024-01-03T00:00:00.000Z' }), ev({ timestamp: '2024-01-05T10:00:00.000Z' }), ev({ timestamp: '2024-01-04T00:00:00.000Z' })])
+      + JSON.stringify(ev({ timestamp: '2024-01-06T00:00:00.000Z' })).slice(0, 60);
+    for (const piece of [1, 2, 7, 13, 64, 100_000]) assert.equal(latestEventTimeOf(bytes(text), piece), us('2024-01-06T00:00:00.000Z'), `pieces of ${piece}`);
+    assert.equal(latestEventTimeOf(bytes('\ufeff' + lines([ev({ timestamp: '2024-01-02T00:00:00.000Z' })])), 1), us('2024-01-02T00:00:00.000Z'), 'a byte order mark');
+    assert.equal(latestEventTimeOf(bytes('')), -Infinity, 'an empty file has no event');
+  });
+
+  it('parses other timestamp forms like the reader (offsets, micro-seconds, CRLF)', () => {
+    const text = '{"timestamp":"2024-01-01T23:30:00-02:00","event_id":"a"}\r\n{"timestamp":"2024-01-02T01:00:00.000001Z","event_id":"b"}\n';
+    assert.equal(latestEventTimeOf(bytes(text)), us('2024-01-02T01:30:00Z'));
+  });
+
+  it('says nothing of a file with a line that does not begin with its timestamp', () => {
+    for (const odd of ['', 'not json', '{ "timestamp":"2024-01-01T00:00:00.000Z"}', '{"event_id":"x","timestamp":"2024-01-01T00:00:00.000Z"}', '2025-08-30 21:49:03,511 | app | INFO | text']) {
+      const text = lines([ev({ timestamp: '2024-01-01T00:00:00.000Z' })]) + odd + '\n';
+      assert.equal(latestEventTimeOf(bytes(text)), undefined, JSON.stringify(odd));
+    }
+  });
+
+  it('never dates a file earlier than the parser would (random lines, including repeated and escaped timestamp keys)', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const day = (d: number): string => `2024-01-${String(d).padStart(2, '0')}T00:00:00.000Z`;
+    const shapes: ((d: number) => string)[] = [
+      (d) => JSON.stringify(ev({ timestamp: day(d) })),
+      (d) => `{"timestamp":"${day(d)}","event_id":"x${d}","timestamp":"${day(d + 10)}"}`,
+      (d) => `{"timestamp":"${day(d)}","event_id":"y${d}","time\\u0073tamp":"${day(d + 10)}"}`,
+      (d) => `{"timestamp":"${day(d)}","event_id":"z${d}","metadata":{"timestamp":"${day(d + 10)}"}}`,
+      (d) => `{"timestamp":"${day(d)}",broken`,
+      (d) => `{"timestamp":"2024-01-${d}5T00:00:00.000Z","event_id":"w${d}"}`,
+      (d) => `{"timestamp":"${day(d).slice(0, 19)}+00:00","event_id":"v${d}"}`,
+    ];
+    for (let round = 0; round < 300; round++) {
+      const n = 1 + Math.floor(random() * 6);
+      const text = Array.from({ length: n }, () => shapes[Math.floor(random() * shapes.length)]!(1 + Math.floor(random() * 9))).join('\n') + '\n';
+      const scanned = latestEventTimeOf(bytes(text), 1 + Math.floor(random() * 40));
+      if (scanned !== undefined) assert.ok(scanned >= parsedLatest(text), `scan ${scanned} < parsed ${parsedLatest(text)} for\n${text}`);
+    }
+  });
+
+  it('a line whose JSON timestamp is not its leading one is a bad line (invalid_timestamp)', () => {
+    const set = eventSetFromEvents([
+      '{"timestamp":"2024-01-01T00:00:00.000Z","event_id":"a","timestamp":"2024-02-01T00:00:00.000Z"}',
+      '{"timestamp":"2024-01-01T00:00:00.000Z","event_id":"b","time\\u0073tamp":"2024-02-01T00:00:00.000Z"}',
+      '{"timestamp":"2024-01-01T00:00:00.000Z","event_id":"c","timestamp":"2024-01-01T00:00:00.000Z"}',
+      '{"event_id":"d","timestamp":"2024-01-01T00:00:00.000Z","timestamp":"2024-02-01T00:00:00.000Z"}',
+    ]);
+    assert.equal(set.bad.invalid_timestamp, 2);
+    assert.equal(set.segments[0]!.n, 2, 'a repeated key with the same value, and one not at the start (JSON.parse\'s last wins), still read');
+  });
+
+  it('reads gzipped and plain files alike', async () => {
+    const dir = tempDir();
+    const text = lines([ev({ timestamp: '2024-01-02T00:00:00.000Z' }), ev({ timestamp: '2024-01-01T00:00:00.000Z' })]);
+    writeFileSync(join(dir, 'a.log'), text);
+    writeFileSync(join(dir, 'a.log.1.gz'), gzipSync(text));
+    assert.equal(await latestEventTime(join(dir, 'a.log'), false), us('2024-01-02T00:00:00.000Z'));
+    assert.equal(await latestEventTime(join(dir, 'a.log.1.gz'), true), us('2024-01-02T00:00:00.000Z'));
+    assert.equal(await latestEventTime(join(dir, 'missing.log'), false), undefined);
+  });
+});
+
+describe('ranged loads leave out what ends before them', () => {
+  /** Three generations: two old backups (one gzipped, with a bad line), the current file. */
+  function directory(lateInOld = false): string {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'audit.log.2.gz'), gzipSync(lines([exit('2024-01-01T10:00:00.000Z', 5), exit('2024-01-01T11:00:00.000Z', -2)]) + '{"timestamp":"2024-01-01T12:00:00.000Z",broken\n'));
+    writeFileSync(join(dir, 'audit.log.1'), lines([exit('2024-01-02T10:00:00.000Z', 7), ...(lateInOld ? [exit('2024-01-03T15:00:00.000Z', 100)] : [])]));
+    writeFileSync(join(dir, 'audit.log'), lines([exit('2024-01-03T09:00:00.000Z', 3), exit('2024-01-03T10:00:00.000Z', -1), ev({ timestamp: '2024-01-03T11:00:00.000Z', event_type: 'system_error', level: 'ERROR' })]));
+    return dir;
+  }
+
+  it('a report of the last day reads only the current file; its figures are those of a full read', async () => {
+    const dir = directory();
+    const source = new FileSource(dir, { persist: false });
+    const ranged = await new LogAnalyzer(dir, { source }).getReport('2024-01-03', '2024-01-03');
+    assert.equal(source.newestLeftOut(), us('2024-01-02T10:00:00.000Z'), 'both backups were only scanned');
+    const full = new LogAnalyzer(dir, { persist: false });
+    await full.load();
+    const expected = await full.getReport('2024-01-03', '2024-01-03');
+    assert.deepEqual(ranged.trading_metrics, expected.trading_metrics);
+    assert.deepEqual(ranged.system_metrics, expected.system_metrics);
+    assert.equal(ranged.trading_metrics.total_trades, 2);
+    assert.equal(ranged.bad_lines.total, 0, 'the old backup\'s bad line is not in a report that does not read it');
+    assert.equal(expected.bad_lines.total, 0, 'nor in the same report after a full read: the count does not depend on what was read before');
+    assert.equal((await full.getReport()).bad_lines.total, 1, 'an unbounded report counts it');
+  });
+
+  it('loads from `newestLeftOut()` read one backup each, newest first, until none is left out', async () => {
+    const dir = directory();
+    const source = new FileSource(dir, { persist: false });
+    await source.load({ since: us('2024-01-03T00:00:00Z') });
+    const steps: number[] = [];
+    for (let t = source.newestLeftOut(); t !== undefined; t = source.newestLeftOut()) {
+      steps.push(t);
+      await source.load({ since: t });
+    }
+    assert.deepEqual(steps, [us('2024-01-02T10:00:00.000Z'), us('2024-01-01T12:00:00.000Z')]);
+    const all = await new LogAnalyzer(dir, { source }).getReport();
+    assert.equal(all.trading_metrics.total_trades, 5);
+    assert.equal(all.bad_lines.total, 1);
+  });
+
+  it('an old backup holding a later event is read (the scan looks at every line, not the order)', async () => {
+    const dir = directory(true);
+    const source = new FileSource(dir, { persist: false });
+    const r = await new LogAnalyzer(dir, { source }).getTradingMetrics('2024-01-03', '2024-01-03');
+    assert.equal(r.total_trades, 3);
+    assert.equal(r.total_pnl, 102);
+    assert.equal(source.newestLeftOut(), us('2024-01-01T12:00:00.000Z'), 'only the gzipped backup was left out');
+  });
+
+  it('a backup the scan cannot vouch for (app text lines) is read', async () => {
+    const dir = directory();
+    writeFileSync(join(dir, 'app.log.1'), '2024-01-01 10:00:00,000 | app | ERROR | old failure\n');
+    writeFileSync(join(dir, 'app.log'), '');
+    const source = new FileSource(dir, { persist: false });
+    const r = await new LogAnalyzer(dir, { source }).getReport('2024-01-03', '2024-01-03');
+    assert.equal(r.system_metrics.error_count, 1, 'the old failure is out of range, the current error in it');
+    assert.equal(source.newestLeftOut(), us('2024-01-02T10:00:00.000Z'), 'app.log.1 was parsed, not left out');
+  });
+});
