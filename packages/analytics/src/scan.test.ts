@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { GZIP_HEADER_LATEST, latestField } from '@daybook/core';
 import { LogAnalyzer } from './analyzer.js';
 import { parseTimestamp } from './dates.js';
 import { eventSetFromEvents } from './event-set.js';
@@ -72,6 +73,21 @@ describe('latest event time by scan', () => {
     ]);
     assert.equal(set.bad.invalid_timestamp, 2);
     assert.equal(set.segments[0]!.n, 2, 'a repeated key with the same value, and one not at the start (JSON.parse\'s last wins), still read');
+  });
+
+  it('takes a gzipped backup\'s latest time from its header when daybook wrote one, without inflating', async () => {
+    const dir = tempDir();
+    const text = lines([ev({ timestamp: '2024-01-02T00:00:00.000Z' })]);
+    const header = (latest: string | undefined): Buffer => Buffer.concat([GZIP_HEADER_LATEST.subarray(0, 16), latestField(latest)]);
+    const body = gzipSync(text).subarray(10);
+    writeFileSync(join(dir, 'a.log.1.gz'), Buffer.concat([header('2024-01-02T00:00:00.000Z'), body]));
+    assert.equal(await latestEventTime(join(dir, 'a.log.1.gz'), true), us('2024-01-02T00:00:00.000Z'));
+    // The header alone is read: a body that does not inflate makes no difference.
+    writeFileSync(join(dir, 'a.log.2.gz'), Buffer.concat([header('2024-01-05T00:00:00.000Z'), Buffer.from('not deflate')]));
+    assert.equal(await latestEventTime(join(dir, 'a.log.2.gz'), true), us('2024-01-05T00:00:00.000Z'));
+    // NULs (the lines had no leading time) or another extra field: the lines are scanned.
+    writeFileSync(join(dir, 'a.log.3.gz'), Buffer.concat([header(undefined), body]));
+    assert.equal(await latestEventTime(join(dir, 'a.log.3.gz'), true), us('2024-01-02T00:00:00.000Z'));
   });
 
   it('reads gzipped and plain files alike', async () => {

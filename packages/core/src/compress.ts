@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeAll, type FileDriver, type FileIdentity } from './file-driver.js';
-import { GZIP_HEADER, gzipTrailer } from './gzip-pieces.js';
+import { GZIP_HEADER_LATEST, gzipTrailer, LATEST_OFFSET, latestField } from './gzip-pieces.js';
+import { LeadingTimeScanner } from './leading-time.js';
 import { deflateInBackground } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
 
@@ -70,17 +71,22 @@ async function deflateFile(driver: FileDriver, input: number, output: number): P
     await writeAll(driver, output, data, pos);
     pos += data.length;
   };
-  await put(GZIP_HEADER);
+  await put(GZIP_HEADER_LATEST);
   // Shared with the compressor thread, which deflates it in place (gzip-thread.ts).
   const piece = Buffer.from(new SharedArrayBuffer(PIECE_BYTES));
+  const times = new LeadingTimeScanner();
   let crc = 0;
   let size = 0;
   for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
+    // Scanned before it is handed over: the thread deflates the buffer in place.
+    times.push(piece.subarray(0, n));
     const out = await deflateInBackground(piece.subarray(0, n), crc);
     crc = out.crc;
     await put(out.data);
   }
   await put(gzipTrailer(crc, size));
+  times.finish();
+  await writeAll(driver, output, latestField(times.unknown ? undefined : times.latestCanonical()), LATEST_OFFSET);
   await driver.fdatasync(output);
 }
 

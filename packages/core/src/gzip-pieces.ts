@@ -30,6 +30,47 @@ export const PIECE_OPTIONS: zlib.ZlibOptions = { level: GZIP_LEVEL, memLevel: 9,
 /** ID1 ID2, CM deflate, no flags, MTIME 0, XFL 4 (fastest), OS 3 (Unix): what gzipSync at level 1 writes. */
 export const GZIP_HEADER: Readonly<Buffer> = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
 
+/**
+ * A backup's header also says when its last event happened, so that a reader asking for a
+ * recent range can leave the backup out without inflating it: an extra field (RFC 1952 FEXTRA,
+ * which every gunzip skips) with one subfield, SI1 'D' SI2 'L', of 24 bytes: the latest
+ * timestamp the lines begin with (leading-time.ts), or 24 NULs when the lines have none or do
+ * not all begin with one. The compressor writes NULs first and the time once it has read the
+ * whole file (before the fdatasync and the rename). verify checks the field against the lines.
+ */
+const LATEST_SI = [0x44, 0x4c]; // 'D' 'L'
+const LATEST_BYTES = 24;
+const FEXTRA = 4;
+/** Where the 24 bytes are in GZIP_HEADER_LATEST. */
+export const LATEST_OFFSET = 16;
+export const GZIP_HEADER_LATEST: Readonly<Buffer> = Buffer.from([
+  0x1f, 0x8b, 8, FEXTRA, 0, 0, 0, 0, 4, 3, LATEST_BYTES + 4, 0, ...LATEST_SI, LATEST_BYTES, 0, ...new Array<number>(LATEST_BYTES).fill(0),
+]);
+
+/** The field's 24 bytes for a latest time (undefined: NULs). */
+export function latestField(latest: string | undefined): Buffer {
+  const b = Buffer.alloc(LATEST_BYTES);
+  if (latest !== undefined && latest.length === LATEST_BYTES) b.write(latest, 'latin1');
+  return b;
+}
+
+/**
+ * What a gzip file's first bytes say of its latest event: `absent` (no extra field: an older
+ * daybook or another tool), `none` (the NULs), the time, or `malformed` (an extra field that is
+ * not daybook's, or cut short: verify reports it, readers ignore it).
+ */
+export function readLatestField(head: Uint8Array): { kind: 'absent' | 'none' | 'malformed' } | { kind: 'time'; latest: string } {
+  if (head.length < 10 || head[0] !== 0x1f || head[1] !== 0x8b || (head[3]! & FEXTRA) === 0) return { kind: 'absent' };
+  if (head.length < GZIP_HEADER_LATEST.length) return { kind: 'malformed' };
+  for (let i = 10; i < LATEST_OFFSET; i++) if (head[i] !== GZIP_HEADER_LATEST[i]) return { kind: 'malformed' };
+  const field = head.subarray(LATEST_OFFSET, LATEST_OFFSET + LATEST_BYTES);
+  if (field.every((b) => b === 0)) return { kind: 'none' };
+  return { kind: 'time', latest: Buffer.from(field).toString('latin1') };
+}
+
+/** Bytes to read from a gzip file's start for readLatestField. */
+export const LATEST_HEAD_BYTES = GZIP_HEADER_LATEST.length;
+
 export function deflatePiece(data: Uint8Array): Buffer {
   return zlib.deflateRawSync(data, PIECE_OPTIONS);
 }

@@ -34,3 +34,5 @@ export { AppLogger, setupCriticalLogging, setupUtilityLogging, setupLogging, get
 export { callerOf, type CallerInfo } from './caller.js';
 export { VERSION } from './version.js';
 export { setThreadPriority } from './thread-priority.js';
+export { LeadingTimeScanner, scanLeadingTimes } from './leading-time.js';
+export { GZIP_HEADER_LATEST, LATEST_HEAD_BYTES, latestField, readLatestField } from './gzip-pieces.js';

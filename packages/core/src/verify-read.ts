@@ -39,11 +39,12 @@ function byteChunks(driver: FileDriver, fd: number, gz: boolean): AsyncIterable<
  * until it returns false. Returns the text after the last newline ('' if none), or undefined if
  * stopped early. Throws what reading or decompressing throws. Text is decoded a run of whole
  * lines at a time: a `\n` byte is never inside a UTF-8 sequence, so this is the same text as
- * decoding the file whole.
+ * decoding the file whole. `onBytes` sees the (gunzipped) bytes as they are read.
  */
-export async function readLines(driver: FileDriver, fd: number, gz: boolean, onLine: (line: string) => boolean | void): Promise<string | undefined> {
+export async function readLines(driver: FileDriver, fd: number, gz: boolean, onLine: (line: string) => boolean | void, onBytes?: (chunk: Buffer) => void): Promise<string | undefined> {
   let carry: Buffer | undefined;
   for await (const chunk of byteChunks(driver, fd, gz)) {
+    onBytes?.(chunk);
     const nl = chunk.lastIndexOf(10);
     if (nl < 0) {
       carry = carry === undefined ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { GENESIS, sha256hex } from './chain.js';
 import { CHAIN_DIR, keyId, parseRecord, readRecord, signatureFault, splitLines, type CheckpointRecord } from './checkpoint.js';
 import { nodeFileDriver, type FileDriver, type FileIdentity } from './file-driver.js';
+import { LATEST_HEAD_BYTES, readLatestField } from './gzip-pieces.js';
+import { LeadingTimeScanner } from './leading-time.js';
 import { CacheSession, type VerifyCache } from './verify-cache.js';
 import { LineChecker, type FileLines } from './verify-lines.js';
 import { firstLink, readLines } from './verify-read.js';
@@ -343,12 +345,35 @@ function contextKey(ctx: StreamContext, gen: number, prev: string | undefined, s
 async function readFile(ctx: StreamContext, f: LogFile, prev: string | undefined, lastChecked: { line: number; hash: string } | undefined, skipFirst: boolean, records: readonly CheckpointRecord[]): Promise<FileLines | string> {
   if (f.openError !== undefined || f.fd === undefined) return f.openError ?? 'not open';
   const checker = new LineChecker(prev, lastChecked, skipFirst, records);
+  const times = f.gz ? new LeadingTimeScanner() : undefined;
   try {
-    const tail = await readLines(ctx.driver, f.fd, f.gz, (line) => checker.line(line));
-    return checker.end(tail ?? '');
+    const tail = await readLines(ctx.driver, f.fd, f.gz, (line) => checker.line(line), times === undefined ? undefined : (b) => times.push(b));
+    const read = checker.end(tail ?? '');
+    if (times !== undefined && read.findings.length === 0) {
+      const wrong = latestFieldFault(ctx.driver, f.fd, times);
+      if (wrong !== undefined) read.findings.push({ line: 0, kind: 'modified', message: `its gzip header ${wrong}` });
+    }
+    return read;
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/**
+ * What is wrong with a gzip backup's latest-event field (gzip-pieces.ts), if anything: it must
+ * say what the compressor would have written for these lines, since a reader trusts it to leave
+ * the backup out of ranges that start later.
+ */
+function latestFieldFault(driver: FileDriver, fd: number, times: LeadingTimeScanner): string | undefined {
+  times.finish();
+  const head = Buffer.alloc(LATEST_HEAD_BYTES);
+  const field = readLatestField(head.subarray(0, driver.readSync(fd, head, 0)));
+  if (field.kind === 'absent') return undefined;
+  if (field.kind === 'malformed') return 'has an extra field that is not daybook\'s latest-event time';
+  const expected = times.unknown ? undefined : times.latestCanonical();
+  const said = field.kind === 'time' ? field.latest : undefined;
+  if (said === expected) return undefined;
+  return `says its latest event is ${said === undefined ? 'unknown' : said}, its lines ${expected === undefined ? 'do not say' : `end at ${expected}`}`;
 }
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {

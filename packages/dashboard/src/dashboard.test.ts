@@ -227,12 +227,6 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     let closed = false;
     const p = await browser.context.newPage();
     try {
-      // The page's own files carry no data; serve them from the build whatever the server's
-      // token policy for static files is, so this tests the page's token flow against the API.
-      await p.route((u) => !u.pathname.startsWith('/audit/'), (route) => {
-        const path = new URL(route.request().url()).pathname;
-        return route.fulfill({ path: join(dashboardDir, path === '/' ? 'index.html' : path) });
-      });
       await p.goto(url);
       await p.waitForSelector('#token-input');
       await p.fill('#token-input', 'sekret-token-123');

@@ -1,0 +1,128 @@
+// The latest timestamp a file's lines begin with, read from its bytes without parsing them.
+// daybook's lines begin `{"timestamp":"YYYY-MM-DDTHH:MM:SS.mmmZ"`, and compared as bytes
+// that string's order is time order, so the scan costs little more than the read (25-30 ms
+// for a 50 MB file). The compressor records it in each backup's gzip header (gzip-pieces.ts),
+// verify checks that record, and analytics uses it (or this scan) to leave out backups that
+// end before a report's range without parsing them.
+
+const PREFIX = Buffer.from('{"timestamp":"');
+/** `YYYY-MM-DDTHH:MM:SS.mmmZ`: compared as bytes, its order is time order. */
+const CANONICAL = 24;
+const QUOTE = 0x22;
+
+/**
+ * The latest leading timestamp of a file's lines, from its bytes in any pieces. `unknown`
+ * once a line does not begin with `{"timestamp":"` (or, without `parseOther`, has another
+ * form than the canonical one): nothing can then be said of the file from its first keys.
+ */
+export class LeadingTimeScanner {
+  /** The greatest canonical timestamp seen, as bytes (empty: none). */
+  private canonical = Buffer.alloc(CANONICAL);
+  private haveCanonical = false;
+  /** The latest of the other forms (offsets, micro-seconds), in µs. */
+  private other = -Infinity;
+  unknown = false;
+  private carry: Buffer | undefined;
+  private atStart = true;
+
+  /** `parseOther` reads the non-canonical forms (µs since the epoch, undefined if not a date). */
+  constructor(private readonly parseOther?: (text: string) => number | undefined) {}
+
+  push(chunk: Buffer): void {
+    if (this.unknown) return;
+    let buf = chunk;
+    let pos = 0;
+    if (this.carry !== undefined) {
+      // Only the line that spans the chunks is copied, not the chunk.
+      const nl = chunk.indexOf(10);
+      if (nl < 0 || this.atStart) {
+        buf = Buffer.concat([this.carry, chunk]);
+      } else {
+        const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+        if (!this.line(line, 0, line.length)) return;
+        pos = nl + 1;
+      }
+      this.carry = undefined;
+    }
+    if (this.atStart && buf.length > 0) {
+      if (buf.length < 3 && buf[0] === 0xef) {
+        this.carry = Buffer.from(buf); // a byte order mark may be split (and the caller may reuse buf)
+        return;
+      }
+      this.atStart = false;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+    }
+    const end = buf.lastIndexOf(10) + 1;
+    while (pos < end) {
+      const nl = buf.indexOf(10, pos);
+      if (!this.line(buf, pos, nl)) return;
+      pos = nl + 1;
+    }
+    if (end < buf.length) this.carry = Buffer.from(buf.subarray(Math.max(end, pos)));
+  }
+
+  /** The file's last line, if it has no newline (a torn tail). */
+  finish(): void {
+    if (this.unknown || this.carry === undefined || this.carry.length === 0) return;
+    const buf = this.carry;
+    this.carry = undefined;
+    this.line(buf, 0, buf.length);
+  }
+
+  /** Reads one line's timestamp; false (and unknown) when the line is not daybook's shape. */
+  private line(buf: Buffer, start: number, end: number): boolean {
+    let lineEnd = end;
+    if (lineEnd > start && buf[lineEnd - 1] === 13) lineEnd--;
+    // Byte loops, not Buffer.compare: these run per line, and a short loop beats the call.
+    let ok = lineEnd - start > PREFIX.length;
+    for (let i = 0; ok && i < PREFIX.length; i++) ok = buf[start + i] === PREFIX[i];
+    if (!ok) {
+      this.unknown = true;
+      return false;
+    }
+    const at = start + PREFIX.length;
+    if (at + CANONICAL < lineEnd && buf[at + CANONICAL] === QUOTE && buf[at + CANONICAL - 1] === 0x5a /* Z */ && buf[at + 10] === 0x54 /* T */) {
+      const max = this.canonical;
+      let i = 0;
+      if (this.haveCanonical) while (i < CANONICAL && buf[at + i] === max[i]) i++;
+      if (i < CANONICAL && (!this.haveCanonical || buf[at + i]! > max[i]!)) {
+        buf.copy(max, i, at + i, at + CANONICAL);
+        this.haveCanonical = true;
+      }
+      return true;
+    }
+    const q = buf.indexOf(QUOTE, at);
+    if (q < 0 || q >= lineEnd) {
+      this.unknown = true;
+      return false;
+    }
+    if (this.parseOther === undefined) {
+      this.unknown = true;
+      return false;
+    }
+    const ts = this.parseOther(buf.toString('utf8', at, q));
+    // An unparseable timestamp makes a bad line, which has no event to miss.
+    if (ts !== undefined && ts > this.other) this.other = ts;
+    return true;
+  }
+
+  /** The greatest canonical timestamp (`YYYY-MM-DDTHH:MM:SS.mmmZ`) seen, if any. */
+  latestCanonical(): string | undefined {
+    return this.haveCanonical ? this.canonical.toString('latin1') : undefined;
+  }
+
+  /** The latest of the other forms, µs (-Infinity: none). */
+  latestOther(): number {
+    return this.other;
+  }
+}
+
+/** The same over bytes in memory, given in pieces of `pieceBytes` as a read would. */
+export function scanLeadingTimes(bytes: Uint8Array, parseOther?: (text: string) => number | undefined, pieceBytes = bytes.length): LeadingTimeScanner {
+  const s = new LeadingTimeScanner(parseOther);
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const step = Math.max(1, pieceBytes);
+  for (let i = 0; i < b.length; i += step) s.push(b.subarray(i, i + step));
+  s.finish();
+  return s;
+}
