@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { writeAll, type FileDriver, type FileIdentity } from './file-driver.js';
 import { GZIP_HEADER_LATEST, gzipTrailer, LATEST_OFFSET, latestField } from './gzip-pieces.js';
-import { LeadingTimeScanner } from './leading-time.js';
-import { deflateInBackground } from './gzip-thread.js';
+import { deflateInBackground, finishJob, newJob } from './gzip-thread.js';
 import { listBackups } from './rotation.js';
 
 /** Input read per piece, into one buffer reused for the whole file (gzip-pieces.ts says why). */
@@ -74,19 +73,22 @@ async function deflateFile(driver: FileDriver, input: number, output: number): P
   await put(GZIP_HEADER_LATEST);
   // Shared with the compressor thread, which deflates it in place (gzip-thread.ts).
   const piece = Buffer.from(new SharedArrayBuffer(PIECE_BYTES));
-  const times = new LeadingTimeScanner();
+  const job = newJob();
   let crc = 0;
   let size = 0;
-  for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
-    // Scanned before it is handed over: the thread deflates the buffer in place.
-    times.push(piece.subarray(0, n));
-    const out = await deflateInBackground(piece.subarray(0, n), crc);
-    crc = out.crc;
-    await put(out.data);
+  let latest: string | undefined;
+  try {
+    for (let n; (n = await driver.read(input, piece, size)) > 0; size += n) {
+      const out = await deflateInBackground(piece.subarray(0, n), crc, job);
+      crc = out.crc;
+      await put(out.data);
+    }
+  } finally {
+    // The header's latest-event field (gzip-pieces.ts), read by the thread as it deflated.
+    latest = await finishJob(job);
   }
   await put(gzipTrailer(crc, size));
-  times.finish();
-  await writeAll(driver, output, latestField(times.unknown ? undefined : times.latestCanonical()), LATEST_OFFSET);
+  await writeAll(driver, output, latestField(latest), LATEST_OFFSET);
   await driver.fdatasync(output);
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32, GZIP_HEADER, gzipTrailer, tableCrc32 } from './gzip-pieces.js';
-import { compressorThread, deflateInBackground, hurry } from './gzip-thread.js';
+import { compressorThread, deflateInBackground, finishJob, hurry, newJob } from './gzip-thread.js';
 import { tempDir } from './test/helpers.js';
 import { exited, startChild } from './test/storage.js';
 import { verify } from './verify.js';
@@ -15,13 +15,13 @@ import { verify } from './verify.js';
  * trailer. One buffer is refilled for every piece: a shared one (as compress.ts) once the
  * piece is done, any other at once (the call must have copied it).
  */
-async function gzipInPieces(data: Buffer, pieceBytes: number, shared = false): Promise<Buffer> {
+async function gzipInPieces(data: Buffer, pieceBytes: number, shared = false, job = -1): Promise<Buffer> {
   const out = [GZIP_HEADER];
   let crc = 0;
   const piece = shared ? Buffer.from(new SharedArrayBuffer(pieceBytes)) : Buffer.alloc(pieceBytes);
   for (let at = 0; at < data.length; at += pieceBytes) {
     const n = data.copy(piece, 0, at, at + pieceBytes);
-    const pending = deflateInBackground(piece.subarray(0, n), crc);
+    const pending = deflateInBackground(piece.subarray(0, n), crc, job);
     if (!shared) piece.fill(0);
     const r = await pending;
     crc = r.crc;
@@ -45,6 +45,20 @@ test('files deflated in pieces, several at once, are each one gzip member of exa
   const pieces = await gzipInPieces(lines, 1 << 20, true);
   const whole = gzipSync(lines, { level: 1 });
   assert.ok(pieces.length < whole.length * 1.01, `${pieces.length} bytes in pieces against ${whole.length} in one go`);
+});
+
+/** Lines as daybook writes them, with these timestamps. */
+const stamped = (times: readonly string[]): Buffer => Buffer.from(times.map((t, i) => `{"timestamp":"${t}","event_id":"e${i}","message":"${'x'.repeat(i % 50)}"}\n`).join(''));
+
+test('the thread reads each job\'s leading timestamps as it deflates (pieces of several files interleaved)', async () => {
+  const a = stamped(Array.from({ length: 3000 }, (_, i) => `2024-01-0${1 + (i % 5)}T00:00:00.000Z`));
+  const b = stamped(Array.from({ length: 2000 }, (_, i) => `2024-02-${String(10 + (i % 7)).padStart(2, '0')}T12:00:00.000Z`));
+  const text = Buffer.concat([stamped(['2024-03-01T00:00:00.000Z']), Buffer.from('2024-03-02 00:00:00,000 | app | INFO | a text line\n')]);
+  const jobs = [newJob(), newJob(), newJob(), newJob()];
+  const outs = await Promise.all([gzipInPieces(a, 4096, true, jobs[0]), gzipInPieces(b, 777, false, jobs[1]), gzipInPieces(text, 10, true, jobs[2])]);
+  assert.ok(gunzipSync(outs[0]!).equals(a));
+  assert.deepEqual(await Promise.all(jobs.map((j) => finishJob(j))), ['2024-01-05T00:00:00.000Z', '2024-02-16T12:00:00.000Z', undefined, undefined], 'a text line: no time; no piece: none');
+  assert.equal(await finishJob(jobs[0]!), undefined, 'a finished job is forgotten');
 });
 
 test('the CRC-32 is zlib\'s, carried from piece to piece', () => {
@@ -103,13 +117,20 @@ test('a process whose last act is await close() after rotations waits for the co
 
 // Last in this file: afterwards the process compresses in libuv's pool.
 test('a compressor thread that dies fails the job it had (the backup stays plain, compressed at the next start) and later jobs run in the pool', { timeout: 30_000 }, async () => {
-  await deflateInBackground(Buffer.from('warm up'), 0);
+  const straddling = newJob();
+  await deflateInBackground(stamped(['2024-04-01T00:00:00.000Z']), 0, straddling);
   const thread = compressorThread();
   assert.ok(thread !== undefined);
   const job = deflateInBackground(randomBytes(64 * 1024 * 1024), 0);
   await thread.terminate();
   await assert.rejects(job, /stopped/);
+  await deflateInBackground(stamped(['2024-04-02T00:00:00.000Z']), 0, straddling);
+  assert.equal(await finishJob(straddling), undefined, 'half its pieces were read by the dead thread');
   assert.equal(compressorThread(), undefined);
   const later = await gzipInPieces(Buffer.from('still compressed\n'), 8);
   assert.equal(gunzipSync(later).toString(), 'still compressed\n');
+  // Timestamps are read on this thread then; a job that had pieces in the dead thread lost its scan.
+  const here = newJob();
+  await gzipInPieces(stamped(['2024-05-01T00:00:00.000Z', '2024-05-03T00:00:00.000Z', '2024-05-02T00:00:00.000Z']), 50, true, here);
+  assert.equal(await finishJob(here), '2024-05-03T00:00:00.000Z');
 });
