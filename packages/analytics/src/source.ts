@@ -63,7 +63,7 @@ interface CacheEntry {
 }
 
 /** The latest event time of segments (µs), -Infinity when they hold no event. */
-function latestOf(segments: readonly Segment[], tail: Segment | undefined): number {
+function latestIn(segments: readonly Segment[], tail: Segment | undefined): number {
   let t = -Infinity;
   for (const s of tail === undefined ? segments : [...segments, tail]) {
     const ts = s.ts;
@@ -246,7 +246,7 @@ export class FileSource implements EventSource {
           const segments = isEmpty(r.segment) ? t.base : [...t.base, r.segment];
           entries[t.slot] = {
             size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments,
-            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestOf(segments, r.tail), leftOut: false,
+            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestIn(segments, r.tail), leftOut: false,
           };
           advance();
         },
@@ -315,7 +315,7 @@ export class FileSource implements EventSource {
   /** The index's segments of a file, as a cache entry. */
   private stored(f: LogFileInfo): CacheEntry | undefined {
     const s = this.index?.lookup(f);
-    return s === undefined ? undefined : { ...s, latest: latestOf(s.segments, s.tail), leftOut: false };
+    return s === undefined ? undefined : { ...s, latest: latestIn(s.segments, s.tail), leftOut: false };
   }
 
   /**

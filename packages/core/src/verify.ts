@@ -373,7 +373,7 @@ function latestFieldFault(driver: FileDriver, fd: number, times: LeadingTimeScan
   const expected = times.unknown ? undefined : times.latestCanonical();
   const said = field.kind === 'time' ? field.latest : undefined;
   if (said === expected) return undefined;
-  return `says its latest event is ${said === undefined ? 'unknown' : said}, its lines ${expected === undefined ? 'do not say' : `end at ${expected}`}`;
+  return `says its latest event is at ${said ?? 'no known time'}; its lines say ${expected ?? 'no time (not every line begins with one)'}`;
 }
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {
