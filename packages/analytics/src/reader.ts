@@ -1,4 +1,4 @@
-import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
+import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AnalyticsError, type ReadProblemCode } from './codes.js';
@@ -108,6 +108,21 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Up to `length` bytes of a file from `position` (fewer at its end; none if it cannot be read). */
+export function readAt(path: string, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  if (length === 0) return buf;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return buf.subarray(0, readSync(fd, buf, 0, length, position));
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. */

@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { LATEST_HEAD_BYTES, LeadingTimeScanner, readLatestField, scanLeadingTimes } from '@daybook/core';
 import { parseTimestamp } from './dates.js';
 import type { ParseTask } from './pool.js';
-import { readFileSegments, streamFile, type FileSegments } from './reader.js';
+import { readAt, readFileSegments, streamFile, type FileSegments } from './reader.js';
 import { SegmentBuilder } from './segment.js';
 
 // The latest event time in a file without parsing it: what lets a ranged load leave out the
@@ -34,7 +34,7 @@ function latestOf(s: LeadingTimeScanner): number | undefined {
 export async function latestEventTime(path: string, gz: boolean): Promise<number | undefined> {
   if (gz) {
     // daybook's compressor wrote it in the header (verify checks it): no need to inflate.
-    const field = readLatestField(readHead(path));
+    const field = readLatestField(readAt(path, 0, LATEST_HEAD_BYTES));
     if (field.kind === 'time') {
       const t = parseTimestamp(field.latest);
       if (t !== undefined) return t;
@@ -46,19 +46,6 @@ export async function latestEventTime(path: string, gz: boolean): Promise<number
   } else if (!(await readPlain(path, s))) return undefined;
   s.finish();
   return latestOf(s);
-}
-
-function readHead(path: string): Buffer {
-  const head = Buffer.alloc(LATEST_HEAD_BYTES);
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
-  } catch {
-    return Buffer.alloc(0);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
 
 /**

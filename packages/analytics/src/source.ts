@@ -1,9 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { addBadLines, emptyBadLines } from './bad-lines.js';
 import { dedupSegment, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
-import { eventFiles, listLogFiles, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, listLogFiles, readAt, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
 import { compactSegment, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 
@@ -85,18 +84,8 @@ function isEmpty(s: Segment): boolean {
 
 function readProbe(path: string, end: number): Buffer {
   const len = Math.min(PROBE_BYTES, end);
-  const buf = Buffer.alloc(len);
-  if (len === 0) return buf;
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const got = readSync(fd, buf, 0, len, end - len);
-    return got === len ? buf : Buffer.alloc(0);
-  } catch {
-    return Buffer.alloc(0);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const got = readAt(path, end - len, len);
+  return got.length === len ? got : Buffer.alloc(0);
 }
 
 interface Task {

@@ -27,16 +27,15 @@ export const GZIP_LEVEL = 1;
  */
 export const PIECE_OPTIONS: zlib.ZlibOptions = { level: GZIP_LEVEL, memLevel: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
-/** ID1 ID2, CM deflate, no flags, MTIME 0, XFL 4 (fastest), OS 3 (Unix): what gzipSync at level 1 writes. */
-export const GZIP_HEADER: Readonly<Buffer> = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3]);
-
 /**
- * A backup's header also says when its last event happened, so that a reader asking for a
- * recent range can leave the backup out without inflating it: an extra field (RFC 1952 FEXTRA,
- * which every gunzip skips) with one subfield, SI1 'D' SI2 'L', of 24 bytes: the latest
- * timestamp the lines begin with (leading-time.ts), or 24 NULs when the lines have none or do
- * not all begin with one. The compressor writes NULs first and the time once it has read the
- * whole file (before the fdatasync and the rename). verify checks the field against the lines.
+ * A backup's gzip header: ID1 ID2, CM deflate, FLG FEXTRA, MTIME 0, XFL 4 (fastest), OS 3
+ * (Unix), as gzipSync at level 1 writes it, plus an extra field that says when the backup's
+ * last event happened, so that a reader asking for a recent range can leave the backup out
+ * without inflating it. The field (RFC 1952 FEXTRA, which every gunzip skips) has one
+ * subfield, SI1 'D' SI2 'L', of 24 bytes: the latest timestamp the lines begin with
+ * (leading-time.ts), or 24 NULs when the lines have none or do not all begin with one. The
+ * compressor writes NULs first and the time once the compressor thread has read every piece
+ * (before the fdatasync and the rename). verify checks the field against the lines.
  */
 const LATEST_SI = [0x44, 0x4c]; // 'D' 'L'
 const LATEST_BYTES = 24;

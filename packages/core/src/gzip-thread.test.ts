@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { crc32, GZIP_HEADER, gzipTrailer, tableCrc32 } from './gzip-pieces.js';
+import { crc32, GZIP_HEADER_LATEST, gzipTrailer, tableCrc32 } from './gzip-pieces.js';
 import { compressorThread, deflateInBackground, finishJob, hurry, newJob } from './gzip-thread.js';
 import { tempDir } from './test/helpers.js';
 import { exited, startChild } from './test/storage.js';
@@ -16,7 +16,7 @@ import { verify } from './verify.js';
  * piece is done, any other at once (the call must have copied it).
  */
 async function gzipInPieces(data: Buffer, pieceBytes: number, shared = false, job = -1): Promise<Buffer> {
-  const out = [GZIP_HEADER];
+  const out = [GZIP_HEADER_LATEST];
   let crc = 0;
   const piece = shared ? Buffer.from(new SharedArrayBuffer(pieceBytes)) : Buffer.alloc(pieceBytes);
   for (let at = 0; at < data.length; at += pieceBytes) {
