@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -34,6 +34,15 @@ describe('the server\'s shared source', () => {
     assert.notEqual(source.load(), a);
     await a;
     assert.notEqual(source.load({ since }), a, 'a finished load is not handed out again (the files may have grown)');
+  });
+
+  it('a failed load is not handed out again: once the directory exists, the next load reads it', async () => {
+    const dir = join(tempDir(), 'logs');
+    const source = new SharedSource([dir], { persist: false });
+    await assert.rejects(source.load(), { code: 'DAYBOOK_E_READ_DIR' });
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'audit.log'), line(Date.now(), 'x', 1));
+    assert.equal((await source.load()).segments.reduce((n, s) => n + s.n, 0), 1);
   });
 
   it('fill() reads what ranged loads left out, and the figures equal a fresh full read', async () => {
