@@ -34,6 +34,9 @@ describe('latest event time by scan', () => {
   it('parses other timestamp forms like the reader (offsets, micro-seconds, CRLF)', () => {
     const text = '{"timestamp":"2024-01-01T23:30:00-02:00","event_id":"a"}\r\n{"timestamp":"2024-01-02T01:00:00.000001Z","event_id":"b"}\n';
     assert.equal(latestEventTimeOf(bytes(text)), us('2024-01-02T01:30:00Z'));
+    // Its first 24 bytes end in Z" like a canonical timestamp, but it is 00:00-05, 05:00 UTC.
+    const lookalike = '{"timestamp":"2099-01-01T03:00:00.000Z","event_id":"a"}\n{"timestamp":"2099-01-01T00:00-05","aZ":1,"event_id":"b"}\n';
+    assert.equal(latestEventTimeOf(bytes(lookalike)), us('2099-01-01T05:00:00Z'));
   });
 
   it('says nothing of a file with a line that does not begin with its timestamp', () => {
@@ -55,6 +58,8 @@ describe('latest event time by scan', () => {
       (d) => `{"timestamp":"${day(d)}",broken`,
       (d) => `{"timestamp":"2024-01-${d}5T00:00:00.000Z","event_id":"w${d}"}`,
       (d) => `{"timestamp":"${day(d).slice(0, 19)}+00:00","event_id":"v${d}"}`,
+      // 24 bytes that end in Z" but hold a shorter timestamp with an offset, and the next key.
+      (d) => `{"timestamp":"${day(d).slice(0, 16)}-23","aZ":1,"event_id":"u${d}"}`,
     ];
     for (let round = 0; round < 300; round++) {
       const n = 1 + Math.floor(random() * 6);

@@ -10,6 +10,20 @@ const PREFIX = Buffer.from('{"timestamp":"');
 const CANONICAL = 24;
 const QUOTE = 0x22;
 
+// `YYYY-MM-DDTHH:MM:SS.mmmZ`, 0 standing for a digit. The whole shape is checked: a window
+// that merely ends in `Z"` may hold a shorter timestamp and the next key
+// (`2099-01-01T00:00-05","aZ"`), whose time its bytes do not order.
+const SHAPE = Buffer.from('0000-00-00T00:00:00.000Z');
+
+function isCanonical(buf: Buffer, at: number): boolean {
+  for (let i = 0; i < CANONICAL; i++) {
+    const b = buf[at + i]!;
+    const want = SHAPE[i]!;
+    if (want === 0x30 ? b < 0x30 || b > 0x39 : b !== want) return false;
+  }
+  return true;
+}
+
 /**
  * The latest leading timestamp of a file's lines, from its bytes in any pieces. `unknown`
  * once a line does not begin with `{"timestamp":"` (or, without `parseOther`, has another
@@ -81,7 +95,7 @@ export class LeadingTimeScanner {
       return false;
     }
     const at = start + PREFIX.length;
-    if (at + CANONICAL < lineEnd && buf[at + CANONICAL] === QUOTE && buf[at + CANONICAL - 1] === 0x5a /* Z */ && buf[at + 10] === 0x54 /* T */) {
+    if (at + CANONICAL < lineEnd && buf[at + CANONICAL] === QUOTE && isCanonical(buf, at)) {
       const max = this.canonical;
       let i = 0;
       if (this.haveCanonical) while (i < CANONICAL && buf[at + i] === max[i]) i++;
