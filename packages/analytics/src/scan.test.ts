@@ -156,6 +156,16 @@ describe('ranged loads leave out what ends before them', () => {
     assert.equal(source.newestLeftOut(), us('2024-01-01T12:00:00.000Z'), 'only the gzipped backup was left out');
   });
 
+  it('a damaged gzipped backup is not left out silently: the ranged report names it in read_problems', async () => {
+    const dir = directory();
+    const good = gzipSync(lines([exit('2024-01-01T08:00:00.000Z', 1)]));
+    writeFileSync(join(dir, 'audit.log.3.gz'), good.subarray(0, good.length - 12));
+    const source = new FileSource(dir, { persist: false });
+    const r = await new LogAnalyzer(dir, { source }).getReport('2024-01-03', '2024-01-03');
+    assert.deepEqual(r.read_problems.map((p) => [p.file.endsWith('audit.log.3.gz'), p.code]), [[true, 'DAYBOOK_W_READ_GZIP']]);
+    assert.equal(r.trading_metrics.total_trades, 2);
+  });
+
   it('a backup the scan cannot vouch for (app text lines) is read', async () => {
     const dir = directory();
     writeFileSync(join(dir, 'app.log.1'), '2024-01-01 10:00:00,000 | app | ERROR | old failure\n');
