@@ -38,8 +38,8 @@ export interface FileSourceOptions {
    * is read without it (one DAYBOOK_W_INDEX_WRITE problem).
    */
   persist?: boolean;
-  /** Parse large reads in worker threads only, never on this thread (a server's choice; default false). */
-  offMainThread?: boolean;
+  /** Whether this thread parses its share of a large read (default true; a server says false: pool.ts). */
+  mainLane?: boolean;
 }
 
 interface CacheEntry {
@@ -115,7 +115,7 @@ export class FileSource implements EventSource {
   private readonly threads: number | undefined;
   private readonly parallelThreshold: number | undefined;
   private readonly readViews: boolean;
-  private readonly offMainThread: boolean;
+  private readonly mainLane: boolean;
   private readonly index: SegmentIndex | undefined;
   private collected = false;
   private cache = new Map<string, CacheEntry>();
@@ -128,7 +128,7 @@ export class FileSource implements EventSource {
     this.threads = options.threads;
     this.parallelThreshold = options.parallelThreshold;
     this.readViews = options.readViews === true;
-    this.offMainThread = options.offMainThread === true;
+    this.mainLane = options.mainLane !== false;
     this.index = options.persist === false ? undefined : new SegmentIndex();
   }
 
@@ -218,7 +218,7 @@ export class FileSource implements EventSource {
     await readFilesParallel(
       tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size, since: t.since })),
       {
-        threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: !this.offMainThread,
+        threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: this.mainLane,
         onResult: (i, r) => {
           const t = tasks[i]!;
           if (r.leftOut !== undefined) {
