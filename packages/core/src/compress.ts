@@ -115,7 +115,9 @@ async function findByIdentity(driver: FileDriver, dir: string, base: string, id:
 /**
  * Finishes what a crash or a failed compression left: removes unfinished tmp files and plain
  * copies of backups whose gzip is complete, then (with `compress`) compresses the backups
- * still plain, oldest first. Runs at start and after every rotation, so a backup whose
+ * still plain, newest first: a compressor that fell behind the writes spends its time on the
+ * backups retention keeps longest, and the oldest, next to be deleted, may go plain. Runs at
+ * start and after every rotation (after retention: file-sink.ts), so a backup whose
  * compression failed (EIO, ENOSPC) is compressed at the next rotation rather than at the next
  * start. What it removes it decides under `exclusive`, from a listing taken there: a rotation
  * renames backups between any two awaits.
@@ -129,7 +131,7 @@ export async function recoverBackups(driver: FileDriver, dir: string, base: stri
     }
     return backups.filter((b) => b.plain && !b.gz).map((b) => b.n);
   });
-  // A number renamed away meanwhile names a newer plain backup or nothing: either is fine,
-  // and what is left plain is compressed after the next rotation.
-  if (compress) for (const n of plain.reverse()) await compressFile(driver, dir, base, n, exclusive);
+  // A number renamed away meanwhile names an older plain backup, one already compressed, or
+  // nothing: either is fine, and what is left plain is compressed after the next rotation.
+  if (compress) for (const n of plain) await compressFile(driver, dir, base, n, exclusive);
 }

@@ -191,6 +191,22 @@ test('retention by count and by age is decided from the disk, and recorded so ve
   assert.deepEqual((await verify(dir)).problems, []);
 });
 
+test('retention runs before compression, which takes the newest backup first: a backup retention deletes is never compressed', async (t) => {
+  const dir = tempDir(t);
+  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
+  for (let i = 0; i < 200; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  assert.ok(readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n)).length >= 6);
+  // A compressor that fell behind, as at 50,000 events/s: many plain backups, few kept.
+  const gzipped: string[] = [];
+  const driver: FileDriver = { ...nodeFileDriver, openWrite: (p) => (p.endsWith('.gz.tmp') && gzipped.push(p), nodeFileDriver.openWrite(p)) };
+  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver });
+  await s.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort(), ['audit.log.1.gz', 'audit.log.2.gz']);
+  assert.deepEqual(gzipped.map((p) => p.slice(dir.length + 1)), ['audit.log.1.gz.tmp', 'audit.log.2.gz.tmp']);
+  assert.deepEqual((await verify(dir)).problems, []);
+});
+
 test('a crash between the steps of compression leaves every line readable exactly once after the next start', async (t) => {
   const dir = tempDir(t);
   let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });

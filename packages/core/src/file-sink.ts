@@ -590,13 +590,15 @@ class FileWriter implements ExitParticipant {
   }
 
   /**
-   * Compresses what is still plain and applies retention, beside the writes (at open and
-   * after each rotation); a failure is reported and retried at the next rotation.
+   * Applies retention, then compresses what is still plain, beside the writes (at open and
+   * after each rotation); a failure is reported and retried at the next rotation. Retention
+   * first: a compressor that fell behind the writes would otherwise gzip backups that
+   * retention deletes right after.
    */
   private maintain(): Promise<void> {
     this.maintaining = true;
-    return recoverBackups(this.driver, this.dir, this.base, this.compress, this.exclusive)
-      .then(() => this.exclusive(() => this.prune()))
+    return this.exclusive(() => this.prune())
+      .then(() => recoverBackups(this.driver, this.dir, this.base, this.compress, this.exclusive))
       .then(() => this.recovered(MAINTAINING))
       .catch((e: Error) => this.report(e, MAINTAINING))
       .finally(() => {
