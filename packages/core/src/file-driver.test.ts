@@ -65,25 +65,27 @@ for (const [op, code] of [['write', 'ENOSPC'], ['write', 'EIO'], ['fdatasync', '
   });
 }
 
-test('EIO on rename: rotation is retried later, the file keeps growing meanwhile, nothing is lost or doubled', async (t) => {
-  const dir = tempDir(t);
-  const f = faulty('rename', 'EIO');
-  const stderr: string[] = [];
-  f.fail(true);
-  const s = new FileSink({ path: join(dir, 'audit.log'), driver: f.driver, maxFileSize: 1024, stderr: (l) => stderr.push(l), compress: false });
-  for (let i = 0; i < 40; i++) void s.write(line(i), 'none', false);
-  await s.flush();
-  assert.ok(f.failures >= 1);
-  assert.equal(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).length, 0, 'no rotation while rename fails');
-  f.fail(false);
-  await new Promise((r) => setTimeout(r, 5100)); // the rotation backoff
-  for (let i = 40; i < 80; i++) void s.write(line(i), 'none', false);
-  await s.close();
-  assert.ok(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).length >= 1, 'rotated once renames work');
-  assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 80 }, (_, i) => line(i)));
-  assert.deepEqual((await verify(dir)).problems, []);
-  assert.equal(stderr.length, 2);
-});
+for (const code of ['EIO', 'ENOSPC'] as const) {
+  test(`${code} on rename: rotation is retried later, the file keeps growing meanwhile, nothing is lost or doubled`, async (t) => {
+    const dir = tempDir(t);
+    const f = faulty('rename', code);
+    const stderr: string[] = [];
+    f.fail(true);
+    const s = new FileSink({ path: join(dir, 'audit.log'), driver: f.driver, maxFileSize: 1024, stderr: (l) => stderr.push(l), compress: false });
+    for (let i = 0; i < 40; i++) void s.write(line(i), 'none', false);
+    await s.flush();
+    assert.ok(f.failures >= 1);
+    assert.equal(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).length, 0, 'no rotation while rename fails');
+    f.fail(false);
+    await new Promise((r) => setTimeout(r, 5100)); // the rotation backoff
+    for (let i = 40; i < 80; i++) void s.write(line(i), 'none', false);
+    await s.close();
+    assert.ok(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).length >= 1, 'rotated once renames work');
+    assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 80 }, (_, i) => line(i)));
+    assert.deepEqual((await verify(dir)).problems, []);
+    assert.equal(stderr.length, 2);
+  });
+}
 
 test('EIO reading a backup to compress it: reported, no half gzip left, the backups stay plain and are compressed at the next rotation', async (t) => {
   const dir = tempDir(t);
