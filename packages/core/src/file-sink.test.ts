@@ -207,6 +207,25 @@ test('retention runs before compression, which takes the newest backup first: a 
   assert.deepEqual((await verify(dir)).problems, []);
 });
 
+test('a backup retention cannot delete does not keep the others plain', async (t) => {
+  const dir = tempDir(t);
+  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
+  for (let i = 0; i < 100; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  const stderr: string[] = [];
+  const denied = (p: string): boolean => /audit\.log\.([3-9]|\d\d+)$/.test(p);
+  const driver: FileDriver = {
+    ...nodeFileDriver,
+    unlink: (p) => (denied(p) ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, unlink '${p}'`), { code: 'EACCES' })) : nodeFileDriver.unlink(p)),
+  };
+  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
+  await s.close();
+  const names = readdirSync(dir);
+  assert.ok(names.includes('audit.log.1.gz') && names.includes('audit.log.2.gz'), names.join(' '));
+  assert.ok(names.includes('audit.log.3'), 'the backup it could not delete is still there');
+  assert.match(stderr.join('\n'), /EACCES/);
+});
+
 test('a crash between the steps of compression leaves every line readable exactly once after the next start', async (t) => {
   const dir = tempDir(t);
   let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });

@@ -593,14 +593,22 @@ class FileWriter implements ExitParticipant {
    * Applies retention, then compresses what is still plain, beside the writes (at open and
    * after each rotation); a failure is reported and retried at the next rotation. Retention
    * first: a compressor that fell behind the writes would otherwise gzip backups that
-   * retention deletes right after.
+   * retention deletes right after. Each step runs whether the other failed or not: a backup
+   * that cannot be deleted must not keep the others plain.
    */
   private maintain(): Promise<void> {
     this.maintaining = true;
-    return this.exclusive(() => this.prune())
-      .then(() => recoverBackups(this.driver, this.dir, this.base, this.compress, this.exclusive))
-      .then(() => this.recovered(MAINTAINING))
-      .catch((e: Error) => this.report(e, MAINTAINING))
+    let ok = true;
+    const step = (task: () => Promise<void>) => (): Promise<void> =>
+      task().catch((e: Error) => {
+        ok = false;
+        this.report(e, MAINTAINING);
+      });
+    return this.exclusive(step(() => this.prune()))
+      .then(step(() => recoverBackups(this.driver, this.dir, this.base, this.compress, this.exclusive)))
+      .then(() => {
+        if (ok) this.recovered(MAINTAINING);
+      })
       .finally(() => {
         this.maintaining = false;
         // Caught up: the compressor may go back to what the bot leaves idle.
