@@ -191,16 +191,21 @@ test('retention by count and by age is decided from the disk, and recorded so ve
   assert.deepEqual((await verify(dir)).problems, []);
 });
 
+/** `lines` lines written to audit.log with rotation at 2 KB and no compression: the names of the plain backups, newest first. */
+async function plainBackups(dir: string, lines: number): Promise<string[]> {
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
+  for (let i = 0; i < lines; i++) void s.write(line(i, 40), 'none', false);
+  await s.close();
+  return readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+}
+
 test('retention runs before compression, which takes the newest backup first: a backup retention deletes is never compressed', async (t) => {
   const dir = tempDir(t);
-  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
-  for (let i = 0; i < 200; i++) void s.write(line(i, 40), 'none', false);
-  await s.close();
-  assert.ok(readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n)).length >= 6);
+  assert.ok((await plainBackups(dir, 200)).length >= 6);
   // A compressor that fell behind, as at 50,000 events/s: many plain backups, few kept.
   const gzipped: string[] = [];
   const driver: FileDriver = { ...nodeFileDriver, openWrite: (p) => (p.endsWith('.gz.tmp') && gzipped.push(p), nodeFileDriver.openWrite(p)) };
-  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver });
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver });
   await s.close();
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort(), ['audit.log.1.gz', 'audit.log.2.gz']);
   assert.deepEqual(gzipped.map((p) => p.slice(dir.length + 1)), ['audit.log.1.gz.tmp', 'audit.log.2.gz.tmp']);
@@ -209,16 +214,14 @@ test('retention runs before compression, which takes the newest backup first: a 
 
 test('a backup retention cannot delete does not keep the others plain', async (t) => {
   const dir = tempDir(t);
-  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
-  for (let i = 0; i < 100; i++) void s.write(line(i, 40), 'none', false);
-  await s.close();
+  assert.ok((await plainBackups(dir, 100)).length >= 3);
   const stderr: string[] = [];
   const denied = (p: string): boolean => /audit\.log\.([3-9]|\d\d+)$/.test(p);
   const driver: FileDriver = {
     ...nodeFileDriver,
     unlink: (p) => (denied(p) ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, unlink '${p}'`), { code: 'EACCES' })) : nodeFileDriver.unlink(p)),
   };
-  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
   await s.close();
   const names = readdirSync(dir);
   assert.ok(names.includes('audit.log.1.gz') && names.includes('audit.log.2.gz'), names.join(' '));
@@ -228,17 +231,14 @@ test('a backup retention cannot delete does not keep the others plain', async (t
 
 test('a crash between the steps of compression leaves every line readable exactly once after the next start', async (t) => {
   const dir = tempDir(t);
-  let s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: false, backupCount: 100 });
-  for (let i = 0; i < 100; i++) void s.write(line(i, 40), 'none', false);
-  await s.close();
-  const plain = readdirSync(dir).filter((n) => /^audit\.log\.\d+$/.test(n));
+  const plain = await plainBackups(dir, 100);
   assert.ok(plain.length >= 3);
   // Crash after the rename (both files), and crash before it (a partial tmp).
   const { gzipSync } = await import('node:zlib');
   appendFileSync(join(dir, `${plain[0]}.gz`), gzipSync(readFileSync(join(dir, plain[0]!))));
   appendFileSync(join(dir, `${plain[1]}.gz.tmp`), gzipSync(readFileSync(join(dir, plain[1]!))).subarray(0, 10));
   assert.deepEqual((await verify(dir)).problems, []);
-  s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: true, backupCount: 100 });
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, compress: true, backupCount: 100 });
   await s.close();
   const names = readdirSync(dir);
   assert.ok(!names.some((n) => /^audit\.log\.\d+$/.test(n) || n.endsWith('.tmp')), names.join(' '));
