@@ -229,6 +229,27 @@ test('a backup retention cannot delete does not keep the others plain', async (t
   assert.match(stderr.join('\n'), /EACCES/);
 });
 
+test('a disk too full to compress on still gets its old backups deleted', async (t) => {
+  const dir = tempDir(t);
+  assert.ok((await plainBackups(dir, 200)).length >= 6);
+  const stderr: string[] = [];
+  const gzips = new Set<number>();
+  const driver: FileDriver = {
+    ...nodeFileDriver,
+    openWrite: (p) => {
+      const fd = nodeFileDriver.openWrite(p);
+      if (p.endsWith('.gz.tmp')) gzips.add(fd);
+      return fd;
+    },
+    write: (fd, data, pos) => (gzips.has(fd) ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : nodeFileDriver.write(fd, data, pos)),
+  };
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
+  await s.close();
+  assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort(), ['audit.log.1', 'audit.log.2']);
+  assert.match(stderr.join('\n'), /ENOSPC/);
+  assert.deepEqual((await verify(dir)).problems, []);
+});
+
 test('a crash between the steps of compression leaves every line readable exactly once after the next start', async (t) => {
   const dir = tempDir(t);
   const plain = await plainBackups(dir, 100);
