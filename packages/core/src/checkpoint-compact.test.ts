@@ -12,6 +12,7 @@ import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 import { verify } from './verify.js';
 import { tempDir } from './test/helpers.js';
+import { notingOpens } from './test/storage.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 /** About 15 lines to a 2 KB file. */
@@ -217,16 +218,11 @@ function heldCompaction(): { driver: FileDriver; reached: Promise<void>; release
   let release!: () => void;
   const reachedP = new Promise<void>((r) => (reached = r));
   const gate = new Promise<void>((r) => (release = r));
-  const tmpFds = new Set<number>();
+  const tmp = notingOpens('.chain.tmp');
   const driver: FileDriver = {
-    ...nodeFileDriver,
-    openWrite: (p) => {
-      const fd = nodeFileDriver.openWrite(p);
-      if (p.endsWith('.chain.tmp')) tmpFds.add(fd);
-      return fd;
-    },
+    ...tmp.driver,
     fdatasync: async (fd) => {
-      if (tmpFds.has(fd)) {
+      if (tmp.fds.has(fd)) {
         reached();
         await gate;
       }

@@ -7,7 +7,7 @@ import { FileSink } from './file-sink.js';
 import { verify } from './verify.js';
 import { splitLink } from './chain.js';
 import { tempDir } from './test/helpers.js';
-import { streamLines } from './test/storage.js';
+import { notingOpens, streamLines } from './test/storage.js';
 
 const line = (i: number, pad = 0): string => `{"i":${i},"pad":"${'x'.repeat(pad)}"}`;
 
@@ -233,15 +233,10 @@ test('a disk too full to compress on still gets its old backups deleted', async 
   const dir = tempDir(t);
   assert.ok((await plainBackups(dir, 200)).length >= 6);
   const stderr: string[] = [];
-  const gzips = new Set<number>();
+  const gzips = notingOpens('.gz.tmp');
   const driver: FileDriver = {
-    ...nodeFileDriver,
-    openWrite: (p) => {
-      const fd = nodeFileDriver.openWrite(p);
-      if (p.endsWith('.gz.tmp')) gzips.add(fd);
-      return fd;
-    },
-    write: (fd, data, pos) => (gzips.has(fd) ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : nodeFileDriver.write(fd, data, pos)),
+    ...gzips.driver,
+    write: (fd, data, pos) => (gzips.fds.has(fd) ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : nodeFileDriver.write(fd, data, pos)),
   };
   const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
   await s.close();

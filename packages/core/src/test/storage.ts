@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { splitLink } from '../chain.js';
+import { nodeFileDriver, type FileDriver } from '../file-driver.js';
 import { listBackups, backupName } from '../rotation.js';
 
 export const CHILD = fileURLToPath(new URL('./storage-child.js', import.meta.url));
@@ -34,4 +35,15 @@ export function streamLines(dir: string, base: string): string[] {
     for (const line of text.slice(0, end).split('\n')) out.push(splitLink(line)?.content ?? line);
   }
   return out;
+}
+
+/** The real driver, noting the descriptors it opens to write files whose names end with `suffix`: a test then holds or fails calls on those alone. */
+export function notingOpens(suffix: string): { driver: FileDriver; fds: Set<number> } {
+  const fds = new Set<number>();
+  const openWrite = (path: string): number => {
+    const fd = nodeFileDriver.openWrite(path);
+    if (path.endsWith(suffix)) fds.add(fd);
+    return fd;
+  };
+  return { driver: { ...nodeFileDriver, openWrite }, fds };
 }
