@@ -17,10 +17,10 @@ export const GENESIS = '0'.repeat(64);
 
 const JSON_SUFFIX_LEN = ',"hash":"'.length + 64 + '"}'.length;
 
-// crypto.hash (Node >= 20.12) hashes a string in one call without a Hash object; the
-// fallback keeps older 20.x working.
-const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
-export const sha256hex: (data: string) => string =
+// crypto.hash (Node >= 20.12) hashes a string (as UTF-8) or bytes in one call without a Hash
+// object; the fallback keeps older 20.x working.
+const oneShot = (crypto as { hash?: (alg: string, data: string | Uint8Array, enc: 'hex') => string }).hash;
+export const sha256hex: (data: string | Uint8Array) => string =
   oneShot !== undefined ? (data) => oneShot('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
 
 export function link(prev: string, content: string): string {
@@ -55,9 +55,6 @@ export function isHex64(s: string): boolean {
   return HEX64.test(s);
 }
 
-const hashBytes: (data: Buffer) => string =
-  oneShot !== undefined ? (data) => (oneShot as unknown as (a: string, d: Buffer, e: 'hex') => string)('sha256', data, 'hex') : (data) => crypto.createHash('sha256').update(data).digest('hex');
-
 /**
  * The writer's side of the chain: links queued lines (UTF-8 bytes, line-queue.ts) straight
  * into the output buffer. The previous link's hex goes into the 64 free bytes the queue keeps
@@ -79,7 +76,7 @@ export class Linker {
    */
   append(out: Buffer, off: number, src: Buffer, start: number, end: number): number {
     src.latin1Write(this.head, start - 64);
-    const h = (this.head = hashBytes(src.subarray(start - 64, end)));
+    const h = (this.head = sha256hex(src.subarray(start - 64, end)));
     if (end - start >= 2 && src[start] === 123 && src[end - 1] === 125) {
       off += src.copy(out, off, start, end - 1);
       off += out.latin1Write(`,"hash":"${h}"}\n`, off);

@@ -12,7 +12,7 @@ import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink, type FileSinkOptions } from './file-sink.js';
 import { verify } from './verify.js';
 import { tempDir } from './test/helpers.js';
-import { notingOpens } from './test/storage.js';
+import { fault, notingOpens } from './test/storage.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 /** About 15 lines to a 2 KB file. */
@@ -174,7 +174,7 @@ test('a crash before the rename leaves a tmp beside the whole old file: verify i
   const dir = tempDir(t);
   // The rename never happens: the old file keeps every record, prunes included.
   const errors: Error[] = [];
-  const stuck: FileDriver = { ...nodeFileDriver, renameSync: () => { throw Object.assign(new Error('EIO: injected rename fault'), { code: 'EIO' }); } };
+  const stuck: FileDriver = { ...nodeFileDriver, renameSync: () => { throw fault('EIO', 'rename'); } };
   await run(dir, 300, { driver: stuck, onError: (e) => errors.push(e), stderr: () => {} });
   assert.match(errors[0]?.message ?? '', /EIO/);
   const old = records(dir);
@@ -196,7 +196,7 @@ test('a crash before the rename leaves a tmp beside the whole old file: verify i
 test('a failed compaction is reported, leaves the file as it was, and is done at the next rotation', async (t) => {
   const dir = tempDir(t);
   let fail = true;
-  const flaky: FileDriver = { ...nodeFileDriver, renameSync: (a, b) => { if (fail) throw Object.assign(new Error('EIO: injected rename fault'), { code: 'EIO' }); nodeFileDriver.renameSync(a, b); } };
+  const flaky: FileDriver = { ...nodeFileDriver, renameSync: (a, b) => { if (fail) throw fault('EIO', 'rename'); nodeFileDriver.renameSync(a, b); } };
   const errors: Error[] = [];
   const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 1, signingKey: privateKey, driver: flaky, onError: (e) => errors.push(e), stderr: () => {} });
   for (let i = 0; i < 100; i++) void s.write(line(i), 'none', false);

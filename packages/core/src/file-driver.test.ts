@@ -9,14 +9,14 @@ import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink } from './file-sink.js';
 import { verify } from './verify.js';
 import { tempDir } from './test/helpers.js';
-import { streamLines } from './test/storage.js';
+import { fault, streamLines } from './test/storage.js';
 
 type Op = 'write' | 'fdatasync' | 'rename' | 'read';
 
 /** The real driver, failing `op` with `code` while `failing` says so. */
 function faulty(op: Op, code: string): { driver: FileDriver; fail(on: boolean): void; failures: number } {
   const state = { on: false, failures: 0 };
-  const err = (): NodeJS.ErrnoException => Object.assign(new Error(`${code}: injected ${op} fault`), { code });
+  const err = (): NodeJS.ErrnoException => fault(code, op);
   const driver: FileDriver = {
     ...nodeFileDriver,
     write: (fd, data, pos) => (state.on && op === 'write' ? (state.failures++, Promise.reject(err())) : nodeFileDriver.write(fd, data, pos)),

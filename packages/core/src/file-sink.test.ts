@@ -7,7 +7,7 @@ import { FileSink } from './file-sink.js';
 import { verify } from './verify.js';
 import { splitLink } from './chain.js';
 import { tempDir } from './test/helpers.js';
-import { notingOpens, streamLines } from './test/storage.js';
+import { fault, notingOpens, streamLines } from './test/storage.js';
 
 const line = (i: number, pad = 0): string => `{"i":${i},"pad":"${'x'.repeat(pad)}"}`;
 
@@ -203,12 +203,11 @@ test('retention runs before compression, which takes the newest backup first: a 
   const dir = tempDir(t);
   assert.ok((await plainBackups(dir, 200)).length >= 6);
   // A compressor that fell behind, as at 50,000 events/s: many plain backups, few kept.
-  const gzipped: string[] = [];
-  const driver: FileDriver = { ...nodeFileDriver, openWrite: (p) => (p.endsWith('.gz.tmp') && gzipped.push(p), nodeFileDriver.openWrite(p)) };
-  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver });
+  const gzips = notingOpens('.gz.tmp');
+  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver: gzips.driver });
   await s.close();
   assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('audit.log.')).sort(), ['audit.log.1.gz', 'audit.log.2.gz']);
-  assert.deepEqual(gzipped.map((p) => p.slice(dir.length + 1)), ['audit.log.1.gz.tmp', 'audit.log.2.gz.tmp']);
+  assert.deepEqual(gzips.paths.map((p) => p.slice(dir.length + 1)), ['audit.log.1.gz.tmp', 'audit.log.2.gz.tmp']);
   assert.deepEqual((await verify(dir)).problems, []);
 });
 
@@ -219,7 +218,7 @@ test('a backup retention cannot delete does not keep the others plain', async (t
   const denied = (p: string): boolean => /audit\.log\.([3-9]|\d\d+)$/.test(p);
   const driver: FileDriver = {
     ...nodeFileDriver,
-    unlink: (p) => (denied(p) ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, unlink '${p}'`), { code: 'EACCES' })) : nodeFileDriver.unlink(p)),
+    unlink: (p) => (denied(p) ? Promise.reject(fault('EACCES', 'unlink')) : nodeFileDriver.unlink(p)),
   };
   const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
   await s.close();
@@ -236,7 +235,7 @@ test('a disk too full to compress on still gets its old backups deleted', async 
   const gzips = notingOpens('.gz.tmp');
   const driver: FileDriver = {
     ...gzips.driver,
-    write: (fd, data, pos) => (gzips.fds.has(fd) ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })) : nodeFileDriver.write(fd, data, pos)),
+    write: (fd, data, pos) => (gzips.fds.has(fd) ? Promise.reject(fault('ENOSPC', 'write')) : nodeFileDriver.write(fd, data, pos)),
   };
   const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 2, driver, stderr: (l) => stderr.push(l) });
   await s.close();

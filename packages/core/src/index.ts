@@ -14,7 +14,7 @@ export { formatPretty } from './pretty.js';
 export { RESOLVED_TRUE, RESOLVED_FALSE, type Sink, type Durability } from './sink.js';
 export { nodeFileDriver, type FileDriver } from './file-driver.js';
 export { FileSink, type FileSinkOptions } from './file-sink.js';
-export { GENESIS, link, withLink, splitLink } from './chain.js';
+export { GENESIS, link, withLink, splitLink, sha256hex } from './chain.js';
 export { CHAIN_DIR, keyId, type CheckpointRecord, type RecordKind } from './checkpoint.js';
 export { verify, type VerifyResult, type VerifyProblem, type VerifiedFile, type VerifyOptions, type DamageKind } from './verify.js';
 export type { VerifyCache } from './verify-cache.js';

@@ -37,13 +37,25 @@ export function streamLines(dir: string, base: string): string[] {
   return out;
 }
 
-/** The real driver, noting the descriptors it opens to write files whose names end with `suffix`: a test then holds or fails calls on those alone. */
-export function notingOpens(suffix: string): { driver: FileDriver; fds: Set<number> } {
+/**
+ * The real driver, noting the files it opens to write whose names end with `suffix`: their
+ * paths in order, and their descriptors, for a test that then holds or fails calls on them alone.
+ */
+export function notingOpens(suffix: string): { driver: FileDriver; fds: Set<number>; paths: string[] } {
   const fds = new Set<number>();
+  const paths: string[] = [];
   const openWrite = (path: string): number => {
     const fd = nodeFileDriver.openWrite(path);
-    if (path.endsWith(suffix)) fds.add(fd);
+    if (path.endsWith(suffix)) {
+      fds.add(fd);
+      paths.push(path);
+    }
     return fd;
   };
-  return { driver: { ...nodeFileDriver, openWrite }, fds };
+  return { driver: { ...nodeFileDriver, openWrite }, fds, paths };
+}
+
+/** The error a failing system call gives, as a wrapped driver injects it. */
+export function fault(code: string, what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected ${what} fault`), { code });
 }
