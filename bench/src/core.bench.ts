@@ -10,6 +10,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { AuditLogger } from '@daybook/core';
 import { pino } from 'pino';
 import winston from 'winston';
+import { transportEnd } from './pino-transport.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -48,7 +49,7 @@ function pinoTransportSubject(dir: string): Subject {
     name: 'pino (transport)',
     file,
     log: pinoTrade(logger),
-    close: () => new Promise((resolve) => { transport.once('finish', () => resolve()); transport.end(); }),
+    close: () => transportEnd(transport),
   };
 }
 

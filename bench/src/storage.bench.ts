@@ -16,6 +16,7 @@ import { AuditLogger, EventSerializer, GENESIS, nodeFileDriver, sha256hex, withL
 import { pino } from 'pino';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
+import { transportEnd, transportReady } from './pino-transport.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const ROTATE = 10 * 1024 * 1024;
@@ -45,16 +46,9 @@ const subjects: Record<string, (dir: string) => Promise<Writer>> = {
   // the bot's thread only serializes. The ratios are against it.
   async 'pino + pino-roll (transport)'(dir) {
     const transport = pino.transport({ target: 'pino-roll', options: { file: join(dir, 'pino.log'), size: '10m', mkdir: true } });
-    await new Promise((resolve) => transport.once('ready', resolve));
+    await transportReady(transport);
     const logger = pino(transport);
-    return {
-      log: (i) => logger.info(snake(i), message(i)),
-      // thread-stream's end() waits (Atomics.wait) until the worker's file is closed; `finish` follows.
-      end: () => new Promise((resolve) => {
-        transport.once('finish', () => resolve());
-        transport.end();
-      }),
-    };
+    return { log: (i) => logger.info(snake(i), message(i)), end: () => transportEnd(transport) };
   },
   async 'pino + pino-roll, same thread'(dir) {
     // pino-roll ships no types: it resolves to a SonicBoom stream.
