@@ -19,6 +19,7 @@ export { CHAIN_DIR, keyId, type CheckpointRecord, type RecordKind } from './chec
 export { verify, type VerifyResult, type VerifyProblem, type VerifiedFile, type VerifyOptions, type DamageKind } from './verify.js';
 export type { VerifyCache } from './verify-cache.js';
 export { listBackups, type Backup } from './rotation.js';
+export { classifyLogNames, type StreamFile, type StrayFile, type LogDirectory } from './stream-files.js';
 export { applyRetention, type RetentionPolicy } from './retention.js';
 export { LOG_FILES, CATEGORY_FILE, type LogFile } from './log-files.js';
 export {
