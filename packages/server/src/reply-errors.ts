@@ -62,9 +62,10 @@ export function toServerError(err: unknown): ServerError | undefined {
   return undefined;
 }
 
-/** Fastify's frameworkErrors: a path that cannot be decoded (`/a%ZZ`, overlong UTF-8) is a 400 like any other. */
-export function badUrl(_err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  void reply.code(400).send(errorBody(new ServerError('DAYBOOK_E_SERVER_BAD_PATH', 'the path is not valid percent-encoded UTF-8')));
+/** Fastify's frameworkErrors: a path the router cannot take (`/a%ZZ`, overlong UTF-8, a huge parameter) is a 400 like any other. */
+export function badUrl(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const what = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : 'the path cannot be routed';
+  void reply.code(400).send(errorBody(new ServerError('DAYBOOK_E_SERVER_BAD_PATH', what)));
 }
 
 /** Error and not-found handlers: every error is `{ error, message }`; a 500 only for a bug. */
