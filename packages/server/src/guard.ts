@@ -8,7 +8,8 @@ import { errorBody, ServerError } from './errors.js';
 // (`GET http://host/audit/events`) to `/audit/events`, so a check on the text of the URL
 // guards a different path than the one answered. Default deny: every route, a 404 included,
 // passes the Host, Origin and token checks, except the routes marked public (`/health`, the
-// dashboard's static files, CORS preflights), which hold no data.
+// dashboard's static files), which hold no data. CORS preflights (no token) are answered by
+// @fastify/cors's own hook, registered before this one.
 
 declare module 'fastify' {
   interface FastifyContextConfig {
