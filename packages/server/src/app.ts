@@ -1,4 +1,3 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -11,8 +10,9 @@ import { ResultCache } from './cache.js';
 import type { ServerContext } from './context.js';
 import { errorBody, ServerError } from './errors.js';
 import { EventIndex } from './event-index.js';
+import { installGuard, normalizeAllowedHost, registerPublic } from './guard.js';
 import { DirMonitor } from './monitor.js';
-import { installErrorHandlers } from './reply-errors.js';
+import { badUrl, installErrorHandlers } from './reply-errors.js';
 import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
@@ -28,6 +28,16 @@ export interface AppOptions {
   logDir: string | readonly string[];
   /** With a token every route but /health (and the dashboard's static files) needs `Authorization: Bearer <token>`. */
   token?: string;
+  /**
+   * Host header names accepted besides the loopback ones (localhost, 127.x.x.x, [::1]): `name`
+   * (any port) or `name:port`; true accepts any (no DNS-rebinding protection). Default none.
+   */
+  allowedHosts?: readonly string[] | true;
+  /**
+   * The longest line the event index reads (bytes, default 16 MiB); a longer one is counted as
+   * a problem and skipped, read in bounded memory.
+   */
+  maxLineBytes?: number;
   /** CORS: off by default; true for any origin, or the allowed origins. */
   cors?: boolean | string | readonly string[];
   /** Where POST /audit/export_logs writes; without it the export is the response. */
@@ -59,13 +69,6 @@ declare module 'fastify' {
     /** The analyzer, event index and caches behind the routes (for a dashboard or tests). */
     daybook: ServerContext;
   }
-}
-
-const isDataPath = (path: string): boolean => path === '/audit' || path.startsWith('/audit/') || path === '/metrics' || path.startsWith('/docs');
-
-function tokenCheck(token: string): (header: string | undefined) => boolean {
-  const want = createHash('sha256').update(`Bearer ${token}`).digest();
-  return (header) => header !== undefined && timingSafeEqual(createHash('sha256').update(header).digest(), want);
 }
 
 /**
@@ -109,7 +112,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     bodyLimit: 64 * 1024,
     routerOptions: { maxParamLength: 200 },
+    // An undecodable path (`/a%ZZ`) is the client's: our 400, not Fastify's own body.
+    frameworkErrors: badUrl,
   });
+  const maxLineBytes = options.maxLineBytes ?? 16 * 1024 * 1024;
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1024) throw new ServerError('DAYBOOK_E_SERVER_OPTION', 'maxLineBytes must be a whole number of bytes, at least 1024');
+  const allowedHosts = options.allowedHosts === true ? true : (options.allowedHosts ?? []).map(normalizeAllowedHost);
   // Query strings are text: numbers and lists are coerced from it. A JSON body is typed: a
   // number where a string belongs is an error, not a string.
   const queryAjv = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false });
@@ -121,8 +129,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     dirs,
     source,
     analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source }),
-    index: new EventIndex(dirs),
-    tail: new EventIndex(dirs, { from: 'end' }),
+    index: new EventIndex(dirs, { maxLineBytes }),
+    tail: new EventIndex(dirs, { from: 'end', maxLineBytes }),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),
     verifyResults: new VerifyResults(dirs, options.publicKey, options.verifyEveryMs ?? 5000),
@@ -133,6 +141,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     startedAt: Date.now(),
     activity: { lastRequestAt: 0 },
     streams: new Set(),
+    streamSlots: { taken: 0 },
   };
   app.decorate('daybook', ctx);
   // Live streams end before the HTTP server closes: it waits for open responses, and a
@@ -149,24 +158,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ctx.activity.lastRequestAt = Date.now();
   });
 
-  if (options.token !== undefined) {
-    const ok = tokenCheck(options.token);
-    const servesPage = options.staticDir !== undefined;
-    app.addHook('onRequest', async (request, reply) => {
-      const path = request.url.split('?', 1)[0]!;
-      if (path === '/health') return;
-      // The dashboard's own files hold no data and must load before the page can ask for the
-      // token; every data route keeps asking for it.
-      if (servesPage && request.method === 'GET' && !isDataPath(path)) return;
-      if (ok(request.headers.authorization)) return;
-      const e = new ServerError('DAYBOOK_E_SERVER_UNAUTHORIZED', 'a valid bearer token is required');
-      return reply.code(401).header('www-authenticate', 'Bearer realm="daybook"').send(errorBody(e));
-    });
+  // CORS first: its hook answers preflights (which carry no token) before the guard's.
+  const corsOrigins = options.cors === undefined || options.cors === false ? undefined : options.cors === true ? true : typeof options.cors === 'string' ? [options.cors] : [...options.cors];
+  if (corsOrigins !== undefined) {
+    await app.register(cors, { origin: corsOrigins === true ? true : [...corsOrigins], methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'last-event-id'] });
   }
-  if (options.cors !== undefined && options.cors !== false) {
-    const origin = options.cors === true ? true : typeof options.cors === 'string' ? [options.cors] : [...options.cors];
-    await app.register(cors, { origin, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'last-event-id'] });
-  }
+  installGuard(app, { token: options.token, allowedHosts, corsOrigins });
   if (options.docs !== false) {
     await app.register(swagger, {
       openapi: {
@@ -185,7 +182,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   if (options.staticDir !== undefined) {
     // The dashboard's hook: its build output at `/`, index.html for `/`.
-    await app.register(fastifyStatic, { root: resolve(options.staticDir), prefix: '/', decorateReply: false, index: ['index.html'] });
+    // Its files hold no data and must load before the page can ask for the token: public.
+    const root = resolve(options.staticDir);
+    await registerPublic(app, (scope) => scope.register(fastifyStatic, { root, prefix: '/', decorateReply: false, index: ['index.html'] }));
   }
   return app;
 }

@@ -29,4 +29,10 @@ export interface ServerContext {
   readonly activity: { lastRequestAt: number };
   /** Open live streams, ended when the server closes. */
   readonly streams: Set<() => void>;
+  /**
+   * Streams admitted, counted the moment a request is let in (before any await), released
+   * when it ends or fails to start: `streams` only fills after the index's refresh, so a
+   * burst right after start would all pass a check of its size.
+   */
+  readonly streamSlots: { taken: number };
 }

@@ -18,6 +18,9 @@ export const SERVER_ERROR_CODES = {
   DAYBOOK_E_SERVER_STREAM_LIMIT: { status: 503, hint: 'Too many live streams are open; close some, or start the server with a higher --max-streams.' },
   DAYBOOK_E_SERVER_EXPORT_WRITE: { status: 503, hint: 'The export file could not be written; check that the export directory (--export-dir) exists and is writable by the server.' },
   DAYBOOK_E_SERVER_LOG_DIR: { status: 503, hint: 'The log directory cannot be read; check that it exists and is readable by the server process.' },
+  DAYBOOK_E_SERVER_HOST: { status: 421, hint: 'Call the server by a loopback name (localhost, 127.0.0.1, [::1]) or start it with --allowed-host NAME for the name clients use; other names are refused so that a web page cannot reach the API through DNS rebinding.' },
+  DAYBOOK_E_SERVER_ORIGIN: { status: 403, hint: 'Call the API from the dashboard this server serves, or start the server with --cors ORIGIN for the page that calls it.' },
+  DAYBOOK_E_SERVER_BAD_PATH: { status: 400, hint: 'Use a path as listed at /docs: no "..", "//", NUL bytes, encoded slashes or invalid percent-encoding.' },
   DAYBOOK_E_SERVER_INTERNAL: { status: 500, hint: 'An unexpected failure; the server\'s own log has the details. Please report it with the request that caused it.' },
   // start-up (thrown by startServer / buildApp, never sent over HTTP)
   DAYBOOK_E_SERVER_INSECURE_BIND: { status: 0, hint: 'Binding an address other than loopback exposes the logs: pass --token (or DAYBOOK_TOKEN), or --insecure if the network is trusted.' },

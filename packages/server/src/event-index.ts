@@ -61,8 +61,15 @@ export class FileIndex {
   readonly level = new Column(new Uint8Array(INITIAL));
   readonly symbol = new Column(new Int32Array(INITIAL));
   readonly session = new Column(new Int32Array(INITIAL));
-  /** Lines that are not events (blank, not JSON, no event_id or timestamp). */
+  /** Lines that are not events (blank, not JSON, no event_id or timestamp), over-long ones included. */
   skipped = 0;
+  /** Lines longer than the index's maxLineBytes: skipped unread (a problem of the file). */
+  tooLong = 0;
+  /**
+   * The file ended inside a line that is being skipped (over-long, or begun before a tail
+   * index started): the next refresh drops what follows `end` up to the next newline.
+   */
+  inSkippedLine = false;
 
   constructor(
     readonly key: string,
@@ -126,7 +133,16 @@ export interface EventIndexOptions {
    * is never read as a row of another. Default 'start': everything.
    */
   from?: 'start' | 'end';
+  /**
+   * The longest line read (bytes, default 16 MiB). A longer one is counted (`tooLong`) and
+   * skipped as it streams by: memory stays bounded by this, whatever a file holds.
+   */
+  maxLineBytes?: number;
+  /** The most bytes of lines one query returns (default 64 MiB; at least one row): a page of 1,000 rows of long lines stays bounded. */
+  maxPageBytes?: number;
 }
+
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 let tailIndexes = 0;
 
@@ -139,9 +155,13 @@ export class EventIndex {
   /** Prefix of this index's file keys: '' for a full index. */
   private readonly prefix: string;
   private skipExisting: boolean;
+  readonly maxLineBytes: number;
+  readonly maxPageBytes: number;
 
   constructor(readonly dirs: readonly string[], options: EventIndexOptions = {}) {
     this.skipExisting = options.from === 'end';
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.maxPageBytes = options.maxPageBytes ?? 64 * 1024 * 1024;
     this.prefix = this.skipExisting ? `t${Date.now()}${tailIndexes++}:` : '';
   }
 
@@ -173,7 +193,8 @@ export class EventIndex {
       if (fi === undefined) {
         fi = new FileIndex(key, info);
         // A tail index starts after the last complete line of what is there now.
-        if (skip) fi.end = info.gz ? info.size : await lastLineEnd(info.path, info.size);
+        if (skip && info.gz) fi.end = info.size;
+        else if (skip) [fi.end, fi.inSkippedLine] = await lastLineEnd(info.path, info.size);
       } else fi.info = info;
       if (info.gz ? fi.end === 0 : info.size > fi.end) await this.indexFile(fi);
       next.push(fi);
@@ -182,27 +203,73 @@ export class EventIndex {
     this.files = next;
   }
 
+  /**
+   * Indexes a file from `fi.end` (a compressed one whole). A line is kept as the chunks it
+   * came in and joined once, at its newline; one that grows past maxLineBytes is dropped
+   * there and the rest of it streams by unkept, so neither memory nor copying grows with it.
+   */
   private async indexFile(fi: FileIndex): Promise<void> {
     const { path, gz } = fi.info;
     const start = gz ? 0 : fi.end;
-    const stream = gz ? createReadStream(path).pipe(createGunzip()) : createReadStream(path, { start });
-    let carry: Buffer = Buffer.alloc(0);
-    let base = start; // offset of carry[0]
+    // 1 MiB reads: a 600 MB line streams by in 1.5 s against 3.7 s with 64 KiB ones.
+    const stream = gz ? createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })) : createReadStream(path, { start, highWaterMark: 1 << 20 });
+    const max = this.maxLineBytes;
+    let parts: Buffer[] = []; // the current line's bytes so far, when it began in an earlier chunk
+    let partLen = 0;
+    let lineStart = start; // offset of the current line
+    let pos = start; // offset of the chunk's first byte
+    let skipping = !gz && fi.inSkippedLine;
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const buf = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
         let s = 0;
-        for (let nl = buf.indexOf(10, s); nl !== -1; nl = buf.indexOf(10, s)) {
-          this.indexLine(fi, buf, s, nl, base);
+        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, s)) {
+          if (skipping) skipping = false;
+          else if (partLen + nl - s > max) this.tooLong(fi);
+          else if (partLen === 0) this.indexLine(fi, chunk, s, nl, pos);
+          else {
+            const line = Buffer.concat([...parts, chunk.subarray(s, nl)]);
+            this.indexLine(fi, line, 0, line.length, lineStart);
+          }
+          parts = [];
+          partLen = 0;
           s = nl + 1;
+          lineStart = pos + s;
         }
-        carry = buf.subarray(s);
-        base += s;
+        if (!skipping && s < chunk.length) {
+          if (partLen + chunk.length - s > max) {
+            this.tooLong(fi);
+            skipping = true;
+            parts = [];
+            partLen = 0;
+          } else {
+            parts.push(chunk.subarray(s));
+            partLen += chunk.length - s;
+          }
+        }
+        pos += chunk.length;
       }
     } catch {
       // A damaged gzip or a file that vanished: what was read stays indexed.
     }
-    fi.end = base; // an unterminated last line is left for the next refresh
+    if (gz) {
+      fi.end = Math.max(pos, 1); // read whole, once (1: an empty file is not read again either)
+    } else if (skipping) {
+      fi.end = pos; // inside a skipped line: the next refresh goes on dropping it
+      fi.inSkippedLine = true;
+    } else {
+      fi.end = lineStart; // an unterminated last line is left for the next refresh
+      fi.inSkippedLine = false;
+    }
+  }
+
+  private tooLong(fi: FileIndex): void {
+    fi.tooLong++;
+    fi.skipped++;
+  }
+
+  /** Lines skipped for being longer than maxLineBytes, over every file indexed. */
+  get tooLongLines(): number {
+    return this.files.reduce((n, f) => n + f.tooLong, 0);
   }
 
   private indexLine(fi: FileIndex, buf: Buffer, s: number, e: number, base: number): void {
@@ -269,13 +336,19 @@ export class EventIndex {
   query(q: EventFilter, limit: number, order: 'asc' | 'desc', after?: Position): { rows: Position[]; more: boolean } {
     const match = this.matcher(q);
     const rows: Position[] = [];
+    let bytes = 0;
+    const full = (f: FileIndex, r: number): boolean => {
+      if (rows.length === limit) return true;
+      bytes += f.len.a[r]!;
+      return rows.length > 0 && bytes > this.maxPageBytes;
+    };
     let [fi, r] = this.locate(after, order);
     if (order === 'asc') {
       for (r++; fi < this.files.length; fi++, r = 0) {
         const f = this.files[fi]!;
         for (; r < f.n; r++) {
           if (!match(f, r)) continue;
-          if (rows.length === limit) return { rows, more: true };
+          if (full(f, r)) return { rows, more: true };
           rows.push({ file: f.key, row: r, ts: f.ts.a[r]! });
         }
       }
@@ -284,7 +357,7 @@ export class EventIndex {
         const f = this.files[fi]!;
         for (; r >= 0; r--) {
           if (!match(f, r)) continue;
-          if (rows.length === limit) return { rows, more: true };
+          if (full(f, r)) return { rows, more: true };
           rows.push({ file: f.key, row: r, ts: f.ts.a[r]! });
         }
       }
@@ -322,21 +395,26 @@ export class EventIndex {
   }
 }
 
-/** The offset just after the last newline of a file's first `size` bytes (0 if none is near the end). */
-async function lastLineEnd(path: string, size: number): Promise<number> {
+/**
+ * Where a tail index starts in a file of `size` bytes: just after its last newline, and
+ * whether the file ends inside a line (then the rest of that line is dropped when it comes).
+ * No newline in the last 64 KiB: at the end, inside a line.
+ */
+async function lastLineEnd(path: string, size: number): Promise<[number, boolean]> {
   const len = Math.min(size, 1 << 16);
-  if (len === 0) return 0;
+  if (len === 0) return [0, false];
   let fh;
   try {
     fh = await open(path, 'r');
   } catch {
-    return size; // vanished (rotation): nothing of it is followed
+    return [size, false]; // vanished (rotation): nothing of it is followed
   }
   try {
     const buf = Buffer.allocUnsafe(len);
     const { bytesRead } = await fh.read(buf, 0, len, size - len);
     const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
-    return nl === -1 ? (size === len ? 0 : size) : size - len + nl + 1;
+    if (nl !== -1) return [size - len + nl + 1, false];
+    return size === len ? [0, false] : [size, true];
   } finally {
     await fh.close();
   }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AnalyticsError } from '@daybook/analytics';
 import { errorBody, ServerError } from './errors.js';
 
@@ -55,7 +55,17 @@ export function toServerError(err: unknown): ServerError | undefined {
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ServerError('DAYBOOK_E_SERVER_PAYLOAD_TOO_LARGE', 'the request body is too large');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ServerError('DAYBOOK_E_SERVER_MEDIA_TYPE', 'the body is not JSON');
   if (code.startsWith('FST_ERR_CTP_') || (fe?.statusCode === 400 && code !== '')) return new ServerError('DAYBOOK_E_SERVER_BAD_REQUEST', `the body is not valid JSON (${fe.message})`);
+  // A plugin's own client error: @fastify/static's 403 for `..` or a NUL byte in a path.
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : typeof (fe as { status?: unknown })?.status === 'number' ? (fe as unknown as { status: number }).status : 0;
+  if (status === 404) return new ServerError('DAYBOOK_E_SERVER_NOT_FOUND', 'no such file');
+  if (status >= 400 && status < 500) return new ServerError('DAYBOOK_E_SERVER_BAD_PATH', 'the path cannot be served');
   return undefined;
+}
+
+/** Fastify's frameworkErrors: a path the router cannot take (`/a%ZZ`, overlong UTF-8, a huge parameter) is a 400 like any other. */
+export function badUrl(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const what = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is too long' : err.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoded UTF-8' : 'the path cannot be routed';
+  void reply.code(400).send(errorBody(new ServerError('DAYBOOK_E_SERVER_BAD_PATH', what)));
 }
 
 /** Error and not-found handlers: every error is `{ error, message }`; a 500 only for a bug. */

@@ -70,12 +70,25 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const header = request.headers['last-event-id'];
     const resume = typeof header === 'string' && header !== '' ? header : q.last_event_id;
     let pos: Position | undefined = resume === undefined ? undefined : decodeCursor(resume, resume === header ? 'Last-Event-ID' : 'last_event_id');
-    if (ctx.streams.size >= ctx.maxStreams) throw new ServerError('DAYBOOK_E_SERVER_STREAM_LIMIT', `${ctx.maxStreams} live streams are open`);
+    // Admission is counted here, before the first await: a burst right after start (the
+    // tail index's first refresh takes a while) must not all pass a check of open streams.
+    if (ctx.streamSlots.taken >= ctx.maxStreams) throw new ServerError('DAYBOOK_E_SERVER_STREAM_LIMIT', `${ctx.maxStreams} live streams are open`);
+    ctx.streamSlots.taken++;
+    let held = true;
+    const release = (): void => {
+      if (held) ctx.streamSlots.taken--;
+      held = false;
+    };
     // A new stream (and one resumed from it) follows the tail index: connecting costs no read
     // of the history. Only a resume from elsewhere (an older server, an /audit/events cursor)
     // needs the full index.
     const index = pos === undefined || ctx.tail.owns(pos) ? ctx.tail : ctx.index;
-    await index.refresh();
+    try {
+      await index.refresh();
+    } catch (e) {
+      release();
+      throw e;
+    }
     pos ??= endOf(index);
 
     reply.hijack();
@@ -99,10 +112,13 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
       unsubscribe();
       clearInterval(heartbeat);
       ctx.streams.delete(end);
+      release();
       res.end();
     };
     ctx.streams.add(end);
     res.on('close', end);
+    // The client left while the index refreshed: 'close' was already emitted.
+    if (res.destroyed || res.socket === null || res.socket.destroyed) return end();
     pump(); // catch up after Last-Event-ID (or anything written since the refresh above)
   });
 }

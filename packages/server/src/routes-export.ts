@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -37,6 +37,15 @@ export function exportName(outputFile: string | undefined, dir: string | undefin
   return outputFile;
 }
 
+const dirError = (name: string): ServerError =>
+  new ServerError('DAYBOOK_E_SERVER_EXPORT_PATH', `output_file ${JSON.stringify(name)} names a directory in the export directory`, { field: 'output_file' });
+
+/** A 400 when `path` is a directory: a file is replaced by the export, a directory cannot be. */
+async function notADirectory(path: string, name: string): Promise<void> {
+  const s = await stat(path).catch(() => undefined);
+  if (s?.isDirectory() === true) throw dirError(name);
+}
+
 /**
  * POST /audit/export_logs with the seed's body. With an export directory configured the file
  * is written there (under output_file's name) and the answer says how many rows; without one
@@ -50,6 +59,7 @@ export function exportRoutes(app: FastifyInstance, ctx: ServerContext): void {
     rangeOf(b.start_date, b.end_date);
     const format = formatOf(b.output_file ?? '', b.format);
     const name = exportName(b.output_file, ctx.exportDir, format);
+    if (ctx.exportDir !== undefined) await notADirectory(join(ctx.exportDir, name), name);
     const options = { format, start: b.start_date, end: b.end_date, eventTypes: b.event_types, symbols: b.symbols, sessions: b.sessions };
     const tmp = await mkdtemp(join(ctx.exportDir ?? tmpdir(), '.daybook-export-')).catch((e: unknown) => {
       throw new ServerError('DAYBOOK_E_SERVER_EXPORT_WRITE', `cannot write in the export directory (${(e as Error).message})`, { cause: e });
@@ -58,7 +68,11 @@ export function exportRoutes(app: FastifyInstance, ctx: ServerContext): void {
     try {
       const result = await exportEvents(ctx.dirs, file, options);
       if (ctx.exportDir !== undefined) {
-        await rename(file, join(ctx.exportDir, name));
+        await rename(file, join(ctx.exportDir, name)).catch((e: unknown) => {
+          // made a directory meanwhile: the same 400 as the check above
+          if ((e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'ENOTEMPTY') throw dirError(name);
+          throw e;
+        });
         await rm(tmp, { recursive: true, force: true });
         return { output_file: name, format, rows: result.rows, bad_lines: result.bad_lines, read_problems: result.read_problems };
       }

@@ -7,7 +7,7 @@ import { VERSION } from './version.js';
 
 /** /health (no token needed), /metrics (Prometheus) and /audit/verify (the hash chain). */
 export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/health', { schema: { tags: ['operations'], summary: 'Liveness: 200 while the log directory is readable, 503 otherwise (no token needed)' } }, async (_request, reply) => {
+  app.get('/health', { config: { public: true }, schema: { tags: ['operations'], summary: 'Liveness: 200 while the log directory is readable, 503 otherwise (no token needed)' } }, async (_request, reply) => {
     let readable = true;
     try {
       listLogFiles(ctx.dirs);

@@ -19,6 +19,20 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
 }
 
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/**
+ * The Host names accepted: the configured ones, plus the address bound when it is one
+ * address (clients that dial it send it); a wildcard bind adds nothing, since which of the
+ * machine's names clients use is the operator's to say (--allowed-host).
+ */
+export function hostsFor(host: string, allowed: AppOptions['allowedHosts']): AppOptions['allowedHosts'] {
+  if (allowed === true) return true;
+  const list = [...(allowed ?? [])];
+  if (!WILDCARD.has(host) && !isLoopback(host)) list.push(host);
+  return list;
+}
+
 /** Builds the app and listens; refuses a non-loopback address without a token unless `insecure`. */
 export async function startServer(options: ServerOptions): Promise<{ app: FastifyInstance; url: string }> {
   const host = options.host ?? '127.0.0.1';
@@ -27,7 +41,7 @@ export async function startServer(options: ServerOptions): Promise<{ app: Fastif
   if (!isLoopback(host) && options.token === undefined && options.insecure !== true) {
     throw new ServerError('DAYBOOK_E_SERVER_INSECURE_BIND', `refusing to serve ${host} without a token`);
   }
-  const app = await buildApp(options);
+  const app = await buildApp({ ...options, allowedHosts: hostsFor(host, options.allowedHosts) });
   // Reading starts before listening: the first page may be asked the moment the port opens.
   if (options.warm !== false) void warm(app);
   try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,28 @@ describe('daybook serve', () => {
       child.kill('SIGTERM');
     }
     assert.equal(await exited(child), 0);
+  });
+
+  it('--allowed-host adds the names a Host header may carry; any other is a 421', async () => {
+    const { child, match } = await start(['serve', '--dir', dir, '--port', '0', '--allowed-host', 'daybook.lan', '--allowed-host', 'box.lan:9000'], /at http:\/\/127\.0\.0\.1:(\d+)/);
+    const port = Number(match[1]);
+    const status = (host: string) => new Promise<number>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/audit/events', headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).on('error', reject);
+    });
+    try {
+      assert.equal(await status(`localhost:${port}`), 200);
+      assert.equal(await status('daybook.lan:8080'), 200);
+      assert.equal(await status('box.lan:9000'), 200);
+      assert.equal(await status('box.lan:9001'), 421);
+      assert.equal(await status('rebound.example'), 421);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited(child), 0);
+    assert.equal(daybook('serve', '--dir', dir, '--allowed-host', 'bad host/').status, 2);
   });
 
   it('refuses a public address without a token; bad usage is exit 2', () => {

@@ -16,6 +16,9 @@ Options:
   --token TOKEN        require "Authorization: Bearer TOKEN" on every route but /health
                        (default: the DAYBOOK_TOKEN environment variable)
   --insecure           allow a non-loopback --host without a token
+  --allowed-host NAME  accept requests whose Host header is NAME or NAME:PORT (repeat); only
+                       loopback names (localhost, 127.x.x.x, [::1]) and the --host address are
+                       accepted otherwise, against DNS rebinding; '*' accepts any name
   --cors ORIGIN        allow this browser origin (repeat; '*' for any); CORS is off by default
   --export-dir DIR     POST /audit/export_logs writes here; without it the export is the response
   --static DIR         serve these files at / (default: the built dashboard)
@@ -40,7 +43,7 @@ const int = (v: string | undefined, name: string): number | undefined => {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand('serve', HELP, argv, {
     dir: { type: 'string', multiple: true }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-    insecure: { type: 'boolean' }, cors: { type: 'string', multiple: true }, 'export-dir': { type: 'string' }, static: { type: 'string' },
+    insecure: { type: 'boolean' }, 'allowed-host': { type: 'string', multiple: true }, cors: { type: 'string', multiple: true }, 'export-dir': { type: 'string' }, static: { type: 'string' },
     'public-key': { type: 'string' }, 'max-streams': { type: 'string' }, 'periods-per-year': { type: 'string' }, 'starting-equity': { type: 'string' }, log: { type: 'boolean' },
     'no-index': { type: 'boolean' },
   });
@@ -49,6 +52,7 @@ export async function run(argv: string[]): Promise<number> {
   let options: ServerOptions;
   try {
     const cors = v.cors as string[] | undefined;
+    const allowedHosts = v['allowed-host'] as string[] | undefined;
     const equity = v['starting-equity'] === undefined ? undefined : Number(v['starting-equity']);
     if (equity !== undefined && !Number.isFinite(equity)) throw new Error(`--starting-equity ${String(v['starting-equity'])} is not a number`);
     options = {
@@ -57,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       host: (v.host as string | undefined) ?? '127.0.0.1',
       token: (v.token as string | undefined) ?? (process.env.DAYBOOK_TOKEN || undefined),
       insecure: v.insecure === true,
+      allowedHosts: allowedHosts === undefined ? undefined : allowedHosts.includes('*') ? true : allowedHosts,
       cors: cors === undefined ? false : cors.includes('*') ? true : cors,
       exportDir: v['export-dir'] as string | undefined,
       staticDir: (v.static as string | undefined) ?? builtDashboardDir(),

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -91,4 +92,40 @@ export async function assertCachedUntilChange(url: string, count: (body: Record<
     await app.close();
   }
   return app;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: string;
+  body: string;
+}
+
+/**
+ * One request over a raw socket on loopback, written byte for byte as given (no client
+ * normalises the path: `/%61udit`, `//x` and absolute-form targets reach the server as
+ * sent). `head` is the request line and headers without the final blank line. Reads until
+ * the server closes, or only the response head when `headOnly` (a stream stays open).
+ */
+export function rawRequest(port: number, head: string, options: { body?: string; headOnly?: boolean } = {}): Promise<RawResponse & { close(): void }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const done = (): void => {
+      const i = data.indexOf('\r\n\r\n');
+      const headers = i === -1 ? data : data.slice(0, i);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headers)?.[1] ?? 0);
+      resolve({ status, headers, body: i === -1 ? '' : data.slice(i + 4), close: () => socket.destroy() });
+    };
+    socket.setEncoding('latin1');
+    socket.on('connect', () => socket.write(`${head}\r\n\r\n${options.body ?? ''}`, 'latin1'));
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+      if (options.headOnly === true && data.includes('\r\n\r\n')) {
+        socket.removeAllListeners('end');
+        done();
+      }
+    });
+    socket.on('end', done);
+    socket.on('error', reject);
+  });
 }

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { buildApp } from './app.js';
+import { EventIndex, type EventFilter } from './event-index.js';
+import { tempDir } from './test/helpers.js';
+
+// Over-long lines: counted as a problem and skipped as they stream by, the other lines
+// answered as usual. A small maxLineBytes (1 KiB-64 KiB) and lines of a few MB exercise
+// the same code as the 16 MiB default against a 600 MB line.
+
+const MiB = 1024 * 1024;
+let n = 0;
+const ev = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ event_id: `e${++n}`, timestamp: `2024-01-02T10:00:${String(n % 60).padStart(2, '0')}Z`, level: 'INFO', event_type: 'market_status', message: 'm', ...extra }) + '\n';
+/** A valid event whose line is about `bytes` long: only its length is wrong. */
+const big = (bytes: number) => ev({ message: 'x'.repeat(bytes) });
+const idOf = (line: string): string => (JSON.parse(line) as { event_id: string }).event_id;
+const ALL: EventFilter = { start: -Infinity, end: Infinity, endExclusive: false };
+
+async function ids(index: EventIndex): Promise<string[]> {
+  await index.refresh();
+  const { rows } = index.query(ALL, 1000, 'asc');
+  return (await index.read(rows)).map((r) => r.event.event_id as string);
+}
+
+describe('event index: over-long lines', () => {
+  it('skips and counts a line over maxLineBytes, keeps the lines around it', async () => {
+    const dir = tempDir();
+    const a = ev(), b = ev(), c = ev();
+    writeFileSync(join(dir, 'audit.log'), a + big(3 * MiB) + b + big(70_000) + c);
+    const index = new EventIndex([dir], { maxLineBytes: 64 * 1024 });
+    assert.deepEqual(await ids(index), [a, b, c].map(idOf));
+    assert.equal(index.tooLongLines, 2);
+    assert.equal(index.files[0]!.skipped, 2);
+  });
+
+  it('a long line still being written is dropped across refreshes, once counted', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    const a = ev();
+    writeFileSync(file, a + 'y'.repeat(2 * MiB)); // no newline yet
+    const index = new EventIndex([dir], { maxLineBytes: 1024 });
+    assert.deepEqual(await ids(index), [idOf(a)]);
+    assert.equal(index.tooLongLines, 1);
+    appendFileSync(file, 'y'.repeat(MiB));
+    await index.refresh();
+    const b = ev();
+    appendFileSync(file, 'tail of it"}\n' + b);
+    assert.deepEqual(await ids(index), [a, b].map(idOf));
+    assert.equal(index.tooLongLines, 1);
+  });
+
+  it('in a compressed backup too', async () => {
+    const dir = tempDir();
+    const a = ev(), b = ev();
+    writeFileSync(join(dir, 'audit.log.1.gz'), gzipSync(a + big(MiB) + b));
+    writeFileSync(join(dir, 'audit.log'), '');
+    const index = new EventIndex([dir], { maxLineBytes: 4096 });
+    assert.deepEqual(await ids(index), [a, b].map(idOf));
+    assert.equal(index.tooLongLines, 1);
+  });
+
+  it('a tail index that starts inside a line drops the rest of it, without calling it a problem', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'audit.log');
+    writeFileSync(file, ev() + 'z'.repeat(200_000)); // no newline in the last 64 KiB
+    const tail = new EventIndex([dir], { from: 'end' });
+    assert.deepEqual(await ids(tail), []);
+    const b = ev();
+    appendFileSync(file, '"}\n' + b);
+    assert.deepEqual(await ids(tail), [idOf(b)]);
+    assert.equal(tail.files[0]!.skipped, 0);
+  });
+
+  it('a page stops at maxPageBytes (at least one row), and the cursor goes on from there', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 6 }, () => big(3000));
+    writeFileSync(join(dir, 'audit.log'), lines.join(''));
+    const index = new EventIndex([dir], { maxPageBytes: 7000 });
+    await index.refresh();
+    const seen: number[] = [];
+    let after;
+    for (;;) {
+      const { rows, more } = index.query(ALL, 1000, 'asc', after);
+      seen.push(rows.length);
+      after = rows.at(-1);
+      if (!more) break;
+    }
+    assert.deepEqual(seen, [2, 2, 2]);
+    const tiny = new EventIndex([dir], { maxPageBytes: 10 });
+    await tiny.refresh();
+    assert.equal(tiny.query(ALL, 1000, 'asc').rows.length, 1, 'one row even when it alone is over');
+  });
+
+  it('over HTTP: /audit/events answers the other lines; maxLineBytes is a server option', async () => {
+    const dir = tempDir();
+    const a = ev(), b = ev();
+    writeFileSync(join(dir, 'audit.log'), a + big(4 * MiB) + b);
+    const app = await buildApp({ logDir: dir, docs: false, pollMs: 0, maxLineBytes: 1 * MiB });
+    try {
+      const r = await app.inject('/audit/events?order=asc');
+      assert.equal(r.statusCode, 200);
+      assert.deepEqual(r.json().events.map((e: { event_id: string }) => e.event_id), [a, b].map(idOf));
+      assert.equal(app.daybook.index.tooLongLines, 1);
+      assert.equal((await buildApp({ logDir: dir, maxLineBytes: 10 }).catch((e: Error) => e.message)), 'maxLineBytes must be a whole number of bytes, at least 1024');
+    } finally {
+      await app.close();
+    }
+  });
+});
