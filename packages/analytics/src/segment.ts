@@ -315,10 +315,12 @@ const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}
  * taken for a copy, as before digests existed); a single changed character always shows.
  */
 export function contentDigest(line: string): number {
-  let end = line.length;
-  if (end > LINK_SUFFIX && line.charCodeAt(end - 1) === 125 && line.startsWith(',"hash":"', end - LINK_SUFFIX)) end -= LINK_SUFFIX;
+  const n = line.length;
+  // `{…,"hash":"<link>"}` digests as `{…}`, the line as written before its link.
+  const end = n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX) ? n - LINK_SUFFIX : n - 1;
   let h = 0x811c9dc5;
   for (let i = 0; i < end; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
+  if (n > 0) h = Math.imul(h ^ line.charCodeAt(n - 1), 0x01000193); // the closing `}` (or whatever ends it)
   return h >>> 0;
 }
 
