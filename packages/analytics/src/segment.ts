@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { EVENT_TYPES } from '@daybook/core';
 import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
 
@@ -308,20 +309,18 @@ export class SegmentBuilder {
 const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}
 
 /**
- * A 32-bit digest of an event line's content: FNV-1a over its UTF-16 units, without the
- * hash-chain link (core's chain.ts), which differs between the copies of one event in
- * audit.log and a category view (each file is its own chain) although the event is the same.
- * Two different lines under one id digest alike with probability 2^-32 (then the second is
- * taken for a copy, as before digests existed); a single changed character always shows.
+ * A 32-bit digest of an event line's content: CRC-32 (zlib's, native: a fifth of what
+ * JSON.parse costs on the same line, against three quarters for FNV-1a in JavaScript) of the
+ * line without the hash-chain link (core's chain.ts), which differs between the copies of one
+ * event in audit.log and a category view (each file is its own chain) although the event is
+ * the same: `{…,"hash":"<link>"}` digests as `{…}`. Two different lines under one id digest
+ * alike with probability 2^-32 (then the second is taken for a copy); a change of up to 32
+ * consecutive bits always shows.
  */
 export function contentDigest(line: string): number {
   const n = line.length;
-  // `{…,"hash":"<link>"}` digests as `{…}`, the line as written before its link.
-  const end = n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX) ? n - LINK_SUFFIX : n - 1;
-  let h = 0x811c9dc5;
-  for (let i = 0; i < end; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
-  if (n > 0) h = Math.imul(h ^ line.charCodeAt(n - 1), 0x01000193); // the closing `}` (or whatever ends it)
-  return h >>> 0;
+  if (n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX)) return crc32('}', crc32(line.slice(0, n - LINK_SUFFIX)));
+  return crc32(line);
 }
 
 function text(v: unknown): string {
