@@ -77,10 +77,20 @@ describe('hostile input, in bounded memory', () => {
     assert.equal(r.bad_lines.total, 3);
     assert.deepEqual(codes(r).sort(), ['DAYBOOK_W_READ_LINE_TOO_LONG', 'DAYBOOK_W_READ_LINE_TOO_LONG']);
     assert.match(r.read_problems.find((p) => p.file.endsWith('audit.log'))!.message, /2 lines longer than 1000 bytes skipped/);
+    // Still said after a growth read, and by a new process from the segment index.
+    const indexed = { ...small, persist: true };
+    const follower = new LogAnalyzer(dir, indexed);
+    await follower.getReport();
+    appendFileSync(join(dir, 'audit.log'), '\n' + lines([exit('2024-01-01T12:00:00Z', 8)]));
+    for (const again of [await follower.getReport(), await new LogAnalyzer(dir, indexed).getReport()]) {
+      assert.equal(again.trading_metrics.total_pnl, 15);
+      assert.equal(again.bad_lines.too_long, 4);
+      assert.match(again.read_problems.find((p) => p.file.endsWith('audit.log'))!.message, /3 lines longer than 1000 bytes skipped/);
+    }
     const out = join(tempDir(), 'out.jsonl');
     const x = await exportEvents([dir], out, small);
-    assert.equal(x.rows, 3);
-    assert.equal(x.bad_lines.too_long, 3);
+    assert.equal(x.rows, 4);
+    assert.equal(x.bad_lines.too_long, 4);
   });
 
   it('a gzip bomb is inflated up to its limit only: what came before counts, then a problem', async () => {

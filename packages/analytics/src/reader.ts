@@ -144,6 +144,10 @@ export function listLogs(paths: readonly string[]): LogListing {
   return { files, problems: unique };
 }
 
+export function tooLongProblem(path: string, lines: number, maxLineBytes: number): ReadProblem {
+  return { file: path, code: 'DAYBOOK_W_READ_LINE_TOO_LONG', message: `${path}: ${lines} line${lines === 1 ? '' : 's'} longer than ${maxLineBytes} bytes skipped (counted as bad lines, too_long)` };
+}
+
 /** The files of listLogs (its problems left out). */
 export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
   return listLogs(paths).files;
@@ -247,12 +251,7 @@ export async function readInto(path: string, gz: boolean, start: number, sink: L
   const problem = await streamFile(path, gz, start, (b) => splitter.push(b), undefined, limits);
   const problems = problem === undefined ? [] : [problem];
   const skipped = sink.bad.too_long - tooLong;
-  if (skipped > 0) {
-    problems.push({
-      file: path, code: 'DAYBOOK_W_READ_LINE_TOO_LONG',
-      message: `${path}: ${skipped} line${skipped === 1 ? '' : 's'} longer than ${limits.maxLineBytes} bytes skipped (counted as bad lines, too_long)`,
-    });
-  }
+  if (skipped > 0) problems.push(tooLongProblem(path, skipped, limits.maxLineBytes));
   // A backup is complete: a gzip that ends inside a line was cut (its damage, if any, is the
   // problem above). A plain file's last line may still be being written.
   if (gz && problem === undefined && splitter.pendingBytes > 0) {
@@ -279,5 +278,7 @@ export interface FileSegments {
 export async function readFileSegments(path: string, gz: boolean, start = 0, sizeHint = 0, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<FileSegments> {
   const builder = new SegmentBuilder(path, Math.max(256, Math.min(1 << 22, Math.ceil(sizeHint / 300))));
   const { consumed, problems } = await readInto(path, gz, start, builder, limits);
-  return { segment: builder.finish(), endOffset: start + consumed, problems };
+  // Over-long lines are in the segment's bad-line counts, which FileSource turns into the
+  // problem: a read whose only problem is its content is stored in the index like any other.
+  return { segment: builder.finish(), endOffset: start + consumed, problems: problems.filter((p) => p.code !== 'DAYBOOK_W_READ_LINE_TOO_LONG') };
 }

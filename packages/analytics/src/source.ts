@@ -4,7 +4,7 @@ import { ABSENT, dedupSegment, DROP, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
-import { eventFiles, listLogs, readAt, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
 import { compactSegment, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
@@ -281,16 +281,20 @@ export class FileSource implements EventSource {
     const keep: Uint8Array[] = [];
     const bad = emptyBadLines();
     const problems: ReadProblem[] = [...listing.problems];
-    for (const e of all) {
+    all.forEach((e, i) => {
       problems.push(...e.problems);
       // Before `since` entirely (an event-less file stays: its bad lines count).
-      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) continue;
+      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) return;
+      let tooLong = 0;
       for (const s of e.segments) {
         segments.push(s);
         keep.push(this.keepOf.get(s)!);
         addBadLines(bad, s.bad);
+        tooLong += s.bad.too_long;
       }
-    }
+      // From the counts, not from the read: they outlive it (growth reads, the segment index).
+      if (tooLong > 0) problems.push(tooLongProblem(files[i]!.path, tooLong, this.limits.maxLineBytes));
+    });
     if (this.index !== undefined) problems.push(...this.index.problems);
     problems.push(...conflictProblems(segments, keep), ...this.unvouched.problems(files, this.limits));
     if (!this.useCache) {
