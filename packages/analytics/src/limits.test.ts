@@ -7,6 +7,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createGzip, gzipSync } from 'node:zlib';
 import { LogAnalyzer } from './analyzer.js';
+import { emptyBadLines } from './bad-lines.js';
+import { LineSplitter } from './lines.js';
 import { exportEvents } from './export.js';
 import { FileSource } from './source.js';
 import { exit, lines, tempDir } from './test/helpers.js';
@@ -91,6 +93,35 @@ describe('hostile input, in bounded memory', () => {
     const x = await exportEvents([dir], out, small);
     assert.equal(x.rows, 4);
     assert.equal(x.bad_lines.too_long, 4);
+  });
+
+  it('the splitter agrees with a plain split for any chunking: lines up to the maximum read, longer ones counted, the unterminated rest left', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const max = 50;
+    for (let round = 0; round < 200; round++) {
+      const parts: string[] = [];
+      for (let i = random(12); i > 0; i--) parts.push('x'.repeat(random(3) === 0 ? max - 1 + random(3) : random(120)));
+      const text = parts.join('\n') + (random(2) === 0 ? '\n' : '');
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').slice(0, -1);
+      // Every line handed on is blank or invalid JSON: the counts say how many were read.
+      const sink = { bad: emptyBadLines(), add: () => {}, addAppLine: () => {} };
+      const splitter = new LineSplitter(sink, true, max);
+      const bytes = Buffer.from(text);
+      for (let at = 0; at < bytes.length; ) {
+        const n = 1 + random(80);
+        splitter.push(bytes.subarray(at, at + n));
+        at += n;
+      }
+      const read = complete.filter((l) => l.length <= max).length;
+      assert.equal(sink.bad.too_long, complete.length - read, text);
+      assert.equal(sink.bad.blank + sink.bad.invalid_json, read, text);
+      assert.equal(splitter.consumed, text.lastIndexOf('\n') + 1);
+      assert.equal(splitter.pendingBytes, bytes.length - splitter.consumed);
+    }
   });
 
   it('a gzip bomb is inflated up to its limit only: what came before counts, then a problem', async () => {
