@@ -52,11 +52,13 @@ export function lastRecord(chainPath: string): CheckpointRecord | undefined {
   }
 }
 
-function isFile(path: string): boolean {
+/** The checkpoint file's identity and size, or undefined when there is none (not chained). */
+function chainState(path: string): string | undefined {
   try {
-    return statSync(path).isFile();
+    const st = statSync(path);
+    return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : undefined;
   } catch {
-    return false; // none, or `.daybook` is not a directory: not chained
+    return undefined; // none, or `.daybook` is not a directory
   }
 }
 
@@ -67,13 +69,17 @@ interface Count {
   readonly vouched: number;
   /** Byte offset after line `vouched`. */
   readonly offset: number;
+  /** The log file and checkpoint file as last looked at, and the answer then: unchanged, it stands. */
+  readonly state: string;
+  readonly problem: ReadProblem | undefined;
 }
 
 /**
  * The DAYBOOK_W_READ_UNVOUCHED problem of each chained current file, with `lines` and the
  * span (`first`, `last`: ISO timestamps of the earliest and latest event among them). Keeps
  * where the vouched lines ended, so a later call reads only from there (the lines past the
- * last checkpoint: few, while a writer runs).
+ * last checkpoint: few, while a writer runs), and the answer itself while neither the log
+ * file nor its checkpoint file changed (a server loads on every request).
  */
 export class UnvouchedLines {
   private counts = new Map<string, Count>();
@@ -84,16 +90,26 @@ export class UnvouchedLines {
     for (const f of files) {
       if (f.gz || f.rotation !== 0) continue;
       const chainPath = join(dirname(f.path), CHAIN_DIR, `${basename(f.path)}.chain`);
-      if (!isFile(chainPath)) continue;
-      const rec = lastRecord(chainPath);
-      const p = this.check(f, rec, limits, next);
+      const chain = chainState(chainPath);
+      if (chain === undefined) continue;
+      const state = `${f.dev}:${f.ino}:${f.size}:${f.mtimeMs}|${chain}`;
+      const prev = this.counts.get(f.path);
+      let p: ReadProblem | undefined;
+      if (prev?.state === state) {
+        next.set(f.path, prev);
+        p = prev.problem;
+      } else {
+        const at = this.check(f, lastRecord(chainPath), limits);
+        if (at !== undefined) next.set(f.path, { ...at, state });
+        p = at?.problem;
+      }
       if (p !== undefined) out.push(p);
     }
     this.counts = next;
     return out;
   }
 
-  private check(f: LogFileInfo, rec: CheckpointRecord | undefined, limits: ReadLimits, next: Map<string, Count>): ReadProblem | undefined {
+  private check(f: LogFileInfo, rec: CheckpointRecord | undefined, limits: ReadLimits): Omit<Count, 'state'> | undefined {
     let opened: { fd: number; size: number };
     try {
       opened = openRegular(f.path);
@@ -134,7 +150,7 @@ export class UnvouchedLines {
         pos += lines < vouched ? b.length : i;
       }
       if (lines < vouched) return undefined; // fewer lines than vouched for: verify's finding, not ours
-      next.set(f.path, { dev: f.dev, ino: f.ino, vouched, offset: pos });
+      const at = { dev: f.dev, ino: f.ino, vouched, offset: pos };
       // The complete lines after them: counted, and the span of their events.
       let first = Infinity;
       let last = -Infinity;
@@ -158,12 +174,15 @@ export class UnvouchedLines {
         splitter.push(b);
         at += b.length;
       }
-      if (count === 0) return undefined;
+      if (count === 0) return { ...at, problem: undefined };
       const span = first <= last ? { first: isoOf(first), last: isoOf(last) } : {};
       const when = first <= last ? `, from ${isoOf(first)} to ${isoOf(last)}` : '';
       return {
-        file: f.path, code: 'DAYBOOK_W_READ_UNVOUCHED', lines: count, ...span,
-        message: `${f.path}: ${count} line${count === 1 ? '' : 's'}${when} come after the last checkpoint (${vouched} lines vouched for): counted, but nothing vouches for them yet`,
+        ...at,
+        problem: {
+          file: f.path, code: 'DAYBOOK_W_READ_UNVOUCHED', lines: count, ...span,
+          message: `${f.path}: ${count} line${count === 1 ? '' : 's'}${when} come after the last checkpoint (${vouched} lines vouched for): counted, but nothing vouches for them yet`,
+        },
       };
     } finally {
       closeSync(fd);
