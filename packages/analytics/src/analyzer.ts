@@ -5,6 +5,7 @@ import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './
 import { exportEvents, type ExportOptions, type ExportResult } from './export.js';
 import { computeReport, reportBadLines, type DailyReport, type FullReport, type WithBadLines } from './report.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
+import { readLimits, type ReadLimits } from './limits.js';
 import { FileSource, type EventSource, type LoadOptions } from './source.js';
 import { symbolPerformance, type SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
@@ -26,6 +27,8 @@ export interface LogAnalyzerOptions {
   persist?: boolean;
   /** Read events from elsewhere than log files (the directories are then ignored). */
   source?: EventSource;
+  /** Bounds on hostile input: longest line, gzip inflation (limits.ts; defaults DEFAULT_READ_LIMITS). */
+  limits?: Partial<ReadLimits>;
 }
 
 /**
@@ -38,6 +41,7 @@ export class LogAnalyzer {
   readonly periodsPerYear: number;
   readonly startingEquity: number | undefined;
   private readonly source: EventSource;
+  private readonly limits: Partial<ReadLimits> | undefined;
 
   constructor(logDir: string | readonly string[] = 'logs', options: LogAnalyzerOptions = {}) {
     const ppy = options.periodsPerYear ?? 252;
@@ -46,7 +50,8 @@ export class LogAnalyzer {
     if (eq !== undefined && (typeof eq !== 'number' || !Number.isFinite(eq))) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `startingEquity=${String(eq)} must be a finite number`);
     this.periodsPerYear = ppy;
     this.startingEquity = eq;
-    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews, persist: options.persist });
+    this.limits = options.limits === undefined ? undefined : readLimits(options.limits);
+    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews, persist: options.persist, limits: this.limits });
   }
 
   /**
@@ -137,6 +142,6 @@ export class LogAnalyzer {
   /** Events to CSV, JSON Lines or Parquet, filtered by range, event types, symbols, sessions. */
   exportLogs(file: string, options: ExportOptions = {}): Promise<ExportResult> {
     if (!(this.source instanceof FileSource)) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', 'export reads log files; this analyzer was given another source');
-    return exportEvents(this.source.paths, file, options);
+    return exportEvents(this.source.paths, file, { limits: this.limits, ...options });
   }
 }

@@ -12,13 +12,15 @@ export interface BadLineCounts {
   missing_event_id: number;
   /** An object (or app log line) without a parseable timestamp. */
   invalid_timestamp: number;
+  /** Longer than the reader's maxLineBytes: skipped unread (reader.ts ReadLimits). */
+  too_long: number;
 }
 
 export type BadLineKind = keyof BadLineCounts;
-export const BAD_LINE_KINDS: readonly BadLineKind[] = ['blank', 'invalid_utf8', 'invalid_json', 'not_object', 'missing_event_id', 'invalid_timestamp'];
+export const BAD_LINE_KINDS: readonly BadLineKind[] = ['blank', 'invalid_utf8', 'invalid_json', 'not_object', 'missing_event_id', 'invalid_timestamp', 'too_long'];
 
 export function emptyBadLines(): BadLineCounts {
-  return { blank: 0, invalid_utf8: 0, invalid_json: 0, not_object: 0, missing_event_id: 0, invalid_timestamp: 0 };
+  return { blank: 0, invalid_utf8: 0, invalid_json: 0, not_object: 0, missing_event_id: 0, invalid_timestamp: 0, too_long: 0 };
 }
 
 export function addBadLines(into: BadLineCounts, from: BadLineCounts): BadLineCounts {

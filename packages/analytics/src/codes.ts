@@ -25,6 +25,13 @@ export type AnalyticsErrorCode = keyof typeof ANALYTICS_ERROR_CODES;
 export const READ_PROBLEM_CODES = {
   DAYBOOK_W_READ_FILE: 'A log file could not be read (permissions, or it vanished while being read); the report covers the other files.',
   DAYBOOK_W_READ_GZIP: 'A compressed backup is damaged or truncated; the lines before the damage were read.',
+  DAYBOOK_W_READ_STRAY_FILE: 'A file whose name looks like a log backup is not one daybook writes (audit.log.0, audit.log.gz, audit.log.05.gz, a plain audit.log.3 beside audit.log.3.gz): it is not read, as verify does not check it. Move it out of the log directory, or rename it if it really belongs to the stream.',
+  DAYBOOK_W_READ_NOT_FILE: 'A log name is a FIFO, socket, device or directory, not a regular file: it is not read (reading it could block forever). Replace it with the log file it should be.',
+  DAYBOOK_W_READ_LINE_TOO_LONG: 'Lines longer than the reader\'s maximum (maxLineBytes, default 16 MiB) were counted as bad (too_long) and skipped without being held in memory. No daybook writer produces such lines: find what wrote them.',
+  DAYBOOK_W_READ_GZIP_LIMIT: 'A compressed file inflates to more than the reader allows (maxInflateRatio times its size, at least minInflateBytes): what follows the limit is not read. A log backup never compresses that well; check the file (a gzip bomb?), or raise the limit if it is genuine.',
+  DAYBOOK_W_READ_TORN_LINE: 'A compressed backup ends with a line without its newline (torn): that line is not counted. Run daybook verify on the directory.',
+  DAYBOOK_W_READ_UNVOUCHED: 'Lines of a chained log come after its last checkpoint record: no checkpoint vouches for them yet (normal while the writer runs; after a crash they may be incomplete). They are counted; daybook verify checks what the checkpoints vouch for.',
+  DAYBOOK_W_READ_ID_CONFLICT: 'Two lines carry the same event_id with different content: the first in read order (audit.log before the other files, oldest backup first) is counted, the others are not. Find which copy is genuine (daybook verify checks the chained one).',
   DAYBOOK_W_INDEX_WRITE: 'The segment index (<logDir>/.daybook/index/) could not be written, e.g. a read-only log directory: the report is complete, but every new process parses the logs again. Make the directory writable, or turn the index off (persist: false, --no-index).',
 } as const;
 export type ReadProblemCode = keyof typeof READ_PROBLEM_CODES;

@@ -1,4 +1,5 @@
 import { addBadLines, emptyBadLines, type BadLineCounts } from './bad-lines.js';
+import { conflictProblems } from './conflicts.js';
 import { dedupSegment, IdSet } from './dedup.js';
 import type { ReadProblem } from './reader.js';
 import { SegmentBuilder, type Segment } from './segment.js';
@@ -12,17 +13,22 @@ import { ALL_TIME, inRange, parseTimestamp, type TimeRange } from './dates.js';
  */
 export interface EventSet {
   readonly segments: readonly Segment[];
+  /** Per row: 1 counted (the first copy of its id), 0 an identical copy, 2 a copy that differs from the first (dedup.ts; not counted). */
   readonly keep: readonly Uint8Array[];
   readonly bad: BadLineCounts;
   readonly problems: readonly ReadProblem[];
 }
 
-/** De-duplicates segments (in order, the first copy wins) into an EventSet. */
+/**
+ * De-duplicates segments (in order, the first copy wins) into an EventSet; a later copy that
+ * differs from the first is a problem (conflicts.ts).
+ */
 export function eventSetOf(segments: readonly Segment[], problems: readonly ReadProblem[] = []): EventSet {
   const ids = new IdSet(segments.reduce((n, s) => n + s.n, 0));
   const bad = emptyBadLines();
   for (const s of segments) addBadLines(bad, s.bad);
-  return { segments, keep: segments.map((s) => dedupSegment(s, ids)), bad, problems };
+  const keep = segments.map((s) => dedupSegment(s, ids));
+  return { segments, keep, bad, problems: [...problems, ...conflictProblems(segments, keep)] };
 }
 
 /**

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { emptyBadLines, badLinesReport, type BadLineCounts } from './bad-lines.js';
 import { AnalyticsError } from './codes.js';
+import { readLimits, type ReadLimits } from './limits.js';
 import { inRange, isoOf, parseRange, type DateInput, type TimeRange } from './dates.js';
-import { IdSet } from './dedup.js';
+import { NAMED_CONFLICTS } from './conflicts.js';
+import { ABSENT, IdSet } from './dedup.js';
 import { CSV_HEADER, csvRow, EXPORT_COLUMNS, NUMERIC_COLUMNS, columnValue } from './export-csv.js';
 import type { LineSink } from './lines.js';
-import { eventFiles, listLogFiles, readInto, type ReadProblem } from './reader.js';
-import { uuidWords } from './segment.js';
-import { readLineBytes } from './lines.js';
+import { eventFiles, listLogs, readInto, type LogFileInfo, type ReadProblem } from './reader.js';
+import { contentDigest, uuidWords } from './segment.js';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'parquet';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'jsonl', 'parquet'];
@@ -25,6 +26,8 @@ export interface ExportOptions {
   sessions?: readonly string[];
   /** Called as bytes are read (for a progress bar). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Bounds on hostile input (limits.ts; defaults DEFAULT_READ_LIMITS). */
+  limits?: Partial<ReadLimits>;
 }
 
 export interface ExportResult {
@@ -59,7 +62,7 @@ class FilterSink implements LineSink {
     private readonly emit: (o: Record<string, unknown>, ts: number, line: string) => void,
   ) {}
 
-  private wanted(o: Record<string, unknown>, ts: number): boolean {
+  wanted(o: Record<string, unknown>, ts: number): boolean {
     if (!inRange(this.range, ts)) return false;
     if (this.types !== undefined && !this.types.has(o.event_type as string)) return false;
     if (this.symbols !== undefined && !this.symbols.has(o.symbol as string)) return false;
@@ -67,14 +70,29 @@ class FilterSink implements LineSink {
     return true;
   }
 
+  /** The file being read, for the problems that name it. */
+  file = '';
+  /** The first NAMED_CONFLICTS event_ids whose copies differ, with the files of the copies not written. */
+  readonly conflicts = new Map<string, string[]>();
+
   add(o: Record<string, unknown>, ts: number, line: string): void {
     if (!this.wanted(o, ts)) return;
     const id = o.event_id as string;
-    const fresh = uuidWords(id, this.words, 0) ? this.ids.addWords(this.words, 0) : this.ids.addText(id);
-    if (!fresh) return;
-    this.rows++;
-    this.emit(o, ts, line);
+    const digest = contentDigest(line);
+    const had = uuidWords(id, this.words, 0) ? this.ids.addWords(this.words, 0, digest) : this.ids.addText(id, digest);
+    if (had === ABSENT) {
+      this.rows++;
+      this.emit(o, ts, line);
+      return;
+    }
+    if (had === digest) return;
+    this.conflicting++;
+    let files = this.conflicts.get(id);
+    if (files === undefined && this.conflicts.size < NAMED_CONFLICTS) this.conflicts.set(id, (files = []));
+    if (files !== undefined && files.length < NAMED_CONFLICTS) files.push(this.file);
   }
+
+  conflicting = 0;
 
   addAppLine(ts: number, _timestamp: string, app: string, level: string, message: string): void {
     const o = { timestamp: isoOf(ts), level: level.toUpperCase(), event_type: 'app_log', component: app, message, logger: app, metadata: {} };
@@ -136,7 +154,9 @@ export function tableRow(o: Record<string, unknown>, ts: number): Record<string,
 export async function writeEvents(paths: readonly string[], file: string, kind: 'csv' | 'jsonl' | 'table', options: ExportOptions): Promise<Omit<ExportResult, 'format' | 'file'>> {
   const range = parseRange(options.start, options.end);
   const set = (xs: readonly string[] | undefined) => (xs === undefined || xs.length === 0 ? undefined : new Set(xs));
-  const files = eventFiles(listLogFiles(paths));
+  const listing = listLogs(paths);
+  const files = eventFiles(listing.files);
+  const limits = readLimits(options.limits);
   const out = await Out.create(file);
   if (kind === 'csv') out.push(CSV_HEADER);
   const emit =
@@ -146,17 +166,14 @@ export async function writeEvents(paths: readonly string[], file: string, kind: 
   const sink = new FilterSink(range, set(options.eventTypes), set(options.symbols), set(options.sessions), emit);
   const total = files.reduce((n, f) => n + f.size, 0);
   let done = 0;
-  const problems: ReadProblem[] = [];
+  const problems: ReadProblem[] = [...listing.problems];
   try {
     for (const f of files) {
-      // Streamed; written out whenever a megabyte is queued, so memory stays flat.
-      const { rest, problem } = await readInto(f.path, f.gz, 0, {
-        bad: sink.bad,
-        add: (o, ts, line) => sink.add(o, ts, line),
-        addAppLine: (...a) => sink.addAppLine(...a),
-      });
-      if (rest.length > 0) readLineBytes(rest, sink);
-      if (problem !== undefined) problems.push(problem);
+      // Streamed; written out whenever a megabyte is queued, so memory stays flat. Complete
+      // lines only: an unterminated last line is not an event yet.
+      sink.file = f.path;
+      const read = await readInto(f.path, f.gz, 0, sink, limits);
+      problems.push(...read.problems);
       if (out.full) await out.drain();
       done += f.size;
       options.onProgress?.(done, total);
@@ -164,7 +181,37 @@ export async function writeEvents(paths: readonly string[], file: string, kind: 
   } finally {
     await out.close();
   }
+  if (sink.conflicting > 0) problems.push(...(await conflictsOf(files, sink, limits)));
   return { rows: sink.rows, bad_lines: badLinesReport(sink.bad), read_problems: problems };
+}
+
+/**
+ * The DAYBOOK_W_READ_ID_CONFLICT problems of an export (the first copy read is written): the
+ * file of each written copy is found by reading the files again, which only an export with
+ * conflicts pays (keeping every id's file would cost memory for every event).
+ */
+async function conflictsOf(files: readonly LogFileInfo[], sink: FilterSink, limits: ReadLimits): Promise<ReadProblem[]> {
+  const first = new Map<string, string>();
+  for (const f of files) {
+    if (first.size === sink.conflicts.size) break;
+    await readInto(f.path, f.gz, 0, {
+      bad: emptyBadLines(),
+      add: (o, ts) => {
+        const id = o.event_id as string;
+        if (sink.conflicts.has(id) && !first.has(id) && sink.wanted(o, ts)) first.set(id, f.path);
+      },
+      addAppLine: () => {},
+    }, limits);
+  }
+  const problems: ReadProblem[] = [];
+  for (const [id, others] of sink.conflicts) {
+    for (const file of others) {
+      problems.push({ file, code: 'DAYBOOK_W_READ_ID_CONFLICT', message: `event_id ${id}: the copy in ${file} differs from the one exported (in ${first.get(id) ?? 'an earlier file'}); it is not exported` });
+    }
+  }
+  const named = [...sink.conflicts.values()].reduce((n, o) => n + o.length, 0);
+  if (sink.conflicting > named) problems.push({ file: files[0]!.path, code: 'DAYBOOK_W_READ_ID_CONFLICT', message: `${sink.conflicting - named} more copies of event_ids differ from the copy exported (not exported)` });
+  return problems;
 }
 
 /** Loads @duckdb/node-api (an optional dependency) or throws `code`. */

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { BadLineCounts } from './bad-lines.js';
 import { parseTimestamp } from './dates.js';
+import { DEFAULT_READ_LIMITS } from './limits.js';
 
 /** Where classified lines go: a SegmentBuilder for metrics, an exporter for export. */
 export interface LineSink {
@@ -101,11 +102,15 @@ function withoutLink(line: string): string {
   return /^\s*\{\s*$/.test(head) ? line : head + '}';
 }
 
-/** Reads the complete lines of buf[start, end) (each ends with `\n`). */
-function readLines(buf: Buffer, start: number, end: number, sink: LineSink): void {
+/**
+ * Reads the complete lines of buf[start, end) (each ends with `\n`). A line longer than
+ * `maxLineBytes` is counted `too_long` and not decoded.
+ */
+function readLines(buf: Buffer, start: number, end: number, sink: LineSink, maxLineBytes: number): void {
   if (start >= end) return;
-  if (isUtf8(buf.subarray(start, end))) {
-    // The common case: decode the whole run once and split the string.
+  if (end - start <= maxLineBytes && isUtf8(buf.subarray(start, end))) {
+    // The common case: decode the whole run once and split the string (no line in it can be
+    // over the maximum, since the whole run is not).
     const text = buf.toString('utf8', start, end);
     let pos = 0;
     const n = text.length;
@@ -119,7 +124,8 @@ function readLines(buf: Buffer, start: number, end: number, sink: LineSink): voi
   let pos = start;
   while (pos < end) {
     const nl = buf.indexOf(10, pos);
-    readLineBytes(buf.subarray(pos, nl), sink);
+    if (nl - pos > maxLineBytes) sink.bad.too_long++;
+    else readLineBytes(buf.subarray(pos, nl), sink);
     pos = nl + 1;
   }
 }
@@ -135,18 +141,23 @@ export function readLineBytes(bytes: Buffer, sink: LineSink): void {
 
 /**
  * Splits a byte stream into lines. `push` reads every complete line; the bytes after the last
- * `\n` wait for the next chunk. At the end, `rest()` is the unterminated last line (a line
- * being written, or a truncated one), which the caller reads with readLineBytes.
+ * `\n` wait for the next chunk. Only complete lines are ever read: what follows the last `\n`
+ * at the end (a line being written, or a torn one) is nothing to a report, and a reader that
+ * follows the file reads it once its newline is there (from `consumed`). A line longer than
+ * `maxLineBytes` is counted `too_long` and its bytes dropped as they come: memory holds at
+ * most one line of that size, whatever the input.
  */
 export class LineSplitter {
-  /** Bytes of complete lines read so far. */
+  /** Bytes of complete lines read so far (skipped over-long lines included). */
   consumed = 0;
   private carry: Buffer[] = [];
-  private carryLength = 0;
+  /** Bytes of the line in progress (held in `carry`, or dropped once it is over the maximum). */
+  private pending = 0;
+  private skipping = false;
   private first: boolean;
 
   /** `atFileStart`: a UTF-8 byte order mark at the very beginning is skipped. */
-  constructor(private readonly sink: LineSink, atFileStart = true) {
+  constructor(private readonly sink: LineSink, atFileStart = true, private readonly maxLineBytes = DEFAULT_READ_LIMITS.maxLineBytes) {
     this.first = atFileStart;
   }
 
@@ -159,29 +170,44 @@ export class LineSplitter {
     if (this.first && chunk.length > 0) this.first = false;
     const firstNl = chunk.indexOf(10, start);
     if (firstNl < 0) {
-      this.carry.push(chunk.subarray(start));
-      this.carryLength += chunk.length - start;
+      this.hold(chunk, start, chunk.length);
       return;
     }
-    if (this.carryLength > 0) {
-      this.carry.push(chunk.subarray(start, firstNl));
-      readLineBytes(Buffer.concat(this.carry), this.sink);
-      this.consumed += this.carryLength + firstNl - start + 1;
-      this.carry = [];
-      this.carryLength = 0;
+    if (this.pending > 0) {
+      this.hold(chunk, start, firstNl);
+      this.endLine();
       start = firstNl + 1;
     }
     const lastNl = chunk.lastIndexOf(10);
-    readLines(chunk, start, lastNl + 1, this.sink);
-    this.consumed += lastNl + 1 - start;
-    if (lastNl + 1 < chunk.length) {
-      this.carry.push(chunk.subarray(lastNl + 1));
-      this.carryLength += chunk.length - lastNl - 1;
+    if (lastNl >= start) {
+      readLines(chunk, start, lastNl + 1, this.sink, this.maxLineBytes);
+      this.consumed += lastNl + 1 - start;
     }
+    if (lastNl + 1 < chunk.length) this.hold(chunk, Math.max(start, lastNl + 1), chunk.length);
   }
 
-  /** The bytes after the last `\n` (empty if the input ended with one). */
-  rest(): Buffer {
-    return this.carryLength === 0 ? Buffer.alloc(0) : Buffer.concat(this.carry);
+  private hold(chunk: Buffer, from: number, to: number): void {
+    this.pending += to - from;
+    if (this.skipping) return;
+    if (this.pending > this.maxLineBytes) {
+      this.skipping = true;
+      this.carry = [];
+      return;
+    }
+    if (to > from) this.carry.push(chunk.subarray(from, to));
+  }
+
+  private endLine(): void {
+    if (this.skipping) this.sink.bad.too_long++;
+    else readLineBytes(this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.pending), this.sink);
+    this.consumed += this.pending + 1;
+    this.carry = [];
+    this.pending = 0;
+    this.skipping = false;
+  }
+
+  /** Bytes after the last `\n` (a line being written, or torn): never read. */
+  get pendingBytes(): number {
+    return this.pending;
   }
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { ReadLimits } from './limits.js';
 import type { FileSegments } from './reader.js';
 import { readTask } from './scan.js';
 
@@ -11,6 +12,8 @@ export interface ParseTask {
   size: number;
   /** µs: a file read from its start whose every event is earlier is left out (scan.ts). */
   since?: number;
+  /** Default: DEFAULT_READ_LIMITS. */
+  limits?: ReadLimits;
 }
 
 /**

@@ -1,8 +1,10 @@
-import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { classifyLogNames } from '@daybook/core';
 import { AnalyticsError, type ReadProblemCode } from './codes.js';
-import { LineSplitter, readLineBytes, type LineSink } from './lines.js';
+import { DEFAULT_READ_LIMITS, inflateLimit, type ReadLimits } from './limits.js';
+import { LineSplitter, type LineSink } from './lines.js';
 import { SegmentBuilder, type Segment } from './segment.js';
 
 /** A log file found in a directory: `<base>.log`, `<base>.log.<N>` or `<base>.log.<N>.gz`. */
@@ -22,6 +24,10 @@ export interface ReadProblem {
   readonly file: string;
   readonly code: ReadProblemCode;
   readonly message: string;
+  /** DAYBOOK_W_READ_UNVOUCHED: how many lines, and the earliest and latest event time among them (ISO-8601). */
+  readonly lines?: number;
+  readonly first?: string;
+  readonly last?: string;
 }
 
 const LOG_NAME = /^(.+)\.log(?:\.(\d+))?(\.gz)?$/;
@@ -44,15 +50,40 @@ export function eventFiles(files: readonly LogFileInfo[]): LogFileInfo[] {
   return files.filter((f) => !(VIEWS.has(f.base) && withAudit.has(dirname(f.path))));
 }
 
+/** What kind of file a stat describes, for a problem that refuses it. */
+function kindOf(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+function notFile(path: string, st: Stats): ReadProblem {
+  return { file: path, code: 'DAYBOOK_W_READ_NOT_FILE', message: `${path} is ${kindOf(st)}, not a log file: not read` };
+}
+
+/** The log files of some paths, and the problems of listing them. */
+export interface LogListing {
+  readonly files: LogFileInfo[];
+  /** Strays (DAYBOOK_W_READ_STRAY_FILE) and special files (DAYBOOK_W_READ_NOT_FILE), per path in order. */
+  readonly problems: ReadProblem[];
+}
+
 /**
  * The log files of each path, in read order: paths as given; in a directory, `audit.log*`
- * (the source of truth) first, then the other names alphabetically; per name the oldest
- * backup first and the current file last. A path that is a file is read as it is. A file
- * reached twice is listed once.
+ * (the source of truth) first, then the other streams alphabetically; per stream the oldest
+ * backup first and the current file last. Which files make up a stream is core's
+ * `classifyLogNames`, the answer verify uses too: a look-alike (`audit.log.0`,
+ * `audit.log.gz`, a plain backup beside its gzip) is not read, and is a problem that says
+ * why. A name that is a FIFO, socket, device or directory (through a symlink too) is not
+ * read either (a FIFO would block the read forever). A path that is a regular file is read
+ * as it is, whatever its name. A file reached twice is listed once.
  * Throws DAYBOOK_E_READ_DIR for a path that does not exist.
  */
-export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
+export function listLogs(paths: readonly string[]): LogListing {
   const out: LogFileInfo[] = [];
+  const problems: ReadProblem[] = [];
   for (const p of paths) {
     let st: Stats;
     try {
@@ -61,6 +92,10 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
       throw new AnalyticsError('DAYBOOK_E_READ_DIR', `cannot read log directory ${p} (${(e as Error).message})`, { cause: e });
     }
     if (!st.isDirectory()) {
+      if (!st.isFile()) {
+        problems.push(notFile(p, st));
+        continue;
+      }
       const m = LOG_NAME.exec(basename(p));
       out.push(info(p, st, m?.[1] ?? basename(p), Number(m?.[2] ?? 0), p.endsWith('.gz')));
       continue;
@@ -71,52 +106,87 @@ export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
     } catch (e) {
       throw new AnalyticsError('DAYBOOK_E_READ_DIR', `cannot list log directory ${p} (${(e as Error).message})`, { cause: e });
     }
-    const found: LogFileInfo[] = [];
-    for (const name of names) {
-      const m = LOG_NAME.exec(name);
-      if (m === null) continue;
-      const path = join(p, name);
+    // Only names that look like log files are looked at (a bot's other files are none of
+    // ours); stat follows symlinks, so a link to a FIFO is refused like the FIFO.
+    const looked = classifyLogNames(names);
+    const stats = new Map<string, Stats>();
+    for (const name of [...[...looked.streams.values()].flat().map((f) => f.name), ...looked.strays.map((s) => s.name)]) {
       let fst: Stats;
       try {
-        fst = statSync(path);
+        fst = statSync(join(p, name));
       } catch {
         continue; // vanished between readdir and stat (rotation): the renamed file is listed too
       }
-      if (!fst.isFile()) continue;
-      found.push(info(path, fst, m[1]!, Number(m[2] ?? 0), m[3] !== undefined));
+      if (fst.isFile()) stats.set(name, fst);
+      else problems.push(notFile(join(p, name), fst));
     }
-    found.sort((a, b) => {
-      if (a.base !== b.base) {
-        if (a.base === 'audit') return -1;
-        if (b.base === 'audit') return 1;
-        return a.base < b.base ? -1 : 1;
-      }
-      if (a.rotation !== b.rotation) {
-        if (a.rotation === 0) return 1;
-        if (b.rotation === 0) return -1;
-        return b.rotation - a.rotation;
-      }
-      return a.gz === b.gz ? 0 : a.gz ? -1 : 1;
-    });
-    out.push(...found);
+    const dir = classifyLogNames(stats.keys());
+    const streams = [...dir.streams.keys()].sort((a, b) => (a === 'audit.log' ? -1 : b === 'audit.log' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    for (const stream of streams) {
+      for (const f of dir.streams.get(stream)!) out.push(info(join(p, f.name), stats.get(f.name)!, stream.slice(0, -'.log'.length), f.n, f.gz));
+    }
+    for (const s of dir.strays) problems.push({ file: join(p, s.name), code: 'DAYBOOK_W_READ_STRAY_FILE', message: `${join(p, s.name)}: not read: ${s.reason}` });
   }
   // A file named twice (a directory given twice, or a file and its directory) is read once.
   const seen = new Set<string>();
-  return out.filter((f) => {
+  const files = out.filter((f) => {
     const key = `${f.dev}:${f.ino}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  const named = new Set<string>();
+  const unique = problems.filter((q) => {
+    if (named.has(q.file)) return false;
+    named.add(q.file);
+    return true;
+  });
+  return { files, problems: unique };
 }
 
-/** Up to `length` bytes of a file from `position` (fewer at its end; none if it cannot be read). */
+export function tooLongProblem(path: string, lines: number, maxLineBytes: number): ReadProblem {
+  return { file: path, code: 'DAYBOOK_W_READ_LINE_TOO_LONG', message: `${path}: ${lines} line${lines === 1 ? '' : 's'} longer than ${maxLineBytes} bytes skipped (counted as bad lines, too_long)` };
+}
+
+/** The files of listLogs (its problems left out). */
+export function listLogFiles(paths: readonly string[]): LogFileInfo[] {
+  return listLogs(paths).files;
+}
+
+/**
+ * Opens a file for reading only if it is a regular file: O_NONBLOCK so that a FIFO put in
+ * place after the listing cannot block the open, and fstat on what was opened (no race
+ * between a check and the open). Throws a ReadProblem-shaped error otherwise.
+ */
+export function openRegular(path: string): { fd: number; size: number } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  if (!st.isFile()) {
+    closeSync(fd);
+    throw new NotRegularFile(notFile(path, st));
+  }
+  return { fd, size: st.size };
+}
+
+class NotRegularFile extends Error {
+  constructor(readonly problem: ReadProblem) {
+    super(problem.message);
+  }
+}
+
+/** Up to `length` bytes of a file from `position` (fewer at its end; none if it cannot be read, or is not a regular file). */
 export function readAt(path: string, position: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
   if (length === 0) return buf;
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegular(path).fd;
     return buf.subarray(0, readSync(fd, buf, 0, length, position));
   } catch {
     return Buffer.alloc(0);
@@ -125,13 +195,38 @@ export function readAt(path: string, position: number, length: number): Buffer {
   }
 }
 
-/** Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. */
-export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void, chunkBytes = 1 << 18): Promise<ReadProblem | undefined> {
-  const file = createReadStream(path, { start, highWaterMark: chunkBytes });
+/**
+ * Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. A gzip file
+ * stops at its inflate limit (ReadLimits): the bytes up to it are given, then a problem.
+ */
+export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void, chunkBytes = 1 << 18, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<ReadProblem | undefined> {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openRegular(path);
+  } catch (e) {
+    if (e instanceof NotRegularFile) return e.problem;
+    return { file: path, code: 'DAYBOOK_W_READ_FILE', message: `${path}: ${(e as Error).message}` };
+  }
+  const file = createReadStream(path, { fd: opened.fd, start, highWaterMark: chunkBytes });
   const stream = gz ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
+  const limit = gz ? inflateLimit(limits, opened.size) : Infinity;
+  let inflated = 0;
   try {
-    for await (const chunk of stream) onChunk(chunk as Buffer);
+    for await (const chunk of stream) {
+      const b = chunk as Buffer;
+      if (inflated + b.length > limit) {
+        onChunk(b.subarray(0, limit - inflated));
+        file.destroy();
+        stream.destroy();
+        return {
+          file: path, code: 'DAYBOOK_W_READ_GZIP_LIMIT',
+          message: `${path}: inflates to more than ${limit} bytes (${opened.size} compressed; the limit is ${limits.maxInflateRatio}× its size, at least ${limits.minInflateBytes}): the rest is not read`,
+        };
+      }
+      inflated += b.length;
+      onChunk(b);
+    }
     return undefined;
   } catch (e) {
     file.destroy();
@@ -146,40 +241,44 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
 }
 
 /**
- * Reads a file (or its bytes from `start` on) into lines for `sink`. Returns the unterminated
- * last line, if any, and how many bytes of complete lines were read.
+ * Reads a file (or its bytes from `start` on) into lines for `sink`: its complete lines only.
+ * Returns how many bytes of complete lines were read, how many bytes follow the last `\n`
+ * (unread: a line being written, or torn) and the problems met (over-long lines included).
  */
-export async function readInto(path: string, gz: boolean, start: number, sink: LineSink): Promise<{ consumed: number; rest: Buffer; problem: ReadProblem | undefined }> {
-  const splitter = new LineSplitter(sink, start === 0);
-  const problem = await streamFile(path, gz, start, (b) => splitter.push(b));
-  return { consumed: splitter.consumed, rest: splitter.rest(), problem };
+export async function readInto(path: string, gz: boolean, start: number, sink: LineSink, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<{ consumed: number; unterminated: number; problems: ReadProblem[] }> {
+  const splitter = new LineSplitter(sink, start === 0, limits.maxLineBytes);
+  const tooLong = sink.bad.too_long;
+  const problem = await streamFile(path, gz, start, (b) => splitter.push(b), undefined, limits);
+  const problems = problem === undefined ? [] : [problem];
+  const skipped = sink.bad.too_long - tooLong;
+  if (skipped > 0) problems.push(tooLongProblem(path, skipped, limits.maxLineBytes));
+  // A backup is complete: a gzip that ends inside a line was cut (its damage, if any, is the
+  // problem above). A plain file's last line may still be being written.
+  if (gz && problem === undefined && splitter.pendingBytes > 0) {
+    problems.push({ file: path, code: 'DAYBOOK_W_READ_TORN_LINE', message: `${path}: ends with ${splitter.pendingBytes} bytes without a newline (a torn line): not counted` });
+  }
+  return { consumed: splitter.consumed, unterminated: splitter.pendingBytes, problems };
 }
 
 export interface FileSegments {
   /** The complete lines from `start` on. */
   readonly segment: Segment;
-  /** The unterminated last line of a plain file (it may still be being written): kept apart so that a cache can resume at `endOffset`. */
-  readonly tail: Segment | undefined;
-  /** Byte offset just after the last complete line. */
+  /** Byte offset just after the last complete line: a later read of a growing file resumes there. */
   readonly endOffset: number;
   readonly problems: ReadProblem[];
   /** Set when the file was not read because every event in it (the latest at this time, µs) precedes the load's `since`. */
   readonly leftOut?: number;
 }
 
-/** Reads one log file into segments. Never throws: a failure is a problem in the result. */
-export async function readFileSegments(path: string, gz: boolean, start = 0, sizeHint = 0): Promise<FileSegments> {
+/**
+ * Reads one log file into segments: its complete lines (what follows the last `\n` is read
+ * once its newline is there, by a read from `endOffset`). Never throws: a failure is a
+ * problem in the result.
+ */
+export async function readFileSegments(path: string, gz: boolean, start = 0, sizeHint = 0, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<FileSegments> {
   const builder = new SegmentBuilder(path, Math.max(256, Math.min(1 << 22, Math.ceil(sizeHint / 300))));
-  const { consumed, rest, problem } = await readInto(path, gz, start, builder);
-  const problems = problem === undefined ? [] : [problem];
-  let tail: Segment | undefined;
-  if (rest.length > 0) {
-    if (gz) readLineBytes(rest, builder);
-    else {
-      const t = new SegmentBuilder(path, 4);
-      readLineBytes(rest, t);
-      tail = t.finish();
-    }
-  }
-  return { segment: builder.finish(), tail, endOffset: start + consumed, problems };
+  const { consumed, problems } = await readInto(path, gz, start, builder, limits);
+  // Over-long lines are in the segment's bad-line counts, which FileSource turns into the
+  // problem: a read whose only problem is its content is stored in the index like any other.
+  return { segment: builder.finish(), endOffset: start + consumed, problems: problems.filter((p) => p.code !== 'DAYBOOK_W_READ_LINE_TOO_LONG') };
 }

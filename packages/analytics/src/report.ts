@@ -1,5 +1,5 @@
 import { badLinesReport, type BadLineCounts } from './bad-lines.js';
-import { isoOf, type TimeRange } from './dates.js';
+import { isoOf, parseTimestamp, type TimeRange } from './dates.js';
 import { select, type EventSet } from './event-set.js';
 import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
 import type { ReadProblem } from './reader.js';
@@ -66,6 +66,19 @@ export function computeReport(set: EventSet, range: TimeRange, options: ReportOp
     symbol_performance: symbolPerformance(trades),
     error_summary: errorSummary(selectErrors(sel), countWarnings(sel)),
     bad_lines: badLinesReport(set.bad),
-    read_problems: [...set.problems],
+    read_problems: set.problems.filter((p) => concerns(p, range)),
   };
+}
+
+/**
+ * Whether a problem concerns a report of `range`: all do, except the unvouched lines of a
+ * chained log, named only when the range includes some of them (a report of last week says
+ * nothing about the lines written a minute ago, and would otherwise always carry a warning
+ * while a writer runs).
+ */
+function concerns(p: ReadProblem, range: TimeRange): boolean {
+  if (p.code !== 'DAYBOOK_W_READ_UNVOUCHED' || p.first === undefined || p.last === undefined) return true;
+  const first = parseTimestamp(p.first)!;
+  const last = parseTimestamp(p.last)!;
+  return last >= range.start && (range.endExclusive ? first < range.end : first <= range.end);
 }

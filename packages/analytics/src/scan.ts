@@ -1,8 +1,9 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { LATEST_HEAD_BYTES, LeadingTimeScanner, readLatestField, scanLeadingTimes } from '@daybook/core';
 import { parseTimestamp } from './dates.js';
+import type { ReadLimits } from './limits.js';
 import type { ParseTask } from './pool.js';
-import { readAt, readFileSegments, streamFile, type FileSegments } from './reader.js';
+import { openRegular, readAt, readFileSegments, streamFile, type FileSegments } from './reader.js';
 import { SegmentBuilder } from './segment.js';
 
 // The latest event time in a file without parsing it: what lets a ranged load leave out the
@@ -31,7 +32,7 @@ function latestOf(s: LeadingTimeScanner): number | undefined {
  * The time (µs) of the latest event in a file, read without parsing its lines; undefined when
  * the file has a line this scan cannot vouch for, or cannot be read (the parser then reports why).
  */
-export async function latestEventTime(path: string, gz: boolean): Promise<number | undefined> {
+export async function latestEventTime(path: string, gz: boolean, limits?: ReadLimits): Promise<number | undefined> {
   if (gz) {
     // daybook's compressor wrote it in the header (verify checks it): no need to inflate.
     const field = readLatestField(readAt(path, 0, LATEST_HEAD_BYTES));
@@ -42,7 +43,7 @@ export async function latestEventTime(path: string, gz: boolean): Promise<number
   }
   const s = new LeadingTimeScanner(parseTimestamp);
   if (gz) {
-    if ((await streamFile(path, gz, 0, (b) => s.push(b), SCAN_CHUNK)) !== undefined) return undefined;
+    if ((await streamFile(path, gz, 0, (b) => s.push(b), SCAN_CHUNK, limits)) !== undefined) return undefined;
   } else if (!(await readPlain(path, s))) return undefined;
   s.finish();
   return latestOf(s);
@@ -58,7 +59,7 @@ async function readPlain(path: string, s: LeadingTimeScanner): Promise<boolean> 
   const buf = Buffer.allocUnsafe(SCAN_CHUNK);
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegular(path).fd;
     for (let n = 0; ; n++) {
       const got = readSync(fd, buf, 0, buf.length, null);
       if (got === 0) return true;
@@ -84,8 +85,8 @@ export function latestEventTimeOf(bytes: Buffer, pieceBytes = bytes.length): num
  */
 export async function readTask(t: ParseTask): Promise<FileSegments> {
   if (t.since !== undefined && t.start === 0) {
-    const latest = await latestEventTime(t.path, t.gz);
-    if (latest !== undefined && latest < t.since) return { segment: new SegmentBuilder(t.path, 1).finish(), tail: undefined, endOffset: 0, problems: [], leftOut: latest };
+    const latest = await latestEventTime(t.path, t.gz, t.limits);
+    if (latest !== undefined && latest < t.since) return { segment: new SegmentBuilder(t.path, 1).finish(), endOffset: 0, problems: [], leftOut: latest };
   }
-  return readFileSegments(t.path, t.gz, t.start, t.size);
+  return readFileSegments(t.path, t.gz, t.start, t.size, t.limits);
 }

@@ -17,7 +17,6 @@ export interface StoredFile {
   readonly mtimeMs: number;
   readonly gz: boolean;
   readonly segments: Segment[];
-  readonly tail: Segment | undefined;
   readonly endOffset: number;
   readonly probe: Buffer;
   readonly problems: readonly ReadProblem[];
@@ -30,7 +29,6 @@ export interface StoredRead {
   /** The chain a growth read continues (start > 0); a read from 0 starts a new one. */
   readonly chain: string | undefined;
   readonly segments: readonly Segment[];
-  readonly tail: Segment | undefined;
   readonly endOffset: number;
   readonly probe: Buffer;
 }
@@ -128,7 +126,7 @@ export class SegmentIndex {
     if (last === undefined) return undefined;
     return {
       chain: last.chain, parts: parts.length, size: last.size, mtimeMs: last.mtimeMs, gz: last.gz,
-      segments: parts.flatMap((p) => p.segments), tail: last.tail, endOffset: last.endOffset,
+      segments: parts.flatMap((p) => p.segments), endOffset: last.endOffset,
       probe: Buffer.from(last.probe, 'base64'), problems: last.problems,
     };
   }
@@ -147,7 +145,7 @@ export class SegmentIndex {
     try {
       const chunks = encodePart({
         chain, dev: f.dev, ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, start: read.start, endOffset: read.endOffset,
-        probe: read.probe.toString('base64'), problems: [], segments: read.segments, tail: read.tail,
+        probe: read.probe.toString('base64'), problems: [], segments: read.segments,
       });
       mkdirSync(dir, { recursive: true });
       const fd = openSync(tmp, 'w');

@@ -19,7 +19,7 @@ import type { ErrorRecord, Segment, TradeRecord, ValueRecord } from './segment.j
 // object path. See the analytics README, "Segment index".
 
 /** Bump whenever Segment, its records or this layout change: older files are then ignored. */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 const MAGIC = 0x58494244; // 'DBIX'
 const HEADER = 32;
 
@@ -45,7 +45,6 @@ export interface PartMeta {
 
 export interface Part extends PartMeta {
   readonly segments: readonly Segment[];
-  readonly tail: Segment | undefined;
 }
 
 interface SegmentMeta {
@@ -85,7 +84,7 @@ function recordNumbers(s: Segment): Float64Array {
   return out;
 }
 
-const columnsOf = (s: Segment, nums: Float64Array): Column[] => [s.ts, s.latency, nums, s.id, s.session, s.type, s.level, s.flags];
+const columnsOf = (s: Segment, nums: Float64Array): Column[] => [s.ts, s.latency, nums, s.id, s.digest, s.session, s.type, s.level, s.flags];
 
 function segmentMeta(s: Segment): SegmentMeta {
   const strings: string[] = [];
@@ -101,10 +100,10 @@ const pad8 = (n: number): number => (n + 7) & ~7;
 
 /** The bytes of a part, as buffers to write one after the other (the columns are not copied). */
 export function encodePart(part: Part): Buffer[] {
-  const all = part.tail === undefined ? part.segments : [...part.segments, part.tail];
+  const all = part.segments;
   const nums = all.map(recordNumbers);
-  const { segments: _s, tail: _t, ...meta } = part;
-  const json = Buffer.from(JSON.stringify({ ...meta, segments: all.map(segmentMeta), hasTail: part.tail !== undefined }), 'utf8');
+  const { segments: _s, ...meta } = part;
+  const json = Buffer.from(JSON.stringify({ ...meta, segments: all.map(segmentMeta) }), 'utf8');
   const chunks: Buffer[] = [Buffer.alloc(HEADER), json, Buffer.alloc(pad8(json.length) - json.length)];
   all.forEach((s, i) => {
     for (const c of columnsOf(s, nums[i]!)) {
@@ -135,7 +134,7 @@ export function decodePart(bytes: Buffer): Part | undefined {
   // Views need their element alignment: a small file read into Node's shared pool may not have it.
   const buf = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(new Uint8Array(bytes));
   const jsonLength = buf.readUInt32LE(8);
-  let meta: PartMeta & { segments: SegmentMeta[]; hasTail: boolean };
+  let meta: PartMeta & { segments: SegmentMeta[] };
   try {
     meta = JSON.parse(buf.toString('utf8', HEADER, HEADER + jsonLength)) as typeof meta;
   } catch {
@@ -153,6 +152,7 @@ export function decodePart(bytes: Buffer): Part | undefined {
     const latency = view(Float64Array, n);
     const nums = view(Float64Array, m.trades * TRADE_NUMS + m.errors * ERROR_NUMS + m.values * VALUE_NUMS);
     const id = view(Uint32Array, n * 4);
+    const digest = view(Uint32Array, n);
     const session = view(Int32Array, n);
     const type = view(Uint8Array, n);
     const level = view(Uint8Array, n);
@@ -181,9 +181,9 @@ export function decodePart(bytes: Buffer): Part | undefined {
     }
     const textIds = new Map<number, string>();
     m.textRows.forEach((r, i) => textIds.set(r, m.textIds[i]!));
-    return { source: m.source, n, ts, id, type, level, flags, session, latency, sessions: m.sessions, textIds, trades, errors, values, bad: m.bad };
+    return { source: m.source, n, ts, id, digest, type, level, flags, session, latency, sessions: m.sessions, textIds, trades, errors, values, bad: m.bad };
   });
   if (o !== buf.length) return undefined;
-  const { segments: _s, hasTail, ...rest } = meta;
-  return { ...rest, segments: hasTail ? segments.slice(0, -1) : segments, tail: hasTail ? segments.at(-1) : undefined };
+  const { segments: _s, ...rest } = meta;
+  return { ...rest, segments };
 }

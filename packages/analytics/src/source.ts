@@ -1,10 +1,13 @@
 import { addBadLines, emptyBadLines } from './bad-lines.js';
-import { dedupSegment, IdSet } from './dedup.js';
+import { conflictProblems } from './conflicts.js';
+import { ABSENT, dedupSegment, DROP, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
-import { eventFiles, listLogFiles, readAt, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
+import { readLimits, type ReadLimits } from './limits.js';
+import { eventFiles, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
 import { compactSegment, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
+import { UnvouchedLines } from './unvouched.js';
 
 /**
  * Where events come from. The analyzer asks for the de-duplicated set and applies ranges
@@ -40,6 +43,8 @@ export interface FileSourceOptions {
   persist?: boolean;
   /** Whether this thread parses its share of a large read (default true; a server says false: pool.ts). */
   mainLane?: boolean;
+  /** Bounds on hostile input: longest line, gzip inflation (limits.ts; defaults DEFAULT_READ_LIMITS). */
+  limits?: Partial<ReadLimits>;
 }
 
 interface CacheEntry {
@@ -48,7 +53,6 @@ interface CacheEntry {
   readonly gz: boolean;
   /** Replaced by their compacted form once de-duplicated. */
   segments: Segment[];
-  readonly tail: Segment | undefined;
   readonly endOffset: number;
   readonly probe: Buffer;
   readonly problems: readonly ReadProblem[];
@@ -62,9 +66,9 @@ interface CacheEntry {
 }
 
 /** The latest event time of segments (µs), -Infinity when they hold no event. */
-function latestIn(segments: readonly Segment[], tail: Segment | undefined): number {
+function latestIn(segments: readonly Segment[]): number {
   let t = -Infinity;
-  for (const s of tail === undefined ? segments : [...segments, tail]) {
+  for (const s of segments) {
     const ts = s.ts;
     for (let r = 0; r < s.n; r++) if (ts[r]! > t) t = ts[r]!;
   }
@@ -116,11 +120,13 @@ export class FileSource implements EventSource {
   private readonly parallelThreshold: number | undefined;
   private readonly readViews: boolean;
   private readonly mainLane: boolean;
+  private readonly limits: ReadLimits;
   private readonly index: SegmentIndex | undefined;
   private collected = false;
   private cache = new Map<string, CacheEntry>();
   private ids = new IdSet();
   private keepOf = new Map<Segment, Uint8Array>();
+  private readonly unvouched = new UnvouchedLines();
 
   constructor(paths: string | readonly string[], options: FileSourceOptions = {}) {
     this.paths = typeof paths === 'string' ? [paths] : [...paths];
@@ -129,6 +135,7 @@ export class FileSource implements EventSource {
     this.parallelThreshold = options.parallelThreshold;
     this.readViews = options.readViews === true;
     this.mainLane = options.mainLane !== false;
+    this.limits = readLimits(options.limits);
     this.index = options.persist === false ? undefined : new SegmentIndex();
   }
 
@@ -173,8 +180,8 @@ export class FileSource implements EventSource {
    * copy is gone (its file was deleted or replaced).
    */
   private async loadOnce(retried: boolean, since: number): Promise<EventSet | undefined> {
-    const listed = listLogFiles(this.paths);
-    const files = this.readViews ? listed : eventFiles(listed);
+    const listing = listLogs(this.paths);
+    const files = this.readViews ? listing.files : eventFiles(listing.files);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
     const entries: (CacheEntry | undefined)[] = [];
     const tasks: Task[] = [];
@@ -216,14 +223,14 @@ export class FileSource implements EventSource {
     // Reads before scans: a ranged load waits on its reads, and the scans fill the gaps.
     tasks.sort((a, b) => Number(a.since !== undefined) - Number(b.since !== undefined));
     await readFilesParallel(
-      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size, since: t.since })),
+      tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size, since: t.since, limits: this.limits })),
       {
         threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: this.mainLane,
         onResult: (i, r) => {
           const t = tasks[i]!;
           if (r.leftOut !== undefined) {
             entries[t.slot] = {
-              size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: [], tail: undefined, endOffset: 0, probe: Buffer.alloc(0),
+              size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: [], endOffset: 0, probe: Buffer.alloc(0),
               problems: [], chain: undefined, parts: 0, latest: r.leftOut, leftOut: true,
             };
             advance();
@@ -235,7 +242,7 @@ export class FileSource implements EventSource {
           const segments = isEmpty(r.segment) ? t.base : [...t.base, r.segment];
           entries[t.slot] = {
             size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments,
-            tail: r.tail, endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestIn(segments, r.tail), leftOut: false,
+            endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestIn(segments), leftOut: false,
           };
           advance();
         },
@@ -257,8 +264,8 @@ export class FileSource implements EventSource {
         for (const s of e.segments) {
           if (s.dropped === undefined) continue;
           const w = s.dropped.words;
-          let ok = s.dropped.text.every((t) => !this.ids.addText(t, true));
-          for (let o = 0; ok && o < w.length; o += 4) ok = !this.ids.addWords(w, o, true);
+          let ok = s.dropped.text.every((t) => this.ids.addText(t, 0, true) !== ABSENT);
+          for (let o = 0; ok && o < w.length; o += 4) ok = this.ids.addWords(w, o, 0, true) !== ABSENT;
           if (!ok) stale.add(e);
         }
       }
@@ -273,27 +280,23 @@ export class FileSource implements EventSource {
     const segments: Segment[] = [];
     const keep: Uint8Array[] = [];
     const bad = emptyBadLines();
-    const problems: ReadProblem[] = [];
-    const tails: [number, Segment][] = [];
-    for (const e of all) {
+    const problems: ReadProblem[] = [...listing.problems];
+    all.forEach((e, i) => {
       problems.push(...e.problems);
       // Before `since` entirely (an event-less file stays: its bad lines count).
-      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) continue;
+      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) return;
+      let tooLong = 0;
       for (const s of e.segments) {
         segments.push(s);
         keep.push(this.keepOf.get(s)!);
         addBadLines(bad, s.bad);
+        tooLong += s.bad.too_long;
       }
-      if (e.tail !== undefined) {
-        tails.push([segments.length, e.tail]);
-        segments.push(e.tail);
-        keep.push(new Uint8Array(0)); // filled below, once every complete line's id is known
-        addBadLines(bad, e.tail.bad);
-      }
-    }
+      // From the counts, not from the read: they outlive it (growth reads, the segment index).
+      if (tooLong > 0) problems.push(tooLongProblem(files[i]!.path, tooLong, this.limits.maxLineBytes));
+    });
     if (this.index !== undefined) problems.push(...this.index.problems);
-    const seenInTails = new IdSet();
-    for (const [i, t] of tails) keep[i] = dedupSegment(t, this.ids, seenInTails);
+    problems.push(...conflictProblems(segments, keep), ...this.unvouched.problems(files, this.limits));
     if (!this.useCache) {
       this.ids = new IdSet();
       this.keepOf = new Map();
@@ -304,7 +307,7 @@ export class FileSource implements EventSource {
   /** The index's segments of a file, as a cache entry. */
   private stored(f: LogFileInfo): CacheEntry | undefined {
     const s = this.index?.lookup(f);
-    return s === undefined ? undefined : { ...s, latest: latestIn(s.segments, s.tail), leftOut: false };
+    return s === undefined ? undefined : { ...s, latest: latestIn(s.segments), leftOut: false };
   }
 
   /**
@@ -316,13 +319,13 @@ export class FileSource implements EventSource {
     const none = { chain: undefined, parts: 0 };
     if (this.index === undefined || r.problems.length > 0) return none;
     const fresh = isEmpty(r.segment) ? [] : [r.segment];
-    const read = { file: t.file, tail: r.tail, endOffset: r.endOffset, probe };
+    const read = { file: t.file, endOffset: r.endOffset, probe };
     if (t.start === 0) {
       const chain = this.index.save({ ...read, start: 0, chain: undefined, segments: fresh });
       return chain === undefined ? none : { chain, parts: 1 };
     }
     const prev = t.prev!;
-    // Only the tail changed: the stored parts still end where this read ends.
+    // Nothing complete was added: the stored parts still end where this read ends.
     if (fresh.length === 0 && r.endOffset === t.start) return { chain: prev.chain, parts: prev.parts };
     if (prev.parts >= MAX_PARTS && t.base.every((s) => s.dropped === undefined)) {
       const chain = this.index.save({ ...read, start: 0, chain: undefined, segments: [...t.base, ...fresh] });
@@ -338,11 +341,11 @@ export class FileSource implements EventSource {
       let s = e.segments[si]!;
       if (this.keepOf.has(s)) continue;
       let k = dedupSegment(s, this.ids);
-      let kept = 0;
-      for (let r = 0; r < k.length; r++) kept += k[r]!;
-      if (this.useCache && s.n - kept > s.n / 4) {
+      let dropped = 0;
+      for (let r = 0; r < k.length; r++) if (k[r] === DROP) dropped++;
+      if (this.useCache && dropped > s.n / 4) {
         s = compactSegment(s, k);
-        k = new Uint8Array(s.n).fill(1);
+        k = k.filter((v) => v !== DROP); // the conflicting copies stay, still not counted
         e.segments[si] = s;
       }
       this.keepOf.set(s, k);

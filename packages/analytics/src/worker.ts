@@ -8,6 +8,5 @@ import type { ParseTask } from './pool.js';
 parentPort?.on('message', async (task: ParseTask) => {
   const result = await readTask(task);
   const transfer = transferList(result.segment);
-  if (result.tail !== undefined) transfer.push(...transferList(result.tail));
   parentPort!.postMessage({ id: task.id, result }, transfer);
 });

@@ -15,7 +15,7 @@ export { RESOLVED_TRUE, RESOLVED_FALSE, type Sink, type Durability } from './sin
 export { nodeFileDriver, type FileDriver } from './file-driver.js';
 export { FileSink, type FileSinkOptions } from './file-sink.js';
 export { GENESIS, link, withLink, splitLink, sha256hex } from './chain.js';
-export { CHAIN_DIR, keyId, type CheckpointRecord, type RecordKind } from './checkpoint.js';
+export { CHAIN_DIR, keyId, parseRecord, type CheckpointRecord, type RecordKind } from './checkpoint.js';
 export { verify, type VerifyResult, type VerifyProblem, type VerifiedFile, type VerifyOptions, type DamageKind } from './verify.js';
 export type { VerifyCache } from './verify-cache.js';
 export { listBackups, type Backup } from './rotation.js';

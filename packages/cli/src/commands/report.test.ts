@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +104,28 @@ describe('daybook report and the segment index', () => {
     const r = daybook('report', 'trading', '--dir', d);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /total_trades|Trades/i);
-    assert.equal(r.stdout.match(/DAYBOOK_W_INDEX_WRITE/g)?.length, 1, r.stdout);
+    assert.equal(r.stdout.match(/\[DAYBOOK_W_INDEX_WRITE\]/g)?.length, 1, r.stdout); // one problem line (and its hint)
+  });
+});
+
+describe('daybook report: warnings', () => {
+  it('files not read and lines no checkpoint vouches for are listed after the tables, with what to do', () => {
+    const d = mkdtempSync(join(tmpdir(), 'daybook-cli-warnings-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    writeFileSync(join(d, 'audit.log'), logs);
+    writeFileSync(join(d, 'audit.log.0'), logs);
+    mkdirSync(join(d, '.daybook'));
+    // a checkpoint of 2 lines: the other lines of audit.log come after it
+    writeFileSync(join(d, '.daybook', 'audit.log.chain'), JSON.stringify({ v: 1, kind: 'checkpoint', stream: 'audit.log', gen: 0, line: 2, hash: '0'.repeat(64), time: '2024-01-02T12:00:00.000Z', prev: '0'.repeat(64) }) + '\n');
+    const r = daybook('report', 'trading', '--dir', d, '--no-index');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /total_trades/);
+    assert.match(r.stdout, /\nwarnings \(2\):\n/);
+    assert.match(r.stdout, /warning: .*audit\.log\.0: not read: audit\.log\.0 is not a name daybook writes .* \[DAYBOOK_W_READ_STRAY_FILE\]\n/);
+    assert.match(r.stdout, /warning: .*audit\.log: 5 lines, from 2024-01-02T10:00:00\.000Z to 2024-01-03T11:00:00\.000Z come after the last checkpoint .* \[DAYBOOK_W_READ_UNVOUCHED\]\n/);
+    assert.match(r.stdout, /  DAYBOOK_W_READ_STRAY_FILE: .*Move it out of the log directory/);
+    const json = JSON.parse(daybook('report', 'trading', '--dir', d, '--no-index', '--json').stdout) as { read_problems: { code: string }[] };
+    assert.deepEqual(json.read_problems.map((p) => p.code), ['DAYBOOK_W_READ_STRAY_FILE', 'DAYBOOK_W_READ_UNVOUCHED']);
   });
 });
 

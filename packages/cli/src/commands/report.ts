@@ -1,4 +1,4 @@
-import { AnalyticsError, LogAnalyzer, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
+import { AnalyticsError, LogAnalyzer, READ_PROBLEM_CODES, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
 import { parseCommand, usageError } from '../args.js';
 
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
@@ -24,6 +24,10 @@ Options:
   --json                  print JSON (snake_case fields of metrics.md)
   --no-index              do not read or write the parsed logs kept in <dir>/.daybook/index/
   -h, --help              this help
+
+Warnings follow the report (and are read_problems in --json): files not read (look-alike
+names, FIFOs, damaged or over-large gzip), lines skipped, event_ids whose copies differ, lines
+no checkpoint vouches for yet. They do not change the exit code.
 
 Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
 `;
@@ -160,7 +164,19 @@ function footer(r: { bad_lines: FullReport['bad_lines']; read_problems: FullRepo
   const b = r.bad_lines;
   const kinds = Object.entries(b).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${k} ${v}`);
   let out = `\nbad lines skipped: ${b.total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}\n`;
-  for (const p of r.read_problems) out += `problem: ${p.message} [${p.code}]\n`;
+  return out + warnings(r.read_problems);
+}
+
+/**
+ * The read problems, one line each (the message names the file and what was not read or not
+ * vouched for), then once per code what to do: a report with warnings is still a report
+ * (exit 0), so they must be seen in it.
+ */
+export function warnings(problems: FullReport['read_problems']): string {
+  if (problems.length === 0) return '';
+  let out = `\nwarnings (${problems.length}):\n`;
+  for (const p of problems) out += `warning: ${p.message} [${p.code}]\n`;
+  for (const code of new Set(problems.map((p) => p.code))) out += `  ${code}: ${READ_PROBLEM_CODES[code]}\n`;
   return out;
 }
 
