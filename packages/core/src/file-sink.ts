@@ -10,7 +10,7 @@ import { registerForExit, unregisterForExit, type ExitParticipant } from './exit
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { LineQueue } from './line-queue.js';
 import { acquireLock, type FileLock } from './lock.js';
-import { applyRetention } from './retention.js';
+import { applyRetention, type RetentionPolicy } from './retention.js';
 import { backupName, listBackups, shiftAndRename } from './rotation.js';
 import { RESOLVED_FALSE, type Durability, type Sink } from './sink.js';
 import { firstLink } from './verify-read.js';
@@ -523,7 +523,14 @@ class FileWriter implements ExitParticipant {
       await this.checkpoint('rotate');
       // Not behind the compression of the previous backup: only behind the steps of the
       // maintenance that name files (compress.ts).
-      await this.exclusive(() => shiftAndRename(this.driver, this.dir, this.base));
+      await this.exclusive(async () => {
+        // The backup this rename would make one too many goes first, so that no moment (and so
+        // no crash) leaves more than backupCount: pruned after the rename, in the maintenance, a
+        // kill between the two left backupCount + 1, and one at every start that outran its
+        // maintenance. A failure here is the maintenance's, retried there; the rotation goes on.
+        if (this.backupCount > 0) await this.pruneBackups({ backupCount: this.backupCount - 1 }).catch((e: Error) => this.report(e, MAINTAINING));
+        await shiftAndRename(this.driver, this.dir, this.base);
+      });
       const fd = this.driver.openWrite(this.path);
       const old = this.fd;
       this.fd = fd;
@@ -568,14 +575,19 @@ class FileWriter implements ExitParticipant {
 
   /** Under exclusive(): the backups' numbers, which retention and compaction go by, must hold still. */
   private async prune(): Promise<void> {
-    await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
-      await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
-    });
+    await this.pruneBackups({ backupCount: this.backupCount, retentionDays: this.retentionDays });
     // The checkpoint file shrinks with the backups: a failure leaves it whole until the next rotation.
     await this.compactChain().then(
       () => this.recovered(COMPACTING),
       (e: Error) => this.report(e, COMPACTING),
     );
+  }
+
+  /** Under exclusive(): deletes what `policy` does not keep, each after its `prune` record. */
+  private async pruneBackups(policy: RetentionPolicy): Promise<void> {
+    await applyRetention(this.driver, this.dir, this.base, policy, async (p) => {
+      await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
+    });
   }
 
   /** Drops the checkpoints of the generations retention has deleted (CHAIN.md, Compaction). */

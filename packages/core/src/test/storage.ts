@@ -9,8 +9,8 @@ import { listBackups, backupName } from '../rotation.js';
 
 export const CHILD = fileURLToPath(new URL('./storage-child.js', import.meta.url));
 
-export function startChild(mode: string, dir: string, count = 100): ChildProcess {
-  return spawn(process.execPath, [CHILD, mode, dir, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(mode: string, dir: string, count = 100, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, [CHILD, mode, dir, String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
