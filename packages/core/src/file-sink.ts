@@ -269,10 +269,18 @@ class FileWriter implements ExitParticipant {
         this.gen = last === undefined ? 0 : last.kind === 'rotate' && last.first !== this.first ? last.gen + 1 : last.gen;
       }
     } else {
-      this.head = this.newestBackupHead() ?? last?.hash ?? GENESIS;
+      const newest = this.newestBackup();
+      this.head = newest?.last ?? last?.hash ?? GENESIS;
       // The file of the last record was renamed away (rotate, or a crash during one) unless
       // the record was about this empty file.
       this.gen = last === undefined ? 0 : last.kind === 'rotate' || last.line > 0 ? last.gen + 1 : last.gen;
+      if (last?.kind === 'rotate' && newest !== undefined && newest.first === last.first && newest.lines > last.line && newest.last !== undefined) {
+        // The exit path wrote queued lines into the file its rotation had just renamed, and the
+        // process was killed before the close record that counts them (CHAIN.md, Crashes):
+        // vouched for now, or once that backup is pruned no record would name the link the
+        // next file continues from.
+        this.chain.appendSync({ kind: 'checkpoint', stream: this.base, gen: last.gen, line: newest.lines, hash: newest.last });
+      }
     }
     if (lines > 0) this.driver.fdatasyncSync(this.fd);
     // Unchained lines are vouched for by nothing: the record then speaks of no line.
@@ -283,15 +291,17 @@ class FileWriter implements ExitParticipant {
 
   private forceRotate = false;
 
-  /** The link of the last line of the newest backup: the chain continues from it into an empty file. */
-  private newestBackupHead(): string | undefined {
+  /** The newest backup's first and last links and its lines: the chain continues from it into an empty file. */
+  private newestBackup(): { first: string | undefined; last: string | undefined; lines: number } | undefined {
     const b = listBackups(this.driver.readdirSync(this.dir), this.base).find((x) => x.plain || x.gz);
     if (b === undefined) return undefined;
     try {
       const raw = this.driver.readFileSync(join(this.dir, backupName(this.base, b)));
       const text = (b.gz ? gunzipSync(raw) : raw).toString('utf8');
       const end = text.lastIndexOf('\n');
-      return splitLink(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))?.hash;
+      let lines = 0;
+      for (let i = text.indexOf('\n'); i >= 0 && i <= end; i = text.indexOf('\n', i + 1)) lines++;
+      return { first: splitLink(text.slice(0, text.indexOf('\n')))?.hash, last: splitLink(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))?.hash, lines };
     } catch {
       return undefined;
     }
