@@ -14,7 +14,7 @@ import { classifyLogNames } from './stream-files.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink } from './file-sink.js';
 import { tempDir } from './test/helpers.js';
-import { exited, startChild } from './test/storage.js';
+import { exited, killAfterReady, startChild } from './test/storage.js';
 import { verify } from './verify.js';
 
 const BACKUP_COUNT = 10;
@@ -92,22 +92,7 @@ test('SIGKILL and SIGTERM in the middle of rotations, compressions, prunes and c
     const result = exited(child);
     const run = { pid: String(child.pid), acked: new Set<string>() };
     runs.push(run);
-    let buf = '';
-    let ready = false;
-    await new Promise<void>((resolve) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        for (const l of lines) {
-          if (l === 'ready') {
-            if (!ready) setTimeout(() => child.kill(signal), 10 + Math.random() * 290);
-            ready = true;
-          } else run.acked.add(l);
-        }
-      });
-      child.on('close', () => resolve());
-    });
+    await killAfterReady(child, signal, 10 + Math.random() * 290, (l) => run.acked.add(l));
     const r = await result;
     assert.equal(r.signal, signal, r.stderr);
     const at = `round ${round} (${signal})`;
@@ -188,10 +173,13 @@ const { privateKey: key, publicKey: pub } = generateKeyPairSync('ed25519');
 const records = (dir: string): CheckpointRecord[] => readFileSync(join(dir, CHAIN_DIR, 'audit.log.chain'), 'utf8').trimEnd().split('\n').map((l) => parseRecord(l)!);
 const padded = (i: number): string => `{"i":${i},"pad":"${'x'.repeat(40)}"}`;
 
-test('the exit path in the middle of a rotation: the lines it writes into the closed file stay in the chain after that file is pruned and its records compacted', async (t) => {
-  const dir = tempDir(t);
+/**
+ * A writer (2 KB files, one backup, signed) whose first rotation renames audit.log to .1 and
+ * then waits; five lines queued meanwhile, then the exit path (finalizeSync) runs there, as
+ * SIGTERM would. Returns how many lines were logged.
+ */
+async function exitInRotation(dir: string): Promise<number> {
   let held = false;
-  // The rename of the current file to .1 happens, and the rotation then waits: the process exits there.
   const holding: FileDriver = {
     ...nodeFileDriver,
     rename: async (from, to) => {
@@ -210,6 +198,12 @@ test('the exit path in the middle of a rotation: the lines it writes into the cl
   }
   for (let k = 0; k < 5; k++) void s.write(padded(i++), 'none', false);
   s.finalizeSync();
+  return i;
+}
+
+test('the exit path in the middle of a rotation: the lines it writes into the closed file stay in the chain after that file is pruned and its records compacted', async (t) => {
+  const dir = tempDir(t);
+  let i = await exitInRotation(dir);
   assert.deepEqual((await verify(dir, { publicKey: pub })).problems, []);
   const closed = records(dir).filter((r) => r.kind === 'rotate').pop()!.gen;
   // One more rotation: retention deletes that file, and compaction makes the next one the first.
@@ -246,25 +240,7 @@ test('a rotation deletes the backup it would make one too many before it renames
 
 test('a kill inside the exit path, after it wrote lines into the file its rotation renamed and before the close record: start vouches for them', async (t) => {
   const dir = tempDir(t);
-  let held = false;
-  const holding: FileDriver = {
-    ...nodeFileDriver,
-    rename: async (from, to) => {
-      await nodeFileDriver.rename(from, to);
-      if (from === join(dir, 'audit.log') && !held) {
-        held = true;
-        await new Promise(() => {});
-      }
-    },
-  };
-  const s = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 1, signingKey: key, driver: holding });
-  let i = 0;
-  while (!held) {
-    void s.write(padded(i++), 'none', false);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  for (let k = 0; k < 5; k++) void s.write(padded(i++), 'none', false);
-  s.finalizeSync();
+  let i = await exitInRotation(dir);
   // The kill came before the close record: the file as it was without it (the chain of records intact).
   const chain = join(dir, CHAIN_DIR, 'audit.log.chain');
   const lines = readFileSync(chain, 'utf8').trimEnd().split('\n');

@@ -21,6 +21,26 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
+/** Sends `signal` to the child `delayMs` after it printed `ready`; every other line of its output goes to `onLine`. Resolves once it has exited. */
+export function killAfterReady(child: ChildProcess, signal: NodeJS.Signals, delayMs: number, onLine: (line: string) => void): Promise<void> {
+  let buf = '';
+  let ready = false;
+  return new Promise<void>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        if (l === 'ready') {
+          if (!ready) setTimeout(() => child.kill(signal), delayMs);
+          ready = true;
+        } else onLine(l);
+      }
+    });
+    child.on('close', () => resolve());
+  });
+}
+
 /** Every complete line of a stream, oldest file first, backups decompressed, links removed. */
 export function streamLines(dir: string, base: string): string[] {
   const names = readdirSync(dir);
