@@ -615,8 +615,8 @@ class FileWriter implements ExitParticipant {
    * Applies retention, then compresses what is still plain, beside the writes (at open and
    * after each rotation); a failure is reported and retried at the next rotation. The rotation
    * itself already pruned by count; retention here deletes by age, and what a failed prune or
-   * an older writer left beyond backupCount. Retention first: a compressor that fell behind the writes would otherwise gzip backups that
-   * retention deletes right after. Each step runs whether the other failed or not: a backup
+   * an older writer left beyond backupCount. Retention first: a compressor that fell behind
+   * the writes would otherwise gzip backups that retention deletes right after. Each step runs whether the other failed or not: a backup
    * that cannot be deleted must not keep the others plain.
    */
   private maintain(): Promise<void> {
