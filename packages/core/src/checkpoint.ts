@@ -165,7 +165,13 @@ function planCompaction(records: readonly CheckpointRecord[], oldest: OldestFile
   // longer call it missing.
   const gen = Math.min(onDisk, unpruned(records));
   const keep = records.flatMap((r, i) => (about(r) >= gen ? [i] : []));
-  const from = lastIndex((r) => r.kind === 'rotate' && r.gen === gen - 1);
+  // G-1's last line: its rotate record's, unless a record after it counts more lines. The exit
+  // path writes what was queued during a rotation into the file the rotate record had closed,
+  // then vouches for those lines with a close record (file-sink.ts finalizeSync); G's first line
+  // continues from the last of them. verify takes the same head (lastOfGen).
+  if (lastIndex((r) => r.kind === 'rotate' && r.gen === gen - 1) < 0) return undefined;
+  let from = -1;
+  for (const [i, r] of records.entries()) if (r.gen === gen - 1 && r.kind !== 'prune' && r.kind !== 'base' && r.line > 0 && (from < 0 || r.line >= records[from]!.line)) from = i;
   if (keep.length === records.length || from < 0) return undefined;
   const head = records[from]!;
   return { base: { v: 1, kind: 'base', stream: head.stream, gen, line: 0, hash: head.hash, time, dropped: records.length - keep.length }, keep, from };

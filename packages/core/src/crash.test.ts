@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { tempDir } from './test/helpers.js';
-import { exited, startChild, streamLines } from './test/storage.js';
+import { exited, killAfterReady, startChild, streamLines } from './test/storage.js';
 import { verify } from './verify.js';
 import { AuditLogger } from './audit-logger.js';
 
@@ -16,22 +16,7 @@ test('SIGKILL at random moments, 50 times: no acknowledged trade is lost, the ch
   for (let round = 0; round < 50; round++) {
     const child = startChild('crash', dir);
     const result = exited(child);
-    let buf = '';
-    let ready = false;
-    await new Promise<void>((resolve) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        const lines = buf.split('\n');
-        buf = lines.pop()!;
-        for (const l of lines) {
-          if (l === 'ready') {
-            if (!ready) setTimeout(() => child.kill('SIGKILL'), 10 + Math.random() * 190);
-            ready = true;
-          } else acked.add(l);
-        }
-      });
-      child.on('close', () => resolve());
-    });
+    await killAfterReady(child, 'SIGKILL', 10 + Math.random() * 190, (l) => acked.add(l));
     const r = await result;
     assert.equal(r.signal, 'SIGKILL', r.stderr);
     const v = await verify(dir);

@@ -10,7 +10,7 @@ import { registerForExit, unregisterForExit, type ExitParticipant } from './exit
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { LineQueue } from './line-queue.js';
 import { acquireLock, type FileLock } from './lock.js';
-import { applyRetention } from './retention.js';
+import { applyRetention, type RetentionPolicy } from './retention.js';
 import { backupName, listBackups, shiftAndRename } from './rotation.js';
 import { RESOLVED_FALSE, type Durability, type Sink } from './sink.js';
 import { firstLink } from './verify-read.js';
@@ -269,10 +269,18 @@ class FileWriter implements ExitParticipant {
         this.gen = last === undefined ? 0 : last.kind === 'rotate' && last.first !== this.first ? last.gen + 1 : last.gen;
       }
     } else {
-      this.head = this.newestBackupHead() ?? last?.hash ?? GENESIS;
+      const newest = this.newestBackup();
+      this.head = newest?.last ?? last?.hash ?? GENESIS;
       // The file of the last record was renamed away (rotate, or a crash during one) unless
       // the record was about this empty file.
       this.gen = last === undefined ? 0 : last.kind === 'rotate' || last.line > 0 ? last.gen + 1 : last.gen;
+      if (last?.kind === 'rotate' && newest !== undefined && newest.first === last.first && newest.lines > last.line && newest.last !== undefined) {
+        // The exit path wrote queued lines into the file its rotation had just renamed, and the
+        // process was killed before the close record that counts them (CHAIN.md, Crashes):
+        // vouched for now, or once that backup is pruned no record would name the link the
+        // next file continues from.
+        this.chain.appendSync({ kind: 'checkpoint', stream: this.base, gen: last.gen, line: newest.lines, hash: newest.last });
+      }
     }
     if (lines > 0) this.driver.fdatasyncSync(this.fd);
     // Unchained lines are vouched for by nothing: the record then speaks of no line.
@@ -283,15 +291,17 @@ class FileWriter implements ExitParticipant {
 
   private forceRotate = false;
 
-  /** The link of the last line of the newest backup: the chain continues from it into an empty file. */
-  private newestBackupHead(): string | undefined {
+  /** The newest backup's first and last links and its lines: the chain continues from it into an empty file. */
+  private newestBackup(): { first: string | undefined; last: string | undefined; lines: number } | undefined {
     const b = listBackups(this.driver.readdirSync(this.dir), this.base).find((x) => x.plain || x.gz);
     if (b === undefined) return undefined;
     try {
       const raw = this.driver.readFileSync(join(this.dir, backupName(this.base, b)));
       const text = (b.gz ? gunzipSync(raw) : raw).toString('utf8');
       const end = text.lastIndexOf('\n');
-      return splitLink(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))?.hash;
+      let lines = 0;
+      for (let i = text.indexOf('\n'); i >= 0 && i <= end; i = text.indexOf('\n', i + 1)) lines++;
+      return { first: splitLink(text.slice(0, text.indexOf('\n')))?.hash, last: splitLink(text.slice(text.lastIndexOf('\n', end - 1) + 1, end))?.hash, lines };
     } catch {
       return undefined;
     }
@@ -523,7 +533,14 @@ class FileWriter implements ExitParticipant {
       await this.checkpoint('rotate');
       // Not behind the compression of the previous backup: only behind the steps of the
       // maintenance that name files (compress.ts).
-      await this.exclusive(() => shiftAndRename(this.driver, this.dir, this.base));
+      await this.exclusive(async () => {
+        // The backup this rename would make one too many goes first, so that no moment (and so
+        // no crash) leaves more than backupCount: pruned after the rename, in the maintenance, a
+        // kill between the two left backupCount + 1, and one at every start that outran its
+        // maintenance. A failure here is the maintenance's, retried there; the rotation goes on.
+        if (this.backupCount > 0) await this.pruneBackups({ backupCount: this.backupCount - 1 }).catch((e: Error) => this.report(e, MAINTAINING));
+        await shiftAndRename(this.driver, this.dir, this.base);
+      });
       const fd = this.driver.openWrite(this.path);
       const old = this.fd;
       this.fd = fd;
@@ -568,14 +585,19 @@ class FileWriter implements ExitParticipant {
 
   /** Under exclusive(): the backups' numbers, which retention and compaction go by, must hold still. */
   private async prune(): Promise<void> {
-    await applyRetention(this.driver, this.dir, this.base, { backupCount: this.backupCount, retentionDays: this.retentionDays }, async (p) => {
-      await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
-    });
+    await this.pruneBackups({ backupCount: this.backupCount, retentionDays: this.retentionDays });
     // The checkpoint file shrinks with the backups: a failure leaves it whole until the next rotation.
     await this.compactChain().then(
       () => this.recovered(COMPACTING),
       (e: Error) => this.report(e, COMPACTING),
     );
+  }
+
+  /** Under exclusive(): deletes what `policy` does not keep, each after its `prune` record. */
+  private async pruneBackups(policy: RetentionPolicy): Promise<void> {
+    await applyRetention(this.driver, this.dir, this.base, policy, async (p) => {
+      await this.chain?.append({ kind: 'prune', stream: this.base, gen: this.gen, line: 0, hash: GENESIS, pruned: this.gen - p.rank });
+    });
   }
 
   /** Drops the checkpoints of the generations retention has deleted (CHAIN.md, Compaction). */
@@ -591,9 +613,10 @@ class FileWriter implements ExitParticipant {
 
   /**
    * Applies retention, then compresses what is still plain, beside the writes (at open and
-   * after each rotation); a failure is reported and retried at the next rotation. Retention
-   * first: a compressor that fell behind the writes would otherwise gzip backups that
-   * retention deletes right after. Each step runs whether the other failed or not: a backup
+   * after each rotation); a failure is reported and retried at the next rotation. The rotation
+   * itself already pruned by count; retention here deletes by age, and what a failed prune or
+   * an older writer left beyond backupCount. Retention first: a compressor that fell behind
+   * the writes would otherwise gzip backups that retention deletes right after. Each step runs whether the other failed or not: a backup
    * that cannot be deleted must not keep the others plain.
    */
   private maintain(): Promise<void> {

@@ -7,17 +7,23 @@
 //   uncaught: logs count lines, then throws
 //   hold:     opens the directory and waits (a lock holder)
 //   rotate:   logs count lines through 64 KB files, awaits close() and prints "closed" (nothing else keeps it alive)
+//   churn:    as crash, through files of `count` bytes, backupCount 10, gzip, checkpoints every 20 ms and
+//             signed with the PEM key in DAYBOOK_TEST_KEY: a writer that is always rotating, compressing,
+//             pruning or compacting (crash-rotation.test.ts)
 import { AuditLogger } from '../audit-logger.js';
 
 const [mode, dir, countText] = process.argv.slice(2);
 const count = Number(countText ?? '100');
-const logger = new AuditLogger({ logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : mode === 'rotate' ? 64 * 1024 : undefined, backupCount: 1000 });
+const churn = mode === 'churn';
+const logger = new AuditLogger(churn
+  ? { logDir: dir, consoleLevel: false, durability: { trading: 'sync' }, checkpointLines: 200, checkpointMs: 20, maxFileSize: count, backupCount: 10, compress: true, signingKey: process.env['DAYBOOK_TEST_KEY'] }
+  : { logDir: dir, consoleLevel: false, durability: { trading: mode === 'crash' ? 'sync' : 'none' }, checkpointLines: 500, checkpointMs: 200, maxFileSize: mode === 'crash' ? 256 * 1024 : mode === 'rotate' ? 64 * 1024 : undefined, backupCount: 1000 });
 
 function trade(i: number): Promise<boolean> {
   return logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 150.25, orderId: `${process.pid}-${i}`, metadata: { i } });
 }
 
-if (mode === 'crash') {
+if (mode === 'crash' || churn) {
   let i = 0;
   const tick = (): void => {
     for (let k = 0; k < 20; k++) {

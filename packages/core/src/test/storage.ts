@@ -9,8 +9,8 @@ import { listBackups, backupName } from '../rotation.js';
 
 export const CHILD = fileURLToPath(new URL('./storage-child.js', import.meta.url));
 
-export function startChild(mode: string, dir: string, count = 100): ChildProcess {
-  return spawn(process.execPath, [CHILD, mode, dir, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startChild(mode: string, dir: string, count = 100, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn(process.execPath, [CHILD, mode, dir, String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
@@ -19,6 +19,26 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+/** Sends `signal` to the child `delayMs` after it printed `ready`; every other line of its output goes to `onLine`. Resolves once it has exited. */
+export function killAfterReady(child: ChildProcess, signal: NodeJS.Signals, delayMs: number, onLine: (line: string) => void): Promise<void> {
+  let buf = '';
+  let ready = false;
+  return new Promise<void>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const l of lines) {
+        if (l === 'ready') {
+          if (!ready) setTimeout(() => child.kill(signal), delayMs);
+          ready = true;
+        } else onLine(l);
+      }
+    });
+    child.on('close', () => resolve());
+  });
 }
 
 /** Every complete line of a stream, oldest file first, backups decompressed, links removed. */
