@@ -6,7 +6,7 @@ export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } 
 export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
 export { eventFiles, listLogFiles, listLogs, readFileSegments, type LogFileInfo, type LogListing, type ReadProblem, type FileSegments } from './reader.js';
-export { DEFAULT_READ_LIMITS, type ReadLimits } from './limits.js';
+export { DEFAULT_READ_LIMITS, readLimits, inflateLimit, type ReadLimits } from './limits.js';
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';
 export { FileSource, type EventSource, type FileSourceOptions, type LoadOptions } from './source.js';
 export { INDEX_DIR } from './segment-index.js';

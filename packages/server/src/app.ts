@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
+import { DEFAULT_READ_LIMITS, LogAnalyzer, type LogAnalyzerOptions, type ReadLimits } from '@daybook/analytics';
 import { ResultCache } from './cache.js';
 import type { ServerContext } from './context.js';
 import { errorBody, ServerError } from './errors.js';
@@ -34,10 +34,17 @@ export interface AppOptions {
    */
   allowedHosts?: readonly string[] | true;
   /**
-   * The longest line the event index reads (bytes, default 16 MiB); a longer one is counted as
-   * a problem and skipped, read in bounded memory.
+   * The longest line the event index reads (bytes, default readLimits.maxLineBytes: 16 MiB); a
+   * longer one is counted as a problem and skipped, read in bounded memory.
    */
   maxLineBytes?: number;
+  /**
+   * Bounds on hostile input for every read of the files, the reports' (analytics' reader,
+   * whose read problems and `bad_lines.too_long` say what was skipped) and the event index's:
+   * longest line, gzip inflation. Default analytics' DEFAULT_READ_LIMITS; overrides
+   * `analyzer.limits`.
+   */
+  readLimits?: Partial<ReadLimits>;
   /** CORS: off by default; true for any origin, or the allowed origins. */
   cors?: boolean | string | readonly string[];
   /** Where POST /audit/export_logs writes; without it the export is the response. */
@@ -115,7 +122,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // An undecodable path (`/a%ZZ`) is the client's: our 400, not Fastify's own body.
     frameworkErrors: badUrl,
   });
-  const maxLineBytes = options.maxLineBytes ?? 16 * 1024 * 1024;
+  const limits = { ...options.analyzer?.limits, ...options.readLimits };
+  const maxLineBytes = options.maxLineBytes ?? limits.maxLineBytes ?? DEFAULT_READ_LIMITS.maxLineBytes;
   if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1024) throw new ServerError('DAYBOOK_E_SERVER_OPTION', 'maxLineBytes must be a whole number of bytes, at least 1024');
   const allowedHosts = options.allowedHosts === true ? true : (options.allowedHosts ?? []).map(normalizeAllowedHost);
   // Query strings are text: numbers and lists are coerced from it. A JSON body is typed: a
@@ -124,13 +132,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyAjv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
   const monitor = new DirMonitor(dirs, options.pollMs ?? 1000);
-  const source = new SharedSource(dirs, options.analyzer);
+  const analyzerOptions = { ...options.analyzer, limits };
+  const source = new SharedSource(dirs, analyzerOptions);
   const ctx: ServerContext = {
     dirs,
     source,
-    analyzer: new LogAnalyzer(dirs, { ...options.analyzer, source }),
-    index: new EventIndex(dirs, { maxLineBytes }),
-    tail: new EventIndex(dirs, { from: 'end', maxLineBytes }),
+    analyzer: new LogAnalyzer(dirs, { ...analyzerOptions, source }),
+    index: new EventIndex(dirs, { ...limits, maxLineBytes }),
+    tail: new EventIndex(dirs, { ...limits, from: 'end', maxLineBytes }),
     monitor,
     cache: new ResultCache(monitor, options.maxStaleMs ?? 500),
     verifyResults: new VerifyResults(dirs, options.publicKey, options.verifyEveryMs ?? 5000),

@@ -3,9 +3,10 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { LogAnalyzer } from '@daybook/analytics';
 import { buildApp } from './app.js';
 import { EventIndex, type EventFilter } from './event-index.js';
-import { tempDir } from './test/helpers.js';
+import { BOMB_LINE, bomb, tempDir } from './test/helpers.js';
 
 // Over-long lines: counted as a problem and skipped as they stream by, the other lines
 // answered as usual. A small maxLineBytes (1 KiB-64 KiB) and lines of a few MB exercise
@@ -109,5 +110,49 @@ describe('event index: over-long lines', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('event index: gzip inflation', () => {
+  it('stops a compressed file at the reports\' inflate limit: the lines before it indexed, the rest unread', async () => {
+    const dir = tempDir();
+    const lines = Array.from({ length: 5000 }, () => ev());
+    const gz = gzipSync(lines.join(''), { level: 9 });
+    const path = join(dir, 'audit.log.1.gz');
+    writeFileSync(path, gz);
+    writeFileSync(join(dir, 'audit.log'), '');
+    const limits = { maxInflateRatio: 4, minInflateBytes: 64 * 1024 };
+    const limit = Math.max(limits.minInflateBytes, limits.maxInflateRatio * gz.length);
+    const index = new EventIndex([dir], limits);
+    const got = await ids(index);
+    const fi = index.files[0]!;
+    assert.equal(fi.inflateCut, limit);
+    assert.ok(fi.end <= limit, `${fi.end} bytes inflated, the limit is ${limit}`);
+    assert.deepEqual(index.inflateCutFiles, [path]);
+    // Complete lines before the limit, in order; none after it.
+    const before = lines.join('').slice(0, limit).split('\n').length - 1;
+    assert.ok(before > 0 && before < lines.length);
+    assert.deepEqual(got, lines.slice(0, before).map(idOf));
+    // The reports' reader, given the same limits, counts the same events.
+    const report = await new LogAnalyzer(dir, { persist: false, threads: 1, limits }).getSystemMetrics();
+    assert.equal(report.total_events, before);
+  });
+
+  it('a real bomb (256 MiB from under 1 MB) at the default limits: cut at 64 MiB, its rows bounded', async () => {
+    const dir = tempDir();
+    const gz = bomb(256);
+    assert.ok(gz.length < MiB, `${gz.length} bytes compressed`); // 64x of it is under minInflateBytes
+    writeFileSync(join(dir, 'audit.log.1.gz'), gz);
+    const a = ev();
+    writeFileSync(join(dir, 'audit.log'), a);
+    const index = new EventIndex([dir]);
+    await index.refresh();
+    const [backup, current] = index.files;
+    assert.equal(backup!.inflateCut, 64 * MiB, 'the defaults: DEFAULT_READ_LIMITS');
+    assert.ok(backup!.end <= 64 * MiB);
+    assert.equal(backup!.n, Math.floor(backup!.end / BOMB_LINE.length), 'every whole line before the limit, no more');
+    assert.equal(current!.n, 1);
+    const { rows } = index.query(ALL, 1, 'desc');
+    assert.deepEqual((await index.read(rows)).map((r) => r.event.event_id), [idOf(a)]);
   });
 });

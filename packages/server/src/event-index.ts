@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { EVENT_TYPES, splitLink } from '@daybook/core';
-import { listLogFiles, parseTimestamp, type LogFileInfo } from '@daybook/analytics';
+import { DEFAULT_READ_LIMITS, inflateLimit, listLogFiles, parseTimestamp, readLimits, type LogFileInfo, type ReadLimits } from '@daybook/analytics';
 
 // The index behind /audit/events, /audit/stream and `daybook tail`: per event of the
 // `audit.log*` files (the source of truth; every file when a directory has none), its time,
@@ -66,6 +66,11 @@ export class FileIndex {
   /** Lines longer than the index's maxLineBytes: skipped unread (a problem of the file). */
   tooLong = 0;
   /**
+   * A compressed file that inflates past the index's limit (analytics' inflateLimit: a gzip
+   * bomb): the limit, at which reading stopped; its lines up to there are indexed. Else undefined.
+   */
+  inflateCut: number | undefined;
+  /**
    * The file ended inside a line that is being skipped (over-long, or begun before a tail
    * index started): the next refresh drops what follows `end` up to the next newline.
    */
@@ -125,7 +130,11 @@ export interface EventFilter {
   sessions?: readonly string[];
 }
 
-export interface EventIndexOptions {
+/**
+ * The bounds on hostile input are analytics' ReadLimits, with its defaults, so that the index
+ * and the reports stop at the same line length and the same inflated size.
+ */
+export interface EventIndexOptions extends Partial<ReadLimits> {
   /**
    * 'end': index only what is written after the first refresh; the lines already there are
    * not read. What a new live stream needs, without the seconds a large directory's full
@@ -136,13 +145,14 @@ export interface EventIndexOptions {
   /**
    * The longest line read (bytes, default 16 MiB). A longer one is counted (`tooLong`) and
    * skipped as it streams by: memory stays bounded by this, whatever a file holds.
+   * (maxInflateRatio and minInflateBytes bound a compressed file: `inflateCut`.)
    */
   maxLineBytes?: number;
   /** The most bytes of lines one query returns (default 64 MiB; at least one row): a page of 1,000 rows of long lines stays bounded. */
   maxPageBytes?: number;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_LINE_BYTES = DEFAULT_READ_LIMITS.maxLineBytes;
 
 let tailIndexes = 0;
 
@@ -157,10 +167,12 @@ export class EventIndex {
   private skipExisting: boolean;
   readonly maxLineBytes: number;
   readonly maxPageBytes: number;
+  readonly limits: ReadLimits;
 
   constructor(readonly dirs: readonly string[], options: EventIndexOptions = {}) {
     this.skipExisting = options.from === 'end';
-    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.limits = readLimits({ maxLineBytes: options.maxLineBytes, maxInflateRatio: options.maxInflateRatio, minInflateBytes: options.minInflateBytes });
+    this.maxLineBytes = this.limits.maxLineBytes;
     this.maxPageBytes = options.maxPageBytes ?? 64 * 1024 * 1024;
     this.prefix = this.skipExisting ? `t${Date.now()}${tailIndexes++}:` : '';
   }
@@ -204,15 +216,21 @@ export class EventIndex {
   }
 
   /**
-   * Indexes a file from `fi.end` (a compressed one whole). A line is kept as the chunks it
-   * came in and joined once, at its newline; one that grows past maxLineBytes is dropped
-   * there and the rest of it streams by unkept, so neither memory nor copying grows with it.
+   * Indexes a file from `fi.end` (a compressed one whole, up to its inflate limit). A line is
+   * kept as the chunks it came in and joined once, at its newline; one that grows past
+   * maxLineBytes is dropped there and the rest of it streams by unkept, so neither memory nor
+   * copying grows with it.
    */
   private async indexFile(fi: FileIndex): Promise<void> {
     const { path, gz } = fi.info;
     const start = gz ? 0 : fi.end;
     // 1 MiB reads: a 600 MB line streams by in 1.5 s against 3.7 s with 64 KiB ones.
-    const stream = gz ? createReadStream(path, { highWaterMark: 1 << 20 }).pipe(createGunzip({ chunkSize: 1 << 20 })) : createReadStream(path, { start, highWaterMark: 1 << 20 });
+    const file = createReadStream(path, { start, highWaterMark: 1 << 20 });
+    const stream = gz ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+    if (gz) file.on('error', (e) => stream.destroy(e));
+    // A gzip bomb (10 MB inflating to 10 GB of event lines) would otherwise fill the columns
+    // with rows and the thread with inflating: stop where the reports' reader stops.
+    const limit = gz ? inflateLimit(this.limits, fi.info.size) : Infinity;
     const max = this.maxLineBytes;
     let parts: Buffer[] = []; // the current line's bytes so far, when it began in an earlier chunk
     let partLen = 0;
@@ -220,7 +238,10 @@ export class EventIndex {
     let pos = start; // offset of the chunk's first byte
     let skipping = !gz && fi.inSkippedLine;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const whole of stream as AsyncIterable<Buffer>) {
+        const cut = pos + whole.length > limit;
+        // Past the limit: its lines up to there are indexed, a line it cuts is not.
+        const chunk = cut ? whole.subarray(0, limit - pos) : whole;
         let s = 0;
         for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, s)) {
           if (skipping) skipping = false;
@@ -247,12 +268,19 @@ export class EventIndex {
           }
         }
         pos += chunk.length;
+        if (cut) {
+          fi.inflateCut = limit;
+          break;
+        }
       }
     } catch {
       // A damaged gzip or a file that vanished: what was read stays indexed.
+    } finally {
+      file.destroy();
+      stream.destroy();
     }
     if (gz) {
-      fi.end = Math.max(pos, 1); // read whole, once (1: an empty file is not read again either)
+      fi.end = Math.max(pos, 1); // read whole (or to its limit), once (1: an empty file is not read again either)
     } else if (skipping) {
       fi.end = pos; // inside a skipped line: the next refresh goes on dropping it
       fi.inSkippedLine = true;
@@ -270,6 +298,11 @@ export class EventIndex {
   /** Lines skipped for being longer than maxLineBytes, over every file indexed. */
   get tooLongLines(): number {
     return this.files.reduce((n, f) => n + f.tooLong, 0);
+  }
+
+  /** The compressed files whose reading stopped at the inflate limit (`inflateCut`). */
+  get inflateCutFiles(): string[] {
+    return this.files.filter((f) => f.inflateCut !== undefined).map((f) => f.info.path);
   }
 
   private indexLine(fi: FileIndex, buf: Buffer, s: number, e: number, base: number): void {

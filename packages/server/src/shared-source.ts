@@ -9,7 +9,7 @@ export class SharedSource implements EventSource {
   private readonly running = new Map<number, Promise<EventSet>>();
 
   constructor(dirs: readonly string[], options: LogAnalyzerOptions = {}) {
-    this.files = new FileSource(dirs, { cache: true, threads: options.threads, persist: options.persist, mainLane: false });
+    this.files = new FileSource(dirs, { cache: true, threads: options.threads, persist: options.persist, mainLane: false, limits: options.limits });
   }
 
   load(options: LoadOptions = {}): Promise<EventSet> {

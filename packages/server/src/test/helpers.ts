@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { AuditLogger, EventType } from '@daybook/core';
 import type { FastifyInstance } from 'fastify';
@@ -128,4 +129,14 @@ export function rawRequest(port: number, head: string, options: { body?: string;
     socket.on('end', done);
     socket.on('error', reject);
   });
+}
+
+/**
+ * A gzip bomb: `copies` gzip members of 1 MiB of one event line each (gunzip reads
+ * concatenated members as one file), ~280x (256 MiB from 0.9 MB), made at once.
+ */
+export const BOMB_LINE = JSON.stringify({ event_id: 'bomb', timestamp: '2024-01-02T09:00:00Z', level: 'INFO', event_type: 'market_status', message: 'm' }) + '\n';
+export function bomb(copies: number, line = BOMB_LINE): Buffer {
+  const member = gzipSync(line.repeat(Math.ceil((1 << 20) / line.length)), { level: 9 });
+  return Buffer.concat(Array.from({ length: copies }, () => member));
 }
