@@ -63,7 +63,9 @@ export function renderCards(t: TradingMetrics, s: SystemMetrics): void {
         { class: 'card', 'data-metric': c.metric, 'data-value': JSON.stringify(v) },
         h('h3', {}, c.label),
         h('p', { class: `value ${cls}` }, fmt(v, c.kind)),
-        c.sub ? h('p', { class: 'sub' }, c.sub(t, s)) : null,
+        // The sub line wraps only between words: never inside `−$16.64` (a break is allowed
+        // between the minus and the dollar sign).
+        c.sub ? h('p', { class: 'sub' }, ...c.sub(t, s).split(' ').flatMap((w, i) => [i > 0 ? ' ' : null, h('span', {}, w)])) : null,
       );
     }),
   );
