@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against the
 // real @daybook/server over a log directory written by core's AuditLogger. Screenshots of
-// the main view: dashboard-1440.png and dashboard-390.png.
+// the main view (dashboard-1440.png and dashboard-390.png) go to a temporary directory.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,9 @@ import { dashboardDir, isDashboardBuilt } from './index.js';
 import { CHROMIUM, launchBrowser } from './test/browser.js';
 import { createFixture, type Fixture } from './test/fixture.js';
 
-// Screenshots go to the repo's docs/ with DAYBOOK_SCREENSHOTS=docs (to refresh the README's
-// pictures), else to a temporary directory, so a test run leaves the work tree unchanged.
-const SHOTS = process.env.DAYBOOK_SCREENSHOTS === 'docs' ? new URL('../../../docs/', import.meta.url).pathname : join(tmpdir(), 'daybook-dashboard-shots');
+// Screenshots of this fixture go to a temporary directory, to look at; the README's pictures
+// are of the demo's own logs (npm run screenshots, scripts/screenshots.mjs).
+const SHOTS = join(tmpdir(), 'daybook-dashboard-shots');
 const CARD_SOURCE: Record<string, 'trading_metrics' | 'system_metrics'> = {
   total_pnl: 'trading_metrics', win_rate: 'trading_metrics', profit_factor: 'trading_metrics', sharpe_ratio: 'trading_metrics',
   max_drawdown: 'trading_metrics', total_trades: 'trading_metrics', error_count: 'system_metrics', avg_api_latency: 'system_metrics',

@@ -25,9 +25,36 @@ export const CARDS: CardSpec[] = [
   { metric: 'p99_api_latency', label: 'p99 API latency', kind: 'ms', value: (_t, s) => s.p99_api_latency, sub: (_t, s) => `p95 ${fmt(s.p95_api_latency, 'ms')}` },
 ];
 
+/**
+ * Shrinks a card's figure until it fits its card: a nine-card row at 1440 px leaves ~120 px
+ * for `$42,063.79` or `1,046.9 ms`, which the CSS size does not fit. Measured, not guessed
+ * from the length, as digits differ in width from font to font.
+ */
+function fitValues(root: HTMLElement): void {
+  for (const el of root.querySelectorAll<HTMLElement>('.card .value')) {
+    el.style.fontSize = '';
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    for (let i = 0; i < 8 && el.scrollWidth > el.clientWidth && size > MIN_FONT_PX; i++) {
+      size = Math.max(MIN_FONT_PX, Math.floor(size * (el.clientWidth / el.scrollWidth) * 10) / 10);
+      el.style.fontSize = `${size}px`;
+    }
+  }
+}
+const MIN_FONT_PX = 11;
+let lastWidth = 0;
+const fitter = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    if (Math.abs(e.contentRect.width - lastWidth) < 0.5) continue;
+    lastWidth = e.contentRect.width;
+    fitValues(e.target as HTMLElement);
+  }
+});
+
 export function renderCards(t: TradingMetrics, s: SystemMetrics): void {
+  const root = byId('cards');
+  fitter.observe(root);
   replace(
-    byId('cards'),
+    root,
     ...CARDS.map((c) => {
       const v = c.value(t, s);
       const cls = c.signed ? signClass(v) : c.metric === 'error_count' && (v ?? 0) > 0 ? 'neg' : '';
@@ -36,8 +63,11 @@ export function renderCards(t: TradingMetrics, s: SystemMetrics): void {
         { class: 'card', 'data-metric': c.metric, 'data-value': JSON.stringify(v) },
         h('h3', {}, c.label),
         h('p', { class: `value ${cls}` }, fmt(v, c.kind)),
-        c.sub ? h('p', { class: 'sub' }, c.sub(t, s)) : null,
+        // The sub line wraps only between words: never inside `−$16.64` (a break is allowed
+        // between the minus and the dollar sign).
+        c.sub ? h('p', { class: 'sub' }, ...c.sub(t, s).split(' ').flatMap((w, i) => [i > 0 ? ' ' : null, h('span', {}, w)])) : null,
       );
     }),
   );
+  fitValues(root);
 }

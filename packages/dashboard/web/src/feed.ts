@@ -1,9 +1,11 @@
 // The live feed: /audit/stream read with fetch (EventSource cannot send a Bearer token),
-// parsed as Server-Sent Events, resumed with Last-Event-ID after a drop. Filters (type,
-// level, symbol) apply in the page to the last events received, so changing one is instant.
-import { authHeaders } from './api.js';
+// parsed as Server-Sent Events, resumed with Last-Event-ID after a drop. With a filter set
+// (type, level, symbol), the list is also filled from /audit/events for the selected range,
+// so that it shows what the cards count, not only what arrived since the page was opened.
+import eventSchema from '@daybook/core/schema/event.schema.json';
+import { authHeaders, getJson } from './api.js';
 import { byId, h, replace } from './dom.js';
-import { fmt, signClass, timeOf } from './format.js';
+import { fmt, shortTime, signClass, timeOf } from './format.js';
 import type { AuditEvent } from './types.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -35,6 +37,12 @@ export async function readSse(body: ReadableStream<Uint8Array>, onEvent: (id: st
   }
 }
 
+/** The dates of the range the page shows (YYYY-MM-DD, both included). */
+export interface FeedRange { start: string; end: string }
+
+/** What /audit/events answered for the current filters and range. */
+type History = { state: 'loading' } | { state: 'loaded'; events: AuditEvent[]; more: boolean } | { state: 'failed'; message: string };
+
 export class LiveFeed {
   private events: AuditEvent[] = [];
   private seen = new Set<string>();
@@ -42,9 +50,50 @@ export class LiveFeed {
   private controller: AbortController | undefined;
   private retry = 500;
   private pending = false;
+  /** Set while a filter is chosen: the range's matching events from the log. */
+  private history: History | undefined;
+  private historyController: AbortController | undefined;
 
-  constructor(private readonly onEvent: (e: AuditEvent) => void, private readonly onStatus: (s: StreamStatus) => void) {
-    for (const id of ['feed-type', 'feed-level', 'feed-symbol']) byId(id).addEventListener('change', () => this.render());
+  constructor(private readonly onEvent: (e: AuditEvent) => void, private readonly onStatus: (s: StreamStatus) => void, private readonly range: () => FeedRange) {
+    for (const type of eventSchema.properties.event_type.enum) this.addOption('feed-type', type);
+    for (const id of ['feed-type', 'feed-level', 'feed-symbol']) byId(id).addEventListener('change', () => this.refill());
+  }
+
+  private filters(): { type: string; level: string; symbol: string } {
+    return { type: byId<HTMLSelectElement>('feed-type').value, level: byId<HTMLSelectElement>('feed-level').value, symbol: byId<HTMLSelectElement>('feed-symbol').value };
+  }
+
+  /**
+   * Reads the selected range's events that match the filters (the latest SHOW) from
+   * /audit/events; called when a filter or the range changes. Without a filter the feed
+   * lists live events only, so opening the page never waits for the server's event index.
+   */
+  refill(): void {
+    this.historyController?.abort();
+    this.historyController = undefined;
+    const f = this.filters();
+    if (f.type === '' && f.level === '' && f.symbol === '') {
+      this.history = undefined;
+      this.render();
+      return;
+    }
+    const controller = new AbortController();
+    this.historyController = controller;
+    this.history = { state: 'loading' };
+    this.render();
+    const r = this.range();
+    getJson<{ events: AuditEvent[]; next_cursor: string | null }>('/audit/events', { start_date: r.start, end_date: r.end, event_types: f.type, level: f.level, symbol: f.symbol, limit: SHOW }, controller.signal).then(
+      (page) => {
+        if (controller.signal.aborted) return;
+        this.history = { state: 'loaded', events: page.events, more: page.next_cursor !== null };
+        this.render();
+      },
+      (e: unknown) => {
+        if (controller.signal.aborted) return;
+        this.history = { state: 'failed', message: e instanceof Error ? e.message : String(e) };
+        this.render();
+      },
+    );
   }
 
   start(): void {
@@ -118,26 +167,30 @@ export class LiveFeed {
   }
 
   render(): void {
-    const type = byId<HTMLSelectElement>('feed-type').value;
-    const minLevel = LEVELS.indexOf(byId<HTMLSelectElement>('feed-level').value);
-    const symbol = byId<HTMLSelectElement>('feed-symbol').value;
-    const shown: AuditEvent[] = [];
-    for (let i = this.events.length - 1; i >= 0 && shown.length < SHOW; i--) {
-      const e = this.events[i]!;
-      if (type !== '' && e.event_type !== type) continue;
-      if (minLevel > 0 && LEVELS.indexOf(String(e.level).toUpperCase()) < minLevel) continue;
-      if (symbol !== '' && e.symbol !== symbol) continue;
-      shown.push(e);
-    }
+    const { type, level, symbol } = this.filters();
+    const minLevel = LEVELS.indexOf(level);
+    const matches = (e: AuditEvent): boolean =>
+      (type === '' || e.event_type === type) && (minLevel <= 0 || LEVELS.indexOf(String(e.level).toUpperCase()) >= minLevel) && (symbol === '' || e.symbol === symbol);
+    const history = this.history?.state === 'loaded' ? this.history.events : [];
+    // Live events and the log's answer overlap (an event written after the page opened is
+    // in both): one row per event id, newest first.
+    const unique = new Map<string, AuditEvent>();
+    for (const e of [...history, ...this.events]) if (matches(e)) unique.set(e.event_id, e);
+    const shown = [...unique.values()].sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0)).slice(0, SHOW);
+    const note = byId('feed-note');
+    const hist = this.history;
+    note.textContent = hist === undefined ? 'new events, as they are logged' : hist.state === 'loading' ? 'reading the log…'
+      : hist.state === 'failed' ? `could not read the log (${hist.message}); new events only`
+      : hist.more ? `the latest ${SHOW} matching events of the range, then new ones` : `${fmt(hist.events.length, 'count')} matching event${hist.events.length === 1 ? '' : 's'} in the range, then new ones`;
     const list = byId('feed');
     if (shown.length === 0) {
-      replace(list, h('li', { class: 'empty' }, this.events.length === 0 ? 'Waiting for new events… They appear here as soon as a bot logs them.' : 'No recent event matches these filters.'));
+      replace(list, h('li', { class: 'empty' }, hist !== undefined ? (hist.state === 'loading' ? 'Reading matching events…' : 'No event in this range matches these filters.') : this.events.length === 0 ? 'Waiting for new events… They appear here as soon as a bot logs them.' : 'No recent event matches these filters.'));
       return;
     }
     replace(list, ...shown.map((e) => {
       const level = String(e.level).toUpperCase();
       return h('li', { 'data-event-id': e.event_id, 'data-type': e.event_type, class: `lvl-${level.toLowerCase()}` },
-        h('time', { datetime: e.timestamp }, timeOf(e.timestamp)),
+        h('time', { datetime: e.timestamp, title: e.timestamp }, e.timestamp.slice(0, 10) === new Date().toISOString().slice(0, 10) ? timeOf(e.timestamp) : shortTime(e.timestamp)),
         h('span', { class: `badge ${level.toLowerCase()}` }, level),
         h('span', { class: 'type' }, e.event_type),
         e.symbol !== undefined ? h('span', { class: 'sym' }, e.symbol) : null,

@@ -90,6 +90,7 @@ function renderSummary(s: Summary): void {
   barList(byId('chart-strategy'), byPnl(s.trading.by_strategy), 'money', 'No closed trades in this range.');
   barList(byId('chart-exit'), Object.entries(s.trading.by_exit_reason).map(([label, b]) => ({ label, value: b.trades, note: fmtPnl(b.total_pnl) })).sort((a, b) => b.value - a.value), 'count', 'No closed trades in this range.');
   renderSymbols(s.symbols);
+  for (const x of s.symbols) feed.addOption('feed-symbol', x.symbol);
   renderErrors(s.errors);
   const none = s.system.total_events === 0;
   byId('empty-state').classList.toggle('hidden', !none);
@@ -122,9 +123,17 @@ function renderTradeCharts(s: Timeseries): void {
     eq.push(sum);
     peak.push(top);
   }
+  // The total holds after the last trade, up to now (or the range's end): a quiet stretch
+  // reads as flat, not as the end of the data.
+  const until = Math.min(Date.now(), dayMs(range.end) + 86_400_000) / 1000;
+  if (until > xs[xs.length - 1]!) {
+    xs.push(until);
+    eq.push(sum);
+    peak.push(top);
+  }
   timeChart(byId('chart-equity'), {
     kind: 'money',
-    series: [{ label: 'Peak', color: COLORS.text, hidden: true }, { label: 'Equity (realized P&L)', color: COLORS.accent }],
+    series: [{ label: 'Peak', color: COLORS.text, hidden: true, stepped: true }, { label: 'Equity (realized P&L)', color: COLORS.accent, stepped: true }],
     data: s.trades.length === 0 ? [[]] : [xs, peak, eq],
     bands: [{ series: [1, 2], fill: 'rgba(255,93,108,0.28)' }],
   }, 'No closed trades in this range yet: the equity curve starts with the first trade_exit.');
@@ -283,7 +292,7 @@ function onLiveEvent(e: AuditEvent): void {
 const feed = new LiveFeed(onLiveEvent, (s) => {
   if (s === 'unauthorized') askToken(getToken() !== null);
   setConnection(s);
-});
+}, () => range);
 
 // ---- controls -----------------------------------------------------------------------------
 
@@ -296,6 +305,7 @@ function setRange(key: RangeKey): void {
   if (location.hash !== hash) history.replaceState(null, '', hash);
   byId('range-label').textContent = range.start === range.end ? `${range.start} (UTC)` : `${range.start} → ${range.end} (UTC)`;
   reload();
+  feed.refill();
 }
 
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-range]')) b.addEventListener('click', () => setRange(b.dataset.range as RangeKey));
@@ -318,6 +328,5 @@ function rangeFromHash(): RangeKey {
 window.addEventListener('hashchange', () => setRange(rangeFromHash()));
 
 setRange(rangeFromHash());
-feed.render();
 feed.start();
 setInterval(() => void loadChain(), 60_000);

@@ -16,6 +16,18 @@ const SYMBOL_COLS: Col[] = [
   { key: 'total_volume', label: 'Volume', kind: 'money' },
 ];
 
+/**
+ * metrics.md defines largest_loss as the smallest P&L and largest_win as the largest, so a
+ * symbol that never lost has a "largest loss" of +$83.37. Shown as such it reads as a loss
+ * of $83.37; the cell says there was no losing (winning) trade instead, in a neutral colour,
+ * and keeps the number in its title. Sorting treats it as no value, like a null PF.
+ */
+function shown(r: SymbolPerformance, key: keyof SymbolPerformance): { value: SymbolPerformance[typeof key]; none?: string } {
+  if (key === 'largest_loss' && r.losses === 0) return { value: null, none: 'no losing trade' };
+  if (key === 'largest_win' && r.wins === 0) return { value: null, none: 'no winning trade' };
+  return { value: r[key] };
+}
+
 let sort: { key: keyof SymbolPerformance; dir: 1 | -1 } = { key: 'total_pnl', dir: -1 };
 let lastRows: SymbolPerformance[] = [];
 
@@ -24,8 +36,8 @@ export function renderSymbols(rows: SymbolPerformance[] = lastRows): void {
   const el = byId('symbol-table');
   if (rows.length === 0) return replace(el, empty('No closed trades in this range, so no symbol has a result yet.'));
   const sorted = [...rows].sort((a, b) => {
-    const x = a[sort.key];
-    const y = b[sort.key];
+    const x = shown(a, sort.key).value;
+    const y = shown(b, sort.key).value;
     if (x === y) return a.symbol < b.symbol ? -1 : 1;
     if (x === null) return 1; // nulls (no loser) last either way
     if (y === null) return -1;
@@ -40,7 +52,8 @@ export function renderSymbols(rows: SymbolPerformance[] = lastRows): void {
     return th;
   }));
   const body = sorted.map((r) => h('tr', {}, ...SYMBOL_COLS.map((c) => {
-    const v = r[c.key];
+    const { value: v, none } = shown(r, c.key);
+    if (none !== undefined) return h('td', { class: 'num none', title: `${none} (${c.label.toLowerCase()} as defined: ${fmt(r[c.key] as number, 'money')})` }, '—');
     return c.kind ? h('td', { class: `num ${c.kind === 'money' && c.key !== 'total_volume' ? signClass(v as number) : ''}` }, fmt(v as number | null, c.kind)) : h('td', {}, String(v));
   })));
   replace(el, h('table', {}, h('thead', {}, head), h('tbody', {}, ...body)));
@@ -53,7 +66,7 @@ export function renderTrades(trades: readonly Trade[]): void {
   replace(el, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Time (UTC)'), h('th', {}, 'Symbol'), h('th', {}, 'Exit'), h('th', { class: 'num' }, 'P&L'))),
     h('tbody', {}, ...recent.map((t) => h('tr', { 'data-event-id': t.event_id, title: `${t.timestamp} · ${t.strategy} · ${fmt(t.quantity, 'count')} @ ${fmt(t.price, 'ratio')}` },
       h('td', {}, shortTime(t.timestamp)), h('td', {}, t.symbol),
-      h('td', {}, t.exit_reason), h('td', { class: `num ${signClass(t.pnl)}` }, fmt(t.pnl, 'money')))))));
+      h('td', { class: 'reason' }, t.exit_reason), h('td', { class: `num ${signClass(t.pnl)}` }, fmt(t.pnl, 'money')))))));
 }
 
 /** A live trade_exit as the trade /audit/timeseries would list (metrics.md: exit reason, strategy). */
