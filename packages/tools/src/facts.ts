@@ -402,9 +402,11 @@ export function factsOf(sf: ts.SourceFile, options: { classification?: Classific
   for (const call of calls) {
     const name = calleeName(call);
     if (name === undefined || !TRADE_CALL.test(name)) continue;
-    const fn = enclosingFunction(call);
+    let fn = enclosingFunction(call);
     const own = functionName(fn);
     if (own !== undefined && TRADE_CALL.test(own)) continue; // a wrapper: its callers are the ones to audit
+    // A callback handed to a call (`retry(() => broker.submitOrder(o))`) runs for the function that hands it over: the audit belongs there.
+    while ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression)) fn = enclosingFunction(fn);
     const body = isFunctionLike(fn) ? fn.body ?? fn : fn;
     const audited = anyDescendant(body, (x) => ts.isCallExpression(x) && AUDIT_CALL.test(calleeName(x) ?? ''));
     if (!audited) facts.unauditedTrades.push({ line: lineOf(sf, call), name });
