@@ -154,3 +154,13 @@ test("daybook's own repository passes its audit: no critical finding (daybook.co
   assert.deepEqual(r.apps.filter((a) => a.classification === 'critical').map((a) => a.name), ['demo-bots']);
   assert.ok(r.files > 150, `${r.files} files read`);
 });
+
+test('a risk check that does no I/O and logs nothing is critical when a refusal is logged nowhere (the Drift risk manager); a logged caller and a pure helper are not', () => {
+  const r = audit(join(FIXTURES, 'risk-check'));
+  assert.deepEqual(r.apps.map((a) => `${a.name} ${a.classification}`), ['arb-bot critical', 'grid-bot critical']);
+  // limits.ts: no await, no throw, no timer, so not "work"; it decides, and `if (!withinLimits(o)) continue;` drops the refusal.
+  assert.deepEqual(brief(r.critical_issues), ['src/risk/limits.ts:9 silent-module']);
+  assert.match(r.critical_issues[0]!.message, /^withinLimits\(\) decides \(a limit compared\) but the module has no logging, nor does its caller at src\/bots\/grid-bot\.ts:13/);
+  // exposure.ts decides too, but arb-bot logs the refusal where it calls it; pricing.ts compares without deciding.
+  assert.deepEqual(brief(r.warnings), []);
+});
