@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { audit } from './audit.js';
 import { FIXTURES } from './test/fixtures.js';
@@ -118,4 +119,48 @@ test('a bad config is a usage error with a code', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an order call inside a callback (a retry wrapper) is audited by the function that hands the callback over', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'daybook-audit-'));
+  try {
+    const bot = (audited: boolean): string => [
+      "import { initializeAuditLogger } from '@daybook/core';",
+      'const audit = initializeAuditLogger({});',
+      'declare const broker: { submitOrder(o: object): Promise<{ price: number }> };',
+      'async function retry<T>(f: () => Promise<T>): Promise<T> { return f(); }',
+      'async function enter(): Promise<void> {',
+      '  const fill = await retry(() => broker.submitOrder({ qty: 1 }));',
+      audited ? "  await audit.logTradeEntry({ symbol: 'SOL', side: 'buy', quantity: 1, price: fill.price });" : '  void fill;',
+      '}',
+      'void main();',
+      'async function main(): Promise<void> { await enter(); }',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'order-bot.ts'), bot(true));
+    assert.deepEqual(brief(audit(dir).warnings).filter((w) => w.endsWith('trade-without-audit')), []);
+    writeFileSync(join(dir, 'order-bot.ts'), bot(false));
+    assert.deepEqual(brief(audit(dir).warnings).filter((w) => w.endsWith('trade-without-audit')), ['order-bot.ts:6 trade-without-audit']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("daybook's own repository passes its audit: no critical finding (daybook.config.json says what is a utility)", () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const r = audit(root);
+  assert.deepEqual(brief(r.critical_issues), []);
+  // The configuration is what makes it pass, and it keeps the simulated bots under audit.
+  assert.deepEqual(r.apps.filter((a) => a.classification === 'critical').map((a) => a.name), ['demo-bots']);
+  assert.ok(r.files > 150, `${r.files} files read`);
+});
+
+test('a risk check that does no I/O and logs nothing is critical when a refusal is logged nowhere (the Drift risk manager); a logged caller and a pure helper are not', () => {
+  const r = audit(join(FIXTURES, 'risk-check'));
+  assert.deepEqual(r.apps.map((a) => `${a.name} ${a.classification}`), ['arb-bot critical', 'grid-bot critical']);
+  // limits.ts: no await, no throw, no timer, so not "work"; it decides, and `if (!withinLimits(o)) continue;` drops the refusal.
+  assert.deepEqual(brief(r.critical_issues), ['src/risk/limits.ts:9 silent-module']);
+  assert.match(r.critical_issues[0]!.message, /^withinLimits\(\) decides \(a limit compared\) but the module has no logging, nor does its caller at src\/bots\/grid-bot\.ts:13/);
+  // exposure.ts decides too, but arb-bot logs the refusal where it calls it; pricing.ts compares without deciding.
+  assert.deepEqual(brief(r.warnings), []);
 });

@@ -47,7 +47,27 @@ export interface FileFacts {
   unauditedTrades: { line: number; name: string }[];
   /** ES module syntax (import/export) rather than CommonJS. */
   esm: boolean;
+  /** Functions that decide (a limit compared, a branch taken) and are named for it, or live in a module named for it (risk, limits, guard...). */
+  decisions: Decision[];
+  /** Every named call, and whether the function it runs in (a callback's: the one handing it over) logs. */
+  calls: CallSite[];
 }
+
+export interface Decision {
+  name: string;
+  line: number;
+}
+
+export interface CallSite {
+  name: string;
+  line: number;
+  logged: boolean;
+}
+
+// A module or function named for a decision: the risk manager of the Drift summary logged nothing at all.
+const DECISION_MODULE = /risk|limit|guard|exposure|breaker|kill.?switch|compliance|approv|sanity/i;
+const DECISION_FUNCTION = /^(check|validate|approve|allow|permit|reject|veto|can|should|may|within|exceeds?|breach)(?![a-z])|Risk|Limit|Exposure|Allowed|Approv|Halt/;
+const COMPARISON = new Set([ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken, ts.SyntaxKind.GreaterThanToken, ts.SyntaxKind.GreaterThanEqualsToken]);
 
 const LOGGER_MODULES: Readonly<Record<string, LoggerLibrary>> = {
   winston: 'winston', pino: 'pino', bunyan: 'bunyan', log4js: 'log4js', fastify: 'fastify', '@daybook/core': 'daybook',
@@ -337,6 +357,46 @@ function enclosingFunction(n: ts.Node): ts.Node {
   return p ?? n.getSourceFile();
 }
 
+/**
+ * A callback handed to a call (`retry(() => broker.submitOrder(o))`) runs for the function
+ * that hands it over: what it does is that function's to audit and log.
+ */
+function handingScope(fn: ts.Node): ts.Node {
+  while ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn as ts.Expression)) fn = enclosingFunction(fn);
+  return fn;
+}
+
+/** A branch on a comparison: `if (exposure + notional > limit)`, `heat >= max ? ... : ...`. */
+function decidesOnComparison(body: ts.Node): boolean {
+  return anyDescendant(body, (n) => {
+    const cond = ts.isIfStatement(n) || ts.isConditionalExpression(n) ? (ts.isIfStatement(n) ? n.expression : n.condition) : undefined;
+    const test = cond ?? (ts.isReturnStatement(n) ? n.expression : undefined);
+    if (test === undefined) return false;
+    // Against zero is a guard of the arithmetic (`equity > 0 ? risk / equity : 0`), not a limit.
+    const zero = (e: ts.Expression): boolean => ts.isNumericLiteral(e) && Number(e.text) === 0;
+    const compares = (e: ts.Node): boolean => ts.isBinaryExpression(e) && COMPARISON.has(e.operatorToken.kind) && !zero(e.left) && !zero(e.right);
+    return compares(test) || anyDescendant(test, compares);
+  });
+}
+
+/** The functions of a file that decide: named for a decision (or in a module named for one) and branching on a comparison. */
+function decisionsOf(sf: ts.SourceFile): Decision[] {
+  const moduleDecides = DECISION_MODULE.test(sf.fileName.replace(/^.*\//, ''));
+  const out: Decision[] = [];
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n) && n.body !== undefined) {
+      const name = functionName(n) ?? (ts.isMethodDeclaration(n) || ts.isGetAccessorDeclaration(n) ? n.name.getText(sf) : undefined);
+      if (name !== undefined && (moduleDecides || DECISION_FUNCTION.test(name)) && decidesOnComparison(n.body)) {
+        out.push({ name, line: lineOf(sf, n) });
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
 function functionName(fn: ts.Node): string | undefined {
   if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name !== undefined && ts.isIdentifier(fn.name)) return fn.name.text;
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) return fn.parent.name.text;
@@ -350,7 +410,7 @@ export function factsOf(sf: ts.SourceFile, options: { classification?: Classific
   const bindings = loggerBindings(sf);
   const facts: FileFacts = {
     imports: importsOf(sf), syntaxErrors: syntaxErrors(sf), consoleCalls: [], creations: [], logCalls: 0, swallowedCatches: [],
-    processHandlers: new Set(), start: undefined, doesWork: false, unauditedTrades: [],
+    processHandlers: new Set(), start: undefined, doesWork: false, unauditedTrades: [], decisions: [], calls: [],
     esm: sf.statements.some((s) => ts.isImportDeclaration(s) || ts.isExportDeclaration(s) || ts.isExportAssignment(s) || hasExportModifier(s)),
   };
   const loggerVars = new Set<string>();
@@ -402,13 +462,36 @@ export function factsOf(sf: ts.SourceFile, options: { classification?: Classific
   for (const call of calls) {
     const name = calleeName(call);
     if (name === undefined || !TRADE_CALL.test(name)) continue;
-    const fn = enclosingFunction(call);
-    const own = functionName(fn);
+    const inner = enclosingFunction(call);
+    const own = functionName(inner);
     if (own !== undefined && TRADE_CALL.test(own)) continue; // a wrapper: its callers are the ones to audit
+    const fn = handingScope(inner);
     const body = isFunctionLike(fn) ? fn.body ?? fn : fn;
     const audited = anyDescendant(body, (x) => ts.isCallExpression(x) && AUDIT_CALL.test(calleeName(x) ?? ''));
     if (!audited) facts.unauditedTrades.push({ line: lineOf(sf, call), name });
   }
+  const logs = new Map<ts.Node, boolean>();
+  const logsIn = (scope: ts.Node): boolean => {
+    let v = logs.get(scope);
+    if (v === undefined) {
+      v = anyDescendant(scope, (x) => ts.isCallExpression(x) && (isLogCall(x, loggerVars) || (ts.isPropertyAccessExpression(x.expression) && isConsole(x.expression.expression))));
+      logs.set(scope, v);
+    }
+    return v;
+  };
+  for (const call of calls) {
+    const name = calleeName(call);
+    if (name === undefined || name === 'this') continue;
+    // `if (!withinLimits(o)) continue;`: a call that steers an if is logged in the if's branches, whatever else its function logs.
+    let e: ts.Node = call;
+    while (e.parent !== undefined && (ts.isParenthesizedExpression(e.parent) || ts.isPrefixUnaryExpression(e.parent) || ts.isBinaryExpression(e.parent) || ts.isAwaitExpression(e.parent))) e = e.parent;
+    const steered = e.parent !== undefined && ts.isIfStatement(e.parent) && e.parent.expression === e ? e.parent : undefined;
+    const logged = steered !== undefined
+      ? logsIn(steered.thenStatement) || (steered.elseStatement !== undefined && logsIn(steered.elseStatement))
+      : logsIn(handingScope(enclosingFunction(call)));
+    facts.calls.push({ name, line: lineOf(sf, call), logged });
+  }
+  facts.decisions = decisionsOf(sf);
   for (const s of sf.statements) {
     facts.start = statementStart(s, sf);
     if (facts.start !== undefined) break;

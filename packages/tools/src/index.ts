@@ -13,7 +13,7 @@ export { unifiedDiff } from './diff.js';
 export { typeCheckChange, type TypeCheckResult } from './typecheck.js';
 export { monitor, DEFAULT_THRESHOLDS, type MonitorOptions, type MonitorReport, type MonitorIssue, type MonitorThresholds, type FileSummary } from './monitor.js';
 export { scanLogDir, type LogStream, type Backup } from './log-dir.js';
-export { scanLines, type LineScan } from './log-lines.js';
+export { scanLines, scanFile, LineScanner, type LineScan, type FileScan, type NulRun } from './log-lines.js';
 export { planMaintenance, runMaintenance, type MaintenanceAction, type MaintenancePolicy } from './maintenance.js';
 export { checkChain, type ChainStatus } from './chain.js';
 export { table, formatAuditReport, formatMonitorReport, formatMaintenance, formatBytes } from './report-format.js';

@@ -38,6 +38,9 @@ const ACTIVE = /^(.+)\.log$/;
 /** The DayBot audit files: the audit trail of one process rather than one app's log. */
 export const AUDIT_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(LOG_FILES));
 
+/** The category views of audit.log: every line they hold is also in audit.log. */
+export const AUDIT_VIEW_NAMES: ReadonlySet<string> = new Set([LOG_FILES.trades, LOG_FILES.system, LOG_FILES.errors, LOG_FILES.performance]);
+
 
 /** Groups the log files of a directory into streams; other files (locks, temporaries) are left out. */
 export function scanLogDir(dir: string): LogStream[] {

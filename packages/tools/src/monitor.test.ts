@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -179,4 +180,45 @@ test('the chain check runs core verify: a chained directory passes, an edited li
   assert.equal(c.status, 'damaged');
   assert.ok(c.problems.some((p) => p.file === 'trades.log' && p.kind === 'modified'), JSON.stringify(c.problems));
   await assert.rejects(monitor(join(dir, 'nope'), base), { code: 'DAYBOOK_E_TOOLS_PATH' });
+});
+
+test('an audit directory counts each event once: errors.log and system.log repeat audit.log lines', async () => {
+  const event = (agoMs: number, level: string, category: string): string =>
+    JSON.stringify({ timestamp: new Date(NOW - agoMs).toISOString(), level, message: 'order rejected', event_type: 'error', category }) + '\n';
+  const errors = Array.from({ length: 6 }, (_, i) => event(MIN + i * 1000, 'ERROR', 'system')).join('');
+  const dir = logDir([['audit.log', errors, MIN], ['errors.log', errors, MIN], ['system.log', errors, MIN]]);
+  const r = await monitor(dir, { ...base, maxErrorsPerHour: 10 });
+  // 6 errors, not 18: under the threshold of 10, and counted in audit.log alone.
+  assert.deepEqual(r.issues, []);
+  assert.deepEqual(r.files.map((f) => [f.file, f.errors_last_hour]), [['audit.log', 6], ['errors.log', 0], ['system.log', 0]]);
+  // Without audit.log beside them, the category files are the only record and are counted.
+  const alone = logDir([['errors.log', errors, MIN]]);
+  assert.deepEqual((await monitor(alone, base)).files.map((f) => [f.file, f.errors_last_hour]), [['errors.log', 6]]);
+});
+
+test('a log a crash filled with 200 MB of NUL bytes: read in bounded memory, the NUL run reported', async () => {
+  // Sparse files: no disk is used; the child measures its own peak memory.
+  const dir = logDir([['hedge-bot.log', line('hedge-bot', 'INFO', MIN), MIN], ['hedge-bot.log.1', '', 2 * MIN]]);
+  const grow = (name: string, bytes: number): void => {
+    const fd = openSync(join(dir, name), 'r+');
+    ftruncateSync(fd, bytes);
+    closeSync(fd);
+    utimesSync(join(dir, name), new Date(NOW - MIN), new Date(NOW - MIN));
+  };
+  grow('hedge-bot.log', 200 * 2 ** 20);
+  grow('hedge-bot.log.1', 200 * 2 ** 20);
+  const script = `
+    const { monitor } = await import(${JSON.stringify(new URL('./monitor.js', import.meta.url).href)});
+    const before = process.memoryUsage().rss;
+    const r = await monitor(${JSON.stringify(dir)}, { now: ${NOW}, compress: false, tailBytes: 64 * 2 ** 20, maxFileSize: 2 ** 30, warnBytes: 2 ** 30,
+      disk: () => ({ free: 2 ** 40, total: 2 ** 40 }), chain: async () => ({ status: 'ok', problems: [] }) });
+    process.stdout.write(JSON.stringify({ issues: r.issues, grew: process.resourceUsage().maxRSS * 1024 - before }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const { issues, grew } = JSON.parse(out) as { issues: { file: string; check: string; message: string }[]; grew: number };
+  assert.deepEqual(issues.map((i) => `${i.check} ${i.file}`), ['damaged hedge-bot.log.1', 'damaged hedge-bot.log']);
+  // The backup (under 8 x tailBytes) is read whole; of the active file, its last tailBytes (200 - 64 MiB = byte 142606336).
+  assert.match(issues[0]!.message, /^200\.0 MiB of NUL bytes, the longest run 200\.0 MiB at byte 0: the records written there were lost/);
+  assert.match(issues[1]!.message, /^64\.0 MiB of NUL bytes \(of the last 64\.0 MiB\), the longest run 64\.0 MiB at byte 142606336: /);
+  // Reading 264 MiB grew the process by a few chunks and one line at most, never by what it read.
+  assert.ok(grew < 48 * 2 ** 20, `peak memory grew by ${(grew / 2 ** 20).toFixed(0)} MiB`);
 });

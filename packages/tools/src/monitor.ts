@@ -1,11 +1,11 @@
-import { readFileSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { classifyApp, type AppClass, type ClassificationConfig } from '@daybook/core';
+import { classifyApp, LOG_FILES, type AppClass, type ClassificationConfig } from '@daybook/core';
 import { checkChain, type ChainStatus } from './chain.js';
-import { AUDIT_FILE_NAMES, scanLogDir, type LogStream } from './log-dir.js';
-import { readTail, scanLines, type LineScan } from './log-lines.js';
+import { AUDIT_FILE_NAMES, AUDIT_VIEW_NAMES, scanLogDir, type LogStream } from './log-dir.js';
+import { scanFile, type FileScan, type LineScan } from './log-lines.js';
 import { planMaintenance, runMaintenance, type MaintenanceAction } from './maintenance.js';
+import { formatBytes } from './report-format.js';
 
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -30,7 +30,7 @@ export interface MonitorThresholds {
   /** Free disk space below this warns; below criticalFreeBytes it is critical. */
   minFreeBytes: number;
   criticalFreeBytes: number;
-  /** How much of each active file is read for level counts and damage. */
+  /** How much of each active file is read for level counts and damage (8× this of a plain backup; a gzipped one is read whole, streamed). */
   tailBytes: number;
 }
 
@@ -95,13 +95,29 @@ function defaultDisk(dir: string): { free: number; total: number } | undefined {
 
 const mb = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
-function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorThresholds, now: number, issues: MonitorIssue[]): FileSummary | undefined {
+/** What a damaged read says, or undefined when it found no damage. */
+function damage(scan: FileScan, where: string): { severity: MonitorIssue['severity']; message: string }[] {
+  const out: { severity: MonitorIssue['severity']; message: string }[] = [];
+  const run = scan.longestNulRun;
+  // A run of NULs is what a crash leaves where the file grew before its data reached the disk: the records there are lost.
+  if (run !== undefined && run.bytes >= NUL_RUN_BYTES) {
+    out.push({ severity: 'warning', message: `${formatBytes(scan.nulBytes)} of NUL bytes${where}, the longest run ${formatBytes(run.bytes)} at byte ${run.offset}: the records written there were lost (a crash before the data reached the disk)` });
+  }
+  if (scan.damagedLines > 0) out.push({ severity: 'warning', message: `${scan.damagedLines} damaged line(s), the first at line${where} ${scan.damaged[0]}` });
+  return out;
+}
+
+// Shorter NUL runs are left to the damaged-line count: a NUL inside a line makes it damaged.
+const NUL_RUN_BYTES = 512;
+
+async function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorThresholds, now: number, issues: MonitorIssue[], countLevels: boolean): Promise<FileSummary | undefined> {
   const issue = (file: string, severity: MonitorIssue['severity'], check: string, message: string): void => {
     issues.push({ file, severity, check, message });
   };
   let errors = 0;
   let warnings = 0;
   const count = (scan: LineScan): void => {
+    if (!countLevels) return;
     errors += scan.errorsLastHour;
     warnings += scan.warningsLastHour;
   };
@@ -116,18 +132,16 @@ function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorThresho
     const ageDays = (now - b.mtimeMs) / DAY;
     if (ageDays > t.retentionDays) issue(b.file, 'warning', 'retention', `older than the ${t.retentionDays}-day retention (${Math.floor(ageDays)} days)${owner}`);
     if (t.compress && !b.gz) issue(b.file, 'warning', 'compression', 'rotated backup is not compressed');
-    if (b.bytes > 8 * t.tailBytes) continue;
-    let text: string;
+    let scan: FileScan;
     try {
-      const raw = readFileSync(join(dir, b.file));
-      text = (b.gz ? gunzipSync(raw) : raw).toString('utf8');
+      scan = await scanFile(join(dir, b.file), { now, windowMs: HOUR, gz: b.gz, size: b.bytes, tailBytes: 8 * t.tailBytes });
     } catch (e) {
       issue(b.file, 'critical', 'damaged', `cannot be read${b.gz ? ' as gzip' : ''}: ${(e as Error).message}`);
       continue;
     }
-    const scan = scanLines(text, now, HOUR);
     if (now - b.mtimeMs <= HOUR) count(scan);
-    if (scan.damaged.length > 0) issue(b.file, 'warning', 'damaged', `${scan.damaged.length} damaged line(s), the first at line ${scan.damaged[0]}`);
+    const where = scan.whole ? '' : ` (of the last ${mb(8 * t.tailBytes)})`;
+    for (const d of damage(scan, where)) issue(b.file, d.severity, 'damaged', d.message);
     // A closed backup cannot be mid-write: a torn last line is a lost record.
     if (scan.tornTail) issue(b.file, 'warning', 'damaged', `the last line (${scan.lines}) is cut short`);
   }
@@ -142,12 +156,17 @@ function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorThresho
   if (a.bytes > t.maxFileSize * t.rotationFactor) {
     issue(a.file, 'critical', 'rotation', `${mb(a.bytes)} is ${(a.bytes / t.maxFileSize).toFixed(1)}× the rotation limit ${mb(t.maxFileSize)}${s.backups.length === 0 ? ' and there are no backups' : ''}: rotation is not working`);
   }
-  const tail = readTail(join(dir, a.file), t.tailBytes);
-  const scan = scanLines(tail.text, now, HOUR);
+  let scan: FileScan;
+  try {
+    scan = await scanFile(join(dir, a.file), { now, windowMs: HOUR, size: a.bytes, tailBytes: t.tailBytes });
+  } catch (e) {
+    issue(a.file, 'critical', 'damaged', `cannot be read: ${(e as Error).message}`);
+    return undefined;
+  }
   count(scan);
-  const where = tail.whole ? 'line' : `line (of the last ${mb(t.tailBytes)})`;
-  if (scan.damaged.length > 0) issue(a.file, 'warning', 'damaged', `${scan.damaged.length} damaged line(s), the first at ${where} ${scan.damaged[0]}`);
-  else if (scan.lines > 0 && scan.recognized === 0) issue(a.file, 'warning', 'damaged', 'no line is in a log format daybook knows');
+  const found = damage(scan, scan.whole ? '' : ` (of the last ${mb(t.tailBytes)})`);
+  for (const d of found) issue(a.file, d.severity, 'damaged', d.message);
+  if (found.length === 0 && scan.lines > 0 && scan.recognized === 0) issue(a.file, 'warning', 'damaged', 'no line is in a log format daybook knows');
   if (errors > t.maxErrorsPerHour) issue(a.file, 'warning', 'errors', `${errors} ERROR/CRITICAL lines in the last hour (threshold ${t.maxErrorsPerHour})`);
   if (warnings > t.maxWarningsPerHour) issue(a.file, 'warning', 'warnings', `${warnings} WARNING lines in the last hour (threshold ${t.maxWarningsPerHour})`);
   return {
@@ -180,9 +199,12 @@ export async function monitor(dirInput: string, options: MonitorOptions = {}): P
     return { dir, issues, maintenance, files: [], chain: { status: 'not checked', detail: 'maintenance only', problems: [] }, disk: undefined };
   }
   const files: FileSummary[] = [];
+  // trades/system/errors/performance.log are views of audit.log: beside it, each of their
+  // lines is an audit.log line too, so levels are counted in audit.log alone (analytics' eventFiles reads the same way).
+  const withAudit = streams.some((s) => s.base === LOG_FILES.audit);
   for (const s of streams) {
     const cls: AppClass = AUDIT_FILE_NAMES.has(s.base) ? 'critical' : classifyApp(s.app, options.classification);
-    const summary = checkStream(dir, s, cls, t, now, issues);
+    const summary = await checkStream(dir, s, cls, t, now, issues, !(withAudit && AUDIT_VIEW_NAMES.has(s.base)));
     if (summary !== undefined) files.push(summary);
   }
   for (const app of options.apps ?? []) {

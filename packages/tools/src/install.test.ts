@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// The README's "Use daybook in your bot", done as a bot project does it: `npm pack` the
+// packages (what the npm registry would serve), install the tarballs into fresh CommonJS and
+// ESM projects outside the workspace (their own dependencies from the npm cache `npm ci`
+// filled), log trades, and read them back through the installed `daybook` bin and the
+// analytics API.
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const PACKAGES = ['@daybook/core', '@daybook/analytics', '@daybook/server', '@daybook/tools', '@daybook/dashboard', 'daybook'];
+
+let work: string;
+let tarballs: Map<string, string>;
+
+const ok = (r: SpawnSyncReturns<string>, what: string): string => {
+  assert.equal(r.status, 0, `${what} failed:\n${r.stdout}${r.stderr}`);
+  return r.stdout;
+};
+const npm = (cwd: string, args: string[]): string =>
+  ok(spawnSync(NPM, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } }), `npm ${args.join(' ')}`);
+
+/** A fresh project with the given tarballs installed (--prefer-offline: the cache first). */
+function project(name: string, type: 'commonjs' | 'module', packages: readonly string[]): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type }, null, 2));
+  npm(dir, ['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', ...packages.map((p) => tarballs.get(p)!)]);
+  return dir;
+}
+
+const TRADES = `
+  const audit = initializeAuditLogger({ logDir: 'logs', consoleLevel: false, environment: 'test' });
+  await audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 10, price: 100, orderId: 'o1', strategyName: 'momentum' });
+  await audit.logTradeExit({ symbol: 'AAPL', quantity: 10, price: 105, pnl: 50, orderId: 'o2', reason: 'take_profit_hit' });
+  await closeAuditLogger();`;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'daybook-install-'));
+  const packs = join(work, 'tarballs');
+  mkdirSync(packs);
+  npm(ROOT, ['pack', ...PACKAGES.flatMap((p) => ['-w', p]), '--pack-destination', packs]);
+  const files = readdirSync(packs);
+  tarballs = new Map(PACKAGES.map((p) => [p, join(packs, files.find((f) => f === `${p.replace('@', '').replace('/', '-')}-0.1.0.tgz`)!)]));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('a CommonJS bot: require("@daybook/core") logs trades, the installed daybook bin reports them', () => {
+  const dir = project('cjs-bot', 'commonjs', PACKAGES);
+  writeFileSync(join(dir, 'bot.js'), `const { initializeAuditLogger, closeAuditLogger } = require('@daybook/core');\nasync function main() {${TRADES}\n}\nmain();\n`);
+  // require() of an ES module: Node 20.19+ and 22.12+ without a flag (the README says so).
+  ok(spawnSync(process.execPath, ['bot.js'], { cwd: dir, encoding: 'utf8' }), 'node bot.js');
+  const out = ok(spawnSync(process.execPath, [join(dir, 'node_modules', 'daybook', 'dist', 'bin.js'), 'report', 'trading', '--dir', 'logs', '--json'], { cwd: dir, encoding: 'utf8' }), 'daybook report');
+  const report = JSON.parse(out) as { total_trades: number; total_pnl: number };
+  assert.deepEqual([report.total_trades, report.total_pnl], [1, 50]);
+  // The bin npm linked is the one a user runs with npx.
+  assert.ok(readdirSync(join(dir, 'node_modules', '.bin')).includes('daybook'));
+});
+
+test('an ES module bot: import from @daybook/core logs trades, LogAnalyzer from @daybook/analytics reads them', () => {
+  const dir = project('esm-bot', 'module', ['@daybook/core', '@daybook/analytics']);
+  writeFileSync(join(dir, 'bot.js'), `import { initializeAuditLogger, closeAuditLogger } from '@daybook/core';\nimport { LogAnalyzer } from '@daybook/analytics';\n${TRADES}\nconst m = await new LogAnalyzer('logs').getTradingMetrics();\nconsole.log(JSON.stringify([m.total_trades, m.total_pnl]));\n`);
+  const out = ok(spawnSync(process.execPath, ['bot.js'], { cwd: dir, encoding: 'utf8' }), 'node bot.js');
+  assert.deepEqual(JSON.parse(out), [1, 50]);
+});
