@@ -28,6 +28,15 @@ describe('the bin', () => {
     assert.match(readFileSync(BIN, 'utf8'), /^#!\/usr\/bin\/env node\n/);
   });
 
+  it('the package a bot project installs (npm pack) holds the bin, executable, and the built CLI it loads', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PKG_DIR, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const files = new Map((JSON.parse(r.stdout) as [{ files: { path: string; mode: number }[] }])[0].files.map((f) => [f.path, f.mode]));
+    assert.equal(files.get('bin/daybook.js'), 0o755);
+    assert.ok(files.has('dist/bin.js') && files.has('dist/main.js'));
+    assert.ok(![...files.keys()].some((f) => f.includes('.test.')), 'no tests in the package');
+  });
+
   it('says what to do when the CLI is not built yet', () => {
     const copy = join(scratch, 'unbuilt');
     mkdirSync(join(copy, 'bin'), { recursive: true });

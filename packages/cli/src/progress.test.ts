@@ -44,4 +44,8 @@ test('not a TTY (a pipe, a file, --json consumers): nothing at all, ever', () =>
 test('work without a total shows the elapsed time; a frame never passes the terminal width', () => {
   assert.equal(progressLine('reading logs', 3456, undefined, undefined, 80), 'reading logs... 3.5 s');
   assert.equal(progressLine('x'.repeat(200), 1000, 1, 2, 40).length, 39);
+  const noSize = terminal(true);
+  noSize.columns = 0;
+  startProgress(noSize, { label: 'verifying', delayMs: 0, ticker: false }).stop();
+  assert.match(noSize.text, /verifying\.\.\./, 'a terminal that reports no width (script, some CI) still gets the text');
 });

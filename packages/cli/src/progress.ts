@@ -21,7 +21,7 @@ export interface Progress {
 
 export interface ProgressOptions {
   label: string;
-  /** Nothing is drawn before this (default 1000 ms). */
+  /** Nothing is drawn before this (default 1000 ms, or the DAYBOOK_PROGRESS_DELAY_MS environment variable; 0 draws at once). */
   delayMs?: number;
   /** Redraws at most this often (default 100 ms). */
   intervalMs?: number;
@@ -32,7 +32,14 @@ export interface ProgressOptions {
   unit?: (n: number) => string;
 }
 
-const NO_PROGRESS: Progress = { update: () => undefined, stop: () => undefined };
+/** For output that must carry none (--json). */
+export const NO_PROGRESS: Progress = { update: () => undefined, stop: () => undefined };
+
+/** DAYBOOK_PROGRESS_DELAY_MS: how long work runs before its progress shows (a whole number of milliseconds). */
+function envDelay(): number | undefined {
+  const v = process.env.DAYBOOK_PROGRESS_DELAY_MS;
+  return v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : undefined;
+}
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
@@ -55,7 +62,7 @@ export function startProgress(stream: ProgressStream, options: ProgressOptions):
   if (stream.isTTY !== true) return NO_PROGRESS;
   const now = options.now ?? Date.now;
   const started = now();
-  const delay = options.delayMs ?? 1000;
+  const delay = options.delayMs ?? envDelay() ?? 1000;
   const interval = options.intervalMs ?? 100;
   let drawnAt: number | undefined;
   let done: number | undefined;
@@ -67,10 +74,11 @@ export function startProgress(stream: ProgressStream, options: ProgressOptions):
     if (!force && drawnAt !== undefined && t - drawnAt < interval) return;
     drawnAt = t;
     // \r and erase-line: the frame overwrites the previous one in place.
-    stream.write(`\r\x1b[2K${progressLine(options.label, t - started, done, total, stream.columns ?? 80, options.unit)}`);
+    stream.write(`\r\x1b[2K${progressLine(options.label, t - started, done, total, stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80, options.unit)}`);
   };
   const ticker = options.ticker === false ? undefined : setInterval(() => draw(false), interval);
   ticker?.unref();
+  if (delay <= 0) draw(true);
   return {
     update(d, t) {
       done = d;

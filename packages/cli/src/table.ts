@@ -30,5 +30,8 @@ export function table(header: readonly string[], rows: readonly (readonly unknow
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });
   for (const r of rows) t.push(header.map((h, i) => format(h, r[i], r)));
-  return t.toString().split('\n').map((l) => l.trimEnd()).join('\n') + '\n';
+  const lines = t.toString().split('\n').map((l) => l.trimEnd());
+  // cli-table3 draws the rule under the header only above a first row; a table without rows keeps it too.
+  if (rows.length === 0) lines.push(header.map((h) => '-'.repeat(h.length)).join('  '));
+  return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import { LogAnalyzer, type ExportFormat } from '@daybook/analytics';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { RELATIVE_DATES, resolveDate } from '../dates.js';
 import { count } from '../format.js';
-import { startProgress } from '../progress.js';
+import { NO_PROGRESS, startProgress } from '../progress.js';
 import { failed } from './report.js';
 
 const command = () => defineCommand('export', '--out FILE [options]',
@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const values = parsed.values as { dir?: string[]; out?: string; format?: string; from?: string; to?: string; date?: string; types?: string; symbols?: string; sessions?: string; json?: boolean };
   if (values.out === undefined) return usageError(cmd, '--out FILE is required');
   if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, '--date cannot be combined with --from/--to');
-  const bar = values.json === true ? undefined : startProgress(process.stderr, { label: 'exporting' });
+  const bar = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: 'exporting' });
   const [date, from, to] = [resolveDate(values.date), resolveDate(values.from), resolveDate(values.to)];
   try {
     const result = await new LogAnalyzer(values.dir ?? ['logs']).exportLogs(values.out, {
@@ -41,9 +41,9 @@ export async function run(argv: string[]): Promise<number> {
       eventTypes: list(values.types),
       symbols: list(values.symbols),
       sessions: list(values.sessions),
-      onProgress: bar === undefined ? undefined : (done, total) => bar.update(done, total),
+      onProgress: (done, total) => bar.update(done, total),
     });
-    bar?.stop();
+    bar.stop();
     if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       process.stdout.write(`wrote ${count(result.rows)} events to ${result.file} (${result.format}); bad lines skipped: ${count(result.bad_lines.total)}\n`);
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    bar?.stop();
+    bar.stop();
     return failed('export', e, (code) => code !== 'DAYBOOK_E_EXPORT_WRITE' && code !== 'DAYBOOK_E_EXPORT_PARQUET');
   }
 }

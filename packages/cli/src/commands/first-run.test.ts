@@ -2,7 +2,7 @@
 // holds nothing, relative dates, numbers as a trader reads them.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,5 +104,28 @@ describe('numbers and terminals', () => {
       const r = daybook(...args);
       assert.doesNotMatch(r.stdout + r.stderr, /[\r\x1b]/, args.join(' '));
     }
+  });
+
+  // util-linux's script(1) gives the command a terminal, as a user's shell does.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it('a terminal: the progress line on stderr, erased when done; stdout (a file) and --json never carry it', { skip: !hasScript && 'no script(1)' }, () => {
+    const out = join(root, 'tty-out.txt');
+    const onTerminal = (args: string[]) => {
+      const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+      // DAYBOOK_PROGRESS_DELAY_MS=0: the line shows at once, whatever the machine's speed.
+      return spawnSync('script', ['-qec', `${quoted} > '${out}'`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, DAYBOOK_PROGRESS_DELAY_MS: '0' } });
+    };
+    const r = onTerminal(['report', 'trading', '--dir', logs]);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /\r\x1b\[2Kreading logs\.\.\. \d+\.\d s/);
+    assert.ok(r.stdout.endsWith('\r\x1b[2K'), 'erased at the end');
+    const table = readFileSync(out, 'utf8');
+    assert.match(table, /^range: /);
+    assert.doesNotMatch(table, /[\r\x1b]/);
+    const json = onTerminal(['report', 'trading', '--dir', logs, '--json']);
+    assert.equal(json.stdout, '');
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).total_trades, 2);
+    const verify = onTerminal(['verify', logs]);
+    assert.match(verify.stdout, /verifying .*logs/);
   });
 });

@@ -6,7 +6,7 @@ import { defineCommand, parseCommand, repeatable, usageError } from '../args.js'
 import { CLI_CODES } from '../codes.js';
 import { RELATIVE_DATES, resolveDate } from '../dates.js';
 import { count, metric } from '../format.js';
-import { startProgress } from '../progress.js';
+import { NO_PROGRESS, startProgress } from '../progress.js';
 import { table as baseTable } from '../table.js';
 
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const from = resolveDate(values.from);
   const to = resolveDate(values.to);
   // A first report over a large directory reads for seconds: say so on a terminal.
-  const progress = startProgress(process.stderr, { label: 'reading logs', ticker: values.json !== true });
+  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: 'reading logs' });
   try {
     const analyzer = new LogAnalyzer(dirs, { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true });
     if (kind === 'daily') {

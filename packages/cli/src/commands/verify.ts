@@ -3,7 +3,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { verify, type VerifyResult } from '@daybook/core';
 import { defineCommand, parseCommand } from '../args.js';
 import { count } from '../format.js';
-import { startProgress } from '../progress.js';
+import { NO_PROGRESS, startProgress } from '../progress.js';
 
 const command = () => defineCommand('verify', '<dir> [--public-key FILE] [--json]',
   `Checks the hash chain of every log file in <dir>, rotated and compressed ones included: each
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let result: VerifyResult;
   // Verify reads every byte of every file: on a terminal, say so when it takes a while.
-  const progress = startProgress(process.stderr, { label: `verifying ${dir}`, ticker: values.json !== true });
+  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: `verifying ${dir}` });
   try {
     result = await verify(dir, { publicKey });
   } catch (e) {
