@@ -65,9 +65,13 @@ describe('report on what is not there', () => {
     const r = daybook('report', 'trading', '--dir', logs, '--from', '2020-01-01', '--to', '2020-01-31', '--json');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).total_trades, 0);
-    assert.match(r.stderr, /no events between 2020-01-01T00:00:00.000Z and .*; the logs cover 2024-01-02 \.\. 2024-01-03 \(UTC\)/);
-    const daily = daybook('report', '--dir', logs);
-    assert.match(daily.stderr, /no events on \d{4}-\d{2}-\d{2}; the logs cover 2024-01-02 \.\. 2024-01-03/);
+    assert.match(r.stderr, /^daybook report: no events from 2020-01-01 to 2020-01-31; the logs cover 2024-01-02 \.\. 2024-01-03 \(UTC\)\n$/);
+    assert.match(daybook('report', 'errors', '--dir', logs, '--date', '2023-12-31').stderr, /no events on 2023-12-31; the logs cover/);
+    const daily = daybook('report', 'daily', '--dir', logs, '--from', '2024-01-02');
+    assert.equal(daily.status, 2, 'the daily report is one day: --from was silently ignored');
+    assert.match(daily.stderr, /give --date/);
+    const today = daybook('report', '--dir', logs);
+    assert.match(today.stderr, /no events on \d{4}-\d{2}-\d{2}; the logs cover 2024-01-02 \.\. 2024-01-03/);
     assert.equal(daybook('report', 'trading', '--dir', logs, '--date', '2024-01-02').stderr, '', 'no notice when the range has events');
   });
 

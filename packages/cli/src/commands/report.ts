@@ -57,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const kind = (positionals[0] ?? 'daily') as Kind;
   if (!KINDS.includes(kind) || positionals.length > 1) return usageError(cmd, `unknown report '${positionals.join(' ')}'`);
   if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, '--date cannot be combined with --from/--to');
+  if (kind === 'daily' && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, 'the daily report is one day: give --date (or name another report, e.g. trading, for --from/--to)');
   const ppy = values['periods-per-year'] === undefined ? undefined : Number(values['periods-per-year']);
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
   if (equity !== undefined && !Number.isFinite(equity)) return usageError(cmd, `--starting-equity ${values['starting-equity']} is not a number`);
@@ -82,7 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const report = await analyzer.getReport(date ?? from, date ?? to);
     progress.stop();
-    if (report.system_metrics.total_events === 0 && (report.start !== null || report.end !== null)) await sayCoverage(analyzer, `between ${report.start ?? 'the beginning'} and ${report.end ?? 'the end'}`);
+    const [start, end] = [date ?? from, date ?? to];
+    if (report.system_metrics.total_events === 0 && (start !== undefined || end !== undefined)) await sayCoverage(analyzer, start === end ? `on ${start}` : `from ${start ?? 'the beginning'} to ${end ?? 'now'}`);
     process.stdout.write(values.json ? JSON.stringify(pick(report, kind), null, 2) + '\n' : render(report, kind));
     return 0;
   } catch (e) {
