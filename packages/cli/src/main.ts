@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 
 /** Subcommands are imported lazily so that `daybook --help` does not load the server. */
-const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>> = {
+export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; command(): Command }> }>> = {
   demo: { summary: 'run simulated trading bots that log through daybook', load: () => import('./commands/demo.js') },
   report: { summary: 'daily, trading, system, risk, symbols or errors report of a log directory', load: () => import('./commands/report.js') },
   export: { summary: 'events to CSV, JSON Lines or Parquet, filtered by range, types, symbols, sessions', load: () => import('./commands/export.js') },

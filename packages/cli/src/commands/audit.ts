@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { defineCommand, parseCommand, usageError } from '../args.js';
 
-const command = () => defineCommand('audit', '[path] [--json] [--report FILE]',
+export const command = () => defineCommand('audit', '[path] [--json] [--report FILE]',
   `Reads the TypeScript/JavaScript codebase at path (default: .), finds its applications
 (package.json bin and scripts, files that call main(), listen or loop forever) and the modules they
 reach, classifies each app as critical or utility, and reports its logging gaps: critical apps with

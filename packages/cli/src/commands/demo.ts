@@ -3,7 +3,7 @@ import { isFleetApp } from '../demo/fleet.js';
 import { runDemo } from '../demo/supervisor.js';
 import { runDaybot, runFleetApp, type WorkerOptions } from '../demo/worker.js';
 
-const command = () => defineCommand('demo', '[options]',
+export const command = () => defineCommand('demo', '[options]',
   `Runs a simulated trading fleet that logs through daybook, and serves the dashboard over its logs:
 the DayBot (US equities, three strategies, stops and targets, risk limits) writing the audit log,
 the Drift bots (jit-mm-swift, hedge-bot, trend-bot, orchestrator, risk-manager) as separate

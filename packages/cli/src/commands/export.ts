@@ -5,7 +5,7 @@ import { count } from '../format.js';
 import { NO_PROGRESS, startProgress } from '../progress.js';
 import { failed } from './report.js';
 
-const command = () => defineCommand('export', '--out FILE [options]',
+export const command = () => defineCommand('export', '--out FILE [options]',
   `Writes the events of log directories to CSV (fixed columns, metadata as JSON), JSON Lines (the
 lines as written) or Parquet, de-duplicated by event_id.`,
   `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { defineCommand, parseCommand, usageError } from '../args.js';
 
-const command = () => defineCommand('migrate', `[path] [--dry-run] [--replace-loggers] [--json]
+export const command = () => defineCommand('migrate', `[path] [--dry-run] [--replace-loggers] [--json]
        daybook migrate [path] --undo [--backup STAMP] [--force]`,
   `Rewrites console.log/info/warn/error/debug in the codebase at path (default: .) into calls to the
 central logger of @daybook/core: setupCriticalLogging('<app>') in critical code,

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseSize } from '@daybook/core';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-const command = () => defineCommand('monitor', '[dir] [--dry-run | --maintenance-only] [--json] [--report FILE] [options]',
+export const command = () => defineCommand('monitor', '[dir] [--dry-run | --maintenance-only] [--json] [--report FILE] [options]',
   `Checks the log directory dir (default: logs): every critical app's log exists and is fresh,
 sizes, rotation, compression of backups, retention, free disk space, ERROR and WARNING counts over
 the last hour, damaged lines and the hash chain (verify). Then does the maintenance: compresses

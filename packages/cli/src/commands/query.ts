@@ -5,7 +5,7 @@ import { metric } from '../format.js';
 import { table } from '../table.js';
 import { failed } from './report.js';
 
-const command = () => defineCommand('query', '"SQL" [options]',
+export const command = () => defineCommand('query', '"SQL" [options]',
   `Runs SQL (DuckDB) over the events of log directories, loaded as the table \`events\` with the
 columns of the CSV export (de-duplicated; timestamp is a UTC TIMESTAMP, numbers DOUBLE, metadata
 JSON text: metadata->>'$.status_code').`,

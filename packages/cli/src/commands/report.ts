@@ -12,7 +12,7 @@ import { table as baseTable } from '../table.js';
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
 type Kind = (typeof KINDS)[number];
 
-const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
+export const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
   `Shows the figures of a log directory (docs/metrics.md) as tables, or as JSON with --json.
   daily     every report for one UTC day (default: today)
   trading   P&L, win rate, drawdown, Sharpe/Sortino, by exit reason and strategy

@@ -3,7 +3,7 @@ import { ServerError, startServer, type ServerOptions } from '@daybook/server';
 import { builtDashboardDir } from '../dashboard.js';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-const command = () => defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
+export const command = () => defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
   `Serves a log directory over HTTP: the /audit reports (docs/metrics.md), events with filters and
 cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus /metrics,
 and the OpenAPI document with its UI at /docs.`,

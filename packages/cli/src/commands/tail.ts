@@ -6,7 +6,7 @@ import { RELATIVE_DATES, resolveDate } from '../dates.js';
 import { money, price } from '../format.js';
 import { untilStopped } from './serve.js';
 
-const command = () => defineCommand('tail', '[--dir logs] [options]',
+export const command = () => defineCommand('tail', '[--dir logs] [options]',
   `Prints the last events of a log directory, then follows it: each new event as it is written,
 pretty-printed (or as JSON lines with --json), until Ctrl-C. Rotation and compression are followed.`,
   `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.

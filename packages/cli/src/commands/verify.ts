@@ -5,7 +5,7 @@ import { defineCommand, parseCommand } from '../args.js';
 import { count } from '../format.js';
 import { NO_PROGRESS, startProgress } from '../progress.js';
 
-const command = () => defineCommand('verify', '<dir> [--public-key FILE] [--json]',
+export const command = () => defineCommand('verify', '<dir> [--public-key FILE] [--json]',
   `Checks the hash chain of every log file in <dir>, rotated and compressed ones included: each
 line's link to the one before, the links across files, the checkpoints in <dir>/.daybook/, and
 (with --public-key, the PEM public key of the logger's signingKey) that every checkpoint is signed
