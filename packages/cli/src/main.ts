@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+
 /** Subcommands are imported lazily so that `daybook --help` does not load the server. */
-const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }>> = {
+export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; command(): Command }> }>> = {
   demo: { summary: 'run simulated trading bots that log through daybook', load: () => import('./commands/demo.js') },
   report: { summary: 'daily, trading, system, risk, symbols or errors report of a log directory', load: () => import('./commands/report.js') },
   export: { summary: 'events to CSV, JSON Lines or Parquet, filtered by range, types, symbols, sessions', load: () => import('./commands/export.js') },
@@ -12,22 +15,57 @@ const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{
   tail: { summary: 'follow the events of a log directory live, filtered and pretty-printed', load: () => import('./commands/tail.js') },
 };
 
+/** The version of this package (package.json sits beside dist/ in the repository and in an installed package alike). */
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * The top level: commander lists the commands in the help, prints the version and suggests
+ * the nearest command for a mistyped one. Each command parses its own options once loaded.
+ */
+function program(): Command {
+  const p = new Command('daybook')
+    .usage('<command> [options]')
+    .description('Audit logging and analytics for trading bots: reports, export, queries, verification and a server over a log directory.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'this help')
+    .helpCommand('help [command]', "a command's help")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureHelp({ helpWidth: 100 })
+    .configureOutput({
+      writeOut: (s) => void process.stdout.write(s),
+      writeErr: (s) => void process.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'daybook: ')),
+    })
+    .addHelpText('after', "\nRun daybook <command> --help for a command's options.\n");
+  for (const [name, c] of Object.entries(COMMANDS)) p.command(name).description(c.summary);
+  return p;
+}
+
 export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
-  return `Usage: daybook <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun daybook <command> --help for a command's options.\n`;
+  return program().helpInformation() + "\nRun daybook <command> --help for a command's options.\n";
 }
 
 /** Runs one command; returns the exit code (0 ok, 1 a check found a problem, 2 bad usage). */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
     process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    process.stderr.write(`daybook: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  const command = COMMANDS[name];
+  if (command !== undefined) return (await command.load()).run(rest);
+  // `daybook help report` is `daybook report --help`.
+  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]] !== undefined) return (await COMMANDS[rest[0]]!.load()).run(['--help']);
+  // --help, --version, or a mistyped command (with the nearest one suggested).
+  try {
+    program().parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode !== 0) process.stderr.write(`\n${usage()}`);
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    throw e;
+  }
+  return 2;
 }

@@ -1,34 +1,29 @@
 import { writeFileSync } from 'node:fs';
-import { parseCommand } from '../args.js';
+import { defineCommand, parseCommand, usageError } from '../args.js';
 
-const HELP = `Usage: daybook audit [path] [--json] [--report FILE]
-
-Reads the TypeScript/JavaScript codebase at path (default: .), finds its applications
-(package.json bin and scripts, files that call main(), listen or loop forever) and the
-modules they reach, classifies each app as critical or utility, and reports its logging gaps:
-critical apps with no file log, working modules of critical apps that log nothing,
-console.* in critical code, swallowed errors, unhandled rejections, loggers created in
-several places, orders with no audit event beside them.
-
-Options:
-  --json          print the report as JSON
-  --report FILE   also write the JSON report to FILE
-
-Classification: daybook.config.json or the "daybook" key of package.json
+export const command = () => defineCommand('audit', '[path] [--json] [--report FILE]',
+  `Reads the TypeScript/JavaScript codebase at path (default: .), finds its applications
+(package.json bin and scripts, files that call main(), listen or loop forever) and the modules they
+reach, classifies each app as critical or utility, and reports its logging gaps: critical apps with
+no file log, working modules of critical apps that log nothing, console.* in critical code,
+swallowed errors, unhandled rejections, loggers created in several places, orders with no audit
+event beside them.`,
+  `Classification: daybook.config.json or the "daybook" key of package.json
   { "critical": ["name", "/pattern/i"], "utility": [...], "apps": { "src/x.ts": "name" },
     "entries": ["src/extra.ts"], "ignore": ["generated"] }
 
-Exit status: 0 no critical issue, 1 critical issues found, 2 bad usage.
-`;
+Exit status: 0 no critical issue, 1 critical issues found, 2 bad usage.`)
+  .argument('[path]', 'the codebase (default .)')
+  .allowExcessArguments(true)
+  .option('--json', 'print the report as JSON')
+  .option('--report <file>', 'also write the JSON report to FILE');
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('audit', HELP, argv, { json: { type: 'boolean' }, report: { type: 'string' } }, true);
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    process.stderr.write(`daybook audit: one path at most\n\n${HELP}`);
-    return 2;
-  }
+  if (positionals.length > 1) return usageError(cmd, 'one path at most');
   const { audit, formatAuditReport, ToolsError } = await import('@daybook/tools');
   let report;
   try {

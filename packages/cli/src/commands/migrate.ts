@@ -1,44 +1,36 @@
 import { relative } from 'node:path';
-import { parseCommand } from '../args.js';
+import { defineCommand, parseCommand, usageError } from '../args.js';
 
-const HELP = `Usage: daybook migrate [path] [--dry-run] [--replace-loggers] [--json]
-       daybook migrate [path] --undo [--backup STAMP] [--force]
-
-Rewrites console.log/info/warn/error/debug in the codebase at path (default: .) into calls to
-the central logger of @daybook/core: setupCriticalLogging('<app>') in critical code,
+export const command = () => defineCommand('migrate', `[path] [--dry-run] [--replace-loggers] [--json]
+       daybook migrate [path] --undo [--backup STAMP] [--force]`,
+  `Rewrites console.log/info/warn/error/debug in the codebase at path (default: .) into calls to the
+central logger of @daybook/core: setupCriticalLogging('<app>') in critical code,
 setupUtilityLogging('<app>') elsewhere, one import and one setup per file after its imports.
 Arguments, comments and formatting are kept. Test files are left alone.
 
-Every rewritten file must parse, and where there is a tsconfig.json the project must
-type-check no worse than before, or nothing is written. A real run first copies the
-originals to backups/logging_migration/<timestamp>/; a second run changes nothing.
-
-Options:
-  --dry-run           print the unified diff, change nothing
-  --replace-loggers   also replace winston/pino/bunyan loggers that write to no file
-  --json              print what was (or would be) changed as JSON
-  --undo              restore the files of the latest migration, byte for byte
-  --backup STAMP      with --undo: the migration to undo (a folder name under backups/logging_migration)
-  --force             with --undo: restore files edited since the migration too
-
-Exit status: 0 done, 1 refused (type errors, edited files) or failed, 2 bad usage.
-`;
+Every rewritten file must parse, and where there is a tsconfig.json the project must type-check no
+worse than before, or nothing is written. A real run first copies the originals to
+backups/logging_migration/<timestamp>/; a second run changes nothing.`,
+  'Exit status: 0 done, 1 refused (type errors, edited files) or failed, 2 bad usage.')
+  .argument('[path]', 'the codebase (default .)')
+  .allowExcessArguments(true)
+  .option('--dry-run', 'print the unified diff, change nothing')
+  .option('--replace-loggers', 'also replace winston/pino/bunyan loggers that write to no file')
+  .option('--json', 'print what was (or would be) changed as JSON')
+  .option('--undo', 'restore the files of the latest migration, byte for byte')
+  .option('--backup <stamp>', 'with --undo: the migration to undo (a folder name under backups/logging_migration)')
+  .option('--force', 'with --undo: restore files edited since the migration too');
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('migrate', HELP, argv, {
-        'dry-run': { type: 'boolean' }, 'replace-loggers': { type: 'boolean' }, json: { type: 'boolean' },
-        undo: { type: 'boolean' }, backup: { type: 'string' }, force: { type: 'boolean' },
-      }, true);
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const misuse = positionals.length > 1 ? 'one path at most'
     : values.undo !== true && (values.backup !== undefined || values.force === true) ? '--backup and --force go with --undo'
     : values.undo === true && (values['dry-run'] === true || values['replace-loggers'] === true) ? '--undo takes no --dry-run or --replace-loggers'
     : undefined;
-  if (misuse !== undefined) {
-    process.stderr.write(`daybook migrate: ${misuse}\n\n${HELP}`);
-    return 2;
-  }
+  if (misuse !== undefined) return usageError(cmd, misuse);
   const root = positionals[0] ?? '.';
   const tools = await import('@daybook/tools');
   try {

@@ -1,41 +1,33 @@
 import { writeFileSync } from 'node:fs';
 import { parseSize } from '@daybook/core';
-import { parseCommand } from '../args.js';
+import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-const HELP = `Usage: daybook monitor [dir] [--dry-run | --maintenance-only] [--json] [--report FILE] [options]
-
-Checks the log directory dir (default: logs): every critical app's log exists and is fresh,
-sizes, rotation, compression of backups, retention, free disk space, ERROR and WARNING
-counts over the last hour, damaged lines and the hash chain (verify). Then does the
-maintenance: compresses rotated backups and deletes those past retention, naming each file
-and the bytes freed.
-
-Options:
-  --dry-run              check, and say what maintenance would do without doing it
-  --maintenance-only     do the maintenance, skip the checks
-  --json                 print the report as JSON
-  --report FILE          also write the JSON report to FILE
-  --app NAME             a critical app whose NAME.log must exist (repeatable)
-  --stale-minutes N      a critical log older than this is stale (default 60)
-  --warn-size SIZE       active log size that warns (default 100MB)
-  --critical-size SIZE   active log size that is critical (default 500MB)
-  --max-file-size SIZE   the loggers' rotation limit (default 10MB); 2x it means rotation is broken
-  --backup-count N       backups to keep (default 5)
-  --retention-days N     backups older than this are past retention and deleted (default 7)
-  --max-errors N         ERROR/CRITICAL lines per hour that warn (default 10)
-
-Exit status: 0 healthy, 1 issues found (or maintenance failed), 2 bad usage.
-`;
+export const command = () => defineCommand('monitor', '[dir] [--dry-run | --maintenance-only] [--json] [--report FILE] [options]',
+  `Checks the log directory dir (default: logs): every critical app's log exists and is fresh,
+sizes, rotation, compression of backups, retention, free disk space, ERROR and WARNING counts over
+the last hour, damaged lines and the hash chain (verify). Then does the maintenance: compresses
+rotated backups and deletes those past retention, naming each file and the bytes freed.`,
+  'Exit status: 0 healthy, 1 issues found (or maintenance failed), 2 bad usage.')
+  .argument('[dir]', 'the log directory (default logs)')
+  .allowExcessArguments(true)
+  .option('--dry-run', 'check, and say what maintenance would do without doing it')
+  .option('--maintenance-only', 'do the maintenance, skip the checks')
+  .option('--json', 'print the report as JSON')
+  .option('--report <file>', 'also write the JSON report to FILE')
+  .option('--app <name>', 'a critical app whose NAME.log must exist (repeatable)', repeatable)
+  .option('--stale-minutes <n>', 'a critical log older than this is stale (default 60)')
+  .option('--warn-size <size>', 'active log size that warns (default 100MB)')
+  .option('--critical-size <size>', 'active log size that is critical (default 500MB)')
+  .option('--max-file-size <size>', "the loggers' rotation limit (default 10MB); 2x it means rotation is broken")
+  .option('--backup-count <n>', 'backups to keep (default 5)')
+  .option('--retention-days <n>', 'backups older than this are past retention and deleted (default 7)')
+  .option('--max-errors <n>', 'ERROR/CRITICAL lines per hour that warn (default 10)');
 
 const INT = /^\d+$/;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('monitor', HELP, argv, {
-        'dry-run': { type: 'boolean' }, 'maintenance-only': { type: 'boolean' }, json: { type: 'boolean' }, report: { type: 'string' },
-        app: { type: 'string', multiple: true }, 'stale-minutes': { type: 'string' }, 'warn-size': { type: 'string' },
-        'critical-size': { type: 'string' }, 'max-file-size': { type: 'string' }, 'backup-count': { type: 'string' },
-        'retention-days': { type: 'string' }, 'max-errors': { type: 'string' },
-      }, true);
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const bad: string[] = [];
@@ -58,10 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (positionals.length > 1) bad.push('one directory at most');
   if (values['dry-run'] === true && values['maintenance-only'] === true) bad.push('--dry-run and --maintenance-only exclude each other');
-  if (bad.length > 0) {
-    process.stderr.write(`daybook monitor: ${bad.join('; ')}\n\n${HELP}`);
-    return 2;
-  }
+  if (bad.length > 0) return usageError(cmd, bad.join('; '));
   const { monitor, formatMonitorReport, formatMaintenance, ToolsError } = await import('@daybook/tools');
   const mode = values['dry-run'] === true ? 'dry-run' : values['maintenance-only'] === true ? 'maintenance-only' : 'check';
   let report;

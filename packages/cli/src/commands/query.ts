@@ -1,40 +1,39 @@
 import { queryEvents } from '@daybook/analytics';
-import { parseCommand, usageError } from '../args.js';
-import { failed, table } from './report.js';
+import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
+import { RELATIVE_DATES, resolveDate } from '../dates.js';
+import { metric } from '../format.js';
+import { table } from '../table.js';
+import { failed } from './report.js';
 
-const HELP = `Usage: daybook query "SQL" [options]
+export const command = () => defineCommand('query', '"SQL" [options]',
+  `Runs SQL (DuckDB) over the events of log directories, loaded as the table \`events\` with the
+columns of the CSV export (de-duplicated; timestamp is a UTC TIMESTAMP, numbers DOUBLE, metadata
+JSON text: metadata->>'$.status_code').`,
+  `Closed trades are trade_exit and trade_partial_exit events with a pnl (docs/metrics.md), so the
+P&L per symbol that \`daybook report symbols\` shows is:
+  daybook query "SELECT symbol, sum(pnl) AS pnl FROM events WHERE event_type IN ('trade_exit', 'trade_partial_exit') GROUP BY 1 ORDER BY 2 DESC"
 
-Runs SQL (DuckDB) over the events of log directories, loaded as the table \`events\` with
-the columns of the CSV export (de-duplicated; timestamp is a UTC TIMESTAMP, numbers DOUBLE,
-metadata JSON text: metadata->>'$.status_code').
-
-  daybook query "SELECT symbol, sum(pnl) FROM events WHERE event_type = 'trade_exit' GROUP BY 1"
-
-Options:
-  --dir DIR          log directory (repeat for a fleet; default logs)
-  --from DATE        load events from DATE (YYYY-MM-DD or ISO-8601)
-  --to DATE          load events up to DATE (a plain date: the whole day)
-  --json             print rows as JSON
-  -h, --help         this help
-
-Needs the optional dependency @duckdb/node-api. Exit codes: 0 ok, 1 the query failed, 2 bad usage.
-`;
+Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.
+Needs the optional dependency @duckdb/node-api. Exit codes: 0 ok, 1 the query failed, 2 bad usage.`)
+  .argument('[sql]', 'one SQL statement, quoted')
+  .allowExcessArguments(true)
+  .option('--dir <dir>', 'log directory (repeat for a fleet; default logs)', repeatable)
+  .option('--from <date>', 'load events from this date (a date or an ISO-8601 timestamp)')
+  .option('--to <date>', 'load events up to this date (a plain date: the whole day)')
+  .option('--json', 'print rows as JSON');
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('query', HELP, argv, {
-    dir: { type: 'string', multiple: true },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    json: { type: 'boolean' },
-  }, true);
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
   const values = parsed.values as { dir?: string[]; from?: string; to?: string; json?: boolean };
-  if (positionals.length !== 1) return usageError('query', HELP, 'give one SQL statement, quoted');
+  if (positionals.length !== 1) return usageError(cmd, 'give one SQL statement, quoted');
   try {
-    const r = await queryEvents(values.dir ?? ['logs'], positionals[0]!, { start: values.from, end: values.to });
+    const r = await queryEvents(values.dir ?? ['logs'], positionals[0]!, { start: resolveDate(values.from), end: resolveDate(values.to) });
+    // Columns named like a metric (pnl, win_rate, latency_ms) are shown as one: money, percentages, milliseconds.
     if (values.json) process.stdout.write(JSON.stringify(r.rows, null, 2) + '\n');
-    else process.stdout.write(table(r.columns, r.rows.map((row) => r.columns.map((c) => row[c]))));
+    else process.stdout.write(table(r.columns, r.rows.map((row) => r.columns.map((c) => row[c])), (c, v) => metric(c, v)));
     return 0;
   } catch (e) {
     return failed('query', e, (code) => code !== 'DAYBOOK_E_QUERY_SQL' && code !== 'DAYBOOK_E_QUERY_ENGINE');

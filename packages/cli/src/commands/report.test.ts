@@ -63,7 +63,7 @@ describe('daybook report', () => {
     const r = daybook('report', '--dir', dir, '--date', '2024-01-02');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Daily report 2024-01-02/);
-    assert.match(r.stdout, /total_pnl\s+100/);
+    assert.match(r.stdout, /total_pnl\s+\$100\.00/);
     assert.match(r.stdout, /bad lines skipped: 1 \(invalid_json 1\)/);
     assert.match(daybook('report', 'symbols', '--dir', dir).stdout, /AAPL\s+1\s+1\s+0/);
   });

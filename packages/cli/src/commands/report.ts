@@ -1,36 +1,47 @@
-import { AnalyticsError, LogAnalyzer, READ_PROBLEM_CODES, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
-import { parseCommand, usageError } from '../args.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { classifyLogNames } from '@daybook/core';
+import { AnalyticsError, LogAnalyzer, READ_PROBLEM_CODES, utcDay, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
+import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
+import { CLI_CODES } from '../codes.js';
+import { RELATIVE_DATES, resolveDate } from '../dates.js';
+import { count, metric } from '../format.js';
+import { NO_PROGRESS, startProgress } from '../progress.js';
+import { table as baseTable } from '../table.js';
 
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
 type Kind = (typeof KINDS)[number];
 
-const HELP = `Usage: daybook report [daily|trading|system|risk|symbols|errors] [options]
-
-Shows the figures of a log directory (metrics.md) as tables, or as JSON with --json.
+export const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
+  `Shows the figures of a log directory (docs/metrics.md) as tables, or as JSON with --json.
   daily     every report for one UTC day (default: today)
   trading   P&L, win rate, drawdown, Sharpe/Sortino, by exit reason and strategy
   system    events, API calls/errors/latency, levels, health checks, uptime
   risk      risk limit hits, portfolio heat, daily loss, risk events per day
   symbols   performance per symbol
-  errors    errors by component/type/hour, top messages, recent errors
+  errors    errors by component/type/hour, top messages, recent errors`,
+  `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.
 
-Options:
-  --dir DIR               log directory (repeat for a fleet; default logs)
-  --from DATE             start: YYYY-MM-DD (00:00 UTC) or an ISO-8601 timestamp
-  --to DATE               end: YYYY-MM-DD (the whole day) or an ISO-8601 timestamp
-  --date YYYY-MM-DD       one UTC day (daily: default today; others: same as --from D --to D)
-  --periods-per-year N    252 (default, weekdays) or 365 (every day) for Sharpe/Sortino
-  --starting-equity X     starting equity (default: the first portfolio_value in range)
-  --json                  print JSON (snake_case fields of metrics.md)
-  --no-index              do not read or write the parsed logs kept in <dir>/.daybook/index/
-  -h, --help              this help
+Examples:
+  daybook report trading --from 7d          the last seven days and today
+  daybook report daily --date yesterday
+  daybook report symbols --dir bot1/logs --dir bot2/logs --json
 
 Warnings follow the report (and are read_problems in --json): files not read (look-alike
 names, FIFOs, damaged or over-large gzip), lines skipped, event_ids whose copies differ, lines
 no checkpoint vouches for yet. They do not change the exit code.
 
-Exit codes: 0 ok, 2 bad usage (unknown report, bad date, missing directory).
-`;
+Exit codes: 0 ok, 1 no log files in the directory, 2 bad usage (unknown report, bad date, missing directory).`)
+  .argument('[report]', 'which report (default daily)')
+  .allowExcessArguments(true)
+  .option('--dir <dir>', 'log directory (repeat for a fleet; default logs)', repeatable)
+  .option('--from <date>', 'start: a date (00:00 UTC) or an ISO-8601 timestamp')
+  .option('--to <date>', 'end: a date (the whole day) or an ISO-8601 timestamp')
+  .option('--date <date>', 'one UTC day (daily: default today; others: same as --from D --to D)')
+  .option('--periods-per-year <n>', '252 (default, weekdays) or 365 (every day) for Sharpe/Sortino')
+  .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
+  .option('--json', 'print JSON (snake_case fields of docs/metrics.md)')
+  .option('--no-index', 'do not read or write the parsed logs kept in <dir>/.daybook/index/');
 
 /** Prints an AnalyticsError and gives its exit code: 2 (bad usage) for `usage` codes, else 1; rethrows anything else. */
 export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCode) => boolean): number {
@@ -42,38 +53,90 @@ export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCod
 const isUsage = (code: AnalyticsErrorCode): boolean => code === 'DAYBOOK_E_READ_DIR' || code.startsWith('DAYBOOK_E_DATE') || code === 'DAYBOOK_E_OPTION_INVALID';
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('report', HELP, argv, {
-    dir: { type: 'string', multiple: true },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    date: { type: 'string' },
-    'periods-per-year': { type: 'string' },
-    'starting-equity': { type: 'string' },
-    json: { type: 'boolean' },
-    'no-index': { type: 'boolean' },
-  }, true);
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
   const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean; 'no-index'?: boolean };
   const kind = (positionals[0] ?? 'daily') as Kind;
-  if (!KINDS.includes(kind) || positionals.length > 1) return usageError('report', HELP, `unknown report '${positionals.join(' ')}'`);
-  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError('report', HELP, '--date cannot be combined with --from/--to');
+  if (!KINDS.includes(kind) || positionals.length > 1) return usageError(cmd, `unknown report '${positionals.join(' ')}'`);
+  if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, '--date cannot be combined with --from/--to');
+  if (kind === 'daily' && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, 'the daily report is one day: give --date (or name another report, e.g. trading, for --from/--to)');
   const ppy = values['periods-per-year'] === undefined ? undefined : Number(values['periods-per-year']);
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
-  if (equity !== undefined && !Number.isFinite(equity)) return usageError('report', HELP, `--starting-equity ${values['starting-equity']} is not a number`);
+  if (equity !== undefined && !Number.isFinite(equity)) return usageError(cmd, `--starting-equity ${values['starting-equity']} is not a number`);
+  const dirs = values.dir ?? ['logs'];
+  const empty = noLogFiles(dirs);
+  if (empty !== undefined) {
+    process.stderr.write(`daybook report: ${empty}. ${CLI_CODES.DAYBOOK_E_REPORT_NO_LOGS} [DAYBOOK_E_REPORT_NO_LOGS]\n`);
+    return 1;
+  }
+  const date = resolveDate(values.date);
+  const from = resolveDate(values.from);
+  const to = resolveDate(values.to);
+  // A first report over a large directory reads for seconds: say so on a terminal.
+  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: 'reading logs' });
   try {
-    const analyzer = new LogAnalyzer(values.dir ?? ['logs'], { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true });
+    const analyzer = new LogAnalyzer(dirs, { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true });
     if (kind === 'daily') {
-      const report = await analyzer.generateDailyReport(values.date);
+      const report = await analyzer.generateDailyReport(date);
+      progress.stop();
+      if (report.system_metrics.total_events === 0) await sayCoverage(analyzer, `on ${report.date}`);
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderDaily(report));
       return 0;
     }
-    const report = await analyzer.getReport(values.date ?? values.from, values.date ?? values.to);
+    const report = await analyzer.getReport(date ?? from, date ?? to);
+    progress.stop();
+    const [start, end] = [date ?? from, date ?? to];
+    if (report.system_metrics.total_events === 0 && (start !== undefined || end !== undefined)) await sayCoverage(analyzer, start === end ? `on ${start}` : `from ${start ?? 'the beginning'} to ${end ?? 'now'}`);
     process.stdout.write(values.json ? JSON.stringify(pick(report, kind), null, 2) + '\n' : render(report, kind));
     return 0;
   } catch (e) {
+    progress.stop();
     return failed('report', e, isUsage);
   }
+}
+
+/**
+ * Why a report would be all zeros because there is nothing to read: every directory exists
+ * and none holds a log file. A missing directory is left to the analyzer (bad usage, exit 2).
+ */
+export function noLogFiles(dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      if (!statSync(dir).isDirectory()) return undefined;
+      names = readdirSync(dir).filter((n) => {
+        try {
+          return statSync(join(dir, n)).isFile();
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return undefined;
+    }
+    if (classifyLogNames(names).streams.size > 0) return undefined;
+  }
+  return `no log files in ${dirs.join(', ')} (daybook reads audit.log, trades.log, <app>.log and their rotated backups)`;
+}
+
+/** A range that holds no event: a notice on stderr with the days the logs do cover, so that the next try hits them. */
+async function sayCoverage(analyzer: LogAnalyzer, where: string): Promise<void> {
+  const set = await analyzer.load();
+  let first = Infinity;
+  let last = -Infinity;
+  set.segments.forEach((s, i) => {
+    const keep = set.keep[i]!;
+    for (let r = 0; r < s.n; r++) {
+      if (keep[r] !== 1) continue;
+      const t = s.ts[r]!;
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
+  });
+  const cover = first === Infinity ? 'the logs hold no readable event' : `the logs cover ${utcDay(first)} .. ${utcDay(last)} (UTC)`;
+  process.stderr.write(`daybook report: no events ${where}; ${cover}\n`);
 }
 
 /** The JSON of one report: its metrics with the bad-line count (symbols: wrapped, since it is a list). */
@@ -90,23 +153,9 @@ function pick(r: FullReport, kind: Exclude<Kind, 'daily'>): unknown {
 
 // ---- tables --------------------------------------------------------------------------------
 
-export function cell(v: unknown): string {
-  if (v === null || v === undefined) return '-';
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return String(v);
-    return Math.abs(v) >= 1e-4 || v === 0 ? v.toFixed(Math.abs(v) >= 100 ? 2 : 4) : v.toExponential(3);
-  }
-  return String(v);
-}
-
-/** A table: a header row, a rule, rows; numbers right-aligned. */
-export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const text = rows.map((r) => r.map(cell));
-  const width = header.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
-  return [line(header), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n') + '\n';
-}
+/** A report's cell: numbers by the metric's name, its column's or (a metric/value table) its row's: money, percentages, ratios (format.ts). */
+const cell = (column: string, v: unknown, row: readonly unknown[]): string => metric(column === 'value' ? String(row[0]) : column, v);
+const table = (header: readonly string[], rows: readonly (readonly unknown[])[]): string => baseTable(header, rows, cell);
 
 /** Scalar fields of an object as a two-column table; nested objects are left to the caller. */
 function fields(o: object): string {
@@ -162,8 +211,8 @@ function renderErrors(r: FullReport): string {
 
 function footer(r: { bad_lines: FullReport['bad_lines']; read_problems: FullReport['read_problems'] }): string {
   const b = r.bad_lines;
-  const kinds = Object.entries(b).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${k} ${v}`);
-  let out = `\nbad lines skipped: ${b.total}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}\n`;
+  const kinds = Object.entries(b).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${k} ${count(v)}`);
+  let out = `\nbad lines skipped: ${count(b.total)}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}\n`;
   return out + warnings(r.read_problems);
 }
 

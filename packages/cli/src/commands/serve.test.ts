@@ -85,7 +85,7 @@ describe('daybook tail', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { message: string }).message), ['broker down']);
     const pretty = daybook('tail', '--dir', dir, '--no-follow');
-    assert.match(pretty.stdout, /trade_exit\s+first exit\s+\[AAPL 1 @ 1 pnl=100\]/);
+    assert.match(pretty.stdout, /trade_exit\s+first exit\s+\[AAPL 1 @ \$1\.00 pnl=\$100\.00\]/);
     assert.equal(daybook('tail', '--type', 'nope').status, 2);
 
     const { child, out } = await start(['tail', '--dir', dir, '-n', '1', '--type', 'trade_exit'], /first exit/);

@@ -1,37 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
 import { builtDashboardDir } from '../dashboard.js';
-import { parseCommand, usageError } from '../args.js';
+import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-const HELP = `Usage: daybook serve [--dir logs] [--port 8080] [--host 127.0.0.1] [options]
-
-Serves a log directory over HTTP: the /audit reports (metrics.md), events with filters and
-cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus
-/metrics, and the OpenAPI document with its UI at /docs.
-
-Options:
-  --dir DIR            log directory (repeat for a fleet; default logs)
-  --port N             default 8080 (0: any free port)
-  --host ADDR          default 127.0.0.1 (loopback only)
-  --token TOKEN        require "Authorization: Bearer TOKEN" on every route but /health
-                       (default: the DAYBOOK_TOKEN environment variable)
-  --insecure           allow a non-loopback --host without a token
-  --allowed-host NAME  accept requests whose Host header is NAME or NAME:PORT (repeat); only
-                       loopback names (localhost, 127.x.x.x, [::1]) and the --host address are
-                       accepted otherwise, against DNS rebinding; '*' accepts any name
-  --cors ORIGIN        allow this browser origin (repeat; '*' for any); CORS is off by default
-  --export-dir DIR     POST /audit/export_logs writes here; without it the export is the response
-  --static DIR         serve these files at / (default: the built dashboard)
-  --public-key FILE    /audit/verify checks checkpoint signatures with this Ed25519 PEM key
-  --max-streams N      live streams allowed at once (default 100)
-  --periods-per-year N 252 (default) or 365, for Sharpe and Sortino
-  --starting-equity X  starting equity (default: the first portfolio_value in range)
-  --no-index           do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)
-  --log                log each request (Fastify's JSON logger) to stdout
-  -h, --help           this help
-
-Exit codes: 0 after Ctrl-C, 1 when the server cannot start, 2 bad usage.
-`;
+export const command = () => defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
+  `Serves a log directory over HTTP: the /audit reports (docs/metrics.md), events with filters and
+cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus /metrics,
+and the OpenAPI document with its UI at /docs.`,
+  'Exit codes: 0 after Ctrl-C, 1 when the server cannot start, 2 bad usage.')
+  .option('--dir <dir>', 'log directory (repeat for a fleet; default logs)', repeatable)
+  .option('--port <n>', 'default 8080 (0: any free port)')
+  .option('--host <addr>', 'default 127.0.0.1 (loopback only)')
+  .option('--token <token>', 'require "Authorization: Bearer TOKEN" on every route but /health (default: the DAYBOOK_TOKEN environment variable)')
+  .option('--insecure', 'allow a non-loopback --host without a token')
+  .option('--allowed-host <name>', "accept requests whose Host header is NAME or NAME:PORT (repeat); only loopback names (localhost, 127.x.x.x, [::1]) and the --host address are accepted otherwise, against DNS rebinding; '*' accepts any name", repeatable)
+  .option('--cors <origin>', "allow this browser origin (repeat; '*' for any); CORS is off by default", repeatable)
+  .option('--export-dir <dir>', 'POST /audit/export_logs writes here; without it the export is the response')
+  .option('--static <dir>', 'serve these files at / (default: the built dashboard)')
+  .option('--public-key <file>', '/audit/verify checks checkpoint signatures with this Ed25519 PEM key')
+  .option('--max-streams <n>', 'live streams allowed at once (default 100)')
+  .option('--periods-per-year <n>', '252 (default) or 365, for Sharpe and Sortino')
+  .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
+  .option('--no-index', 'do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)')
+  .option('--log', "log each request (Fastify's JSON logger) to stdout");
 
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -41,12 +32,8 @@ const int = (v: string | undefined, name: string): number | undefined => {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('serve', HELP, argv, {
-    dir: { type: 'string', multiple: true }, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' },
-    insecure: { type: 'boolean' }, 'allowed-host': { type: 'string', multiple: true }, cors: { type: 'string', multiple: true }, 'export-dir': { type: 'string' }, static: { type: 'string' },
-    'public-key': { type: 'string' }, 'max-streams': { type: 'string' }, 'periods-per-year': { type: 'string' }, 'starting-equity': { type: 'string' }, log: { type: 'boolean' },
-    'no-index': { type: 'boolean' },
-  });
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
   let options: ServerOptions;
@@ -71,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       logger: v.log === true,
     };
   } catch (e) {
-    return usageError('serve', HELP, (e as Error).message);
+    return usageError(cmd, (e as Error).message);
   }
   let started;
   try {

@@ -1,50 +1,45 @@
 import { EVENT_TYPES, formatPretty, isEventType, parseLevel, type LogLevel } from '@daybook/core';
 import { parseRange } from '@daybook/analytics';
 import { DirMonitor, endOf, EventIndex, Follower, levelCode, typeCode, type EventFilter } from '@daybook/server';
-import { parseCommand, usageError } from '../args.js';
+import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
+import { RELATIVE_DATES, resolveDate } from '../dates.js';
+import { money, price } from '../format.js';
 import { untilStopped } from './serve.js';
 
-const HELP = `Usage: daybook tail [--dir logs] [options]
+export const command = () => defineCommand('tail', '[--dir logs] [options]',
+  `Prints the last events of a log directory, then follows it: each new event as it is written,
+pretty-printed (or as JSON lines with --json), until Ctrl-C. Rotation and compression are followed.`,
+  `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.
 
-Prints the last events of a log directory, then follows it: each new event as it is
-written, pretty-printed (or as JSON lines with --json), until Ctrl-C. Rotation and
-compression are followed.
-
-Options:
-  --dir DIR          log directory (repeat for a fleet; default logs)
-  -n, --lines N      events shown before following (default 10; 0 for none)
-  --type TYPE        only these event types (repeat, or comma-separated)
-  --level LEVEL      only this level and above (DEBUG, INFO, WARNING, ERROR, CRITICAL)
-  --symbol SYMBOL    only these symbols (repeat)
-  --session ID       only these sessions (repeat)
-  --since DATE       only events from DATE (YYYY-MM-DD or ISO-8601)
-  --no-follow        print and exit
-  --json             one JSON event per line
-  -h, --help         this help
-
-Exit codes: 0 ok, 1 the directory cannot be read, 2 bad usage.
-`;
+Exit codes: 0 ok (also when the reader of a pipe goes away: daybook tail | head), 1 the directory
+cannot be read, 2 bad usage.`)
+  .option('--dir <dir>', 'log directory (repeat for a fleet; default logs)', repeatable)
+  .option('-n, --lines <n>', 'events shown before following (default 10; 0 for none)')
+  .option('--type <type>', 'only these event types (repeat, or comma-separated)', repeatable)
+  .option('--level <level>', 'only this level and above (DEBUG, INFO, WARNING, ERROR, CRITICAL)')
+  .option('--symbol <symbol>', 'only these symbols (repeat)', repeatable)
+  .option('--session <id>', 'only these sessions (repeat)', repeatable)
+  .option('--since <date>', 'only events from this date')
+  .option('--no-follow', 'print and exit')
+  .option('--json', 'one JSON event per line');
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand('tail', HELP, argv, {
-    dir: { type: 'string', multiple: true }, lines: { type: 'string', short: 'n' }, type: { type: 'string', multiple: true },
-    level: { type: 'string' }, symbol: { type: 'string', multiple: true }, session: { type: 'string', multiple: true },
-    since: { type: 'string' }, 'no-follow': { type: 'boolean' }, json: { type: 'boolean' },
-  });
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const v = parsed.values as { dir?: string[]; lines?: string; type?: string[]; level?: string; symbol?: string[]; session?: string[]; since?: string; 'no-follow'?: boolean; json?: boolean };
   const lines = v.lines === undefined ? 10 : Number(v.lines);
-  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000) return usageError('tail', HELP, `--lines ${v.lines} is not a whole number up to 100000`);
+  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000) return usageError(cmd, `--lines ${v.lines} is not a whole number up to 100000`);
   const types = v.type?.flatMap((t) => t.split(',')).filter((t) => t !== '');
   const unknown = types?.find((t) => !isEventType(t));
-  if (unknown !== undefined) return usageError('tail', HELP, `unknown event type '${unknown}' (one of ${EVENT_TYPES.join(', ')})`);
+  if (unknown !== undefined) return usageError(cmd, `unknown event type '${unknown}' (one of ${EVENT_TYPES.join(', ')})`);
   const level = v.level === undefined ? undefined : parseLevel(v.level);
-  if (v.level !== undefined && level === undefined) return usageError('tail', HELP, `unknown level '${v.level}'`);
+  if (v.level !== undefined && level === undefined) return usageError(cmd, `unknown level '${v.level}'`);
   let range;
   try {
-    range = parseRange(v.since, undefined);
+    range = parseRange(resolveDate(v.since), undefined);
   } catch (e) {
-    return usageError('tail', HELP, `--since: ${(e as Error).message}`);
+    return usageError(cmd, `--since: ${(e as Error).message}`);
   }
   const dirs = v.dir ?? ['logs'];
   const index = new EventIndex(dirs);
@@ -63,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const text = (x: unknown) => (typeof x === 'string' ? x : x === undefined ? undefined : JSON.stringify(x));
     const lvl = (parseLevel(e.level) ?? 'INFO') as LogLevel;
-    const head = [e.symbol, e.side, e.quantity, e.price === undefined ? undefined : `@ ${String(e.price)}`, e.pnl === undefined ? undefined : `pnl=${String(e.pnl)}`].filter((x) => x !== undefined).join(' ');
+    const head = [e.symbol, e.side, e.quantity, e.price === undefined ? undefined : `@ ${typeof e.price === 'number' ? price(e.price) : String(e.price)}`, e.pnl === undefined ? undefined : `pnl=${typeof e.pnl === 'number' ? money(e.pnl) : String(e.pnl)}`].filter((x) => x !== undefined).join(' ');
     const fields = { strategyName: text(e.strategy_name), orderId: text(e.order_id), latencyMs: typeof e.latency_ms === 'number' ? e.latency_ms : undefined, portfolioHeat: typeof e.portfolio_heat === 'number' ? e.portfolio_heat : undefined };
     process.stdout.write(formatPretty(String(e.timestamp), lvl, String(e.event_type), `${String(e.message)}${head === '' ? '' : `  [${head}]`}`, fields, color));
   };

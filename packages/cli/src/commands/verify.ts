@@ -1,38 +1,35 @@
 import { readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { verify, type VerifyResult } from '@daybook/core';
+import { defineCommand, parseCommand } from '../args.js';
+import { count } from '../format.js';
+import { NO_PROGRESS, startProgress } from '../progress.js';
 
-const HELP = `Usage: daybook verify <dir> [--public-key FILE] [--json]
+export const command = () => defineCommand('verify', '<dir> [--public-key FILE] [--json]',
+  `Checks the hash chain of every log file in <dir>, rotated and compressed ones included: each
+line's link to the one before, the links across files, the checkpoints in <dir>/.daybook/, and
+(with --public-key, the PEM public key of the logger's signingKey) that every checkpoint is signed
+by that key.
 
-Checks the hash chain of every log file in <dir>, rotated and compressed ones included:
-each line's link to the one before, the links across files, the checkpoints in
-<dir>/.daybook/, and (with --public-key, the PEM public key of the logger's signingKey)
-that every checkpoint is signed by that key.
-
-Reports the first bad line of each file and what the damage looks like: modified,
-deleted, inserted, reordered, truncated, missing_file, bad_signature. A line cut short by
-a crash is reported as torn_tail, which is not damage (the next start repairs it).
-
-Exit status: 0 clean, 1 damaged, 2 bad usage.
-`;
+Reports the first bad line of each file and what the damage looks like: modified, deleted,
+inserted, reordered, truncated, missing_file, bad_signature. A line cut short by a crash is
+reported as torn_tail, which is not damage (the next start repairs it).`,
+  'Exit status: 0 clean, 1 damaged, 2 bad usage.')
+  .argument('[dir]', 'the log directory')
+  .allowExcessArguments(true)
+  .option('--public-key <file>', "the PEM public key matching the logger's signingKey: checkpoint signatures are checked")
+  .option('--json', 'print the result as JSON');
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'public-key': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (e) {
-    process.stderr.write(`daybook verify: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as { 'public-key'?: string; json?: boolean };
   const dir = positionals[0];
   if (dir === undefined || positionals.length > 1) {
-    process.stderr.write(`daybook verify: give exactly one log directory [DAYBOOK_E_VERIFY_USAGE]\n\n${HELP}`);
+    process.stderr.write('daybook verify: give exactly one log directory [DAYBOOK_E_VERIFY_USAGE]\n\n');
+    cmd.outputHelp({ error: true });
     return 2;
   }
   let publicKey: KeyObject | undefined;
@@ -46,11 +43,15 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   let result: VerifyResult;
+  // Verify reads every byte of every file: on a terminal, say so when it takes a while.
+  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: `verifying ${dir}` });
   try {
     result = await verify(dir, { publicKey });
   } catch (e) {
     process.stderr.write(`daybook verify: cannot read ${dir}: ${(e as Error).message} [DAYBOOK_E_VERIFY_USAGE]\n`);
     return 2;
+  } finally {
+    progress.stop();
   }
   if (values.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else process.stdout.write(render(result, dir, publicKey !== undefined));
@@ -64,8 +65,8 @@ function render(r: VerifyResult, dir: string, signed: boolean): string {
   const damaged = r.problems.filter((p) => p.kind !== 'torn_tail').length;
   lines.push(
     r.ok
-      ? `ok: ${r.files.length} files, ${total} lines in ${dir}${signed ? ', checkpoints signed by the key' : ' (signatures not checked: pass --public-key)'}`
-      : `DAMAGED: ${damaged} problem${damaged === 1 ? '' : 's'} in ${dir} (${r.files.length} files, ${total} lines)`,
+      ? `ok: ${count(r.files.length)} files, ${count(total)} lines in ${dir}${signed ? ', checkpoints signed by the key' : ' (signatures not checked: pass --public-key)'}`
+      : `DAMAGED: ${count(damaged)} problem${damaged === 1 ? '' : 's'} in ${dir} (${count(r.files.length)} files, ${count(total)} lines)`,
   );
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ import { startBroker } from './broker.js';
 import { FLEET } from './fleet.js';
 import { startDashboardServer, type RunningServer } from './server.js';
 import type { WorkerMessage, WorkerOptions } from './worker.js';
+import { count, millis, money, percent, ratio } from '../format.js';
 
 export interface DemoOptions {
   dir: string;
@@ -54,7 +55,7 @@ function whenMessage<T extends WorkerMessage['type']>(w: Worker, type: T): Promi
   });
 }
 
-const money = (n: number): string => `${n < 0 ? '-' : '+'}$${Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const pnl = (n: number): string => money(n, { signed: true });
 
 /** What a user types in another terminal: the directory as they would name it. */
 function shown(dir: string): string {
@@ -65,7 +66,7 @@ function shown(dir: string): string {
 function historyLine(b: Extract<WorkerMessage, { type: 'ready' }>['backfill'], days: number, dir: string): string {
   if (days === 0) return 'history: none asked for (--days 0)';
   if (b.skipped) return `history: ${dir} already has an audit log, backfill skipped (a new --dir starts over)`;
-  return `history: ${b.days.length} trading day${b.days.length === 1 ? '' : 's'} (${b.days[0]} .. ${b.days.at(-1)}), ${b.trades} trades, P&L ${money(b.pnl)}`;
+  return `history: ${b.days.length} trading day${b.days.length === 1 ? '' : 's'} (${b.days[0]} .. ${b.days.at(-1)}), ${count(b.trades)} trades, P&L ${pnl(b.pnl)}`;
 }
 
 /** The URL and what to try next. */
@@ -79,7 +80,7 @@ function nextSteps(say: (line?: string) => void, d: string, server: RunningServe
   say('Try, in another terminal:');
   say(`  npx daybook report trading --dir ${d}     P&L, win rate, drawdown, Sharpe, by strategy and exit reason`);
   say(`  npx daybook report daily --dir ${d}       today's trading, system, risk and error figures`);
-  say(`  npx daybook tail --dir ${d} --type trade_entry,trade_exit   trades as they happen (every event without --type)`);
+  say(`  npx daybook tail --dir ${d} --type trade_entry,trade_partial_exit,trade_exit   trades as they happen (every event without --type)`);
   say(`  npx daybook verify ${d}                   the hash chain of every audit file`);
   say(`  tail -f ${d}/jit-mm-swift.log             a fleet app's own log`);
   say(duration === undefined ? 'Ctrl-C stops everything: every process flushes and closes, then the chain is verified.' : `Stops by itself after ${duration} s of live trading.`);
@@ -128,7 +129,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
       if (o.serve) server = await serve(dir, o.port, say);
       nextSteps(say, shown(dir), server, o.duration);
       daybot.child.on('message', (m: WorkerMessage) => {
-        if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${m.summary.trades} trades, P&L ${money(m.summary.pnl)}, equity $${m.summary.equity.toLocaleString('en-US', { minimumFractionDigits: 2 })}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
+        if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${count(m.summary.trades)} trades, P&L ${pnl(m.summary.pnl)}, equity ${money(m.summary.equity)}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
       });
       for (const w of workers) void w.exited.then((code) => code !== 0 && stop(`${w.name} exited with ${String(code)}`));
       // Counted from here, once the history is written, so that a loaded machine still gets a live run.
@@ -155,7 +156,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   const logs = result.files.filter((f) => f.chained !== false && !f.file.startsWith('.daybook/'));
   const lines = logs.reduce((n, f) => n + f.lines, 0);
   if (result.ok) {
-    say(`verify ${shown(dir)}: ok, ${logs.length} log files, ${lines.toLocaleString('en-US')} hash-chained lines intact`);
+    say(`verify ${shown(dir)}: ok, ${logs.length} log files, ${count(lines)} hash-chained lines intact`);
     return failed ? 1 : 0;
   }
   say(`verify ${shown(dir)}: DAMAGED`);
@@ -169,10 +170,9 @@ async function summary(dir: string, say: (line: string) => void): Promise<void> 
   const t = r.trading_metrics;
   const s = r.system_metrics;
   const k = r.risk_metrics;
-  const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
-  say(`  trading  ${t.total_trades} trades, win rate ${(t.win_rate * 100).toFixed(1)}%, P&L ${money(t.total_pnl)}, max drawdown $${t.max_drawdown.toFixed(2)}, profit factor ${t.profit_factor?.toFixed(2) ?? '-'}`);
-  say(`  system   ${s.api_calls} API calls (p50 ${ms(s.p50_api_latency)}, p99 ${ms(s.p99_api_latency)}), ${s.rate_limit_hits} rate limits, ${s.api_errors} API errors, ${s.error_count} errors`);
-  say(`  risk     ${k.risk_limit_hits} limits hit, ${k.portfolio_heat_warnings} heat warnings, ${k.daily_loss_limit_hits} daily loss limit${k.daily_loss_limit_hits === 1 ? '' : 's'}`);
+  say(`  trading  ${count(t.total_trades)} trades, win rate ${percent(t.win_rate, 1)}, P&L ${pnl(t.total_pnl)}, max drawdown ${money(t.max_drawdown)}, profit factor ${ratio(t.profit_factor)}`);
+  say(`  system   ${count(s.api_calls)} API calls (p50 ${millis(s.p50_api_latency)}, p99 ${millis(s.p99_api_latency)}), ${count(s.rate_limit_hits)} rate limits, ${count(s.api_errors)} API errors, ${count(s.error_count)} errors`);
+  say(`  risk     ${count(k.risk_limit_hits)} limits hit, ${count(k.portfolio_heat_warnings)} heat warnings, ${count(k.daily_loss_limit_hits)} daily loss limit${k.daily_loss_limit_hits === 1 ? '' : 's'}`);
 }
 
 async function serve(dir: string, port: number, say: (line: string) => void): Promise<RunningServer | undefined> {

@@ -1,4 +1,4 @@
-// Response shapes of the REST API: the snake_case names of shared/docs/metrics.md.
+// Response shapes of the REST API: the snake_case names of docs/metrics.md.
 export interface Breakdown { trades: number; total_pnl: number; win_rate: number }
 
 export interface TradingMetrics {
