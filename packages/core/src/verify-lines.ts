@@ -36,6 +36,8 @@ export interface FileLines {
   sha256?: string;
 }
 
+const timeOf = (t: string | undefined): { to?: string } => (t === undefined ? {} : { to: t });
+
 /** The timestamp a line begins with (daybook's JSON lines, or an app log's text line), if any. */
 export function leadingTime(text: string): string | undefined {
   if (text.startsWith('{"timestamp":"')) {
@@ -72,7 +74,8 @@ export class LineChecker {
   /** The link at each line a checkpoint names (1-based). */
   private readonly hashAt = new Map<number, string | undefined>();
   private readonly checked: readonly CheckpointRecord[];
-  private unvouched: { lines: number; from?: string; to?: string } | undefined;
+  private unvouched: { lines: number; from?: string | undefined; to?: string | undefined } | undefined;
+  private lastUnvouched = '';
 
   constructor(
     prev: string | undefined,
@@ -97,13 +100,10 @@ export class LineChecker {
     const i = this.n++;
     this.see(l, i);
     if (this.vouched !== undefined && i >= this.vouched) {
-      const u = (this.unvouched ??= { lines: 0 });
-      u.lines++;
-      const t = leadingTime(text);
-      if (t !== undefined) {
-        u.from ??= t;
-        u.to = t;
-      }
+      // The first and the last line's times only: the last is read at the end.
+      if (this.unvouched === undefined) this.unvouched = { lines: 0, from: leadingTime(text) };
+      this.unvouched.lines++;
+      this.lastUnvouched = text;
     }
     if (this.done) return;
     if (l === undefined) {
@@ -152,7 +152,9 @@ export class LineChecker {
       const f = this.checkRecords(torn ? this.n - 1 : this.n);
       if (f !== undefined) findings.push(f);
     }
-    return { lines: this.n, chained: this.chained, first: this.first, next, findings, torn, ...(this.unvouched === undefined ? {} : { unvouched: this.unvouched }) };
+    const u = this.unvouched;
+    const unvouched = u === undefined ? {} : { unvouched: { lines: u.lines, ...(u.from === undefined ? {} : { from: u.from }), ...timeOf(leadingTime(this.lastUnvouched)) } };
+    return { lines: this.n, chained: this.chained, first: this.first, next, findings, torn, ...unvouched };
   }
 
   private fail(f: Finding): void {
