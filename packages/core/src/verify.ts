@@ -272,14 +272,13 @@ async function verifyStream(dir: string, base: string, streamFiles: readonly Str
     ctx.ids = new EventIdTable(maxIds);
     run = await checkFiles(ctx, attempt >= files.length);
   }
-  if (!hasChainFile && !mustChain && run.read.every((r) => r === undefined || !r.chained)) {
-    // A stream nobody chained (an app log with chain off): nothing to check, beyond what it is.
-    for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]?.lines ?? 0, ok: true, chained: false });
-    out.problems.push(...run.problems.filter((p) => p.line === 0 && p.kind === 'foreign_file' && p.message.includes(NOT_REGULAR)));
+  if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
+    // A stream nobody chained (an app log with chain off): nothing to check.
+    for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
     return;
   }
   const chainName = `${CHAIN_DIR}/${base}.chain`;
-  if (cp.text === undefined) {
+  if (cp.text === undefined && (pub !== undefined || mustChain || run.read.some((r) => r?.chained === true))) {
     out.problems.push({ file: chainName, line: 0, kind: 'missing_file', message: `${chainName} is missing: the checkpoints of ${base} cannot be checked` });
   }
   out.problems.push(...cp.problems, ...run.problems);
