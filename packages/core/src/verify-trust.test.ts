@@ -254,3 +254,14 @@ test('a stream of 1,200 backups is read with a bounded number of open descriptor
   assert.equal(open, 0);
   assert.ok(most <= 2, `${most} descriptors open at once`);
 });
+
+test('past maxEventIds the duplicate check says what it did not check, and still checks the chain', async (t) => {
+  const dir = tempDir(t);
+  await makeLogDir(dir);
+  const r = await verify(dir, { publicKey, maxEventIds: 10 });
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.problems, []);
+  const w = r.warnings?.find((x) => x.message.startsWith('audit.log:'));
+  assert.equal(w?.code, 'DAYBOOK_W_VERIFY_EVENT_IDS');
+  assert.match(w.message, /\d+ event ids were past/);
+});
