@@ -430,28 +430,38 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
   /** Indexes of files that are no file of this stream: their generation does not count as there. */
   const foreign = new Set<number>();
 
+  // The files whose generations the records name, in the longest run that is in order: the
+  // others were moved (or copied) there, and are the ones named, not their neighbours.
+  const placed = files.flatMap((_, i) => (known[i] || isCurrent(i) ? [i] : []));
+  const ordered = inOrder(placed, gens);
+  const holder = new Map([...ordered].map((i) => [gens[i]!, files[i]!.name]));
   let prev: string | undefined;
-  let lastKnown: { gen: number; name: string } | undefined;
   if (files.length > 0) prev = linkBefore(cp, gens[0]!);
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi]!;
     const gen = gens[fi]!;
     let skipFirst = fi > 0 && (problemsIn(problems, files[fi - 1]!.name) || missingBefore.has(gen - 1));
     if (known[fi] || isCurrent(fi)) {
-      const outOfPlace = lastKnown !== undefined && gen <= lastKnown.gen;
+      const outOfPlace = !ordered.has(fi);
       if (outOfPlace) {
-        problems.push({ file: f.name, line: 0, kind: 'reordered', message: `${f.name} holds generation ${gen}, which belongs before ${lastKnown!.name} (generation ${lastKnown!.gen}): backups were renamed or swapped` });
+        const twin = holder.get(gen);
+        if (twin !== undefined) {
+          foreign.add(fi);
+          problems.push({ file: f.name, line: 0, kind: 'foreign_file', message: `${f.name} holds generation ${gen}, as ${twin} does: a copy, which reports would count twice` });
+        } else {
+          problems.push({ file: f.name, line: 0, kind: 'reordered', message: `${f.name} holds generation ${gen}, out of the order of the backups around it: backups were renamed or swapped` });
+        }
       }
       // A file out of place, or after one that is not of this stream, continues from what the
       // records say came before it, not from its neighbour: the neighbour is not blamed.
-      if (fi > 0 && (outOfPlace || foreign.has(fi - 1) || gens[fi - 1] !== gen - 1)) {
+      const movedBefore = fi > 0 && (known[fi - 1] || isCurrent(fi - 1)) && !ordered.has(fi - 1);
+      if (fi > 0 && (outOfPlace || movedBefore || foreign.has(fi - 1) || gens[fi - 1] !== gen - 1)) {
         const before = linkBefore(cp, gen);
         if (before !== undefined) {
           prev = before;
           skipFirst = false;
         }
       }
-      lastKnown = { gen, name: f.name };
     }
     const lastChecked = cp.lastOfGen.get(gen);
     const records = lastChecked === undefined ? [] : cp.records.filter((r) => r.gen === gen && CHECKED.has(r.kind) && r.line !== 0);
@@ -534,6 +544,30 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
     }
   }
   return run;
+}
+
+/**
+ * The indexes among `idx` (ascending) whose generations form the longest strictly increasing
+ * run (patience sorting, n log n): the files that are where they belong.
+ */
+function inOrder(idx: readonly number[], gens: readonly number[]): Set<number> {
+  const tails: number[] = [];
+  const back = new Map<number, number | undefined>();
+  for (const i of idx) {
+    const g = gens[i]!;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (gens[tails[mid]!]! < g) lo = mid + 1;
+      else hi = mid;
+    }
+    back.set(i, lo > 0 ? tails[lo - 1] : undefined);
+    tails[lo] = i;
+  }
+  const out = new Set<number>();
+  for (let i = tails[tails.length - 1]; i !== undefined; i = back.get(i)) out.add(i);
+  return out;
 }
 
 /** Retention deleted the generation: a prune record says so, or compaction dropped its records. */
