@@ -276,3 +276,23 @@ test('past maxEventIds the duplicate check says what it did not check, and still
   assert.equal(w?.code, 'DAYBOOK_W_VERIFY_EVENT_IDS');
   assert.match(w.message, /\d+ event ids were past/);
 });
+
+test('a backup renamed while verify reads the stream (a live writer rotating) sends it back to a new listing, not to "modified"', async (t) => {
+  const dir = tempDir(t);
+  await makeLogDir(dir);
+  const oldest = Math.max(...backups(dir).map((b) => Number(b.split('.')[2])));
+  let opens = 0;
+  const driver: FileDriver = {
+    ...nodeFileDriver,
+    openRead: (path) => {
+      // The second open of the oldest backup is the check's, after the read-ahead: a rotation
+      // shifts it up first (its first rename).
+      if (path.endsWith(`/audit.log.${oldest}.gz`) && ++opens === 2) renameSync(path, join(dir, `audit.log.${oldest + 1}.gz`));
+      return nodeFileDriver.openRead(path);
+    },
+  };
+  const r = await verify(dir, { publicKey, driver });
+  assert.equal(opens, 2);
+  assert.deepEqual(r.problems, []);
+  assert.ok(r.files.some((f) => f.file === `audit.log.${oldest + 1}.gz` && f.lines > 0));
+});

@@ -236,7 +236,14 @@ interface StreamContext {
   anyGz: boolean;
   /** The stream's event ids (duplicate check), filled by the attempt that runs. */
   ids: EventIdTable;
+  /** No new listing after this one: a file gone since is reported as it is. */
+  lastPass: boolean;
 }
+
+/** How many listings of a stream verify makes while a writer moves its files. */
+const MAX_PASSES = 5;
+/** checkFiles: a file was renamed or deleted since the listing. */
+const MOVED = Symbol('moved');
 
 /**
  * One stream's files are read one at a time, oldest first, each as a stream of lines
@@ -244,34 +251,47 @@ interface StreamContext {
  * at a time, whatever the number of backups. Generations, which the line checks need first,
  * come from the checkpoint records and each file's first line (or the cache), read before the rest.
  */
-async function verifyStream(dir: string, base: string, streamFiles: readonly StreamFile[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult, maxIds: number, tally: { records: number }): Promise<void> {
-  const files: LogFile[] = streamFiles.map((f) => ({ name: f.name, gz: f.gz }));
-  const hasBase = streamFiles.some((f) => f.n === 0);
-  for (const f of files) {
-    const opened = openLog(driver, join(dir, f.name));
-    if (typeof opened === 'string') {
-      f.openError = opened;
-      continue;
-    }
-    try {
-      f.id = opened.id;
-      const known = cache.same(f.name, f.id);
-      f.first = known !== undefined ? known.first : await firstLink(driver, opened.fd, f.gz);
-    } finally {
-      driver.closeSync(opened.fd);
-    }
-  }
-  const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
-  const cp = await readCheckpoints(dir, base, driver, pub);
-  tally.records += cp.records.length;
-  const ctx: StreamContext = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase, anyGz: streamFiles.some((f) => f.gz), ids: new EventIdTable(maxIds) };
+async function verifyStream(dir: string, base: string, streamFiles: readonly StreamFile[] /* reassigned on a new listing */, driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult, maxIds: number, tally: { records: number }): Promise<void> {
+  let files: LogFile[] = [];
+  let hasChainFile = false;
+  let cp: Checkpoints | undefined;
+  let ctx: StreamContext | undefined;
   let run: StreamRun | undefined;
-  // A file's first line read in full can differ from the one read ahead (a .gz that turns out
-  // damaged has none): the generations are then worked out again and the stream checked anew.
-  for (let attempt = 0; run === undefined; attempt++) {
-    ctx.ids = new EventIdTable(maxIds);
-    run = await checkFiles(ctx, attempt >= files.length);
+  // A live writer renames and deletes files while verify reads (rotation, retention): a file
+  // gone or replaced since the directory was listed sends the stream back to a new listing. Each
+  // file is opened only while it is read, so nothing holds on to the files as they were.
+  for (let pass = 0; run === undefined; pass++) {
+    if (pass > 0) streamFiles = classifyLogNames(await driver.readdir(dir)).streams.get(base) ?? [];
+    files = streamFiles.map((f) => ({ name: f.name, gz: f.gz }));
+    for (const f of files) {
+      const opened = openLog(driver, join(dir, f.name));
+      if (typeof opened === 'string') {
+        f.openError = opened;
+        continue;
+      }
+      try {
+        f.id = opened.id;
+        const known = cache.same(f.name, f.id);
+        f.first = known !== undefined ? known.first : await firstLink(driver, opened.fd, f.gz);
+      } finally {
+        driver.closeSync(opened.fd);
+      }
+    }
+    hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
+    cp = await readCheckpoints(dir, base, driver, pub);
+    ctx = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase: streamFiles.some((f) => f.n === 0), anyGz: streamFiles.some((f) => f.gz), ids: new EventIdTable(maxIds), lastPass: pass >= MAX_PASSES - 1 };
+    // A file's first line read in full can differ from the one read ahead (a .gz that turns out
+    // damaged has none): the generations are then worked out again and the stream checked anew.
+    for (let attempt = 0; run === undefined; attempt++) {
+      ctx.ids = new EventIdTable(maxIds);
+      const r = await checkFiles(ctx, attempt >= files.length);
+      if (r === MOVED) break;
+      run = r;
+    }
   }
+  cp = cp!;
+  ctx = ctx!;
+  tally.records += cp.records.length;
   if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
     // A stream nobody chained (an app log with chain off): nothing to check.
     for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
@@ -417,7 +437,7 @@ interface StreamRun {
 }
 
 /** The chain, line by line, file by file. Undefined if the generations turned out wrong (unless `final`). */
-async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun | undefined> {
+async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun | undefined | typeof MOVED> {
   const { cp, files, base } = ctx;
   const gens = generations(ctx);
   const run: StreamRun = { problems: [], entries: [], read: [] };
@@ -469,6 +489,13 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
     const context = isCurrent(fi) ? undefined : contextKey(ctx, gen, prev, skipFirst);
     // Opened again (one descriptor at a time): its identity now is the one the check is about.
     const opened = f.openError ?? openLog(ctx.driver, join(ctx.dir, f.name));
+    if (!ctx.lastPass && f.openError === undefined) {
+      const gone = typeof opened === 'string' ? opened.includes('ENOENT') : opened.id.ino !== f.id?.ino || opened.id.dev !== f.id?.dev;
+      if (gone) {
+        if (typeof opened !== 'string') ctx.driver.closeSync(opened.fd);
+        return MOVED;
+      }
+    }
     let read: FileLines | string;
     if (typeof opened === 'string') {
       read = opened;
