@@ -12,7 +12,7 @@ import { writeAll, type FileDriver } from './file-driver.js';
  * by `previousDigestSignature`) and RFC 6962 signed tree heads (size + root + signature).
  * Here the "size" is (gen, line): generation of the file and lines in it.
  */
-export type RecordKind = 'start' | 'checkpoint' | 'rotate' | 'prune' | 'close' | 'base';
+export type RecordKind = 'start' | 'checkpoint' | 'rotate' | 'prune' | 'close' | 'base' | 'legacy';
 
 export interface CheckpointRecord {
   v: 1;
@@ -34,6 +34,10 @@ export interface CheckpointRecord {
   pruned?: number;
   /** base: records the compaction that wrote it removed from the front of the file. */
   dropped?: number;
+  /** legacy: bytes of the unchained file the writer moved aside (its lines as they are, uncompressed). */
+  bytes?: number;
+  /** legacy: SHA-256 (hex) of those bytes: verify accepts exactly that file unchained, and no other. */
+  sha256?: string;
   prev: string;
   key?: string;
   sig?: string;
@@ -66,6 +70,8 @@ function body(r: Omit<CheckpointRecord, 'key' | 'sig'>): string {
   if (r.repaired !== undefined) s += ',"repaired":' + r.repaired;
   if (r.pruned !== undefined) s += ',"pruned":' + r.pruned;
   if (r.dropped !== undefined) s += ',"dropped":' + r.dropped;
+  if (r.bytes !== undefined) s += ',"bytes":' + r.bytes;
+  if (r.sha256 !== undefined) s += ',"sha256":"' + r.sha256 + '"';
   return s + ',"prev":"' + r.prev + '"}';
 }
 

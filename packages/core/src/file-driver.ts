@@ -13,6 +13,7 @@ export interface FileDriver {
   openWrite(path: string): number;
   /** Creates a file that must not exist yet (O_EXCL): lock files. */
   openExclusive(path: string): number;
+  /** Opens for reading without blocking: a FIFO named like a log file must not hang a reader (identity().regular tells what it is). */
   openRead(path: string): number;
   write(fd: number, data: Buffer, position: number): Promise<number>;
   writeSync(fd: number, data: Buffer, position: number): number;
@@ -49,6 +50,8 @@ export interface FileIdentity {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+  /** False for a FIFO, socket, device or directory: nothing a log file can be. */
+  regular?: boolean;
 }
 
 /** Writes all of `data` at `position`: a write may take fewer bytes than it was given. */
@@ -62,7 +65,9 @@ const cb = <T>(fn: (done: (err: NodeJS.ErrnoException | null, v?: T) => void) =>
 export const nodeFileDriver: FileDriver = {
   openWrite: (path) => fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644),
   openExclusive: (path) => fs.openSync(path, 'wx', 0o644),
-  openRead: (path) => fs.openSync(path, 'r'),
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; on a
+  // regular file it changes nothing.
+  openRead: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK),
   write: (fd, data, position) => cb<number>((done) => fs.write(fd, data, 0, data.length, position, done)),
   writeSync: (fd, data, position) => fs.writeSync(fd, data, 0, data.length, position),
   read: (fd, buffer, position) => cb<number>((done) => fs.read(fd, buffer, 0, buffer.length, position, done)),
@@ -73,7 +78,7 @@ export const nodeFileDriver: FileDriver = {
   size: (fd) => fs.fstatSync(fd).size,
   identity: (fd) => {
     const st = fs.fstatSync(fd);
-    return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+    return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, regular: st.isFile() };
   },
   close: (fd) => cb<void>((done) => fs.close(fd, done)),
   closeSync: (fd) => fs.closeSync(fd),

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
-import { GENESIS, Linker, splitLink } from './chain.js';
+import { GENESIS, Linker, sha256hex, splitLink } from './chain.js';
 import { CHAIN_DIR, ChainLog, toPrivateKey } from './checkpoint.js';
 import { recoverBackups, type Exclusive } from './compress.js';
 import { hurry } from './gzip-thread.js';
@@ -285,6 +285,11 @@ class FileWriter implements ExitParticipant {
     if (lines > 0) this.driver.fdatasyncSync(this.fd);
     // Unchained lines are vouched for by nothing: the record then speaks of no line.
     const line = this.forceRotate ? 0 : this.lineNo;
+    // The unchained file about to be moved aside, by its bytes: verify accepts this file, and
+    // only this one, without links (a copy of real events beside the chain would otherwise
+    // pass as "written before daybook"). Written again if a crash comes before the rotation.
+    // Before the start record, which stays the last one as it was (readers take the last record's line as the vouched count).
+    if (this.forceRotate) this.chain.appendSync({ kind: 'legacy', stream: this.base, gen: this.gen, line: 0, hash: this.head, bytes: end, sha256: sha256hex(buf.subarray(0, end)) });
     this.chain.appendSync({ kind: 'start', stream: this.base, gen: this.gen, line, hash: this.head, repaired: torn > 0 ? torn : undefined });
     return end;
   }

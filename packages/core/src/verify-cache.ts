@@ -28,6 +28,8 @@ export interface CachedFile {
   chained: boolean;
   first: string | undefined;
   next: string | undefined;
+  /** Fingerprints of its event ids (verify-events.ts), base64: the duplicate check needs them without reading the file. */
+  ids?: string;
 }
 
 /**

@@ -28,6 +28,23 @@ export interface FileLines {
   next: string | undefined;
   /** The first break in the lines, then (only if none) the first checkpoint no longer matched. */
   findings: Finding[];
+  /** The last line has no newline. */
+  torn: boolean;
+  /** Complete lines past the `vouched` count the checker was given, with their first and last leading timestamps. */
+  unvouched?: { lines: number; from?: string; to?: string };
+  /** SHA-256 of the file's (gunzipped) bytes, when asked for (a file without links). */
+  sha256?: string;
+}
+
+const timeOf = (t: string | undefined): { to?: string } => (t === undefined ? {} : { to: t });
+
+/** The timestamp a line begins with (daybook's JSON lines, or an app log's text line), if any. */
+export function leadingTime(text: string): string | undefined {
+  if (text.startsWith('{"timestamp":"')) {
+    const end = text.indexOf('"', 14);
+    return end > 14 && end - 14 <= 40 ? text.slice(14, end) : undefined;
+  }
+  return /^\d{4}-\d\d-\d\d[T ][0-9:.,]+Z?/.exec(text.slice(0, 48))?.[0];
 }
 
 /**
@@ -57,12 +74,16 @@ export class LineChecker {
   /** The link at each line a checkpoint names (1-based). */
   private readonly hashAt = new Map<number, string | undefined>();
   private readonly checked: readonly CheckpointRecord[];
+  private unvouched: { lines: number; from?: string | undefined; to?: string | undefined } | undefined;
+  private lastUnvouched = '';
 
   constructor(
     prev: string | undefined,
     private readonly lastChecked: { line: number; hash: string } | undefined,
     private readonly skipFirst: boolean,
     records: readonly CheckpointRecord[],
+    /** Lines of the file a checkpoint vouches for: the lines past them are counted (undefined: not asked). */
+    private readonly vouched?: number,
   ) {
     this.prev = prev;
     this.checked = records;
@@ -78,6 +99,12 @@ export class LineChecker {
     const l = splitLink(text);
     const i = this.n++;
     this.see(l, i);
+    if (this.vouched !== undefined && i >= this.vouched) {
+      // The first and the last line's times only: the last is read at the end.
+      if (this.unvouched === undefined) this.unvouched = { lines: 0, from: leadingTime(text) };
+      this.unvouched.lines++;
+      this.lastUnvouched = text;
+    }
     if (this.done) return;
     if (l === undefined) {
       this.fail({ line: i + 1, kind: 'modified', message: `line ${i + 1} carries no valid hash link` });
@@ -125,7 +152,9 @@ export class LineChecker {
       const f = this.checkRecords(torn ? this.n - 1 : this.n);
       if (f !== undefined) findings.push(f);
     }
-    return { lines: this.n, chained: this.chained, first: this.first, next, findings };
+    const u = this.unvouched;
+    const unvouched = u === undefined ? {} : { unvouched: { lines: u.lines, ...(u.from === undefined ? {} : { from: u.from }), ...timeOf(leadingTime(this.lastUnvouched)) } };
+    return { lines: this.n, chained: this.chained, first: this.first, next, findings, torn, ...unvouched };
   }
 
   private fail(f: Finding): void {

@@ -42,19 +42,23 @@ function byteChunks(driver: FileDriver, fd: number, gz: boolean): AsyncIterable<
  * decoding the file whole. `onBytes` sees the (gunzipped) bytes as they are read.
  */
 export async function readLines(driver: FileDriver, fd: number, gz: boolean, onLine: (line: string) => boolean | void, onBytes?: (chunk: Buffer) => void): Promise<string | undefined> {
-  let carry: Buffer | undefined;
+  // The pieces of a line longer than a chunk, joined once its newline comes: joining them at
+  // every chunk copied the line so far each time, quadratic in its length (a 40 MB line took
+  // a minute; the logger writes lines of 100 MB).
+  let carry: Buffer[] = [];
   for await (const chunk of byteChunks(driver, fd, gz)) {
     onBytes?.(chunk);
     const nl = chunk.lastIndexOf(10);
     if (nl < 0) {
-      carry = carry === undefined ? Buffer.from(chunk) : Buffer.concat([carry, chunk]);
+      // The reader's buffers are fresh per read; gunzip's output is its own too.
+      carry.push(chunk);
       continue;
     }
-    const head = carry === undefined ? chunk.subarray(0, nl) : Buffer.concat([carry, chunk.subarray(0, nl)]);
-    carry = nl + 1 < chunk.length ? Buffer.from(chunk.subarray(nl + 1)) : undefined;
+    const head = carry.length === 0 ? chunk.subarray(0, nl) : Buffer.concat([...carry, chunk.subarray(0, nl)]);
+    carry = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
     for (const line of head.toString('utf8').split('\n')) if (onLine(line) === false) return undefined;
   }
-  return carry === undefined ? '' : carry.toString('utf8');
+  return carry.length === 0 ? '' : Buffer.concat(carry).toString('utf8');
 }
 
 /** The file's first line, or the text before EOF if it has no newline ('' for an empty file). */

@@ -1,19 +1,24 @@
 import * as crypto from 'node:crypto';
 import { join } from 'node:path';
-import { GENESIS, sha256hex } from './chain.js';
+import { GENESIS, sha256hex, splitLink } from './chain.js';
 import { CHAIN_DIR, keyId, parseRecord, readRecord, signatureFault, splitLines, type CheckpointRecord } from './checkpoint.js';
 import { nodeFileDriver, type FileDriver, type FileIdentity } from './file-driver.js';
 import { LATEST_HEAD_BYTES, readLatestField } from './gzip-pieces.js';
 import { LeadingTimeScanner } from './leading-time.js';
-import { CacheSession, type VerifyCache } from './verify-cache.js';
+import { CacheSession, type CachedFile, type VerifyCache } from './verify-cache.js';
 import { LineChecker, type FileLines } from './verify-lines.js';
 import { firstLink, readLines } from './verify-read.js';
-import { backupName, listBackups } from './rotation.js';
+import { DEFAULT_MAX_EVENT_IDS, EventIdTable, decodeFingerprints, encodeFingerprints, eventIdOf, fingerprint } from './verify-events.js';
+import { classifyLogNames, type StreamFile } from './stream-files.js';
 import { LOG_FILES } from './log-files.js';
 
 const AUDIT_FILES: readonly string[] = Object.values(LOG_FILES);
 
-export type DamageKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'torn_tail' | 'bad_signature' | 'missing_file';
+export type DamageKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'torn_tail' | 'bad_signature' | 'missing_file'
+  | 'foreign_file' | 'duplicate_event' | 'leftover';
+
+/** Listed, but not damage: a crash, never tampering (`ok` stays true). */
+const NOT_DAMAGE: ReadonlySet<DamageKind> = new Set(['torn_tail', 'leftover']);
 
 export interface VerifyProblem {
   /** Relative to the directory verified. */
@@ -32,6 +37,20 @@ export interface VerifiedFile {
   chained?: boolean;
 }
 
+/**
+ * Lines of a stream's current file after the last line a checkpoint vouches for (signed, with
+ * a key): a crash may take them, and so may anyone who can write the file, unseen, until the
+ * next checkpoint (journalctl --verify's unsealed tail). Not damage by itself.
+ */
+export interface UnvouchedLines {
+  stream: string;
+  file: string;
+  lines: number;
+  /** The leading timestamps of the first and last of them, when they have one. */
+  from?: string;
+  to?: string;
+}
+
 /** The shape of `daybook verify --json`. */
 export interface VerifyResult {
   /** No damage. A torn last line (a crash) is listed in problems but is not damage. */
@@ -40,6 +59,10 @@ export interface VerifyResult {
   problems: VerifyProblem[];
   /** Streams whose checkpoints were signature-checked. */
   signed?: string[];
+  /** Per stream with lines past its last checkpoint. */
+  unvouched?: UnvouchedLines[];
+  /** What verify could not check in full (`DAYBOOK_W_VERIFY_...`). */
+  warnings?: { code: string; message: string }[];
 }
 
 export interface VerifyOptions {
@@ -52,6 +75,8 @@ export interface VerifyOptions {
    * The result is the same with or without it (verify-cache.ts).
    */
   cache?: VerifyCache;
+  /** How many event ids of one stream the duplicate check holds (8 bytes each; default 16M). */
+  maxEventIds?: number;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['start', 'checkpoint', 'rotate', 'close']);
@@ -59,8 +84,9 @@ const CHECKED: ReadonlySet<string> = new Set(['start', 'checkpoint', 'rotate', '
 /**
  * Checks every stream of a log directory: each line's link, the links across rotated and
  * compressed files, the checkpoints (their own chain, signatures, and that each still matches
- * the line it vouched for), and that every file the checkpoints know of is there or was
- * pruned by retention. Never throws on a damaged directory: damage is the result.
+ * the line it vouched for), that every file the checkpoints know of is there or was pruned by
+ * retention, and that every file a report would read (stream-files.ts) is one verify can
+ * vouch for. Never throws on a damaged directory: damage is the result.
  */
 export async function verify(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const driver = options.driver ?? nodeFileDriver;
@@ -74,38 +100,102 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
   } catch {
     // No checkpoints at all: only the lines' own links can be checked.
   }
-  const bases = new Set<string>();
+  const { streams, strays } = classifyLogNames(names);
+  const bases = new Set<string>(streams.keys());
   for (const n of metaNames) if (n.endsWith('.chain')) bases.add(n.slice(0, -'.chain'.length));
-  for (const n of names) {
-    if (n.endsWith('.tmp')) continue;
-    const m = /^(.+?)\.\d+(\.gz)?$/.exec(n);
-    const base = m === null ? n : m[1]!;
-    if (base.endsWith('.log')) bases.add(base);
-  }
   const chainFiles = metaNames.filter((n) => n.endsWith('.chain')).length;
   const cache = new CacheSession(options.cache, dir);
+  const tally = { records: 0 };
   for (const base of [...bases].sort()) {
     // App logs are unchained unless their logger says otherwise; an audit file is chained
-    // whenever its siblings are, so stripping its links and its checkpoints is not a way out.
-    const mustChain = AUDIT_FILES.includes(base) && chainFiles > 0;
-    await verifyStream(dir, base, names, driver, pub, mustChain, cache, result);
+    // whenever its siblings are (or a key is given), so stripping its links and its
+    // checkpoints is not a way out.
+    const mustChain = AUDIT_FILES.includes(base) && (chainFiles > 0 || pub !== undefined);
+    await verifyStream(dir, base, streams.get(base) ?? [], driver, pub, mustChain, cache, result, options.maxEventIds ?? DEFAULT_MAX_EVENT_IDS, tally);
+  }
+  for (const s of strays) result.problems.push(await strayProblem(dir, s.name, s.reason, streams.get(s.stream) ?? [], driver));
+  if (bases.size === 0) {
+    // A cron job pointed at the wrong path must not pass for ever.
+    result.problems.push({ file: '.', line: 0, kind: 'missing_file', message: `no log files in ${dir}: nothing was verified (is it the logger's logDir?)` });
+  } else if (pub !== undefined && tally.records === 0 && !result.problems.some((p) => p.kind === 'bad_signature')) {
+    // Deleting .daybook/ and stripping every link must not read as "checkpoints signed by the key".
+    result.problems.push({ file: CHAIN_DIR, line: 0, kind: 'missing_file', message: `no checkpoint in ${dir} is signed by the key: nothing vouches for these files` });
   }
   cache.save(dir);
-  result.ok = result.problems.every((p) => p.kind === 'torn_tail');
+  result.ok = result.problems.every((p) => NOT_DAMAGE.has(p.kind));
   if (pub !== undefined) result.signed = [...bases].sort();
   return result;
 }
 
+/**
+ * A file named like a log file that no daybook writer produces as such: reports do not read it,
+ * but it is no file of the stream either, so it is named. The one exception is what a crash
+ * leaves: a plain backup beside its gzip (compression renamed the .gz and was killed before the
+ * unlink), whose lines are exactly the gzip's: listed, not damage.
+ */
+async function strayProblem(dir: string, name: string, reason: string, files: readonly StreamFile[], driver: FileDriver): Promise<VerifyProblem> {
+  const gz = files.find((f) => f.gz && f.name === name + '.gz');
+  if (gz !== undefined) {
+    const [plain, zipped] = [await contentHash(driver, join(dir, name), false), await contentHash(driver, join(dir, gz.name), true)];
+    if (plain !== undefined && plain === zipped) {
+      return { file: name, line: 0, kind: 'leftover', message: `${name} holds the same lines as ${gz.name}: a compression interrupted by a crash after its rename; reports read only the .gz, and the writer removes it at its next start` };
+    }
+    return { file: name, line: 0, kind: 'foreign_file', message: `${reason}, and its lines are not those of ${gz.name}: it was not left by a crash` };
+  }
+  return { file: name, line: 0, kind: 'foreign_file', message: reason };
+}
+
+/** SHA-256 of a regular file's (gunzipped) bytes, or undefined if it cannot be read as one. */
+async function contentHash(driver: FileDriver, path: string, gz: boolean): Promise<string | undefined> {
+  const opened = openLog(driver, path);
+  if (typeof opened === 'string') return undefined;
+  try {
+    const h = crypto.createHash('sha256');
+    await readLines(driver, opened.fd, gz, () => {}, (b) => void h.update(b));
+    return h.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    driver.closeSync(opened.fd);
+  }
+}
+
+/**
+ * Opens a log file for reading, or says why not. Only regular files: a FIFO named `audit.log`
+ * would hang a read for ever (openRead does not block on it), a directory or device is nothing
+ * a writer produced.
+ */
+function openLog(driver: FileDriver, path: string): { fd: number; id: FileIdentity } | string {
+  let fd: number;
+  try {
+    fd = driver.openRead(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // A socket cannot be opened at all (ENXIO); a device without its driver, ENODEV.
+    return code === 'ENXIO' || code === 'ENODEV' ? NOT_REGULAR : (e as Error).message;
+  }
+  try {
+    const id = driver.identity(fd);
+    if (id.regular === false) {
+      driver.closeSync(fd);
+      return NOT_REGULAR;
+    }
+    return { fd, id };
+  } catch (e) {
+    driver.closeSync(fd);
+    return (e as Error).message;
+  }
+}
+
+const NOT_REGULAR = 'is not a regular file (a FIFO, socket, device or directory), which no writer produces';
 
 interface LogFile {
   name: string;
   gz: boolean;
-  fd?: number;
   /** Why it cannot be read: then it has no lines. */
   openError?: string;
+  /** Its identity when its first line was read ahead. */
   id?: FileIdentity;
-  /** When `id` was taken. */
-  seenAt: number;
   /** The link of its first line as far as known: it names the file's generation in the rotate records. */
   first?: string | undefined;
 }
@@ -120,12 +210,18 @@ interface Checkpoints {
   entry: VerifiedFile | undefined;
   /** Generations by the link of their first line. */
   rotateByFirst: Map<string, number>;
+  /** The links the closed files end with (rotate records' heads). */
+  rotateHeads: Set<string>;
   /** The last line a record vouches for, by generation. */
   lastOfGen: Map<number, { line: number; hash: string }>;
   pruned: Set<number>;
   /** The first record when it is a `base`: the generations before its own were compacted away. */
   base: CheckpointRecord | undefined;
   currentGen: number;
+  /** The last record that is not a prune. */
+  final: CheckpointRecord | undefined;
+  /** SHA-256 of the unchained files the writer moved aside (legacy records). */
+  legacy: Set<string>;
 }
 
 interface StreamContext {
@@ -138,61 +234,129 @@ interface StreamContext {
   files: LogFile[];
   hasBase: boolean;
   anyGz: boolean;
+  /** The stream's event ids (duplicate check), filled by the attempt that runs. */
+  ids: EventIdTable;
+  /** No new listing after this one: a file gone since is reported as it is. */
+  lastPass: boolean;
 }
+
+/** How many listings of a stream verify makes while a writer moves its files. */
+const MAX_PASSES = 5;
+/** checkFiles: a file was renamed or deleted since the listing. */
+const MOVED = Symbol('moved');
 
 /**
  * One stream's files are read one at a time, oldest first, each as a stream of lines
- * (verify-read.ts): memory is a window of lines, not the directory. Generations, which the
- * line checks need first, come from the checkpoint records and each file's first line (or the
- * cache), read before the rest.
+ * (verify-read.ts): memory is a window of lines, not the directory, and one descriptor is open
+ * at a time, whatever the number of backups. Generations, which the line checks need first,
+ * come from the checkpoint records and each file's first line (or the cache), read before the rest.
  */
-async function verifyStream(dir: string, base: string, names: string[], driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult): Promise<void> {
-  const backups = listBackups(names, base).filter((b) => b.plain || b.gz).reverse();
-  const files: LogFile[] = backups.map((b) => ({ name: backupName(base, b), gz: b.gz, seenAt: 0 }));
-  const hasBase = names.includes(base);
-  if (hasBase) files.push({ name: base, gz: false, seenAt: 0 });
-  try {
+async function verifyStream(dir: string, base: string, streamFiles: readonly StreamFile[] /* reassigned on a new listing */, driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult, maxIds: number, tally: { records: number }): Promise<void> {
+  let files: LogFile[] = [];
+  let hasChainFile = false;
+  let cp: Checkpoints | undefined;
+  let ctx: StreamContext | undefined;
+  let run: StreamRun | undefined;
+  // A live writer renames and deletes files while verify reads (rotation, retention): a file
+  // gone or replaced since the directory was listed sends the stream back to a new listing. Each
+  // file is opened only while it is read, so nothing holds on to the files as they were.
+  for (let pass = 0; run === undefined; pass++) {
+    if (pass > 0) streamFiles = classifyLogNames(await driver.readdir(dir)).streams.get(base) ?? [];
+    files = streamFiles.map((f) => ({ name: f.name, gz: f.gz }));
     for (const f of files) {
+      const opened = openLog(driver, join(dir, f.name));
+      if (typeof opened === 'string') {
+        f.openError = opened;
+        continue;
+      }
       try {
-        f.fd = driver.openRead(join(dir, f.name));
-        // Identity before reading: a change while it is read moves the ctime past this one.
-        f.id = driver.identity(f.fd);
-        f.seenAt = Date.now();
-      } catch (e) {
-        f.openError = (e as Error).message;
+        f.id = opened.id;
+        const known = cache.same(f.name, f.id);
+        f.first = known !== undefined ? known.first : await firstLink(driver, opened.fd, f.gz);
+      } finally {
+        driver.closeSync(opened.fd);
       }
     }
-    const hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
-    const cp = await readCheckpoints(dir, base, driver, pub);
-    for (const f of files) {
-      const known = cache.same(f.name, f.id);
-      f.first = known !== undefined ? known.first : f.fd === undefined || f.openError !== undefined ? undefined : await firstLink(driver, f.fd, f.gz);
-    }
-    const ctx: StreamContext = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase, anyGz: backups.some((b) => b.gz) };
-    let run: StreamRun | undefined;
+    hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
+    cp = await readCheckpoints(dir, base, driver, pub);
+    ctx = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase: streamFiles.some((f) => f.n === 0), anyGz: streamFiles.some((f) => f.gz), ids: new EventIdTable(maxIds), lastPass: pass >= MAX_PASSES - 1 };
     // A file's first line read in full can differ from the one read ahead (a .gz that turns out
     // damaged has none): the generations are then worked out again and the stream checked anew.
-    for (let attempt = 0; run === undefined; attempt++) run = await checkFiles(ctx, attempt >= files.length);
-    if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
-      // A stream nobody chained (an app log with chain off): nothing to check.
-      for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
-      return;
+    for (let attempt = 0; run === undefined; attempt++) {
+      ctx.ids = new EventIdTable(maxIds);
+      const r = await checkFiles(ctx, attempt >= files.length);
+      if (r === MOVED) break;
+      run = r;
     }
-    const chainName = `${CHAIN_DIR}/${base}.chain`;
-    if (cp.text === undefined && (pub !== undefined || mustChain || run.read.some((r) => r?.chained === true))) {
-      out.problems.push({ file: chainName, line: 0, kind: 'missing_file', message: `${chainName} is missing: the checkpoints of ${base} cannot be checked` });
-    }
-    out.problems.push(...cp.problems, ...run.problems);
-    if (cp.entry !== undefined) out.files.push(cp.entry);
-    out.files.push(...run.entries);
-  } finally {
-    for (const f of files) if (f.fd !== undefined) driver.closeSync(f.fd);
   }
+  cp = cp!;
+  ctx = ctx!;
+  tally.records += cp.records.length;
+  if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
+    // A stream nobody chained (an app log with chain off): nothing to check.
+    for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
+    return;
+  }
+  const chainName = `${CHAIN_DIR}/${base}.chain`;
+  if (cp.text === undefined && (pub !== undefined || mustChain || run.read.some((r) => r?.chained === true))) {
+    out.problems.push({ file: chainName, line: 0, kind: 'missing_file', message: `${chainName} is missing: the checkpoints of ${base} cannot be checked` });
+  }
+  out.problems.push(...cp.problems, ...run.problems);
+  out.problems.push(...(await duplicateEvents(ctx)));
+  if (ctx.ids.skipped > 0) {
+    (out.warnings ??= []).push({ code: 'DAYBOOK_W_VERIFY_EVENT_IDS', message: `${base}: ${ctx.ids.skipped} event ids were past the duplicate check's capacity (maxEventIds) and were not checked for duplicates` });
+  }
+  if (run.unvouched !== undefined) (out.unvouched ??= []).push(run.unvouched);
+  if (cp.entry !== undefined) out.files.push(cp.entry);
+  out.files.push(...run.entries);
 }
+
+/**
+ * Lines of the stream that share an `event_id` with an earlier line but not its content. Only
+ * the candidates the fingerprints name are compared, in a second read of the stream's files
+ * (one at a time), which a directory without repeated ids never makes.
+ */
+async function duplicateEvents(ctx: StreamContext): Promise<VerifyProblem[]> {
+  const repeated = ctx.ids.repeated();
+  if (repeated.size === 0) return [];
+  const seen = new Map<string, { hash: string; file: string; line: number }>();
+  const problems: VerifyProblem[] = [];
+  let more = 0;
+  for (const f of ctx.files) {
+    const opened = openLog(ctx.driver, join(ctx.dir, f.name));
+    if (typeof opened === 'string') continue;
+    let n = 0;
+    const onLine = (line: string): void => {
+      n++;
+      const id = eventIdOf(line);
+      if (id === undefined || !repeated.has(fingerprint(id))) return;
+      const hash = sha256hex(splitLink(line)?.content ?? line);
+      const earlier = seen.get(id);
+      if (earlier === undefined) seen.set(id, { hash, file: f.name, line: n });
+      else if (earlier.hash !== hash) {
+        if (problems.length < MAX_DUPLICATE_PROBLEMS) {
+          problems.push({ file: f.name, line: n, kind: 'duplicate_event', message: `event_id ${id} is also at ${earlier.file}:${earlier.line} with other content: a reader keeps only one of them` });
+        } else more++;
+      }
+    };
+    try {
+      const tail = await readLines(ctx.driver, opened.fd, f.gz, onLine);
+      if (tail !== undefined && tail !== '') onLine(tail);
+    } catch {
+      // A file that cannot be read is reported by the chain checks.
+    } finally {
+      ctx.driver.closeSync(opened.fd);
+    }
+  }
+  if (more > 0) problems.push({ file: ctx.base, line: 0, kind: 'duplicate_event', message: `${more} more lines of ${ctx.base} repeat an event_id with other content` });
+  return problems;
+}
+
+const MAX_DUPLICATE_PROBLEMS = 100;
 
 async function readCheckpoints(dir: string, base: string, driver: FileDriver, pub: crypto.KeyObject | undefined): Promise<Checkpoints> {
   const chainName = `${CHAIN_DIR}/${base}.chain`;
-  const cp: Checkpoints = { text: undefined, records: [], problems: [], entry: undefined, rotateByFirst: new Map(), lastOfGen: new Map(), pruned: new Set(), base: undefined, currentGen: 0 };
+  const cp: Checkpoints = { text: undefined, records: [], problems: [], entry: undefined, rotateByFirst: new Map(), rotateHeads: new Set(), lastOfGen: new Map(), pruned: new Set(), base: undefined, currentGen: 0, final: undefined, legacy: new Set() };
   const problem = (line: number, kind: DamageKind, message: string): void => void cp.problems.push({ file: chainName, line, kind, message });
   try {
     cp.text = (await driver.readFile(join(dir, CHAIN_DIR, base + '.chain'))).toString('utf8');
@@ -236,7 +400,15 @@ async function readCheckpoints(dir: string, base: string, driver: FileDriver, pu
       if (r.pruned !== undefined) cp.pruned.add(r.pruned);
       continue;
     }
-    if (r.kind === 'rotate' && r.first !== undefined) cp.rotateByFirst.set(r.first, r.gen);
+    cp.final = r;
+    if (r.kind === 'legacy') {
+      if (typeof r.sha256 === 'string') cp.legacy.add(r.sha256);
+      continue;
+    }
+    if (r.kind === 'rotate' && r.first !== undefined) {
+      cp.rotateByFirst.set(r.first, r.gen);
+      cp.rotateHeads.add(r.hash);
+    }
     cp.currentGen = Math.max(cp.currentGen, r.kind === 'rotate' ? r.gen + 1 : r.gen);
     const l = cp.lastOfGen.get(r.gen);
     if (r.line > 0 && (l === undefined || r.line >= l.line)) cp.lastOfGen.set(r.gen, { line: r.line, hash: r.hash });
@@ -261,38 +433,92 @@ interface StreamRun {
   entries: VerifiedFile[];
   /** What each file's lines showed; undefined for a file that cannot be read. */
   read: (FileLines | undefined)[];
+  unvouched?: UnvouchedLines;
 }
 
 /** The chain, line by line, file by file. Undefined if the generations turned out wrong (unless `final`). */
-async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun | undefined> {
+async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun | undefined | typeof MOVED> {
   const { cp, files, base } = ctx;
   const gens = generations(ctx);
   const run: StreamRun = { problems: [], entries: [], read: [] };
   const problems = run.problems;
-
-  // Files the checkpoints know of that are neither here nor pruned.
+  const isCurrent = (fi: number): boolean => fi === files.length - 1 && ctx.hasBase;
+  // Named by the link of its first line in a rotate record: its place in the stream is known.
+  const known = files.map((f) => f.first !== undefined && cp.rotateByFirst.has(f.first));
   const present = new Set(gens);
-  const missing = new Set<number>();
-  for (const [gen, last] of cp.lastOfGen) {
-    if (!present.has(gen) && !pruned(cp, gen)) {
-      missing.add(gen);
-      problems.push({ file: cp.currentGen - gen === 0 ? base : `${base}.${cp.currentGen - gen}${ctx.anyGz ? '.gz' : ''}`, line: 0, kind: 'missing_file',
-        message: `the file of generation ${gen} (${last.line} lines) is gone and retention did not delete it` });
-    }
-  }
+  const missingBefore = new Set([...cp.lastOfGen.keys()].filter((g) => !present.has(g) && !pruned(cp, g)));
+  /** Indexes of files that are no file of this stream: their generation does not count as there. */
+  const foreign = new Set<number>();
 
+  // The files whose generations the records name, in the longest run that is in order: the
+  // others were moved (or copied) there, and are the ones named, not their neighbours.
+  const placed = files.flatMap((_, i) => (known[i] || isCurrent(i) ? [i] : []));
+  const ordered = inOrder(placed, gens);
+  const holder = new Map([...ordered].map((i) => [gens[i]!, files[i]!.name]));
   let prev: string | undefined;
   if (files.length > 0) prev = linkBefore(cp, gens[0]!);
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi]!;
     const gen = gens[fi]!;
+    let skipFirst = fi > 0 && (problemsIn(problems, files[fi - 1]!.name) || missingBefore.has(gen - 1));
+    if (known[fi] || isCurrent(fi)) {
+      const outOfPlace = !ordered.has(fi);
+      if (outOfPlace) {
+        const twin = holder.get(gen);
+        if (twin !== undefined) {
+          foreign.add(fi);
+          problems.push({ file: f.name, line: 0, kind: 'foreign_file', message: `${f.name} holds generation ${gen}, as ${twin} does: a copy, which reports would count twice` });
+        } else {
+          problems.push({ file: f.name, line: 0, kind: 'reordered', message: `${f.name} holds generation ${gen}, out of the order of the backups around it: backups were renamed or swapped` });
+        }
+      }
+      // A file out of place, or after one that is not of this stream, continues from what the
+      // records say came before it, not from its neighbour: the neighbour is not blamed.
+      const movedBefore = fi > 0 && (known[fi - 1] || isCurrent(fi - 1)) && !ordered.has(fi - 1);
+      if (fi > 0 && (outOfPlace || movedBefore || foreign.has(fi - 1) || gens[fi - 1] !== gen - 1)) {
+        const before = linkBefore(cp, gen);
+        if (before !== undefined) {
+          prev = before;
+          skipFirst = false;
+        }
+      }
+    }
     const lastChecked = cp.lastOfGen.get(gen);
-    const skipFirst = fi > 0 && (problemsIn(problems, files[fi - 1]!.name) || missing.has(gen - 1));
     const records = lastChecked === undefined ? [] : cp.records.filter((r) => r.gen === gen && CHECKED.has(r.kind) && r.line !== 0);
     // The current file grows and is re-read every time; backups are remembered.
-    const context = f.name === base ? undefined : contextKey(ctx, gen, prev, skipFirst);
-    const hit = context === undefined ? undefined : ctx.cache.reuse(f.name, f.id, context);
-    const read: FileLines | string = hit !== undefined ? { ...hit, findings: [] } : await readFile(ctx, f, prev, lastChecked, skipFirst, records);
+    const context = isCurrent(fi) ? undefined : contextKey(ctx, gen, prev, skipFirst);
+    // Opened again (one descriptor at a time): its identity now is the one the check is about.
+    const opened = f.openError ?? openLog(ctx.driver, join(ctx.dir, f.name));
+    if (!ctx.lastPass && f.openError === undefined) {
+      const gone = typeof opened === 'string' ? opened.includes('ENOENT') : opened.id.ino !== f.id?.ino || opened.id.dev !== f.id?.dev;
+      if (gone) {
+        if (typeof opened !== 'string') ctx.driver.closeSync(opened.fd);
+        return MOVED;
+      }
+    }
+    let read: FileLines | string;
+    if (typeof opened === 'string') {
+      read = opened;
+    } else {
+      const seenAt = Date.now();
+      let hit: CachedFile | undefined;
+      const ids: number[] | undefined = context === undefined ? undefined : [];
+      try {
+        hit = context === undefined ? undefined : ctx.cache.reuse(f.name, opened.id, context);
+        if (hit !== undefined) {
+          read = { ...hit, findings: [], torn: false };
+          if (hit.ids !== undefined) ctx.ids.addAll(decodeFingerprints(hit.ids));
+        } else {
+          read = await readFile(ctx, f, opened.fd, prev, lastChecked, skipFirst, records, isCurrent(fi) ? (lastChecked?.line ?? 0) : undefined, ids);
+        }
+      } finally {
+        ctx.driver.closeSync(opened.fd);
+      }
+      // Only a clean, chained backup: an unchained one is vouched for by its legacy record, checked each time.
+      if (typeof read !== 'string' && hit === undefined && read.findings.length === 0 && read.chained && context !== undefined) {
+        ctx.cache.store(f.name, opened.id, seenAt, { context, lines: read.lines, chained: read.chained, first: read.first, next: read.next, ids: encodeFingerprints(ids ?? []) });
+      }
+    }
     const first = typeof read === 'string' ? undefined : read.first;
     if (first !== f.first) {
       f.first = first;
@@ -303,24 +529,72 @@ async function checkFiles(ctx: StreamContext, final: boolean): Promise<StreamRun
     let lines = 0;
     let chained = false;
     if (typeof read === 'string') {
-      problems.push({ file: f.name, line: 1, kind: read.includes('end') ? 'truncated' : 'modified', message: `cannot be decompressed: ${read}` });
+      if (read === NOT_REGULAR) problems.push({ file: f.name, line: 0, kind: 'foreign_file', message: `${f.name} ${read}` });
+      else problems.push({ file: f.name, line: 1, kind: read.includes('end') ? 'truncated' : 'modified', message: `cannot be decompressed: ${read}` });
     } else {
       ({ lines, chained } = read);
-      if (!chained && lines > 0 && f.name !== base && !cp.lastOfGen.has(gen)) {
-        // A backup written before daybook chained lines (the writer moves such a file aside and
-        // starts the chain in a new one): nothing to check, nothing to link from.
+      if (!chained && lines > 0) {
+        // Lines without links: the file the writer moved aside when the chain began, which a
+        // legacy record names by its bytes, or nothing this stream vouches for.
+        if (read.sha256 === undefined || !cp.legacy.has(read.sha256)) {
+          problems.push({ file: f.name, line: 0, kind: 'foreign_file', message: `${f.name} holds ${lines} lines without links, and no checkpoint records it as the file the writer moved aside when the chain began: nothing vouches for them, yet reports would count them` });
+        }
+        prev = undefined;
+      } else if (!isCurrent(fi) && !known[fi] && chained && cp.rotateHeads.size > 0 && read.next !== undefined && !cp.rotateHeads.has(read.next)) {
+        // A chained backup whose first and last links no rotate record knows: not a file of this
+        // stream (copied in, or put in the place of one), rather than a damaged neighbour.
+        foreign.add(fi);
+        problems.push({ file: f.name, line: 0, kind: 'foreign_file', message: `${f.name} is no file of ${base}: neither the first nor the last link of its lines is in a rotate checkpoint` });
         prev = undefined;
       } else {
         for (const x of read.findings) problems.push({ file: f.name, ...x });
         prev = read.next;
       }
-      if (problems.length === before && context !== undefined && hit === undefined) {
-        ctx.cache.store(f.name, f.id, f.seenAt, { context, lines, chained, first, next: read.next });
+      if (isCurrent(fi) && chained && read.unvouched !== undefined) {
+        run.unvouched = { stream: base, file: f.name, ...read.unvouched };
+        const c = cp.final;
+        if (c !== undefined && c.kind === 'close' && c.gen === gen && problems.length === before) {
+          // The writer's last word was that it closed the file at line c.line, and a writer
+          // that opens it writes a start record first: lines after it were put there by hand.
+          problems.push({ file: f.name, line: c.line + 1, kind: 'inserted', message: `${read.unvouched.lines} lines were appended after the writer closed ${f.name} at line ${c.line}, with no start record: no writer wrote them` });
+        }
       }
     }
-    run.entries.push({ file: f.name, lines, ok: problems.slice(before).every((p) => p.kind === 'torn_tail'), ...(chained || lines === 0 ? {} : { chained: false }) });
+    run.entries.push({ file: f.name, lines, ok: problems.slice(before).every((p) => NOT_DAMAGE.has(p.kind)), ...(chained || lines === 0 ? {} : { chained: false }) });
+  }
+  // Files the checkpoints know of that are neither here nor pruned.
+  const here = new Set(gens.filter((_, i) => !foreign.has(i)));
+  for (const [gen, last] of cp.lastOfGen) {
+    if (!here.has(gen) && !pruned(cp, gen)) {
+      problems.push({ file: cp.currentGen - gen === 0 ? base : `${base}.${cp.currentGen - gen}${ctx.anyGz ? '.gz' : ''}`, line: 0, kind: 'missing_file',
+        message: `the file of generation ${gen} (${last.line} lines) is gone and retention did not delete it` });
+    }
   }
   return run;
+}
+
+/**
+ * The indexes among `idx` (ascending) whose generations form the longest strictly increasing
+ * run (patience sorting, n log n): the files that are where they belong.
+ */
+function inOrder(idx: readonly number[], gens: readonly number[]): Set<number> {
+  const tails: number[] = [];
+  const back = new Map<number, number | undefined>();
+  for (const i of idx) {
+    const g = gens[i]!;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (gens[tails[mid]!]! < g) lo = mid + 1;
+      else hi = mid;
+    }
+    back.set(i, lo > 0 ? tails[lo - 1] : undefined);
+    tails[lo] = i;
+  }
+  const out = new Set<number>();
+  for (let i = tails[tails.length - 1]; i !== undefined; i = back.get(i)) out.add(i);
+  return out;
 }
 
 /** Retention deleted the generation: a prune record says so, or compaction dropped its records. */
@@ -342,15 +616,33 @@ function contextKey(ctx: StreamContext, gen: number, prev: string | undefined, s
 }
 
 /** The file's lines checked as they stream past, or why it cannot be read. */
-async function readFile(ctx: StreamContext, f: LogFile, prev: string | undefined, lastChecked: { line: number; hash: string } | undefined, skipFirst: boolean, records: readonly CheckpointRecord[]): Promise<FileLines | string> {
-  if (f.openError !== undefined || f.fd === undefined) return f.openError ?? 'not open';
-  const checker = new LineChecker(prev, lastChecked, skipFirst, records);
+async function readFile(ctx: StreamContext, f: LogFile, fd: number, prev: string | undefined, lastChecked: { line: number; hash: string } | undefined, skipFirst: boolean, records: readonly CheckpointRecord[], vouched: number | undefined, ids: number[] | undefined): Promise<FileLines | string> {
+  const checker = new LineChecker(prev, lastChecked, skipFirst, records, vouched);
   const times = f.gz ? new LeadingTimeScanner() : undefined;
+  // A file whose first line has no link may be the one the writer moved aside: its bytes name it.
+  const bytes = f.first === undefined ? crypto.createHash('sha256') : undefined;
+  const table = ctx.ids;
+  const takeId = (line: string): void => {
+    const id = eventIdOf(line);
+    if (id === undefined) return;
+    const fp = fingerprint(id);
+    table.add(fp);
+    ids?.push(fp);
+  };
+  const onBytes = times === undefined && bytes === undefined ? undefined : (b: Buffer): void => {
+    times?.push(b);
+    bytes?.update(b);
+  };
   try {
-    const tail = await readLines(ctx.driver, f.fd, f.gz, (line) => checker.line(line), times === undefined ? undefined : (b) => times.push(b));
+    const tail = await readLines(ctx.driver, fd, f.gz, (line) => {
+      checker.line(line);
+      takeId(line);
+    }, onBytes);
     const read = checker.end(tail ?? '');
+    if (tail !== undefined && tail !== '') takeId(tail);
+    if (bytes !== undefined) read.sha256 = bytes.digest('hex');
     if (times !== undefined && read.findings.length === 0) {
-      const wrong = latestFieldFault(ctx.driver, f.fd, times);
+      const wrong = latestFieldFault(ctx.driver, fd, times);
       if (wrong !== undefined) read.findings.push({ line: 0, kind: 'modified', message: `its gzip header ${wrong}` });
     }
     return read;
@@ -377,5 +669,5 @@ function latestFieldFault(driver: FileDriver, fd: number, times: LeadingTimeScan
 }
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {
-  return problems.some((p) => p.file === file && p.kind !== 'torn_tail');
+  return problems.some((p) => p.file === file && !NOT_DAMAGE.has(p.kind));
 }

@@ -217,6 +217,6 @@ export async function monitor(dirInput: string, options: MonitorOptions = {}): P
   }
   const chain = await (options.chain ?? checkChain)(dir);
   // A torn last line is what a crash leaves, not tampering: worth a look, not an alarm.
-  for (const p of chain.problems) issues.push({ file: p.file, severity: p.kind === 'torn_tail' ? 'warning' : 'critical', check: 'chain', message: `${p.kind}: ${p.message}` });
+  for (const p of chain.problems) issues.push({ file: p.file, severity: p.kind === 'torn_tail' || p.kind === 'leftover' ? 'warning' : 'critical', check: 'chain', message: `${p.kind}: ${p.message}` });
   return { dir, issues, maintenance, files, chain, disk: d === undefined ? undefined : { free_bytes: d.free, total_bytes: d.total } };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,29 @@ describe('daybook verify', () => {
     assert.equal(p.file, 'trades.log');
     assert.equal(p.kind, 'modified');
     assert.ok(p.line > 0);
+  });
+
+  it('a directory without log files (a wrong path) is exit 1, and says nothing was verified', () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    const r = daybook('verify', empty);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /NOTHING VERIFIED: no log files in/);
+  });
+
+  it('lists the lines past the last checkpoint; counts as verified only the log files it checked', async () => {
+    const d = join(root, 'open');
+    const audit = new AuditLogger({ logDir: d, consoleLevel: false, signingKey: privateKey, env: {}, checkpointMs: 3_600_000 });
+    await audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 });
+    const copy = join(root, 'open-copy');
+    spawnSync('cp', ['-r', d, copy]);
+    await audit.close();
+    const r = daybook('verify', copy, '--public-key', keyFile);
+    assert.equal(r.status, 0, r.stdout);
+    // Two lines written within one millisecond share their time: "at T" rather than "T1 to T2".
+    assert.match(r.stdout, /^unvouched +audit\.log {2}2 lines after the last checkpoint, (at \d{4}-\S+|\d{4}-\S+ to \d{4}-\S+):/m);
+    // The five log files (errors.log and performance.log empty), not their checkpoint files.
+    assert.match(r.stdout, /^ok: 5 files verified, 4 lines/m);
   });
 
   it('exit 2 on bad usage', () => {

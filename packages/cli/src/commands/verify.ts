@@ -11,10 +11,17 @@ line's link to the one before, the links across files, the checkpoints in <dir>/
 (with --public-key, the PEM public key of the logger's signingKey) that every checkpoint is signed
 by that key.
 
+Every file a report would read is accounted for: a file named like a log file that is no file
+of its stream (audit.log.0, audit.log.gz, an unchained or foreign backup, a FIFO) is
+foreign_file; an event_id repeated with other content is duplicate_event.
+
 Reports the first bad line of each file and what the damage looks like: modified, deleted,
-inserted, reordered, truncated, missing_file, bad_signature. A line cut short by a crash is
-reported as torn_tail, which is not damage (the next start repairs it).`,
-  'Exit status: 0 clean, 1 damaged, 2 bad usage.')
+inserted, reordered, truncated, missing_file, bad_signature, foreign_file, duplicate_event. A
+line cut short by a crash is reported as torn_tail, and a plain backup beside its identical
+gzip (a compression killed midway) as leftover: neither is damage. Lines written after the last
+checkpoint are listed as unvouched (not damage: until the next checkpoint nothing but the lines
+themselves vouches for them).`,
+  'Exit status: 0 clean, 1 damaged or no log files in <dir>, 2 bad usage.')
   .argument('[dir]', 'the log directory')
   .allowExcessArguments(true)
   .option('--public-key <file>', "the PEM public key matching the logger's signingKey: checkpoint signatures are checked")
@@ -60,13 +67,24 @@ export async function run(argv: string[]): Promise<number> {
 
 function render(r: VerifyResult, dir: string, signed: boolean): string {
   const lines: string[] = [];
-  const total = r.files.reduce((n, f) => n + f.lines, 0);
-  for (const p of r.problems) lines.push(`${p.kind.padEnd(13)} ${p.file}${p.line > 0 ? `:${p.line}` : ''}  ${p.message}`);
-  const damaged = r.problems.filter((p) => p.kind !== 'torn_tail').length;
+  // Only log files whose lines were checked count as verified: not the checkpoint files, not app logs nobody chained.
+  const checked = r.files.filter((f) => !f.file.startsWith('.daybook/') && f.chained !== false);
+  const unchained = r.files.filter((f) => f.chained === false && r.problems.every((p) => p.file !== f.file));
+  const total = checked.reduce((n, f) => n + f.lines, 0);
+  for (const p of r.problems) lines.push(`${p.kind.padEnd(15)} ${p.file}${p.line > 0 ? `:${p.line}` : ''}  ${p.message}`);
+  for (const u of r.unvouched ?? []) {
+    const span = u.from === undefined ? '' : u.from === u.to ? `, at ${u.from}` : `, ${u.from} to ${u.to}`;
+    lines.push(`${'unvouched'.padEnd(15)} ${u.file}  ${count(u.lines)} line${u.lines === 1 ? '' : 's'} after the last checkpoint${span}: not yet covered by a checkpoint`);
+  }
+  for (const w of r.warnings ?? []) lines.push(`warning: ${w.message} [${w.code}]`);
+  if (unchained.length > 0) lines.push(`not verified (written without links, by choice): ${unchained.map((f) => f.file).join(', ')}`);
+  const damaged = r.problems.filter((p) => p.kind !== 'torn_tail' && p.kind !== 'leftover').length;
   lines.push(
     r.ok
-      ? `ok: ${count(r.files.length)} files, ${count(total)} lines in ${dir}${signed ? ', checkpoints signed by the key' : ' (signatures not checked: pass --public-key)'}`
-      : `DAMAGED: ${count(damaged)} problem${damaged === 1 ? '' : 's'} in ${dir} (${count(r.files.length)} files, ${count(total)} lines)`,
+      ? `ok: ${count(checked.length)} files verified, ${count(total)} lines in ${dir}${signed ? ', checkpoints signed by the key' : ' (signatures not checked: pass --public-key)'}`
+      : checked.length === 0 && r.files.length === 0
+        ? `NOTHING VERIFIED: ${r.problems[0]?.message ?? `no log files in ${dir}`}`
+        : `DAMAGED: ${count(damaged)} problem${damaged === 1 ? '' : 's'} in ${dir} (${count(checked.length)} files, ${count(total)} lines)`,
   );
   return lines.join('\n') + '\n';
 }
