@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   // input that was repaired (warnings: the line is still written)
   DAYBOOK_W_INPUT: 'A log call had a value that JSON cannot hold as given (NaN, a cycle, a huge or deep object); the line notes what was changed in metadata._daybook_warnings.',
   DAYBOOK_W_REINITIALIZED: 'initializeAuditLogger() was called again; the previous logger was closed. Call closeAuditLogger() first to make this explicit.',
+  // a disk that does not come back in time
+  DAYBOOK_W_ACK_TIMEOUT: 'Log calls resolved false because their lines were not written within ackTimeoutMs (a disk fault, usually a full disk); the lines are kept and written when the disk allows. Free space or fix the disk; raise ackTimeoutMs if the disk is only slow.',
+  DAYBOOK_E_CLOSE_TIMEOUT: 'close() returned after closeTimeoutMs with lines still unwritten (the disk is failing); they are retried while the process runs and written on exit if the disk allows. Free space or fix the disk before the process ends.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
