@@ -212,6 +212,12 @@ export class AuditLogger extends EventEmitter {
       this.durability[category as EventCategory] = d;
     }
     this.captureCaller = options.captureCaller === true;
+    // A limit of 0, NaN or a string would cut every line to nothing, or nothing at all: say so at start-up.
+    for (const [group, limits] of [['lineLimits', options.lineLimits], ['metadataLimits', options.metadataLimits]] as const) {
+      for (const [k, v] of Object.entries(limits ?? {})) positiveInt(`${group}.${k}`, v as number, 'a positive whole number');
+    }
+    if (options.ackTimeoutMs !== undefined) positiveInt('ackTimeoutMs', options.ackTimeoutMs, 'a positive whole number of ms');
+    if (options.closeTimeoutMs !== undefined) positiveInt('closeTimeoutMs', options.closeTimeoutMs, 'a positive whole number of ms');
     this.reporter = new Reporter(this, 'daybook');
     this.serializer = new EventSerializer({
       sessionId: this.sessionId,
@@ -538,8 +544,8 @@ function errorType(err: unknown): string {
   return typeof err;
 }
 
-function positiveInt(name: string, v: number): number {
-  if (!Number.isSafeInteger(v) || v <= 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be a positive whole number of bytes`);
+function positiveInt(name: string, v: number, what = 'a positive whole number of bytes'): number {
+  if (!Number.isSafeInteger(v) || v <= 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be ${what}`);
   return v;
 }
 

@@ -113,6 +113,14 @@ export class LineNotes {
     this.warn(`${path} was ${describe(value)}; written as null`);
   }
 
+  /** Back to the first `count` warnings, nothing invalid: the line is being written again. */
+  rewind(count: number): void {
+    if (this.warnings !== undefined) this.warnings.length = count;
+    if (count === 0) this.warnings = undefined;
+    this.invalid = undefined;
+    this.omitted = 0;
+  }
+
   /** Adds the count of the warnings left out, once, before the list is written. */
   finish(): void {
     if (this.omitted > 0) this.warnings!.push(`${this.omitted} more warnings not listed`);
@@ -252,7 +260,7 @@ export class MetadataWriter {
     }
     notes.finish();
     if (notes.invalid !== undefined) first = this.raw('_daybook_invalid', this.plainObject(notes.invalid), first);
-    if (notes.warnings !== undefined) first = this.raw('_daybook_warnings', '[' + notes.warnings.map(quote).join(',') + ']', first);
+    if (notes.warnings !== undefined) first = this.raw('_daybook_warnings', '[' + notes.warnings.map((w) => quoteMasked(w, this.mask)).join(',') + ']', first);
     const text = this.out + '}';
     this.out = '';
     return text;

@@ -3,7 +3,8 @@ import { isoTimestamp } from './clock.js';
 import { isEventType, type EventType } from './event-type.js';
 import type { NumericField } from './event.js';
 import { uuidv7 } from './id.js';
-import { brief, clip, DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, quoteMasked, toText, type IsSecretKey, type MetadataLimits } from './json.js';
+import { brief, clip, DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, toText, type IsSecretKey, type MetadataLimits } from './json.js';
+import { maskSecrets, SUSPECT } from './redact.js';
 import { isLogLevel, type LogLevel } from './level.js';
 
 /**
@@ -122,12 +123,15 @@ export class EventSerializer {
       notes.warn(`event_type ${brief(type)} is not an EventType; written as app_log`);
       type = 'app_log';
     }
+    const before = notes.warnings?.length ?? 0;
     const line = this.line(nowMs, level, type, component, message, fields, extra, caller, this.lineLimits.maxMessageLength, true);
     if (line.length <= this.lineLimits.maxLineLength) return line;
     // A backstop: the limits above should make this unreachable. The fields that say what
     // happened stay; the metadata goes, and the line says so.
-    notes.warn(`the line was ${line.length} characters, over maxLineLength ${this.lineLimits.maxLineLength}; written without its metadata, the message cut to ${FALLBACK_MESSAGE_LENGTH}`);
-    return this.line(nowMs, level, type, component, message, fields, undefined, caller, FALLBACK_MESSAGE_LENGTH, false);
+    notes.rewind(before);
+    const maxMessage = Math.min(FALLBACK_MESSAGE_LENGTH, this.lineLimits.maxMessageLength);
+    notes.warn(`the line was ${line.length} characters, over maxLineLength ${this.lineLimits.maxLineLength}; written without its metadata, the message cut to ${maxMessage}`);
+    return this.line(nowMs, level, type, component, message, fields, undefined, caller, maxMessage, false);
   }
 
   private line(
@@ -144,9 +148,17 @@ export class EventSerializer {
   ): string {
     const notes = this.notes;
     const id = (this.lastId = uuidv7(nowMs));
-    const msg = (this.lastMessage = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), maxMessage));
+    let msg = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), maxMessage);
+    let quoted: string;
+    // One scan in the common case: SUSPECT also says whether the text needs escaping.
+    if (!SUSPECT.test(msg)) quoted = '"' + msg + '"';
+    else {
+      if (this.mask !== undefined) msg = maskSecrets(msg, this.mask);
+      quoted = quote(msg);
+    }
+    this.lastMessage = msg;
     let s =
-      '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + quoteMasked(msg, this.mask) +
+      '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + quoted +
       ',"event_id":"' + id + '","event_type":"' + type + '","component":' + this.text('component', component) + this.sessionPart;
     if (caller !== undefined) {
       s += ',"module":' + quote(caller.module) + ',"function":' + quote(caller.function) + ',"line":' + caller.line;
