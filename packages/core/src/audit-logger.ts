@@ -66,7 +66,7 @@ export interface AuditLoggerOptions {
   redactValues?: boolean;
   /** Depth 8, 64 KiB, strings 16 Ki characters, 1000 entries, 10,000 values, keys 256 characters. */
   metadataLimits?: Partial<MetadataLimits>;
-  /** message 64 Ki characters, symbol / side / ids / strategy_name / component 256, the line 1 MiB. */
+  /** message 64 Ki characters, symbol / side / ids / strategy_name / component 256, the line 1 Mi characters (README "Limits"). */
   lineLimits?: Partial<LineLimits>;
   /** Add the caller's module, function and line to every line, as the Python logger did. Costs a stack capture per call. */
   captureCaller?: boolean;

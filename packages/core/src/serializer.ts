@@ -41,9 +41,10 @@ export interface LineLimits {
   /** `symbol`, `side`, `order_id`, `position_id`, `strategy_name`, `component`. Default 256. */
   maxFieldLength: number;
   /**
-   * The whole line. The other limits keep a line under it (about 350 KiB at worst with the
-   * defaults); should one not, the line is written again without its metadata, its message
-   * cut to 4096 characters, and says so. Default 1 MiB.
+   * The whole line, in characters. The other limits keep a line under it (about 700 Ki
+   * characters at worst with the defaults, every character escaped); should one not, the line
+   * is written again without its metadata, its message cut to 4096 characters, and says so.
+   * Default 1 Mi characters.
    */
   maxLineLength: number;
 }
