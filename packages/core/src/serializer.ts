@@ -125,66 +125,60 @@ export class EventSerializer {
       type = 'app_log';
     }
     const before = notes.warnings?.length ?? 0;
-    const line = this.line(nowMs, level, type, component, message, fields, extra, caller, this.lineLimits.maxMessageLength, true);
-    if (line.length <= this.lineLimits.maxLineLength) return line;
-    // A backstop: the limits above should make this unreachable. The fields that say what
-    // happened stay; the metadata goes, and the line says so.
-    notes.rewind(before);
-    const maxMessage = Math.min(FALLBACK_MESSAGE_LENGTH, this.lineLimits.maxMessageLength);
-    notes.warn(`the line was ${line.length} characters, over maxLineLength ${this.lineLimits.maxLineLength}; written without its metadata, the message cut to ${maxMessage}`);
-    return this.line(nowMs, level, type, component, message, fields, undefined, caller, maxMessage, false);
+    let maxMessage = this.lineLimits.maxMessageLength;
+    let withMetadata = true;
+    for (;;) {
+      const id = (this.lastId = uuidv7(nowMs));
+      let s =
+        '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + this.message(message, maxMessage) +
+        ',"event_id":"' + id + '","event_type":"' + type + '","component":' + this.text('component', component) + this.sessionPart;
+      if (caller !== undefined) {
+        s += ',"module":' + quote(caller.module) + ',"function":' + quote(caller.function) + ',"line":' + caller.line;
+      }
+      let metadata: unknown;
+      if (fields !== undefined && fields !== null) {
+        const f = fields;
+        if (f.symbol !== undefined) s += ',"symbol":' + this.text('symbol', f.symbol);
+        if (f.side !== undefined) s += ',"side":' + this.text('side', f.side);
+        if (f.quantity !== undefined) s += this.num('quantity', f.quantity);
+        if (f.price !== undefined) s += this.num('price', f.price);
+        if (f.orderId !== undefined) s += ',"order_id":' + this.text('order_id', f.orderId);
+        if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
+        if (f.pnl !== undefined) s += this.num('pnl', f.pnl);
+        if (f.riskPercent !== undefined) s += this.num('risk_percent', f.riskPercent);
+        if (f.portfolioValue !== undefined) s += this.num('portfolio_value', f.portfolioValue);
+        if (f.dailyPnl !== undefined) s += this.num('daily_pnl', f.dailyPnl);
+        if (f.portfolioHeat !== undefined) s += this.num('portfolio_heat', f.portfolioHeat);
+        if (f.latencyMs !== undefined) s += this.num('latency_ms', f.latencyMs);
+        if (f.strategyName !== undefined) s += ',"strategy_name":' + this.text('strategy_name', f.strategyName);
+        metadata = f.metadata;
+      }
+      s += ',"metadata":' + (withMetadata ? this.meta.write(metadata, extra, notes) : this.meta.write(undefined, undefined, notes)) + '}';
+      this.lastWarnings = notes.warnings;
+      if (s.length <= this.lineLimits.maxLineLength || !withMetadata) return s;
+      // A backstop: the limits above should make this unreachable. Written again: the fields
+      // that say what happened stay, the metadata goes, and the line says so (each repair once).
+      notes.rewind(before);
+      maxMessage = Math.min(FALLBACK_MESSAGE_LENGTH, maxMessage);
+      withMetadata = false;
+      notes.warn(`the line was ${s.length} characters, over maxLineLength ${this.lineLimits.maxLineLength}; written without its metadata, the message cut to ${maxMessage}`);
+    }
   }
 
-  private line(
-    nowMs: number,
-    level: LogLevel,
-    type: EventType,
-    component: string,
-    message: unknown,
-    fields: EventFields | undefined,
-    extra: Record<string, unknown> | undefined,
-    caller: CallerInfo | undefined,
-    maxMessage: number,
-    withMetadata: boolean,
-  ): string {
-    const notes = this.notes;
-    const id = (this.lastId = uuidv7(nowMs));
-    let msg = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), maxMessage);
+  /**
+   * The message as JSON, cut and masked. One scan in the common case: SUSPECT also says
+   * whether the text needs escaping.
+   */
+  private message(message: unknown, max: number): string {
+    let msg = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), max);
     let quoted: string;
-    // One scan in the common case: SUSPECT also says whether the text needs escaping.
     if (!SUSPECT.test(msg)) quoted = '"' + msg + '"';
     else {
       if (this.mask !== undefined) msg = maskSecrets(msg, this.mask);
       quoted = quote(msg);
     }
     this.lastMessage = msg;
-    let s =
-      '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + quoted +
-      ',"event_id":"' + id + '","event_type":"' + type + '","component":' + this.text('component', component) + this.sessionPart;
-    if (caller !== undefined) {
-      s += ',"module":' + quote(caller.module) + ',"function":' + quote(caller.function) + ',"line":' + caller.line;
-    }
-    let metadata: unknown;
-    if (fields !== undefined && fields !== null) {
-      const f = fields;
-      if (f.symbol !== undefined) s += ',"symbol":' + this.text('symbol', f.symbol);
-      if (f.side !== undefined) s += ',"side":' + this.text('side', f.side);
-      if (f.quantity !== undefined) s += this.num('quantity', f.quantity);
-      if (f.price !== undefined) s += this.num('price', f.price);
-      if (f.orderId !== undefined) s += ',"order_id":' + this.text('order_id', f.orderId);
-      if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
-      if (f.pnl !== undefined) s += this.num('pnl', f.pnl);
-      if (f.riskPercent !== undefined) s += this.num('risk_percent', f.riskPercent);
-      if (f.portfolioValue !== undefined) s += this.num('portfolio_value', f.portfolioValue);
-      if (f.dailyPnl !== undefined) s += this.num('daily_pnl', f.dailyPnl);
-      if (f.portfolioHeat !== undefined) s += this.num('portfolio_heat', f.portfolioHeat);
-      if (f.latencyMs !== undefined) s += this.num('latency_ms', f.latencyMs);
-      if (f.strategyName !== undefined) s += ',"strategy_name":' + this.text('strategy_name', f.strategyName);
-      metadata = f.metadata;
-    }
-    s += ',"metadata":' + this.meta.write(withMetadata ? metadata : undefined, extra, notes) + '}';
-    this.lastWarnings = notes.warnings;
-    return s;
+    return quoted;
   }
 
   /** A short text field: cut to maxFieldLength, escaped. Not masked: identifiers, and a scan each would cost the hot path. */
