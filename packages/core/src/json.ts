@@ -290,16 +290,16 @@ export class MetadataWriter {
    * not by the size of what it was given.
    */
   private full(before: string | number): boolean {
-    if (this.cut) return true;
-    if (this.out.length > this.limits.maxBytes) this.stop(`metadata cut at ${this.limits.maxBytes} bytes`, before);
-    else if (this.nodes >= this.limits.maxNodes) this.stop(`metadata cut after ${this.limits.maxNodes} values`, before);
-    return this.cut;
+    return (this.out.length > this.limits.maxBytes || this.nodes >= this.limits.maxNodes || this.cut) && this.stop(before);
   }
 
-  private stop(why: string, before: string | number): void {
+  private stop(before: string | number): true {
+    if (this.cut) return true;
     this.cut = true;
+    const why = this.out.length > this.limits.maxBytes ? `metadata cut at ${this.limits.maxBytes} bytes` : `metadata cut after ${this.limits.maxNodes} values`;
     const where = typeof before === 'number' ? `at ${this.path()}[${before}]` : `before ${this.path()}.${clip(before, 64)}`;
     this.notes.warn(`${why}, ${where}`);
+    return true;
   }
 
   /**
@@ -310,7 +310,9 @@ export class MetadataWriter {
     if (this.full(name)) return first;
     const k = this.key(name);
     if (k.secret) return this.redacted(k, first);
-    return this.member(k, readProp(o, key, this.notes), depth, first);
+    const value = readProp(o, key, this.notes);
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return first;
+    return this.entry(k, value, depth, first);
   }
 
   private redacted(k: KeyInfo, first: boolean): boolean {
@@ -323,6 +325,10 @@ export class MetadataWriter {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return first;
     if (this.full(k.name)) return first;
     if (k.secret) return this.redacted(k, first);
+    return this.entry(k, value, depth, first);
+  }
+
+  private entry(k: KeyInfo, value: unknown, depth: number, first: boolean): boolean {
     this.out += first ? k.prefix : ',' + k.prefix;
     this.keys.push(k.name);
     this.value(value, depth);

@@ -91,9 +91,14 @@ export const REDACTED = '[REDACTED]';
  * A string that may hold a secret shape, or need JSON escaping: one regex over the string,
  * which the escaping test would have scanned anyway (quote), so a clean string costs one
  * scan. It fires on `=` (URL parameters, `key=value`), `"` (a JSON body), `://` (credentials
- * in a URL), `eyJ` (a JWT), `-----BEGIN` (PEM) and `Bearer `/`Basic `; masking then looks closer.
+ * in a URL), `eyJ` (a JWT), `-----BEGIN` (PEM) and `Bearer `/`Basic ` (as written, lower or upper case);
+ * masking then looks closer.
  */
-export const SUSPECT = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ud800-\udfff=]|eyJ|-----BEGIN|:\/\/|[Bb][Ee][Aa][Rr][Ee][Rr]\s|[Bb][Aa][Ss][Ii][Cc]\s/;
+// Written so that irregexp tests each position cheaply: one class of the characters that
+// begin a trigger, then the rest of it. Each literal as its own alternative (`|eyJ|://|…`)
+// made a clean string's scan 2.5x the escape test's; this form costs about 1.3x (8% of a
+// serialized trade with the first, 3-4% with this).
+export const SUSPECT = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ud800-\udfff=]|[e:\-Bb](?:yJ|\/\/|----BEGIN|earer\s|EARER\s|asic\s|ASIC\s)/;
 
 /** PEM private keys of any kind (RSA, EC, ENCRYPTED, OPENSSH ...); certificates and public keys are not secret. */
 const PEM = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g;
