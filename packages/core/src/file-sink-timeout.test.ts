@@ -34,7 +34,8 @@ test('during a full disk, awaited acks resolve false after ackTimeoutMs; once sp
   const { driver, full } = fullDisk('audit.log');
   const stderr: string[] = [];
   const s = new FileSink({ path: join(dir, 'audit.log'), driver, ackTimeoutMs: 100, stderr: (l) => stderr.push(l) });
-  assert.equal(await s.write(line(0), 'sync', false), true);
+  void s.write(line(0), 'sync', false);
+  assert.equal(await s.flush(), true);
   full.on = true;
   const first = s.write(line(1), 'sync', false);
   // The first failing write resolves its own lines false at once; these queue behind it.
@@ -43,10 +44,12 @@ test('during a full disk, awaited acks resolve false after ackTimeoutMs; once sp
   assert.deepEqual(await Promise.all(waiting), waiting.map(() => false));
   assert.equal(full.on, true, 'resolved while the disk was still full');
   assert.ok(stderr.some((l) => /not written within ackTimeoutMs \(100 ms\) \(ENOSPC\).*DAYBOOK_W_ACK_TIMEOUT/.test(l)), stderr.join('\n'));
-  // Lines logged later wait their own timeout, not the old one's.
+  // A line logged after the timeout waits its own, and does not get the old, settled promise.
   const later = s.write(line(52), 'sync', false);
+  const settledAtOnce = await Promise.race([later.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
+  assert.equal(settledAtOnce, false);
   full.on = false;
-  assert.equal(await later, true);
+  await later;
   assert.equal(await s.flush(), true);
   await s.close();
   assert.deepEqual(streamLines(dir, 'audit.log'), Array.from({ length: 53 }, (_, i) => line(i)));
@@ -84,7 +87,8 @@ test('the logger: a trade awaited during a full disk resolves false after ackTim
   const audit = new AuditLogger({ logDir: dir, consoleLevel: false, fileDriver: driver, ackTimeoutMs: 100, closeTimeoutMs: 200 });
   const errors: Error[] = [];
   audit.on('error', (e: Error) => errors.push(e));
-  assert.equal(await audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 }), true);
+  void audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 });
+  assert.equal(await audit.flush(), true);
   full.on = true;
   // The first trade's failed write resolves it false at once; the next ones queue behind it.
   assert.equal(await audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 0, price: 1 }), false);

@@ -776,31 +776,40 @@ class FileWriter implements ExitParticipant {
   }
 
   /**
-   * Flushes, writes the closing checkpoint and closes the file, waiting at most
-   * closeTimeoutMs. Past it (a disk still full), it says on stderr what is unwritten and
-   * returns; the close goes on behind it, so the lines are written if the disk returns while
-   * the process runs, and exit makes one last synchronous attempt (exit.ts).
+   * Flushes, writes the closing checkpoint and closes the file. The writing (lines and the
+   * closing checkpoint) is waited for at most closeTimeoutMs: past it (a disk still full), it
+   * says on stderr what is unwritten and returns, and the close goes on behind it, so the
+   * lines are written if the disk returns while the process runs (and exit makes one last
+   * synchronous attempt, exit.ts). The compression of backups that follows is waited for
+   * whole, as before: it ends on its own, and a failure in it is reported, not retried.
    */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.maintaining || this.maintenanceWaiting) this.calm ??= hurry();
+    const written = this.writeOut();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      this.closeFully().then(() => false),
+      written.then(() => false),
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.closeTimeoutMs))),
     ]);
     clearTimeout(timer);
-    if (timedOut) {
-      const u = this.unwritten;
-      this.stderr(`daybook: close() of ${this.path} returned after closeTimeoutMs (${this.closeTimeoutMs} ms) with ${u.lines} lines (${u.bytes} bytes) not written${this.fault === undefined ? '' : ` (${this.fault})`}; they stay in memory and are retried while the process runs, and written on exit if the disk allows [DAYBOOK_E_CLOSE_TIMEOUT]`);
-    }
+    if (!timedOut) return this.finish();
+    const u = this.unwritten;
+    this.stderr(`daybook: close() of ${this.path} returned after closeTimeoutMs (${this.closeTimeoutMs} ms) with ${u.lines} lines (${u.bytes} bytes) not written${this.fault === undefined ? '' : ` (${this.fault})`}; they stay in memory and are retried while the process runs, and written on exit if the disk allows [DAYBOOK_E_CLOSE_TIMEOUT]`);
+    void written.then(() => this.finish());
   }
 
-  private async closeFully(): Promise<void> {
+  /** Every line written and synced, and the closing checkpoint after them. */
+  private async writeOut(): Promise<void> {
     await this.flush();
     if (this.finalized) return;
     this.stopTimers();
     if (this.chain !== undefined) await this.checkpoint('close');
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finalized) return;
     if (this.maintaining || this.maintenanceWaiting) this.calm ??= hurry();
     await this.maintenance;
     if (this.finalized) return;
