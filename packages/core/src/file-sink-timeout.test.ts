@@ -34,6 +34,8 @@ test('during a full disk, awaited acks resolve false after ackTimeoutMs; once sp
   const { driver, full } = fullDisk('audit.log');
   const stderr: string[] = [];
   const s = new FileSink({ path: join(dir, 'audit.log'), driver, ackTimeoutMs: 100, stderr: (l) => stderr.push(l) });
+  // A failed assertion must not leave the writer retrying forever (the file would never end).
+  t.after(() => ((full.on = false), s.close()));
   void s.write(line(0), 'sync', false);
   assert.equal(await s.flush(), true);
   full.on = true;
@@ -63,6 +65,7 @@ test('close() returns after closeTimeoutMs while the disk is full, says what is 
   const { driver, full } = fullDisk('audit.log');
   const stderr: string[] = [];
   const s = new FileSink({ path: join(dir, 'audit.log'), driver, ackTimeoutMs: 100, closeTimeoutMs: 200, stderr: (l) => stderr.push(l) });
+  t.after(() => void (full.on = false));
   for (let i = 0; i < 10; i++) void s.write(line(i), 'none', false);
   await s.flush();
   full.on = true;
@@ -85,6 +88,7 @@ test('the logger: a trade awaited during a full disk resolves false after ackTim
   const dir = tempDir(t);
   const { driver, full } = fullDisk('audit.log');
   const audit = new AuditLogger({ logDir: dir, consoleLevel: false, fileDriver: driver, ackTimeoutMs: 100, closeTimeoutMs: 200 });
+  t.after(() => ((full.on = false), audit.close()));
   const errors: Error[] = [];
   audit.on('error', (e: Error) => errors.push(e));
   void audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 });

@@ -138,8 +138,9 @@ class FileWriter implements ExitParticipant {
   private readonly closeTimeoutMs: number;
   /** Armed while groups wait: resolves false those older than ackTimeoutMs. */
   private ackTimer: NodeJS.Timeout | undefined;
-  /** Acks that timed out since the last one that resolved true: one stderr line per outage. */
+  /** Acks that timed out since the last one that resolved true, and the fault then: one stderr line per outage. */
   private ackTimeouts = 0;
+  private ackFault: string | undefined;
   onError: (err: Error) => void;
   onDropped: (count: number) => void;
   private readonly stderr: (line: string) => void;
@@ -491,7 +492,8 @@ class FileWriter implements ExitParticipant {
     }
     gs.length = keep;
     if (expired > 0) {
-      if (this.ackTimeouts === 0) {
+      if (this.ackTimeouts === 0 || this.ackFault !== this.fault) {
+        this.ackFault = this.fault;
         this.stderr(`daybook: ${expired} lines of ${this.path} were not written within ackTimeoutMs (${this.ackTimeoutMs} ms)${this.fault === undefined ? '' : ` (${this.fault})`}; their log calls resolved false. The lines are kept and written when the disk allows [DAYBOOK_W_ACK_TIMEOUT]`);
       }
       this.ackTimeouts += expired;
