@@ -788,7 +788,6 @@ class FileWriter implements ExitParticipant {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    if (this.maintaining || this.maintenanceWaiting) this.calm ??= hurry();
     const written = this.writeOut();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
