@@ -11,9 +11,10 @@ import { DaybookError, daybookError } from './errors.js';
 import { FileSink, storageOptions } from './file-sink.js';
 import { formatCompact, formatVerbose, type AppLogFormat } from './app-format.js';
 import { LEVEL_VALUE, parseLevel, type LogLevel } from './level.js';
-import { createSecretKeyTest } from './redact.js';
+import { createSecretKeyTest, maskSecrets, SUSPECT } from './redact.js';
+import { clip } from './json.js';
 import { Reporter } from './report.js';
-import { EventSerializer } from './serializer.js';
+import { DEFAULT_LINE_LIMITS, EventSerializer } from './serializer.js';
 import type { FileDriver } from './file-driver.js';
 
 export interface AppLoggerOptions {
@@ -42,6 +43,10 @@ export interface AppLoggerOptions {
    */
   chain?: boolean;
   signingKey?: KeyObject | string | Buffer;
+  /** As AuditLogger's: close() waits at most this long for a failing disk (ms). Default 30,000. */
+  closeTimeoutMs?: number;
+  /** Characters of a message before it is cut (`…[cut N characters]`). Default 64 Ki. */
+  maxMessageLength?: number;
   consoleStream?: NodeJS.WritableStream;
   fileDriver?: FileDriver;
   env?: Readonly<Record<string, string | undefined>>;
@@ -54,7 +59,11 @@ interface Resolved {
   console: NodeJS.WritableStream | undefined;
   consoleFormat: AppLogFormat;
   json: EventSerializer | undefined;
+  maxMessageLength: number;
 }
+
+/** One key test for every app logger: app loggers take no redactKeys. */
+const isSecret = createSecretKeyTest();
 
 /**
  * A Drift-style application logger: `logger.info('Processing order %s', id)` (arguments are
@@ -109,8 +118,9 @@ export class AppLogger extends EventEmitter {
       console: consoleEnabled ? options.consoleStream ?? process.stdout : undefined,
       consoleFormat,
       json: fileFormat === 'json' || consoleFormat === 'json'
-        ? new EventSerializer({ sessionId: `${this.name}_${process.pid}`, environment: process.env.NODE_ENV ?? 'development', logger: this.name, isSecret: createSecretKeyTest() })
+        ? new EventSerializer({ sessionId: `${this.name}_${process.pid}`, environment: process.env.NODE_ENV ?? 'development', logger: this.name, isSecret })
         : undefined,
+      maxMessageLength: options.maxMessageLength ?? DEFAULT_LINE_LIMITS.maxMessageLength,
     };
     if (old?.file !== undefined) void old.file.close();
   }
@@ -147,7 +157,10 @@ export class AppLogger extends EventEmitter {
       const r = this.r;
       const now = Date.now();
       const iso = isoTimestamp(now);
-      const message = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
+      const raw = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
+      // Cut and masked as the audit logger's message is: a text line has no warnings field, the cut mark says it.
+      const cut = clip(raw, r.maxMessageLength);
+      const message = SUSPECT.test(cut) ? maskSecrets(cut, isSecret) : cut;
       const needsCaller = (r.console !== undefined && r.consoleFormat === 'verbose') || (r.file !== undefined && r.fileFormat === 'verbose');
       const caller = needsCaller ? callerOf(this.log) : undefined;
       if (r.file !== undefined) r.file.write(this.render(r.fileFormat, now, iso, level, message, caller, true), 'none', false);

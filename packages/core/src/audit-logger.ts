@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { callerOf } from './caller.js';
 import { isoTimestamp } from './clock.js';
 import { readAuditEnv } from './config.js';
@@ -10,14 +10,14 @@ import { DaybookError, daybookError } from './errors.js';
 import { CATEGORY_OF, EventType, isEventType, type EventCategory } from './event-type.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink, storageOptions } from './file-sink.js';
-import { toText, type MetadataLimits } from './json.js';
+import { brief, clip, toText, type MetadataLimits } from './json.js';
 import { LEVEL_OFF, LEVEL_VALUE, LogLevel, isLogLevel } from './level.js';
 import { CATEGORY_FILE, LOG_FILES, type LogFile } from './log-files.js';
 import { formatPretty, wantsColor } from './pretty.js';
 import { createSecretKeyTest } from './redact.js';
 import { Reporter } from './report.js';
-import { EventSerializer, type EventFields } from './serializer.js';
-import { RESOLVED_FALSE, RESOLVED_TRUE, type Durability, type Sink } from './sink.js';
+import { DEFAULT_LINE_LIMITS, EventSerializer, type EventFields, type LineLimits } from './serializer.js';
+import { RESOLVED_FALSE, RESOLVED_TRUE, type Durability } from './sink.js';
 import { VERSION } from './version.js';
 
 export interface AuditLoggerOptions {
@@ -52,9 +52,22 @@ export interface AuditLoggerOptions {
   batchIntervalMs?: number;
   /** Bytes queued per file before DEBUG/INFO non-trade events are dropped. Default 8 MiB. */
   bufferSize?: number;
-  /** Metadata keys to redact (fragments, case-insensitive), or false. */
+  /**
+   * A log call's promise resolves false after waiting this long (ms) for its line to be
+   * written (and synced, as its durability asks): a disk outage cannot hold an awaiting bot
+   * for its whole length. The line is kept and written when the disk returns. Default 30,000.
+   */
+  ackTimeoutMs?: number;
+  /** close() returns after this long (ms) even if a disk fault keeps lines unwritten, and reports how many. Default 30,000. */
+  closeTimeoutMs?: number;
+  /** Metadata keys to redact (fragments: 5+ letters anywhere in a key, shorter ones as whole words; redact.ts), or false. */
   redactKeys?: readonly string[] | false;
+  /** Mask secret shapes in the message and metadata strings (secret URL parameters, Bearer/Basic credentials, JWTs, PEM private keys). Default true. */
+  redactValues?: boolean;
+  /** Depth 8, 64 KiB, strings 16 Ki characters, 1000 entries, 10,000 values, keys 256 characters. */
   metadataLimits?: Partial<MetadataLimits>;
+  /** message 64 Ki characters, symbol / side / ids / strategy_name / component 256, the line 1 Mi characters (README "Limits"). */
+  lineLimits?: Partial<LineLimits>;
   /** Add the caller's module, function and line to every line, as the Python logger did. Costs a stack capture per call. */
   captureCaller?: boolean;
   /** Where console lines go. Default process.stdout. */
@@ -146,8 +159,6 @@ function generatedSessionId(now: number): string {
   return `session_${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}_${t.slice(11, 13)}${t.slice(14, 16)}${t.slice(17, 19)}_${Math.random().toString(16).slice(2, 8)}`;
 }
 
-const money = (v: unknown): string => (typeof v === 'number' ? v.toFixed(2) : toText(v));
-
 /**
  * The DayBot audit logger: one method per kind of event, one JSON line per call, routed to
  * audit.log and its category's file. Log methods never throw; their promise resolves true
@@ -167,11 +178,13 @@ export class AuditLogger extends EventEmitter {
   private readonly consoleStream: NodeJS.WritableStream;
   private readonly color: boolean;
   private readonly durability: Record<EventCategory, Durability>;
-  private readonly sinks: Record<LogFile, Sink>;
+  private readonly sinks: Record<LogFile, FileSink>;
   private readonly captureCaller: boolean;
   private readonly reporter: Reporter;
   private readonly clock: () => number;
   private closing: Promise<void> | undefined;
+  /** A caller's value in a built message (`Trade entry: buy 100 AAPL`), cut first: a 100 MB symbol must not be copied into the message. */
+  private readonly part: (v: unknown) => string;
 
   constructor(options: AuditLoggerOptions = {}) {
     super();
@@ -199,13 +212,23 @@ export class AuditLogger extends EventEmitter {
       this.durability[category as EventCategory] = d;
     }
     this.captureCaller = options.captureCaller === true;
+    // A limit of 0, NaN or a string would cut every line to nothing, or nothing at all: say so at start-up.
+    for (const [group, limits] of [['lineLimits', options.lineLimits], ['metadataLimits', options.metadataLimits]] as const) {
+      for (const [k, v] of Object.entries(limits ?? {})) positiveInt(`${group}.${k}`, v as number, 'a positive whole number');
+    }
+    if (options.ackTimeoutMs !== undefined) positiveInt('ackTimeoutMs', options.ackTimeoutMs, 'a positive whole number of ms');
+    if (options.closeTimeoutMs !== undefined) positiveInt('closeTimeoutMs', options.closeTimeoutMs, 'a positive whole number of ms');
     this.reporter = new Reporter(this, 'daybook');
     this.serializer = new EventSerializer({
       sessionId: this.sessionId,
       environment: this.environment,
       isSecret: createSecretKeyTest(options.redactKeys),
+      maskValues: options.redactValues,
       limits: options.metadataLimits,
+      lineLimits: options.lineLimits,
     });
+    const partLength = options.lineLimits?.maxFieldLength ?? DEFAULT_LINE_LIMITS.maxFieldLength;
+    this.part = (v) => clip(toText(v), partLength);
     this.sinks = this.openSinks(options);
     live.add(this);
     hookExit();
@@ -214,7 +237,7 @@ export class AuditLogger extends EventEmitter {
     });
   }
 
-  private openSinks(options: AuditLoggerOptions): Record<LogFile, Sink> {
+  private openSinks(options: AuditLoggerOptions): Record<LogFile, FileSink> {
     try {
       mkdirSync(this.logDir, { recursive: true });
       accessSync(this.logDir, constants.W_OK);
@@ -275,7 +298,7 @@ export class AuditLogger extends EventEmitter {
       const ser = this.serializer;
       const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent) : undefined);
       if (ser.lastWarnings !== undefined) this.reporter.warning('DAYBOOK_W_INPUT', `event ${ser.lastId}: ${ser.lastWarnings.join('; ')}`);
-      if (toConsole) this.toConsole(now, isLogLevel(level) ? level : 'INFO', isEventType(type) ? type : 'app_log', message, fields);
+      if (toConsole) this.toConsole(now, isLogLevel(level) ? level : 'INFO', isEventType(type) ? type : 'app_log', ser.lastMessage, fields);
       if (!toFile) return RESOLVED_TRUE;
       const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
       // Trades, WARNING and above, and the logger's own start and stop are never dropped.
@@ -295,10 +318,10 @@ export class AuditLogger extends EventEmitter {
   /** The event could not be serialized at all: write a line that says so, never nothing. */
   private fallback(e: unknown, type: unknown): Promise<boolean> {
     try {
-      const why = `a ${toText(type)} event could not be serialized (${toText(e)}); this error line was written instead`;
-      const message = `daybook could not serialize a ${toText(type)} event: ${toText(e)}`;
+      const why = `a ${brief(type)} event could not be serialized (${brief(e)}); this error line was written instead`;
+      const message = `daybook could not serialize a ${brief(type)} event: ${brief(e)}`;
       const now = this.clock();
-      const line = this.serializer.serialize(now, 'ERROR', 'system_error', 'daybook', message, undefined, { error_type: 'serialization_failed', original_event_type: toText(type), _daybook_warnings: [why] });
+      const line = this.serializer.serialize(now, 'ERROR', 'system_error', 'daybook', message, undefined, { error_type: 'serialization_failed', original_event_type: brief(type), _daybook_warnings: [why] });
       this.reporter.warning('DAYBOOK_W_INPUT', `event ${this.serializer.lastId}: ${why}`);
       if (LEVEL_VALUE.ERROR >= this.consoleThreshold) this.toConsole(now, 'ERROR', 'system_error', message, undefined);
       this.sinks.errors.write(line, 'none', false);
@@ -308,9 +331,13 @@ export class AuditLogger extends EventEmitter {
     }
   }
 
+  private money(v: unknown): string {
+    return typeof v === 'number' ? v.toFixed(2) : this.part(v);
+  }
+
   private toConsole(now: number, level: LogLevel, type: string, message: unknown, fields: EventFields | undefined): void {
     try {
-      this.consoleStream.write(formatPretty(isoTimestamp(now), level, type, toText(message), fields, this.color));
+      this.consoleStream.write(formatPretty(isoTimestamp(now), level, type, toText(message), fields, this.color, this.part));
     } catch {
       // A closed or broken console must not stop file logging.
     }
@@ -322,7 +349,7 @@ export class AuditLogger extends EventEmitter {
 
   logTradeEntry(o: TradeEntryOptions): Promise<boolean> {
     try {
-      return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${toText(o?.side)} ${toText(o?.quantity)} ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+      return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${this.part(o?.side)} ${this.part(o?.quantity)} ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined);
     } catch (e) {
       return this.fallback(e, 'trade_entry');
     }
@@ -345,14 +372,14 @@ export class AuditLogger extends EventEmitter {
   }
 
   private exit(type: EventType, label: string, o: TradeExitOptions): Promise<boolean> {
-    const pnl = o?.pnl === undefined ? '' : `, P&L: $${money(o.pnl)}`;
+    const pnl = o?.pnl === undefined ? '' : `, P&L: $${this.money(o.pnl)}`;
     const extra = o?.reason === undefined ? undefined : { exit_reason: o.reason };
-    return this.emitEvent(o?.level ?? 'INFO', type, 'trading', `${label}: ${toText(o?.symbol)} ${toText(o?.quantity)} @ $${toText(o?.price)}${pnl}`, o, extra);
+    return this.emitEvent(o?.level ?? 'INFO', type, 'trading', `${label}: ${this.part(o?.symbol)} ${this.part(o?.quantity)} @ $${this.part(o?.price)}${pnl}`, o, extra);
   }
 
   logStopLossHit(o: TradeSignalOptions): Promise<boolean> {
     try {
-      return this.emitEvent(o?.level ?? 'INFO', 'stop_loss_hit', 'trading', `Stop loss hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+      return this.emitEvent(o?.level ?? 'INFO', 'stop_loss_hit', 'trading', `Stop loss hit: ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined);
     } catch (e) {
       return this.fallback(e, 'stop_loss_hit');
     }
@@ -360,7 +387,7 @@ export class AuditLogger extends EventEmitter {
 
   logTakeProfitHit(o: TradeSignalOptions): Promise<boolean> {
     try {
-      return this.emitEvent(o?.level ?? 'INFO', 'take_profit_hit', 'trading', `Take profit hit: ${toText(o?.symbol)} @ $${toText(o?.price)}`, o, undefined);
+      return this.emitEvent(o?.level ?? 'INFO', 'take_profit_hit', 'trading', `Take profit hit: ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined);
     } catch (e) {
       return this.fallback(e, 'take_profit_hit');
     }
@@ -368,9 +395,9 @@ export class AuditLogger extends EventEmitter {
 
   logTradeCancelled(o: TradeCancelledOptions): Promise<boolean> {
     try {
-      const sym = o?.symbol === undefined ? '' : ` ${toText(o.symbol)}`;
+      const sym = o?.symbol === undefined ? '' : ` ${this.part(o.symbol)}`;
       const extra = o?.reason === undefined ? undefined : { cancel_reason: o.reason };
-      return this.emitEvent(o?.level ?? 'INFO', 'trade_cancelled', 'trading', `Trade cancelled: order ${toText(o?.orderId)}${sym}`, o, extra);
+      return this.emitEvent(o?.level ?? 'INFO', 'trade_cancelled', 'trading', `Trade cancelled: order ${this.part(o?.orderId)}${sym}`, o, extra);
     } catch (e) {
       return this.fallback(e, 'trade_cancelled');
     }
@@ -378,14 +405,14 @@ export class AuditLogger extends EventEmitter {
 
   logPositionAdjusted(o: PositionAdjustedOptions): Promise<boolean> {
     try {
-      const from = o?.previousQuantity === undefined ? '' : `${toText(o.previousQuantity)} -> `;
+      const from = o?.previousQuantity === undefined ? '' : `${this.part(o.previousQuantity)} -> `;
       let extra: Record<string, unknown> | undefined;
       if (o?.previousQuantity !== undefined || o?.reason !== undefined) {
         extra = {};
         if (o.previousQuantity !== undefined) extra.previous_quantity = o.previousQuantity;
         if (o.reason !== undefined) extra.adjust_reason = o.reason;
       }
-      return this.emitEvent(o?.level ?? 'INFO', 'position_adjusted', 'trading', `Position adjusted: ${toText(o?.symbol)} ${from}${toText(o?.quantity)}`, o, extra);
+      return this.emitEvent(o?.level ?? 'INFO', 'position_adjusted', 'trading', `Position adjusted: ${this.part(o?.symbol)} ${from}${this.part(o?.quantity)}`, o, extra);
     } catch (e) {
       return this.fallback(e, 'position_adjusted');
     }
@@ -444,11 +471,11 @@ export class AuditLogger extends EventEmitter {
 
   logApiCall(o: ApiCallOptions): Promise<boolean> {
     try {
-      const status = o?.statusCode === undefined ? '' : ` -> ${toText(o.statusCode)}`;
+      const status = o?.statusCode === undefined ? '' : ` -> ${this.part(o.statusCode)}`;
       const latency = typeof o?.latencyMs === 'number' ? ` (${o.latencyMs}ms)` : '';
       const extra: Record<string, unknown> = { endpoint: o?.endpoint, method: o?.method };
       if (o?.statusCode !== undefined) extra.status_code = o.statusCode;
-      return this.emitEvent(o?.level ?? 'DEBUG', o?.eventType ?? 'api_call', 'api', `API call: ${toText(o?.method)} ${toText(o?.endpoint)}${status}${latency}`, o, extra);
+      return this.emitEvent(o?.level ?? 'DEBUG', o?.eventType ?? 'api_call', 'api', `API call: ${this.part(o?.method)} ${this.part(o?.endpoint)}${status}${latency}`, o, extra);
     } catch (e) {
       return this.fallback(e, 'api_call');
     }
@@ -458,7 +485,7 @@ export class AuditLogger extends EventEmitter {
     try {
       const extra: Record<string, unknown> = { metric_name: name, value };
       if (unit !== undefined) extra.unit = unit;
-      const text = `Performance metric: ${toText(name)} = ${toText(value)}${unit === undefined ? '' : ' ' + toText(unit)}`;
+      const text = `Performance metric: ${this.part(name)} = ${this.part(value)}${unit === undefined ? '' : ' ' + this.part(unit)}`;
       return this.emitEvent(options?.level ?? 'DEBUG', options?.eventType ?? 'performance_metric', 'performance', text, options, extra);
     } catch (e) {
       return this.fallback(e, 'performance_metric');
@@ -496,6 +523,12 @@ export class AuditLogger extends EventEmitter {
       this.closing = (async () => {
         await Promise.all(Object.values(this.sinks).map((s) => s.close()));
         live.delete(this);
+        // The sinks have written their stderr lines; the event is for code that listens.
+        const left = Object.values(this.sinks).map((s) => ({ file: basename(s.path), ...s.unwritten })).filter((u) => u.lines > 0);
+        if (left.length > 0 && this.listenerCount('error') > 0) {
+          const what = left.map((u) => `${u.lines} lines (${u.bytes} bytes) of ${u.file}`).join(', ');
+          this.emit('error', new DaybookError('DAYBOOK_E_CLOSE_TIMEOUT', `close() returned with ${what} not written; they are retried while the process runs`));
+        }
       })();
     }
     return this.closing;
@@ -511,8 +544,8 @@ function errorType(err: unknown): string {
   return typeof err;
 }
 
-function positiveInt(name: string, v: number): number {
-  if (!Number.isSafeInteger(v) || v <= 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be a positive whole number of bytes`);
+function positiveInt(name: string, v: number, what = 'a positive whole number of bytes'): number {
+  if (!Number.isSafeInteger(v) || v <= 0) throw daybookError('DAYBOOK_E_CONFIG_OPTION', `${name}=${String(v)} must be ${what}`);
   return v;
 }
 

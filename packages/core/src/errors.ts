@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   DAYBOOK_W_REINITIALIZED: 'initializeAuditLogger() was called again; the previous logger was closed. Call closeAuditLogger() first to make this explicit.',
   // verify (a warning in its result: the check ran, not all of it)
   DAYBOOK_W_VERIFY_EVENT_IDS: 'A stream held more event ids than verify\'s duplicate check keeps (maxEventIds, 8 bytes each); the ids past it were not checked for duplicates. Raise maxEventIds if the memory is there.',
+  // a disk that does not come back in time
+  DAYBOOK_W_ACK_TIMEOUT: 'Log calls resolved false because their lines were not written within ackTimeoutMs (a disk fault, usually a full disk); the lines are kept and written when the disk allows. Free space or fix the disk; raise ackTimeoutMs if the disk is only slow.',
+  DAYBOOK_E_CLOSE_TIMEOUT: 'close() returned after closeTimeoutMs with lines still unwritten (the disk is failing); they are retried while the process runs and written on exit if the disk allows. Free space or fix the disk before the process ends.',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

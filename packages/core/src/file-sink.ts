@@ -41,6 +41,8 @@ interface Group {
   start: number;
   end: number;
   need: number;
+  /** Date.now() when its first line was queued: past ackTimeoutMs it resolves false. */
+  born: number;
 }
 
 interface Chunk {
@@ -78,19 +80,28 @@ export interface FileSinkOptions {
   onError?: (err: Error) => void;
   /** Space returned after `count` droppable lines were discarded. */
   onDropped?: (count: number) => void;
+  /**
+   * A write's promise resolves false once it has waited this long (ms) for its line to be
+   * written (and synced, as asked); the line stays queued and is written when the disk allows.
+   * Default 30,000 (a healthy fdatasync takes milliseconds; a backlog on a slow disk can take seconds, and a false ack there would be a false alarm).
+   */
+  ackTimeoutMs?: number;
+  /** close() returns after this long (ms) even if lines are still unwritten, and says how many. Default 30,000. */
+  closeTimeoutMs?: number;
   /** The one line per fault (and its recovery) for a human. Default process.stderr. */
   stderr?: (line: string) => void;
 }
 
 /** The storage options loggers pass through to their sinks. */
 export function storageOptions(
-  o: Pick<FileSinkOptions, 'bufferSize' | 'batchIntervalMs' | 'compress' | 'retentionDays' | 'chain' | 'checkpointLines' | 'checkpointMs' | 'signingKey'>,
+  o: Pick<FileSinkOptions, 'bufferSize' | 'batchIntervalMs' | 'compress' | 'retentionDays' | 'chain' | 'checkpointLines' | 'checkpointMs' | 'signingKey' | 'ackTimeoutMs' | 'closeTimeoutMs'>,
   maxFileSize: number,
   backupCount: number,
 ): Partial<FileSinkOptions> {
   return {
     maxFileSize, backupCount, bufferSize: o.bufferSize, batchIntervalMs: o.batchIntervalMs, compress: o.compress, retentionDays: o.retentionDays,
     chain: o.chain, checkpointLines: o.checkpointLines, checkpointMs: o.checkpointMs, signingKey: o.signingKey,
+    ackTimeoutMs: o.ackTimeoutMs, closeTimeoutMs: o.closeTimeoutMs,
   };
 }
 
@@ -123,6 +134,13 @@ class FileWriter implements ExitParticipant {
   private readonly retentionDays: number | undefined;
   private readonly checkpointLines: number;
   private readonly checkpointMs: number;
+  private readonly ackTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+  /** Armed while groups wait: resolves false those older than ackTimeoutMs. */
+  private ackTimer: NodeJS.Timeout | undefined;
+  /** Acks that timed out since the last one that resolved true, and the fault then: one stderr line per outage. */
+  private ackTimeouts = 0;
+  private ackFault: string | undefined;
   onError: (err: Error) => void;
   onDropped: (count: number) => void;
   private readonly stderr: (line: string) => void;
@@ -201,6 +219,8 @@ class FileWriter implements ExitParticipant {
     this.retentionDays = options.retentionDays;
     this.checkpointLines = options.checkpointLines ?? 10_000;
     this.checkpointMs = options.checkpointMs ?? 10_000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
     this.onError = options.onError ?? (() => {});
     this.onDropped = options.onDropped ?? (() => {});
     this.stderr = options.stderr ?? ((line) => void process.stderr.write(line + '\n'));
@@ -328,8 +348,10 @@ class FileWriter implements ExitParticipant {
     if (g === undefined) {
       let resolve!: (ok: boolean) => void;
       const promise = new Promise<boolean>((r) => (resolve = r));
-      g = this.openGroup = { promise, resolve, start: seq - 1, end: seq, need };
+      g = this.openGroup = { promise, resolve, start: seq - 1, end: seq, need, born: Date.now() };
       this.groups.push(g);
+      // Unref'd: the writes and retries keep the process up while lines wait, this need not.
+      this.ackTimer ??= setTimeout(this.expireAcks, this.ackTimeoutMs).unref();
     } else {
       g.end = seq;
       if (need > g.need) g.need = need;
@@ -459,8 +481,41 @@ class FileWriter implements ExitParticipant {
       if (g !== this.openGroup && (g.need === NONE ? g.end <= this.written : g.end <= this.synced)) g.resolve(true);
       else gs[keep++] = g;
     }
+    if (keep < gs.length) this.ackTimeouts = 0;
     gs.length = keep;
   }
+
+  /**
+   * Resolves false the groups that have waited ackTimeoutMs: a caller awaiting its ack during
+   * a disk outage learns it in bounded time, not when the disk returns. Their lines stay
+   * queued, in order, and are written (and chained) when it does; only the promise is settled.
+   */
+  private readonly expireAcks = (): void => {
+    this.ackTimer = undefined;
+    const now = Date.now();
+    const gs = this.groups;
+    let keep = 0;
+    let expired = 0;
+    for (let i = 0; i < gs.length; i++) {
+      const g = gs[i]!;
+      if (now - g.born >= this.ackTimeoutMs) {
+        g.resolve(false);
+        expired += g.end - g.start;
+        // Lines queued from now on wait their own ackTimeoutMs in a new group.
+        if (g === this.openGroup) this.openGroup = undefined;
+      } else gs[keep++] = g;
+    }
+    gs.length = keep;
+    if (expired > 0) {
+      if (this.ackTimeouts === 0 || this.ackFault !== this.fault) {
+        this.ackFault = this.fault;
+        this.stderr(`daybook: ${expired} lines of ${this.path} were not written within ackTimeoutMs (${this.ackTimeoutMs} ms)${this.fault === undefined ? '' : ` (${this.fault})`}; their log calls resolved false. The lines are kept and written when the disk allows [DAYBOOK_W_ACK_TIMEOUT]`);
+      }
+      this.ackTimeouts += expired;
+    }
+    // Groups are in order of birth: the first left is the next to expire.
+    if (keep > 0) this.ackTimer = setTimeout(this.expireAcks, Math.max(1, gs[0]!.born + this.ackTimeoutMs - now)).unref();
+  };
 
   /** Resolves false every group with a line before sequence number `end`. */
   private fail(end: number): void {
@@ -744,13 +799,46 @@ class FileWriter implements ExitParticipant {
     return this.closing;
   }
 
+  /** Lines accepted and not yet written (queued, or in a write that has not completed). */
+  get unwritten(): { lines: number; bytes: number } {
+    const c = this.inflight !== undefined && !this.inflight.done ? this.inflight : undefined;
+    return { lines: this.queue.length + (c?.lines ?? 0), bytes: this.queue.bytes + (c?.data.length ?? 0) };
+  }
+
+  /**
+   * Flushes, writes the closing checkpoint and closes the file. The writing (lines and the
+   * closing checkpoint) is waited for at most closeTimeoutMs: past it (a disk still full), it
+   * says on stderr what is unwritten and returns, and the close goes on behind it, so the
+   * lines are written if the disk returns while the process runs (and exit makes one last
+   * synchronous attempt, exit.ts). The compression of backups that follows is waited for
+   * whole, as before: it ends on its own, and a failure in it is reported, not retried.
+   */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const written = this.writeOut();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      written.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), this.closeTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!timedOut) return this.finish();
+    const u = this.unwritten;
+    this.stderr(`daybook: close() of ${this.path} returned after closeTimeoutMs (${this.closeTimeoutMs} ms) with ${u.lines} lines (${u.bytes} bytes) not written${this.fault === undefined ? '' : ` (${this.fault})`}; they stay in memory and are retried while the process runs, and written on exit if the disk allows [DAYBOOK_E_CLOSE_TIMEOUT]`);
+    void written.then(() => this.finish());
+  }
+
+  /** Every line written and synced, and the closing checkpoint after them. */
+  private async writeOut(): Promise<void> {
     await this.flush();
     if (this.finalized) return;
     this.stopTimers();
     if (this.chain !== undefined) await this.checkpoint('close');
+  }
+
+  private async finish(): Promise<void> {
+    if (this.finalized) return;
     if (this.maintaining || this.maintenanceWaiting) this.calm ??= hurry();
     await this.maintenance;
     if (this.finalized) return;
@@ -763,6 +851,7 @@ class FileWriter implements ExitParticipant {
 
   private stopTimers(): void {
     clearTimeout(this.syncTimer);
+    clearTimeout(this.ackTimer);
     clearInterval(this.checkpointTimer);
   }
 
@@ -816,6 +905,11 @@ export class FileSink implements Sink {
 
   flush(): Promise<boolean> {
     return this.w.flush();
+  }
+
+  /** Lines accepted by this file's writer and not yet written (after a close that timed out, what it left). */
+  get unwritten(): { lines: number; bytes: number } {
+    return this.w.unwritten;
   }
 
   flushSync(): void {

@@ -116,3 +116,85 @@ test('metadata: not an object is kept under value; reserved names are renamed', 
   assert.deepEqual(meta('text').json, { value: 'text' });
   assert.deepEqual(meta({ _daybook_warnings: 'mine' }).json, { user_daybook_warnings: 'mine' });
 });
+
+test('metadata: a secret key is never read, so a throwing getter cannot leak its secret into the warnings', () => {
+  let reads = 0;
+  const o = Object.defineProperty({ ok: 1 }, 'password', {
+    enumerable: true,
+    get: () => {
+      reads++;
+      throw new Error('hunter2-the-secret');
+    },
+  });
+  const { json, text } = meta({ o, 'ｐａｓｓｗｏｒｄ': 'full-width-secret', 'pass\u200bword': 'zero-width-secret' });
+  assert.equal(reads, 0);
+  assert.doesNotMatch(text, /hunter2|full-width-secret|zero-width-secret/);
+  assert.deepEqual(json.o, { ok: 1, password: '[REDACTED]' });
+});
+
+test('metadata: a throwing getter of another name has its message cut and masked in the warning', () => {
+  const o = Object.defineProperty({}, 'endpoint', { enumerable: true, get: () => { throw new Error('GET /v2?apikey=AK999 failed ' + 'x'.repeat(10_000)); } });
+  const { json, text } = meta({ o });
+  assert.doesNotMatch(text, /AK999/);
+  const w = (json._daybook_warnings as string[])[0]!;
+  assert.match(w, /^property endpoint could not be read: GET \/v2\?apikey=\[REDACTED\] failed x+…\[cut \d+ characters\]$/);
+  assert.ok(w.length < 300, `${w.length}`);
+});
+
+test('metadata: string values are masked for secret shapes, at any depth and inside Errors', () => {
+  const err = new Error('401 for Bearer tok_9f86d081884c7d65 at /v2/orders?secret=S3CR3T');
+  const { text, json } = meta({ url: 'https://x.io/a?api_key=K1&n=2', nested: { list: ['eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghij'] }, err });
+  assert.doesNotMatch(text, /K1&|tok_9f86|S3CR3T|eyJhbGci/);
+  assert.equal(json.url, 'https://x.io/a?api_key=[REDACTED]&n=2');
+  const noMask = new MetadataWriter({ ...DEFAULT_METADATA_LIMITS }, createSecretKeyTest(), false).write({ url: 'https://x.io/a?api_key=K1' }, undefined, new LineNotes());
+  assert.match(noMask, /api_key=K1/, 'redactValues: false leaves values as given');
+});
+
+test('metadata: a million keys, a million elements, a million-entry Set: cut, said, and at most the value budget visited', () => {
+  // Index-like keys: a million named keys take V8 seconds to create (and Object.keys, which no
+  // walk can avoid, about 1.5 s here); the budget is the same for either.
+  const big: Record<string, number> = {};
+  for (let i = 0; i < 1_000_000; i++) big[i] = i;
+  const arr = Array.from({ length: 1_000_000 }, (_, i) => i);
+  const set = new Set(arr);
+  const w = writer();
+  for (const [name, value] of [['object', big], ['array', { arr }], ['set', { set }]] as const) {
+    const notes = new LineNotes();
+    const json = JSON.parse(w.write(value, undefined, notes)) as Record<string, unknown>;
+    assert.ok(w.visited <= DEFAULT_METADATA_LIMITS.maxNodes, `${name}: ${w.visited}`);
+    assert.ok((json._daybook_warnings as string[]).some((x) => /1000000 (keys|entries)/.test(x)), `${name}: ${String(json._daybook_warnings)}`);
+  }
+});
+
+test('metadata: the value budget holds across levels: getters are read at most maxNodes times, however wide and deep', () => {
+  let reads = 0;
+  const wide: Record<string, unknown> = {};
+  for (let i = 0; i < 20_000; i++) Object.defineProperty(wide, `g${i}`, { enumerable: true, get: () => (reads++, 1) });
+  // A DAG: each level refers to the one below 10 times, 10^5 paths (10^8 at depth 8) without a budget.
+  let dag: Record<string, unknown> = { leaf: 1 };
+  for (let d = 0; d < 5; d++) {
+    const next: Record<string, unknown> = {};
+    for (let i = 0; i < 10; i++) next[`n${i}`] = dag;
+    dag = next;
+  }
+  const limits = { maxEntries: 1_000_000, maxBytes: 1e9, maxNodes: 500, maxDepth: 20 };
+  for (const [name, value] of [['wide', { wide }], ['dag', { dag }]] as const) {
+    const w = writer(limits);
+    const json = JSON.parse(w.write(value, undefined, new LineNotes())) as Record<string, unknown>;
+    assert.ok(w.visited <= 500, `${name}: ${w.visited} values visited`);
+    assert.ok((json._daybook_warnings as string[]).some((x) => /^metadata cut after 500 values, before metadata\.(wide|dag)\./.test(x)), String(json._daybook_warnings));
+  }
+  assert.ok(reads <= 500, `${reads} getter reads`);
+});
+
+test('metadata: keys are cut to maxKeyLength; warnings are capped and the rest counted', () => {
+  const { json } = meta({ ['k'.repeat(10_000)]: 1 });
+  const key = Object.keys(json)[0]!;
+  assert.equal(key, 'k'.repeat(256) + '…[cut 9744 characters]');
+  assert.match((json._daybook_warnings as string[])[0]!, /has a key of 10000 characters; cut to 256/);
+  const nans = meta({ list: Array.from({ length: 500 }, () => NaN) }).json;
+  const warnings = nans._daybook_warnings as string[];
+  assert.equal(warnings.length, 33);
+  assert.equal(warnings.at(-1), '468 more warnings not listed');
+  assert.equal(Object.keys(nans._daybook_invalid as object).length, 32);
+});

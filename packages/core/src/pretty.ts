@@ -35,15 +35,17 @@ export function formatPretty(
   message: string,
   fields: EventFields | undefined,
   color: boolean,
+  /** The text of a field, cut as the line cuts it (a 100 MB order id must not reach the terminal). */
+  text: (v: unknown) => string = toText,
 ): string {
   const time = timestamp.slice(0, 10) + ' ' + timestamp.slice(11, 23);
   const lvl = level.padEnd(8);
   let extra = '';
   if (fields !== undefined && fields !== null) {
-    if (fields.strategyName !== undefined) extra += ' strategy=' + toText(fields.strategyName);
-    if (fields.orderId !== undefined) extra += ' order=' + toText(fields.orderId);
-    if (fields.latencyMs !== undefined) extra += ' latency_ms=' + toText(fields.latencyMs);
-    if (fields.portfolioHeat !== undefined) extra += ' heat=' + toText(fields.portfolioHeat);
+    if (fields.strategyName !== undefined) extra += ' strategy=' + text(fields.strategyName);
+    if (fields.orderId !== undefined) extra += ' order=' + text(fields.orderId);
+    if (fields.latencyMs !== undefined) extra += ' latency_ms=' + text(fields.latencyMs);
+    if (fields.portfolioHeat !== undefined) extra += ' heat=' + text(fields.portfolioHeat);
   }
   const msg = visible(message);
   extra = visible(extra);

@@ -3,7 +3,8 @@ import { isoTimestamp } from './clock.js';
 import { isEventType, type EventType } from './event-type.js';
 import type { NumericField } from './event.js';
 import { uuidv7 } from './id.js';
-import { DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, toText, type IsSecretKey, type MetadataLimits } from './json.js';
+import { brief, clip, DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, toText, type IsSecretKey, type MetadataLimits } from './json.js';
+import { maskSecrets, SUSPECT } from './redact.js';
 import { isLogLevel, type LogLevel } from './level.js';
 
 /**
@@ -28,13 +29,45 @@ export interface EventFields {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * Limits on a line's text fields and on the line as a whole, so that a 100 MB symbol costs
+ * neither 100 MB of disk nor the memory to copy it. Counted in characters (UTF-16 units) of
+ * the value, before JSON escaping; a cut value ends with `…[cut N characters]` and is noted
+ * in `metadata._daybook_warnings`.
+ */
+export interface LineLimits {
+  /** `message`. Default 64 Ki characters. */
+  maxMessageLength: number;
+  /** `symbol`, `side`, `order_id`, `position_id`, `strategy_name`, `component`. Default 256. */
+  maxFieldLength: number;
+  /**
+   * The whole line, in characters. The other limits keep a line under it (about 700 Ki
+   * characters at worst with the defaults, every character escaped); should one not, the line
+   * is written again without its metadata, its message cut to 4096 characters, and says so.
+   * Default 1 Mi characters.
+   */
+  maxLineLength: number;
+}
+
+export const DEFAULT_LINE_LIMITS: LineLimits = {
+  maxMessageLength: 64 * 1024,
+  maxFieldLength: 256,
+  maxLineLength: 1024 * 1024,
+};
+
 export interface SerializerOptions {
   sessionId: string;
   environment: string;
   logger?: string;
   isSecret: IsSecretKey;
+  /** Mask secret shapes (URL parameters, Bearer tokens, JWTs, PEM keys) in the message and metadata strings. Default true. */
+  maskValues?: boolean;
   limits?: Partial<MetadataLimits>;
+  lineLimits?: Partial<LineLimits>;
 }
+
+/** The message of a line rewritten because it was over maxLineLength. */
+const FALLBACK_MESSAGE_LENGTH = 4096;
 
 /**
  * Turns one log call into one JSON line, in the field order of EVENT_FIELDS. This is the hot
@@ -46,16 +79,29 @@ export class EventSerializer {
   private readonly loggerPart: string;
   private readonly sessionPart: string;
   private readonly meta: MetadataWriter;
-  private readonly notes = new LineNotes();
+  private readonly notes: LineNotes;
+  private readonly lineLimits: LineLimits;
+  private readonly mask: IsSecretKey | undefined;
   /** The event_id of the last line (read right after serialize: one object less per call). */
   lastId = '';
   /** What the last line had to repair, or undefined when its input was clean. */
   lastWarnings: readonly string[] | undefined;
+  /** The message as the last line holds it (cut, masked): for the console. */
+  lastMessage = '';
 
   constructor(options: SerializerOptions) {
     this.loggerPart = '","logger":' + quote(options.logger ?? 'daybook_audit') + ',"message":';
     this.sessionPart = ',"session_id":' + quote(options.sessionId) + ',"environment":' + quote(options.environment);
-    this.meta = new MetadataWriter({ ...DEFAULT_METADATA_LIMITS, ...options.limits }, options.isSecret);
+    const maskValues = options.maskValues ?? true;
+    this.mask = maskValues ? options.isSecret : undefined;
+    this.notes = new LineNotes(this.mask);
+    this.meta = new MetadataWriter({ ...DEFAULT_METADATA_LIMITS, ...options.limits }, options.isSecret, maskValues);
+    this.lineLimits = { ...DEFAULT_LINE_LIMITS, ...options.lineLimits };
+  }
+
+  /** Values the metadata of the last line visited. */
+  get visited(): number {
+    return this.meta.visited;
   }
 
   serialize(
@@ -71,47 +117,84 @@ export class EventSerializer {
     const notes = this.notes;
     notes.reset();
     if (!isLogLevel(level)) {
-      notes.warn(`level ${toText(level)} is not a LogLevel; written as INFO`);
+      notes.warn(`level ${brief(level)} is not a LogLevel; written as INFO`);
       level = 'INFO';
     }
     if (!isEventType(type)) {
-      notes.warn(`event_type ${toText(type)} is not an EventType; written as app_log`);
+      notes.warn(`event_type ${brief(type)} is not an EventType; written as app_log`);
       type = 'app_log';
     }
-    const id = (this.lastId = uuidv7(nowMs));
-    let s =
-      '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + this.text('message', message) +
-      ',"event_id":"' + id + '","event_type":"' + type + '","component":' + this.text('component', component) + this.sessionPart;
-    if (caller !== undefined) {
-      s += ',"module":' + quote(caller.module) + ',"function":' + quote(caller.function) + ',"line":' + caller.line;
+    const before = notes.warnings?.length ?? 0;
+    let maxMessage = this.lineLimits.maxMessageLength;
+    let withMetadata = true;
+    for (;;) {
+      const id = (this.lastId = uuidv7(nowMs));
+      let s =
+        '{"timestamp":"' + isoTimestamp(nowMs) + '","level":"' + level + this.loggerPart + this.message(message, maxMessage) +
+        ',"event_id":"' + id + '","event_type":"' + type + '","component":' + this.text('component', component) + this.sessionPart;
+      if (caller !== undefined) {
+        s += ',"module":' + quote(caller.module) + ',"function":' + quote(caller.function) + ',"line":' + caller.line;
+      }
+      let metadata: unknown;
+      if (fields !== undefined && fields !== null) {
+        const f = fields;
+        if (f.symbol !== undefined) s += ',"symbol":' + this.text('symbol', f.symbol);
+        if (f.side !== undefined) s += ',"side":' + this.text('side', f.side);
+        if (f.quantity !== undefined) s += this.num('quantity', f.quantity);
+        if (f.price !== undefined) s += this.num('price', f.price);
+        if (f.orderId !== undefined) s += ',"order_id":' + this.text('order_id', f.orderId);
+        if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
+        if (f.pnl !== undefined) s += this.num('pnl', f.pnl);
+        if (f.riskPercent !== undefined) s += this.num('risk_percent', f.riskPercent);
+        if (f.portfolioValue !== undefined) s += this.num('portfolio_value', f.portfolioValue);
+        if (f.dailyPnl !== undefined) s += this.num('daily_pnl', f.dailyPnl);
+        if (f.portfolioHeat !== undefined) s += this.num('portfolio_heat', f.portfolioHeat);
+        if (f.latencyMs !== undefined) s += this.num('latency_ms', f.latencyMs);
+        if (f.strategyName !== undefined) s += ',"strategy_name":' + this.text('strategy_name', f.strategyName);
+        metadata = f.metadata;
+      }
+      s += ',"metadata":' + (withMetadata ? this.meta.write(metadata, extra, notes) : this.meta.write(undefined, undefined, notes)) + '}';
+      this.lastWarnings = notes.warnings;
+      if (s.length <= this.lineLimits.maxLineLength || !withMetadata) return s;
+      // A backstop: the limits above should make this unreachable. Written again: the fields
+      // that say what happened stay, the metadata goes, and the line says so (each repair once).
+      notes.rewind(before);
+      maxMessage = Math.min(FALLBACK_MESSAGE_LENGTH, maxMessage);
+      withMetadata = false;
+      notes.warn(`the line was ${s.length} characters, over maxLineLength ${this.lineLimits.maxLineLength}; written without its metadata, the message cut to ${maxMessage}`);
     }
-    let metadata: unknown;
-    if (fields !== undefined && fields !== null) {
-      const f = fields;
-      if (f.symbol !== undefined) s += ',"symbol":' + this.text('symbol', f.symbol);
-      if (f.side !== undefined) s += ',"side":' + this.text('side', f.side);
-      if (f.quantity !== undefined) s += this.num('quantity', f.quantity);
-      if (f.price !== undefined) s += this.num('price', f.price);
-      if (f.orderId !== undefined) s += ',"order_id":' + this.text('order_id', f.orderId);
-      if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
-      if (f.pnl !== undefined) s += this.num('pnl', f.pnl);
-      if (f.riskPercent !== undefined) s += this.num('risk_percent', f.riskPercent);
-      if (f.portfolioValue !== undefined) s += this.num('portfolio_value', f.portfolioValue);
-      if (f.dailyPnl !== undefined) s += this.num('daily_pnl', f.dailyPnl);
-      if (f.portfolioHeat !== undefined) s += this.num('portfolio_heat', f.portfolioHeat);
-      if (f.latencyMs !== undefined) s += this.num('latency_ms', f.latencyMs);
-      if (f.strategyName !== undefined) s += ',"strategy_name":' + this.text('strategy_name', f.strategyName);
-      metadata = f.metadata;
-    }
-    s += ',"metadata":' + this.meta.write(metadata, extra, notes) + '}';
-    this.lastWarnings = notes.warnings;
-    return s;
   }
 
+  /**
+   * The message as JSON, cut and masked. One scan in the common case: SUSPECT also says
+   * whether the text needs escaping.
+   */
+  private message(message: unknown, max: number): string {
+    let msg = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), max);
+    let quoted: string;
+    if (!SUSPECT.test(msg)) quoted = '"' + msg + '"';
+    else {
+      if (this.mask !== undefined) msg = maskSecrets(msg, this.mask);
+      quoted = quote(msg);
+    }
+    this.lastMessage = msg;
+    return quoted;
+  }
+
+  /** A short text field: cut to maxFieldLength, escaped. Not masked: identifiers, and a scan each would cost the hot path. */
   private text(name: string, v: unknown): string {
-    if (typeof v === 'string') return quote(v);
+    return quote(this.cut(name, typeof v === 'string' ? v : this.nonString(name, v), this.lineLimits.maxFieldLength));
+  }
+
+  private nonString(name: string, v: unknown): string {
     this.notes.warn(`${name} was ${v === null ? 'null' : typeof v}, not a string; written as text`);
-    return quote(toText(v));
+    return toText(v);
+  }
+
+  private cut(name: string, v: string, max: number): string {
+    if (v.length <= max) return v;
+    this.notes.warn(`${name} was ${v.length} characters; cut to ${max}`);
+    return clip(v, max);
   }
 
   private num(name: NumericField, v: unknown): string {
