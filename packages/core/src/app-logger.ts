@@ -11,7 +11,7 @@ import { DaybookError, daybookError } from './errors.js';
 import { FileSink, storageOptions } from './file-sink.js';
 import { formatCompact, formatVerbose, type AppLogFormat } from './app-format.js';
 import { LEVEL_VALUE, parseLevel, type LogLevel } from './level.js';
-import { createSecretKeyTest, maskSecrets, SUSPECT } from './redact.js';
+import { createSecretKeyTest, maskSecrets, suspect } from './redact.js';
 import { clip } from './json.js';
 import { Reporter } from './report.js';
 import { DEFAULT_LINE_LIMITS, EventSerializer } from './serializer.js';
@@ -160,7 +160,7 @@ export class AppLogger extends EventEmitter {
       const raw = args.length === 1 && typeof args[0] === 'string' ? args[0] : format(...args);
       // Cut and masked as the audit logger's message is: a text line has no warnings field, the cut mark says it.
       const cut = clip(raw, r.maxMessageLength);
-      const message = SUSPECT.test(cut) ? maskSecrets(cut, isSecret) : cut;
+      const message = suspect(cut) ? maskSecrets(cut, isSecret) : cut;
       const needsCaller = (r.console !== undefined && r.consoleFormat === 'verbose') || (r.file !== undefined && r.fileFormat === 'verbose');
       const caller = needsCaller ? callerOf(this.log) : undefined;
       if (r.file !== undefined) r.file.write(this.render(r.fileFormat, now, iso, level, message, caller, true), 'none', false);

@@ -198,3 +198,12 @@ test('metadata: keys are cut to maxKeyLength; warnings are capped and the rest c
   assert.equal(warnings.at(-1), '468 more warnings not listed');
   assert.equal(Object.keys(nans._daybook_invalid as object).length, 32);
 });
+
+test('metadata: a BigInt too large to print is not converted (decimal conversion is slower than linear), and said', () => {
+  const huge = (1n << 40_000_000n) - 1n;
+  const { json, notes } = meta({ huge, neg: -huge, fine: 2n ** 4000n });
+  assert.equal(json.huge, '[BigInt of more than 4096 bits]');
+  assert.equal(json.neg, '[BigInt of more than 4096 bits]');
+  assert.equal(json.fine, (2n ** 4000n).toString());
+  assert.equal(notes.warnings?.filter((w) => w.includes('more than 4096 bits')).length, 2);
+});

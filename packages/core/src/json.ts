@@ -3,7 +3,11 @@
 // readers treat as line breaks), and every value that JSON.stringify would throw on, drop
 // silently or expand without bound is turned into something valid and noted.
 
-import { maskSecrets, SUSPECT, type IsSecretKey } from './redact.js';
+import { maskSecrets, suspect, type IsSecretKey } from './redact.js';
+
+/** Larger BigInts are not written (about 1,233 decimal digits): no price or quantity needs more. */
+const BIGINT_BITS = 4096;
+const BIGINT_LIMIT = 1n << BigInt(BIGINT_BITS);
 
 export type { IsSecretKey } from './redact.js';
 
@@ -28,7 +32,7 @@ export function quote(s: string): string {
  * `isSecret` undefined: no masking.
  */
 export function quoteMasked(s: string, isSecret: IsSecretKey | undefined): string {
-  if (!SUSPECT.test(s)) return '"' + s + '"';
+  if (!suspect(s)) return '"' + s + '"';
   return quote(isSecret === undefined ? s : maskSecrets(s, isSecret));
 }
 
@@ -104,7 +108,7 @@ export class LineNotes {
       return;
     }
     text = clip(text, MAX_WARNING_LENGTH);
-    if (this.isSecret !== undefined && SUSPECT.test(text)) text = maskSecrets(text, this.isSecret);
+    if (this.isSecret !== undefined && suspect(text)) text = maskSecrets(text, this.isSecret);
     list.push(text);
   }
 
@@ -141,7 +145,7 @@ export class LineNotes {
 function describe(value: unknown): string {
   try {
     if (typeof value === 'number') return String(value);
-    if (typeof value === 'bigint') return value.toString() + 'n';
+    if (typeof value === 'bigint') return value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT ? `a BigInt of more than ${BIGINT_BITS} bits` : value.toString() + 'n';
     if (typeof value === 'symbol') return value.toString();
     return typeof value === 'object' ? Object.prototype.toString.call(value) : String(value);
   } catch {
@@ -159,6 +163,7 @@ export function toText(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
     if (value instanceof Error) return value.message;
+    if (typeof value === 'bigint') return value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT ? describe(value) : String(value);
     return String(value);
   } catch {
     return describe(value);
@@ -353,8 +358,13 @@ export class MetadataWriter {
         this.out += v ? 'true' : 'false';
         return;
       case 'bigint':
-        // Exact as text: a double would silently round anything past 2^53.
-        this.out += '"' + v.toString() + '"';
+        // Exact as text: a double would silently round anything past 2^53. Decimal conversion
+        // grows faster than linearly (a 40-million-bit BigInt took 6.7 s), so magnitude is
+        // compared first, which costs no conversion.
+        if (v >= BIGINT_LIMIT || v <= -BIGINT_LIMIT) {
+          this.notes.warn(`${this.path()} is a BigInt of more than ${BIGINT_BITS} bits; not written`);
+          this.out += `"[BigInt of more than ${BIGINT_BITS} bits]"`;
+        } else this.out += '"' + v.toString() + '"';
         return;
       case 'undefined':
       case 'function':

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSecretKeyTest, maskSecrets } from './redact.js';
+import { DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter } from './json.js';
+import { createSecretKeyTest, maskSecrets, suspect } from './redact.js';
 
 test('default fragments match secrets in any spelling, not ordinary fields', () => {
   const isSecret = createSecretKeyTest();
@@ -68,4 +69,14 @@ test('secret shapes in values are masked; what only looks like one is left alone
     '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----', 'base64 aGVsbG8= padding',
   ];
   for (const s of untouched) assert.equal(maskSecrets(s, isSecret), s, s);
+});
+
+test('a token in a URL fragment and a lower-case bearer are masked, in metadata and in an Error', () => {
+  const isSecret = createSecretKeyTest();
+  assert.equal(maskSecrets('redirect https://x.com/cb#access_token=S3cretTok&state=1', isSecret), 'redirect https://x.com/cb#access_token=[REDACTED]&state=1');
+  assert.equal(maskSecrets('https://x.com/cb#token=S3cretTok', isSecret), 'https://x.com/cb#token=[REDACTED]');
+  assert.equal(suspect('request failed: bearer sk_live_51Habc123XYZ'), true, 'nothing else in it is suspect');
+  const w = new MetadataWriter(DEFAULT_METADATA_LIMITS, isSecret);
+  const text = w.write({ err: new Error('request failed: bearer sk_live_51Habc123XYZ'), header: 'Authorization: bearer sk_live_51Habc123XYZ', cb: 'https://x.com/cb#access_token=S3cretTok' }, undefined, new LineNotes());
+  assert.doesNotMatch(text, /sk_live|S3cretTok/, text);
 });

@@ -4,7 +4,7 @@ import { isEventType, type EventType } from './event-type.js';
 import type { NumericField } from './event.js';
 import { uuidv7 } from './id.js';
 import { brief, clip, DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, toText, type IsSecretKey, type MetadataLimits } from './json.js';
-import { maskSecrets, SUSPECT } from './redact.js';
+import { maskSecrets, suspect } from './redact.js';
 import { isLogLevel, type LogLevel } from './level.js';
 
 /**
@@ -172,7 +172,7 @@ export class EventSerializer {
   private message(message: unknown, max: number): string {
     let msg = this.cut('message', typeof message === 'string' ? message : this.nonString('message', message), max);
     let quoted: string;
-    if (!SUSPECT.test(msg)) quoted = '"' + msg + '"';
+    if (!suspect(msg)) quoted = '"' + msg + '"';
     else {
       if (this.mask !== undefined) msg = maskSecrets(msg, this.mask);
       quoted = quote(msg);
