@@ -175,7 +175,9 @@ describe('hostile input, in bounded memory', () => {
     assert.equal(got.pnl, 7);
     assert.equal(got.bad.too_long, 1);
     assert.deepEqual(got.codes, ['DAYBOOK_W_READ_GZIP_LIMIT', 'DAYBOOK_W_READ_LINE_TOO_LONG']);
-    // Whole, the line alone is 64 MB of buffer plus its string, and the bomb 512 MB of text.
-    assert.ok(got.grew < 48 * 1024 * 1024, `peak RSS grew by ${(got.grew / 1048576).toFixed(1)} MB`);
+    // Whole, the line alone is 64 MB of buffer plus its string (+258 MB measured before the
+    // limits), and the bomb 512 MB of text. Bounded: +33 MB on Node 20, up to +57 MB on Node 24,
+    // whose heap grows in larger steps; the bound sits between those and the unbounded read.
+    assert.ok(got.grew < 96 * 1024 * 1024, `peak RSS grew by ${(got.grew / 1048576).toFixed(1)} MB`);
   });
 });
