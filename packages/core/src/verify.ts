@@ -108,7 +108,7 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
   const tally = { records: 0 };
   // The audit family is chained when any of it has a checkpoint file (or a key is given): then
   // event lines belong in audit.log* alone (every view line is also in audit.log).
-  const familyChained = pub !== undefined || metaNames.some((n) => AUDIT_FILES.includes(n.slice(0, -'.chain'.length)) && n.endsWith('.chain'));
+  const familyChained = pub !== undefined || AUDIT_FILES.some((b) => metaNames.includes(b + '.chain'));
   for (const base of [...bases].sort()) {
     // App logs are unchained unless their logger says otherwise; an audit file is chained
     // whenever its siblings are (or a key is given), so stripping its links and its
@@ -707,7 +707,7 @@ function isAuditEvent(line: string): boolean {
     const o = JSON.parse(text) as unknown;
     return typeof o !== 'object' || o === null || (o as { event_type?: unknown }).event_type !== 'app_log';
   } catch {
-    // Not JSON a reader would take as an event... but a hand-made one it might: counted.
+    // Not valid JSON, yet shaped like an event: a lenient reader might take it, so it counts.
     return true;
   }
 }
