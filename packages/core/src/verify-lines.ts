@@ -34,6 +34,8 @@ export interface FileLines {
   unvouched?: { lines: number; from?: string; to?: string };
   /** SHA-256 of the file's (gunzipped) bytes, when asked for (a file without links). */
   sha256?: string;
+  /** Lines holding audit events (JSON with an event_type other than app_log), when asked for. */
+  events?: number;
 }
 
 const timeOf = (t: string | undefined): { to?: string } => (t === undefined ? {} : { to: t });

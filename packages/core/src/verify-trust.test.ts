@@ -296,3 +296,52 @@ test('a backup renamed while verify reads the stream (a live writer rotating) se
   assert.deepEqual(r.problems, []);
   assert.ok(r.files.some((f) => f.file === `audit.log.${oldest + 1}.gz` && f.lines > 0));
 });
+
+test('a stream\'s files and checkpoints renamed into audit.log\'s place are caught: each record names its stream', async (t) => {
+  const dir = tempDir(t);
+  await makeLogDir(dir);
+  for (const n of readdirSync(dir).filter((n) => n.startsWith('audit.log'))) rmSync(join(dir, n));
+  for (const n of readdirSync(dir).filter((n) => n.startsWith('trades.log'))) renameSync(join(dir, n), join(dir, 'audit' + n.slice('trades'.length)));
+  renameSync(join(dir, CHAIN_DIR, 'trades.log.chain'), join(dir, CHAIN_DIR, 'audit.log.chain'));
+  const r = await verify(dir, { publicKey });
+  assert.equal(r.ok, false);
+  const p = r.problems.find((p) => p.file === `${CHAIN_DIR}/audit.log.chain`);
+  assert.equal(p?.kind, 'modified', JSON.stringify(kinds(r)));
+  assert.match(p.message, /stream "trades\.log", not audit\.log/);
+});
+
+test('the views without audit.log (deleted with its checkpoints) fail, with or without a key', async (t) => {
+  const dir = tempDir(t);
+  await makeLogDir(dir);
+  for (const n of readdirSync(dir).filter((n) => n.startsWith('audit.log'))) rmSync(join(dir, n));
+  rmSync(join(dir, CHAIN_DIR, 'audit.log.chain'));
+  for (const r of [await verify(dir, { publicKey }), await verify(dir)]) {
+    assert.equal(r.ok, false);
+    assert.deepEqual(kinds(r), ['missing_file audit.log']);
+  }
+  // Its checkpoints alone deleted too: views only, nothing chained left, still not the audit log.
+  rmSync(join(dir, CHAIN_DIR), { recursive: true });
+  assert.ok(kinds(await verify(dir)).includes('missing_file audit.log'));
+});
+
+test('unchained files holding audit events beside a chained audit log are foreign; app logs\' text and app_log lines are not', async (t) => {
+  const dir = tempDir(t);
+  await makeLogDir(dir);
+  const events = text(join(dir, 'trades.log')).replace(/,"hash":"[0-9a-f]{64}"\}/g, '}');
+  const n = events.trimEnd().split('\n').length;
+  // Names a reader might take for an audit file, and names it would take for an app log.
+  const names = ['a.log', 'bot.log', 'AUDIT.log', 'Trades.log', 'audit.log.log', '\u0430udit.log'];
+  for (const name of names) writeFileSync(join(dir, name), events);
+  writeFileSync(join(dir, 'app.log'), '2026-01-01 00:00:00,000 | bot | INFO | started\n2026-01-01 00:00:01,000 | bot | INFO | {"event_type":"x"} in a message\n');
+  writeFileSync(join(dir, 'json-app.log'), JSON.stringify({ timestamp: '2026-01-01T00:00:00.000Z', level: 'INFO', event_type: 'app_log', message: 'started' }) + '\n');
+  for (const r of [await verify(dir, { publicKey }), await verify(dir)]) {
+    assert.equal(r.ok, false);
+    assert.deepEqual(kinds(r).sort(), names.map((n) => `foreign_file ${n}`).sort());
+    assert.match(r.problems[0]!.message, new RegExp(`holds ${n} audit events outside audit\\.log`));
+    assert.deepEqual(r.files.filter((f) => f.file.startsWith('app.log') || f.file.startsWith('json-app.log')).map((f) => [f.file, f.ok, f.chained]), [['app.log', true, false], ['json-app.log', true, false]]);
+  }
+  // Without a chained audit family, a file of JSON events is what it was: not verified.
+  const plain = tempDir(t);
+  writeFileSync(join(plain, 'bot.log'), events);
+  assert.deepEqual((await verify(plain)).problems, []);
+});

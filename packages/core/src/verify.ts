@@ -106,12 +106,21 @@ export async function verify(dir: string, options: VerifyOptions = {}): Promise<
   const chainFiles = metaNames.filter((n) => n.endsWith('.chain')).length;
   const cache = new CacheSession(options.cache, dir);
   const tally = { records: 0 };
+  // The audit family is chained when any of it has a checkpoint file (or a key is given): then
+  // event lines belong in audit.log* alone (every view line is also in audit.log).
+  const familyChained = pub !== undefined || AUDIT_FILES.some((b) => metaNames.includes(b + '.chain'));
   for (const base of [...bases].sort()) {
     // App logs are unchained unless their logger says otherwise; an audit file is chained
     // whenever its siblings are (or a key is given), so stripping its links and its
     // checkpoints is not a way out.
     const mustChain = AUDIT_FILES.includes(base) && (chainFiles > 0 || pub !== undefined);
-    await verifyStream(dir, base, streams.get(base) ?? [], driver, pub, mustChain, cache, result, options.maxEventIds ?? DEFAULT_MAX_EVENT_IDS, tally);
+    const countEvents = familyChained && !AUDIT_FILES.includes(base);
+    await verifyStream(dir, base, streams.get(base) ?? [], driver, pub, mustChain, countEvents, cache, result, options.maxEventIds ?? DEFAULT_MAX_EVENT_IDS, tally);
+  }
+  if (!bases.has(LOG_FILES.audit) && AUDIT_FILES.some((b) => bases.has(b))) {
+    // The AuditLogger always writes audit.log, the source of truth the views are cut from:
+    // views without it mean it (and its checkpoints) were deleted.
+    result.problems.push({ file: LOG_FILES.audit, line: 0, kind: 'missing_file', message: `${LOG_FILES.audit} and ${CHAIN_DIR}/${LOG_FILES.audit}.chain are missing, while ${AUDIT_FILES.filter((b) => bases.has(b)).join(', ')} (written beside it) are here: the audit log was deleted` });
   }
   for (const s of strays) result.problems.push(await strayProblem(dir, s.name, s.reason, streams.get(s.stream) ?? [], driver));
   if (bases.size === 0) {
@@ -238,6 +247,8 @@ interface StreamContext {
   ids: EventIdTable;
   /** No new listing after this one: a file gone since is reported as it is. */
   lastPass: boolean;
+  /** Count the audit events among the lines (a stream outside the audit family, beside a chained one). */
+  countEvents: boolean;
 }
 
 /** How many listings of a stream verify makes while a writer moves its files. */
@@ -251,7 +262,7 @@ const MOVED = Symbol('moved');
  * at a time, whatever the number of backups. Generations, which the line checks need first,
  * come from the checkpoint records and each file's first line (or the cache), read before the rest.
  */
-async function verifyStream(dir: string, base: string, streamFiles: readonly StreamFile[] /* reassigned on a new listing */, driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, cache: CacheSession, out: VerifyResult, maxIds: number, tally: { records: number }): Promise<void> {
+async function verifyStream(dir: string, base: string, streamFiles: readonly StreamFile[] /* reassigned on a new listing */, driver: FileDriver, pub: crypto.KeyObject | undefined, mustChain: boolean, countEvents: boolean, cache: CacheSession, out: VerifyResult, maxIds: number, tally: { records: number }): Promise<void> {
   let files: LogFile[] = [];
   let hasChainFile = false;
   let cp: Checkpoints | undefined;
@@ -279,7 +290,7 @@ async function verifyStream(dir: string, base: string, streamFiles: readonly Str
     }
     hasChainFile = (await driver.stat(join(dir, CHAIN_DIR, base + '.chain'))) !== undefined;
     cp = await readCheckpoints(dir, base, driver, pub);
-    ctx = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase: streamFiles.some((f) => f.n === 0), anyGz: streamFiles.some((f) => f.gz), ids: new EventIdTable(maxIds), lastPass: pass >= MAX_PASSES - 1 };
+    ctx = { dir, base, driver, cache, keyTag: pub === undefined ? '' : keyId(pub), cp, files, hasBase: streamFiles.some((f) => f.n === 0), anyGz: streamFiles.some((f) => f.gz), ids: new EventIdTable(maxIds), lastPass: pass >= MAX_PASSES - 1, countEvents };
     // A file's first line read in full can differ from the one read ahead (a .gz that turns out
     // damaged has none): the generations are then worked out again and the stream checked anew.
     for (let attempt = 0; run === undefined; attempt++) {
@@ -293,8 +304,14 @@ async function verifyStream(dir: string, base: string, streamFiles: readonly Str
   ctx = ctx!;
   tally.records += cp.records.length;
   if (!hasChainFile && !mustChain && run.read.every((r) => r !== undefined && !r.chained)) {
-    // A stream nobody chained (an app log with chain off): nothing to check.
-    for (let i = 0; i < files.length; i++) out.files.push({ file: files[i]!.name, lines: run.read[i]!.lines, ok: true, chained: false });
+    // A stream nobody chained (an app log with chain off): nothing to check, unless it holds
+    // audit events, which no daybook writer puts outside audit.log* once that is chained.
+    for (let i = 0; i < files.length; i++) {
+      const events = run.read[i]!.events ?? 0;
+      const name = files[i]!.name;
+      if (events > 0) out.problems.push({ file: name, line: 0, kind: 'foreign_file', message: `${name} holds ${events} audit events outside ${LOG_FILES.audit}: no daybook writer puts them there` });
+      out.files.push({ file: name, lines: run.read[i]!.lines, ok: events === 0, chained: false });
+    }
     return;
   }
   const chainName = `${CHAIN_DIR}/${base}.chain`;
@@ -374,6 +391,13 @@ async function readCheckpoints(dir: string, base: string, driver: FileDriver, pu
     if (typeof r === 'string') {
       bad = true;
       problem(i + 1, 'modified', r);
+      break;
+    }
+    if (r.stream !== base) {
+      // Signed for another stream: a stream's files and checkpoints renamed into this one's
+      // place (trades.log as audit.log) would otherwise verify as this stream.
+      bad = true;
+      problem(i + 1, 'modified', `checkpoint ${i + 1} is of stream ${JSON.stringify(r.stream)}, not ${base}: the files and checkpoints of another stream were put in its place`);
       break;
     }
     const fault = pub === undefined ? undefined : signatureFault(text, r, pub, pubId);
@@ -622,7 +646,9 @@ async function readFile(ctx: StreamContext, f: LogFile, fd: number, prev: string
   // A file whose first line has no link may be the one the writer moved aside: its bytes name it.
   const bytes = f.first === undefined ? crypto.createHash('sha256') : undefined;
   const table = ctx.ids;
+  let events = 0;
   const takeId = (line: string): void => {
+    if (ctx.countEvents && isAuditEvent(line)) events++;
     const id = eventIdOf(line);
     if (id === undefined) return;
     const fp = fingerprint(id);
@@ -641,6 +667,7 @@ async function readFile(ctx: StreamContext, f: LogFile, fd: number, prev: string
     const read = checker.end(tail ?? '');
     if (tail !== undefined && tail !== '') takeId(tail);
     if (bytes !== undefined) read.sha256 = bytes.digest('hex');
+    if (events > 0) read.events = events;
     if (times !== undefined && read.findings.length === 0) {
       const wrong = latestFieldFault(ctx.driver, fd, times);
       if (wrong !== undefined) read.findings.push({ line: 0, kind: 'modified', message: `its gzip header ${wrong}` });
@@ -666,6 +693,23 @@ function latestFieldFault(driver: FileDriver, fd: number, times: LeadingTimeScan
   const said = field.kind === 'time' ? field.latest : undefined;
   if (said === expected) return undefined;
   return `says its latest event is at ${said ?? 'no known time'}; its lines say ${expected ?? 'no time (not every line begins with one)'}`;
+}
+
+/**
+ * A JSON event line other than an app log's own (an AppLogger with the json format writes
+ * `app_log` events). Cheap for the text lines app logs hold: only a line that starts with `{`
+ * and names an event_type is parsed.
+ */
+function isAuditEvent(line: string): boolean {
+  const text = splitLink(line)?.content ?? line;
+  if (!text.startsWith('{') || !text.includes('"event_type"')) return false;
+  try {
+    const o = JSON.parse(text) as unknown;
+    return typeof o !== 'object' || o === null || (o as { event_type?: unknown }).event_type !== 'app_log';
+  } catch {
+    // Not valid JSON, yet shaped like an event: a lenient reader might take it, so it counts.
+    return true;
+  }
 }
 
 function problemsIn(problems: readonly VerifyProblem[], file: string): boolean {
