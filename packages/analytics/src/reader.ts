@@ -81,7 +81,8 @@ const VIEWS: ReadonlySet<string> = new Set(['trades', 'system', 'errors', 'perfo
  * The files that hold the events: in a directory with `audit.log*` (the source of truth,
  * which holds every line of its category views), `trades.log*`, `system.log*`,
  * `errors.log*` and `performance.log*` would only be parsed to be dropped as duplicates, and
- * are left out. App logs (`<app>.log`) and directories without audit.log are kept.
+ * are left out. App logs (`<app>.log`) and directories without audit.log are kept (an app
+ * log marked `foreign` for its text lines only).
  */
 export function eventFiles(files: readonly LogFileInfo[]): LogFileInfo[] {
   const withAudit = new Set(files.filter((f) => f.base === 'audit').map((f) => dirname(f.path)));
