@@ -43,18 +43,20 @@ describe('duplicate event_ids', () => {
     writeFileSync(join(dir, 'audit.log.1'), chained([a]));
     writeFileSync(join(dir, 'audit.log'), chained([b]));
     // The forged copy conflicts; the unchained copy of `a` is the same event (its link aside).
-    writeFileSync(join(dir, 'bot.log'), JSON.stringify(forged) + '\n' + JSON.stringify(a) + '\n');
+    // In another directory: beside audit.log, bot.log's events would not count at all (foreign.test.ts).
+    const other = tempDir();
+    writeFileSync(join(other, 'bot.log'), JSON.stringify(forged) + '\n' + JSON.stringify(a) + '\n');
     for (const options of [{ persist: false }, { persist: true }, { persist: true }, { cache: false, persist: false }]) {
-      const r = await new LogAnalyzer(dir, options).getReport();
+      const r = await new LogAnalyzer([dir, other], options).getReport();
       assert.equal(r.trading_metrics.total_pnl, 3, JSON.stringify(options));
       const c = conflicts(r);
       assert.equal(c.length, 1, JSON.stringify(r.read_problems));
-      assert.equal(c[0]!.file, join(dir, 'bot.log'));
-      assert.equal(c[0]!.message, `event_id ${a.event_id as string}: the copy in ${join(dir, 'bot.log')} differs from the one counted (in ${join(dir, 'audit.log.1')}); it is not counted`);
+      assert.equal(c[0]!.file, join(other, 'bot.log'));
+      assert.equal(c[0]!.message, `event_id ${a.event_id as string}: the copy in ${join(other, 'bot.log')} differs from the one counted (in ${join(dir, 'audit.log.1')}); it is not counted`);
     }
-    const x = await exportEvents([dir], join(tempDir(), 'out.jsonl'));
+    const x = await exportEvents([dir, other], join(tempDir(), 'out.jsonl'));
     assert.equal(x.rows, 2);
-    assert.deepEqual(x.read_problems.map((p) => p.message), [`event_id ${a.event_id as string}: the copy in ${join(dir, 'bot.log')} differs from the one exported (in ${join(dir, 'audit.log.1')}); it is not exported`]);
+    assert.deepEqual(x.read_problems.map((p) => p.message), [`event_id ${a.event_id as string}: the copy in ${join(other, 'bot.log')} differs from the one exported (in ${join(dir, 'audit.log.1')}); it is not exported`]);
   });
 
   it('a differing copy in a view that is mostly copies (compacted in memory) is still reported on the next load', async () => {

@@ -9,7 +9,7 @@ import { NAMED_CONFLICTS } from './conflicts.js';
 import { ABSENT, IdSet } from './dedup.js';
 import { CSV_HEADER, csvRow, EXPORT_COLUMNS, NUMERIC_COLUMNS, columnValue } from './export-csv.js';
 import type { LineSink } from './lines.js';
-import { eventFiles, listLogs, readInto, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, foreignProblem, listLogs, readInto, type LogFileInfo, type ReadProblem } from './reader.js';
 import { contentDigest, uuidWords } from './segment.js';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'parquet';
@@ -172,8 +172,12 @@ export async function writeEvents(paths: readonly string[], file: string, kind: 
       // Streamed; written out whenever a megabyte is queued, so memory stays flat. Complete
       // lines only: an unterminated last line is not an event yet.
       sink.file = f.path;
-      const read = await readInto(f.path, f.gz, 0, sink, limits);
+      // A foreign file (reader.ts) gives its app text lines, not its events: counted, not written.
+      let foreign = 0;
+      const into = f.foreign === true ? { bad: sink.bad, add: () => void foreign++, addAppLine: sink.addAppLine.bind(sink) } : sink;
+      const read = await readInto(f.path, f.gz, 0, into, limits);
       problems.push(...read.problems);
+      if (foreign > 0) problems.push(foreignProblem(f.path, foreign));
       if (out.full) await out.drain();
       done += f.size;
       options.onProgress?.(done, total);
@@ -194,6 +198,7 @@ async function conflictsOf(files: readonly LogFileInfo[], sink: FilterSink, limi
   const first = new Map<string, string>();
   for (const f of files) {
     if (first.size === sink.conflicts.size) break;
+    if (f.foreign === true) continue; // its events were not exported
     await readInto(f.path, f.gz, 0, {
       bad: emptyBadLines(),
       add: (o, ts) => {

@@ -1,7 +1,7 @@
 import { closeSync, constants, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { classifyLogNames } from '@daybook/core';
+import { CHAIN_DIR, classifyLogNames, LOG_FILES } from '@daybook/core';
 import { AnalyticsError, type ReadProblemCode } from './codes.js';
 import { DEFAULT_READ_LIMITS, inflateLimit, type ReadLimits } from './limits.js';
 import { LineSplitter, type LineSink } from './lines.js';
@@ -18,6 +18,11 @@ export interface LogFileInfo {
   readonly ino: number;
   readonly size: number;
   readonly mtimeMs: number;
+  /**
+   * Set on a file of a daybook directory (foreignEvents) that is not of the audit family: its
+   * event lines are not counted (DAYBOOK_W_READ_FOREIGN_EVENTS), its app text lines are.
+   */
+  readonly foreign?: boolean;
 }
 
 export interface ReadProblem {
@@ -32,8 +37,41 @@ export interface ReadProblem {
 
 const LOG_NAME = /^(.+)\.log(?:\.(\d+))?(\.gz)?$/;
 
-function info(path: string, st: Stats, base: string, rotation: number, gz: boolean): LogFileInfo {
-  return { path, base, rotation, gz, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+function info(path: string, st: Stats, base: string, rotation: number, gz: boolean, foreign = false): LogFileInfo {
+  const f = { path, base, rotation, gz, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  return foreign ? { ...f, foreign } : f;
+}
+
+/** The streams daybook writes events to: audit.log and its category views (core's LOG_FILES). */
+const AUDIT_FAMILY: ReadonlySet<string> = new Set(Object.values(LOG_FILES));
+
+/** Whether `<dir>/.daybook/` holds a checkpoint file (`*.chain`): the directory is chained. */
+function hasChainFile(dir: string): boolean {
+  try {
+    return readdirSync(join(dir, CHAIN_DIR)).some((n) => n.endsWith('.chain'));
+  } catch {
+    return false; // none, or `.daybook` is not a directory
+  }
+}
+
+/**
+ * Whether the event lines of a directory's files outside the audit family must be left out:
+ * when the directory holds a stream of that family (backups included) or a checkpoint file, it
+ * is a daybook directory, and daybook writes events only there. Verify vouches for nothing
+ * else, so a JSON event line in `bot.log`, `AUDIT.log` or a look-alike name (`аudit.log` with
+ * a Cyrillic а) would be an event nobody can check: one forged line would add a trade.
+ */
+function foreignEvents(dir: string, streams: Iterable<string>): boolean {
+  for (const s of streams) if (AUDIT_FAMILY.has(s)) return true;
+  return hasChainFile(dir);
+}
+
+/** The problem of a file whose event lines were not counted (LogFileInfo.foreign). */
+export function foreignProblem(path: string, lines: number): ReadProblem {
+  return {
+    file: path, code: 'DAYBOOK_W_READ_FOREIGN_EVENTS', lines,
+    message: `${lines} audit event${lines === 1 ? '' : 's'} in ${path} ${lines === 1 ? 'is' : 'are'} not counted: daybook writes events only to audit.log; run \`daybook verify\``,
+  };
 }
 
 /** The category views of a daybook or DayBot directory: every line they hold is also in audit.log. */
@@ -43,7 +81,8 @@ const VIEWS: ReadonlySet<string> = new Set(['trades', 'system', 'errors', 'perfo
  * The files that hold the events: in a directory with `audit.log*` (the source of truth,
  * which holds every line of its category views), `trades.log*`, `system.log*`,
  * `errors.log*` and `performance.log*` would only be parsed to be dropped as duplicates, and
- * are left out. App logs (`<app>.log`) and directories without audit.log are kept.
+ * are left out. App logs (`<app>.log`) and directories without audit.log are kept (an app
+ * log marked `foreign` for its text lines only).
  */
 export function eventFiles(files: readonly LogFileInfo[]): LogFileInfo[] {
   const withAudit = new Set(files.filter((f) => f.base === 'audit').map((f) => dirname(f.path)));
@@ -78,7 +117,9 @@ export interface LogListing {
  * `audit.log.gz`, a plain backup beside its gzip) is not read, and is a problem that says
  * why. A name that is a FIFO, socket, device or directory (through a symlink too) is not
  * read either (a FIFO would block the read forever). A path that is a regular file is read
- * as it is, whatever its name. A file reached twice is listed once.
+ * as it is, whatever its name. A file reached twice is listed once. In a daybook directory
+ * (foreignEvents), the files outside the audit family are marked `foreign`: readers count
+ * their app text lines, not their event lines.
  * Throws DAYBOOK_E_READ_DIR for a path that does not exist.
  */
 export function listLogs(paths: readonly string[]): LogListing {
@@ -121,9 +162,10 @@ export function listLogs(paths: readonly string[]): LogListing {
       else problems.push(notFile(join(p, name), fst));
     }
     const dir = classifyLogNames(stats.keys());
+    const daybook = foreignEvents(p, looked.streams.keys());
     const streams = [...dir.streams.keys()].sort((a, b) => (a === 'audit.log' ? -1 : b === 'audit.log' ? 1 : a < b ? -1 : a > b ? 1 : 0));
     for (const stream of streams) {
-      for (const f of dir.streams.get(stream)!) out.push(info(join(p, f.name), stats.get(f.name)!, stream.slice(0, -'.log'.length), f.n, f.gz));
+      for (const f of dir.streams.get(stream)!) out.push(info(join(p, f.name), stats.get(f.name)!, stream.slice(0, -'.log'.length), f.n, f.gz, daybook && !AUDIT_FAMILY.has(stream)));
     }
     for (const s of dir.strays) problems.push({ file: join(p, s.name), code: 'DAYBOOK_W_READ_STRAY_FILE', message: `${join(p, s.name)}: not read: ${s.reason}` });
   }

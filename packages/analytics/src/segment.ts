@@ -383,3 +383,21 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
     dropped: { words: droppedWords.slice(0, dw * 4), text: droppedText },
   };
 }
+
+/**
+ * The app text lines of `seg` only (rows flagged NO_ID), and how many event rows were left
+ * out: a file outside a daybook directory's audit family (reader.ts foreignEvents) keeps its
+ * text lines and loses its events. The segment itself when it holds no event row.
+ */
+export function textRowsOnly(seg: Segment): { segment: Segment; events: number } {
+  const keep = new Uint8Array(seg.n);
+  let events = 0;
+  for (let r = 0; r < seg.n; r++) {
+    if ((seg.flags[r]! & F.NO_ID) !== 0) keep[r] = 1;
+    else events++;
+  }
+  if (events === 0) return { segment: seg, events };
+  // Not copies of events read elsewhere: the left-out ids are not remembered as `dropped`.
+  const { dropped: _dropped, ...segment } = compactSegment(seg, keep);
+  return { segment, events };
+}

@@ -4,8 +4,8 @@ import { ABSENT, dedupSegment, DROP, IdSet } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
-import { eventFiles, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
-import { compactSegment, type Segment } from './segment.js';
+import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
+import { compactSegment, textRowsOnly, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
 
@@ -63,6 +63,27 @@ interface CacheEntry {
   readonly latest: number;
   /** Not read: scanned only, every event before the `since` of the load that found it. */
   readonly leftOut: boolean;
+  /**
+   * The file is `foreign` (reader.ts): `segments` hold its text lines only, and `foreign`
+   * counts the event lines left out. Undefined for any other file, whose segments are all it holds.
+   */
+  readonly foreign?: number;
+}
+
+/**
+ * The segments of a read as an entry keeps them: a foreign file's without their event rows
+ * (textRowsOnly), and how many were left out. Applied after the read or the index lookup, so
+ * the segment index keeps what the file holds, and the rule applies to what comes from it.
+ */
+function counted(f: LogFileInfo, segments: readonly Segment[]): { segments: Segment[]; foreign?: number } {
+  if (f.foreign !== true) return { segments: [...segments] };
+  let foreign = 0;
+  const kept = segments.map((s) => {
+    const r = textRowsOnly(s);
+    foreign += r.events;
+    return r.segment;
+  });
+  return { segments: kept, foreign };
 }
 
 /** The latest event time of segments (µs), -Infinity when they hold no event. */
@@ -187,15 +208,22 @@ export class FileSource implements EventSource {
     const tasks: Task[] = [];
     this.index?.refresh();
     // Only backups are scanned: the current file is the newest and would be read anyway.
-    const scan = (f: LogFileInfo): number | undefined => (since > -Infinity && (f.gz || f.rotation > 0) ? since : undefined);
+    // A foreign file is not scanned: its events do not count, its text lines may.
+    const scan = (f: LogFileInfo): number | undefined => (since > -Infinity && (f.gz || f.rotation > 0) && f.foreign !== true ? since : undefined);
     files.forEach((f, slot) => {
-      const e = previous.get(`${f.dev}:${f.ino}`) ?? this.stored(f);
+      let e = previous.get(`${f.dev}:${f.ino}`);
+      // Kept under the other rule (an audit.log appeared beside bot.log, or went): from the index again.
+      if (e !== undefined && (e.foreign !== undefined) !== (f.foreign === true)) e = undefined;
+      e ??= this.stored(f);
       if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz && !(e.leftOut && e.latest >= since)) {
         entries.push(e);
         return;
       }
       entries.push(undefined);
-      if (e !== undefined && !e.leftOut && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot, since: undefined });
+      // A foreign file's kept segments lack its events, which a rewrite of its index chain
+      // (past MAX_PARTS, from those segments) would lose: it is read whole again instead.
+      const rewrite = f.foreign === true && e !== undefined && e.parts >= MAX_PARTS;
+      if (e !== undefined && !rewrite && !e.leftOut && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot, since: undefined });
       // A file scanned before is known to be needed now: read it, do not scan it again.
       else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot, since: e?.leftOut === true ? undefined : scan(f) });
     });
@@ -239,10 +267,13 @@ export class FileSource implements EventSource {
           const probe = t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset);
           const kept = this.store(t, r, probe);
           stored ||= kept.parts > 0 && kept.parts !== t.prev?.parts;
-          const segments = isEmpty(r.segment) ? t.base : [...t.base, r.segment];
+          const read = counted(t.file, isEmpty(r.segment) ? [] : [r.segment]);
+          const segments = [...t.base, ...read.segments];
+          const foreign = read.foreign === undefined ? undefined : read.foreign + (t.prev?.foreign ?? 0);
           entries[t.slot] = {
             size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments,
             endOffset: r.endOffset, probe, problems: r.problems, ...kept, latest: latestIn(segments), leftOut: false,
+            ...(foreign === undefined ? {} : { foreign }),
           };
           advance();
         },
@@ -283,6 +314,7 @@ export class FileSource implements EventSource {
     const problems: ReadProblem[] = [...listing.problems];
     all.forEach((e, i) => {
       problems.push(...e.problems);
+      if ((e.foreign ?? 0) > 0) problems.push(foreignProblem(files[i]!.path, e.foreign!));
       // Before `since` entirely (an event-less file stays: its bad lines count).
       if (e.leftOut || (e.latest > -Infinity && e.latest < since)) return;
       let tooLong = 0;
@@ -307,7 +339,9 @@ export class FileSource implements EventSource {
   /** The index's segments of a file, as a cache entry. */
   private stored(f: LogFileInfo): CacheEntry | undefined {
     const s = this.index?.lookup(f);
-    return s === undefined ? undefined : { ...s, latest: latestIn(s.segments), leftOut: false };
+    if (s === undefined) return undefined;
+    const kept = counted(f, s.segments);
+    return { ...s, ...kept, latest: latestIn(kept.segments), leftOut: false };
   }
 
   /**

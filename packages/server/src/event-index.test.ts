@@ -156,3 +156,18 @@ describe('event index: gzip inflation', () => {
     assert.deepEqual((await index.read(rows)).map((r) => r.event.event_id), [idOf(a)]);
   });
 });
+
+describe('event index: events outside the audit family', () => {
+  it('without audit.log, its views are indexed and an app log\'s events are not (as in the reports)', async () => {
+    const dir = tempDir();
+    const a = ev(), b = ev(), forged = ev({ event_type: 'trade_exit', pnl: 100_000 });
+    writeFileSync(join(dir, 'trades.log'), a + b);
+    writeFileSync(join(dir, 'a.log'), forged);
+    writeFileSync(join(dir, '\u0430udit.log'), forged);
+    assert.deepEqual(await ids(new EventIndex([dir])), [a, b].map(idOf));
+    // Without a daybook file beside it, an app log's events are read as before.
+    const other = tempDir();
+    writeFileSync(join(other, 'a.log'), forged);
+    assert.deepEqual(await ids(new EventIndex([other])), [idOf(forged)]);
+  });
+});

@@ -191,7 +191,9 @@ export class EventIndex {
   }
 
   private async doRefresh(): Promise<void> {
-    const all = listLogFiles(this.dirs);
+    // A foreign file (analytics' reader: bot.log, AUDIT.log beside audit.log or its views) is
+    // not of the audit family: the reports do not count its events, nor is it indexed here.
+    const all = listLogFiles(this.dirs).filter((f) => f.foreign !== true);
     const audit = all.filter((f) => f.base === 'audit');
     const chosen = audit.length > 0 ? audit : all;
     const byKey = new Map(this.files.map((f) => [f.key, f]));

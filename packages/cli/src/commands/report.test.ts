@@ -129,6 +129,22 @@ describe('daybook report: warnings', () => {
   });
 });
 
+describe('daybook report: events outside audit.log', () => {
+  it('a forged trade in bot.log beside audit.log is not counted, and is a warning with what to do', () => {
+    const d = mkdtempSync(join(tmpdir(), 'daybook-cli-foreign-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    writeFileSync(join(d, 'audit.log'), logs);
+    writeFileSync(join(d, 'bot.log'), ev({ timestamp: '2024-01-03T12:00:00Z', event_type: 'trade_exit', symbol: 'FAKE', quantity: 1, price: 1, pnl: 100000 }) + '\n');
+    const json = JSON.parse(daybook('report', 'trading', '--dir', d, '--no-index', '--json').stdout) as { total_pnl: number; read_problems: { code: string }[] };
+    assert.equal(json.total_pnl, 60);
+    assert.deepEqual(json.read_problems.map((p) => p.code), ['DAYBOOK_W_READ_FOREIGN_EVENTS']);
+    const r = daybook('report', 'trading', '--dir', d, '--no-index');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /warning: 1 audit event in .*bot\.log is not counted: daybook writes events only to audit\.log; run `daybook verify` \[DAYBOOK_W_READ_FOREIGN_EVENTS\]\n/);
+    assert.match(r.stdout, /  DAYBOOK_W_READ_FOREIGN_EVENTS: .*Run daybook verify/);
+  });
+});
+
 describe('daybook export', () => {
   it('writes CSV with the fixed columns, filtered', () => {
     const out = join(dir, 'out.csv');
