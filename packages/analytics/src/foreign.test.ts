@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { closeAuditLogger, initializeAuditLogger } from '@daybook/core';
+import { closeAuditLogger, initializeAuditLogger, setupLogging } from '@daybook/core';
 import { LogAnalyzer } from './analyzer.js';
 import { exportEvents } from './export.js';
 import { exit, lines, tempDir } from './test/helpers.js';
@@ -80,6 +80,19 @@ describe('events outside the audit family of a daybook directory', () => {
       assert.equal(r.trading_metrics.total_pnl, 429.5);
       assert.ok(r.error_summary.recent_errors.some((e) => e.message === 'order rejected'), JSON.stringify(r.error_summary));
       assert.equal(foreign(r).length, 1);
+    }
+  });
+
+  it('an app logger writing its json format beside audit.log is an app log, not foreign events', async () => {
+    const dir = await loggedDir();
+    const log = setupLogging('jsonbot', { logDir: dir, fileFormat: 'json', enableConsoleLogging: false });
+    log.error('order rejected by the broker');
+    log.info('retrying');
+    await log.close();
+    for (const options of OPTIONS) {
+      const r = await new LogAnalyzer(dir, options).getReport();
+      assert.deepEqual(foreign(r), [], JSON.stringify(options));
+      assert.ok(r.error_summary.recent_errors.some((e) => e.message === 'order rejected by the broker'), JSON.stringify(r.error_summary));
     }
   });
 
