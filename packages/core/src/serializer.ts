@@ -99,11 +99,6 @@ export class EventSerializer {
     this.lineLimits = { ...DEFAULT_LINE_LIMITS, ...options.lineLimits };
   }
 
-  /** Values the metadata of the last line visited. */
-  get visited(): number {
-    return this.meta.visited;
-  }
-
   serialize(
     nowMs: number,
     level: LogLevel,
