@@ -96,7 +96,7 @@ export const REDACTED = '[REDACTED]';
  * `bearer` is caught by `suspect` below; a lower-case `basic` credential alone is not. Literal alternatives (`|eyJ|://|Bearer\s|…`) made the scan of a clean
  * string 1.3 to 2.5 times the escape test's: 4 to 8% of a serialized trade.
  */
-export const SUSPECT = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ud800-\udfff=/BJ]/;
+const SUSPECT = /[\u0000-\u001f"\\\u007f-\u009f\u2028\u2029\ud800-\udfff=/BJ]/;
 
 /**
  * Whether `s` needs escaping or may hold a secret shape: SUSPECT, or a lower-case `bearer`
