@@ -8,6 +8,8 @@ import { maskSecrets, suspect, type IsSecretKey } from './redact.js';
 /** Larger BigInts are not written (about 1,233 decimal digits): no price or quantity needs more. */
 const BIGINT_BITS = 4096;
 const BIGINT_LIMIT = 1n << BigInt(BIGINT_BITS);
+/** Compared by magnitude, which costs no conversion (decimal conversion grows faster than linearly). */
+const tooBig = (v: bigint): boolean => v >= BIGINT_LIMIT || v <= -BIGINT_LIMIT;
 
 export type { IsSecretKey } from './redact.js';
 
@@ -145,7 +147,7 @@ export class LineNotes {
 function describe(value: unknown): string {
   try {
     if (typeof value === 'number') return String(value);
-    if (typeof value === 'bigint') return value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT ? `a BigInt of more than ${BIGINT_BITS} bits` : value.toString() + 'n';
+    if (typeof value === 'bigint') return tooBig(value) ? `a BigInt of more than ${BIGINT_BITS} bits` : value.toString() + 'n';
     if (typeof value === 'symbol') return value.toString();
     return typeof value === 'object' ? Object.prototype.toString.call(value) : String(value);
   } catch {
@@ -163,7 +165,7 @@ export function toText(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
     if (value instanceof Error) return value.message;
-    if (typeof value === 'bigint') return value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT ? describe(value) : String(value);
+    if (typeof value === 'bigint') return tooBig(value) ? describe(value) : String(value);
     return String(value);
   } catch {
     return describe(value);
@@ -361,7 +363,7 @@ export class MetadataWriter {
         // Exact as text: a double would silently round anything past 2^53. Decimal conversion
         // grows faster than linearly (a 40-million-bit BigInt took 6.7 s), so magnitude is
         // compared first, which costs no conversion.
-        if (v >= BIGINT_LIMIT || v <= -BIGINT_LIMIT) {
+        if (tooBig(v)) {
           this.notes.warn(`${this.path()} is a BigInt of more than ${BIGINT_BITS} bits; not written`);
           this.out += `"[BigInt of more than ${BIGINT_BITS} bits]"`;
         } else this.out += '"' + v.toString() + '"';
