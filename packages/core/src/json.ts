@@ -53,9 +53,9 @@ export function clip(s: string, max: number): string {
 }
 
 /** Longest text of one warning; what it quotes (a thrown message, a key) is cut to fit. */
-export const MAX_WARNING_LENGTH = 500;
+const MAX_WARNING_LENGTH = 500;
 /** Warnings listed per line; past it, one more says how many were left out. */
-export const MAX_WARNINGS = 32;
+const MAX_WARNINGS = 32;
 
 /** Limits on metadata, so that one call can neither stall the bot nor fill the disk. */
 export interface MetadataLimits {
