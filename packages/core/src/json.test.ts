@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote } from './json.js';
+import { clip, DEFAULT_METADATA_LIMITS, LineNotes, MetadataWriter, quote, toText } from './json.js';
 import { createSecretKeyTest } from './redact.js';
 
 const writer = (limits = {}) => new MetadataWriter({ ...DEFAULT_METADATA_LIMITS, ...limits }, createSecretKeyTest());
@@ -206,4 +206,18 @@ test('metadata: a BigInt too large to print is not converted (decimal conversion
   assert.equal(json.neg, '[BigInt of more than 4096 bits]');
   assert.equal(json.fine, (2n ** 4000n).toString());
   assert.equal(notes.warnings?.filter((w) => w.includes('more than 4096 bits')).length, 2);
+});
+
+test('clip: cuts to at most max characters and says how many, never splitting a surrogate pair', () => {
+  assert.equal(clip('abc', 3), 'abc');
+  assert.equal(clip('abcdef', 4), 'abcd…[cut 2 characters]');
+  // '😀' is two UTF-16 units; a cut between them would leave a lone surrogate.
+  assert.equal(clip('ab😀cd', 3), 'ab…[cut 4 characters]');
+  assert.equal(clip('ab😀cd', 4), 'ab😀…[cut 2 characters]');
+});
+
+test('toText: a BigInt too large to print is described, not converted; a small one is its digits', () => {
+  assert.equal(toText(1n << 40_000_000n), 'a BigInt of more than 4096 bits');
+  assert.equal(toText(-(1n << 5000n)), 'a BigInt of more than 4096 bits');
+  assert.equal(toText(12345678901234567890n), '12345678901234567890');
 });
