@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { EVENT_TYPES, splitLink } from '@daybook/core';
-import { DEFAULT_READ_LIMITS, inflateLimit, listLogFiles, parseTimestamp, readLimits, type LogFileInfo, type ReadLimits } from '@daybook/analytics';
+import { inflateLimit, listLogFiles, parseTimestamp, readLimits, type LogFileInfo, type ReadLimits } from '@daybook/analytics';
 
 // The index behind /audit/events, /audit/stream and `daybook tail`: per event of the
 // `audit.log*` files (the source of truth; every file when a directory has none), its time,
@@ -152,8 +152,6 @@ export interface EventIndexOptions extends Partial<ReadLimits> {
   maxPageBytes?: number;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = DEFAULT_READ_LIMITS.maxLineBytes;
-
 let tailIndexes = 0;
 
 export class EventIndex {
@@ -165,14 +163,12 @@ export class EventIndex {
   /** Prefix of this index's file keys: '' for a full index. */
   private readonly prefix: string;
   private skipExisting: boolean;
-  readonly maxLineBytes: number;
   readonly maxPageBytes: number;
   readonly limits: ReadLimits;
 
   constructor(readonly dirs: readonly string[], options: EventIndexOptions = {}) {
     this.skipExisting = options.from === 'end';
-    this.limits = readLimits({ maxLineBytes: options.maxLineBytes, maxInflateRatio: options.maxInflateRatio, minInflateBytes: options.minInflateBytes });
-    this.maxLineBytes = this.limits.maxLineBytes;
+    this.limits = readLimits(options);
     this.maxPageBytes = options.maxPageBytes ?? 64 * 1024 * 1024;
     this.prefix = this.skipExisting ? `t${Date.now()}${tailIndexes++}:` : '';
   }
@@ -233,7 +229,7 @@ export class EventIndex {
     // A gzip bomb (10 MB inflating to 10 GB of event lines) would otherwise fill the columns
     // with rows and the thread with inflating: stop where the reports' reader stops.
     const limit = gz ? inflateLimit(this.limits, fi.info.size) : Infinity;
-    const max = this.maxLineBytes;
+    const max = this.limits.maxLineBytes;
     let parts: Buffer[] = []; // the current line's bytes so far, when it began in an earlier chunk
     let partLen = 0;
     let lineStart = start; // offset of the current line
