@@ -132,7 +132,7 @@ function readLines(buf: Buffer, start: number, end: number, sink: LineSink, maxL
 }
 
 /** One line as bytes (no `\n`): not valid UTF-8 is a bad line of its own kind. */
-export function readLineBytes(bytes: Buffer, sink: LineSink): void {
+function readLineBytes(bytes: Buffer, sink: LineSink): void {
   if (!isUtf8(bytes)) {
     sink.bad.invalid_utf8++;
     return;
