@@ -77,7 +77,8 @@ function leadingTimestampAgrees(line: string, t: string): boolean {
   return q - LEADING.length === t.length && line.startsWith(t, LEADING.length);
 }
 
-const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}
+/** The length of a hash-chained JSON line's link suffix, `,"hash":"<64 hex>"}` (core's chain.ts). */
+export const LINK_SUFFIX = 75;
 
 function isLinkHex(line: string, from: number): boolean {
   for (let i = from; i < from + 64; i++) {
@@ -131,7 +132,7 @@ function readLines(buf: Buffer, start: number, end: number, sink: LineSink, maxL
 }
 
 /** One line as bytes (no `\n`): not valid UTF-8 is a bad line of its own kind. */
-export function readLineBytes(bytes: Buffer, sink: LineSink): void {
+function readLineBytes(bytes: Buffer, sink: LineSink): void {
   if (!isUtf8(bytes)) {
     sink.bad.invalid_utf8++;
     return;

@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { EVENT_TYPES } from '@daybook/core';
 import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
+import { LINK_SUFFIX } from './lines.js';
 
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
@@ -305,8 +306,6 @@ export class SegmentBuilder {
     };
   }
 }
-
-const LINK_SUFFIX = 75; // ,"hash":"<64 hex>"}
 
 /**
  * A 32-bit digest of an event line's content: CRC-32 (zlib's, native: a fifth of what

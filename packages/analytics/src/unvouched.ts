@@ -20,7 +20,7 @@ const BLOCK = 1 << 16;
  * backup), read from the end of its checkpoint file backwards, a block at a time: the file
  * grows with every checkpoint, the answer is at its end. Undefined when there is none.
  */
-export function lastRecord(chainPath: string): CheckpointRecord | undefined {
+function lastRecord(chainPath: string): CheckpointRecord | undefined {
   let fd: number;
   let size: number;
   try {

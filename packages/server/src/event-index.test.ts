@@ -171,3 +171,25 @@ describe('event index: events outside the audit family', () => {
     assert.deepEqual(await ids(new EventIndex([other])), [idOf(forged)]);
   });
 });
+
+describe('event index: damaged backups', () => {
+  it('a gzip backup that is not gzip, or is cut short, costs the index its own lines only, and is not read again', async () => {
+    const dir = tempDir();
+    const old = [ev(), ev(), ev()];
+    const whole = gzipSync(old.join(''));
+    writeFileSync(join(dir, 'audit.log.2.gz'), Buffer.from('not gzip at all\n'));
+    writeFileSync(join(dir, 'audit.log.1.gz'), whole.subarray(0, whole.length - 12)); // no trailer, part of the stream
+    const a = ev(), b = ev();
+    writeFileSync(join(dir, 'audit.log'), a + b);
+    const index = new EventIndex([dir]);
+    const first = await ids(index);
+    // What the cut backup gave before its damage, if anything, comes first and in order; the current file whole.
+    assert.deepEqual(first.slice(-2), [a, b].map(idOf));
+    assert.deepEqual(first.slice(0, -2), old.map(idOf).slice(0, first.length - 2));
+    assert.equal(index.inflateCutFiles.length, 0, 'damage is not the inflate limit');
+    // A backup is read once, damaged or not: a refresh reads only what was appended.
+    const c = ev();
+    appendFileSync(join(dir, 'audit.log'), c);
+    assert.deepEqual(await ids(index), [...first, idOf(c)]);
+  });
+});

@@ -186,4 +186,13 @@ describe('Origin: a page elsewhere may not call the API', () => {
     assert.ok(originAllowed('http://evil.example', 'evil.example', [], undefined));
     assert.ok(originAllowed('http://anything', '127.0.0.1:8080', [], true));
   });
+
+  it('an Origin that is "null", not a URL, or not http(s) is refused, and a malformed Host never matches', () => {
+    for (const origin of ['null', 'not a url', 'file:///etc/passwd', 'ftp://127.0.0.1:8080', 'chrome-extension://abc']) {
+      assert.ok(!originAllowed(origin, '127.0.0.1:8080', ['daybook.lan'], undefined), origin);
+    }
+    for (const host of ['', ' ', 'local host', 'localhost:port', 'localhost:123456', '[::1', 'user@localhost', 'localhost/x']) {
+      assert.ok(!hostAllowed(host, ['daybook.lan']), JSON.stringify(host));
+    }
+  });
 });
