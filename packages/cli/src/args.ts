@@ -5,7 +5,7 @@ export { Option };
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Help is laid out for this width whatever the terminal, so that it reads the same in a pipe, a test and a README. */
-const HELP_WIDTH = 100;
+export const HELP_WIDTH = 100;
 
 /**
  * A command's definition: commander checks its options, generates its help (`Usage: daybook

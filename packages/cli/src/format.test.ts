@@ -14,24 +14,27 @@ test('money: the sign before the currency, thousands separators, cents', () => {
 });
 
 test('percentages, ratios, counts, prices, latencies, bytes', () => {
-  assert.equal(percent(0.5534), '55.34%');
-  assert.equal(percent(0.05), '5.00%');
-  assert.equal(percent(12.5), '1,250.00%');
-  assert.equal(percent(undefined), '-');
-  assert.equal(ratio(1.23456), '1.23');
-  assert.equal(ratio(-2541.5), '-2,541.50');
-  assert.equal(ratio(0.0012), '0.0012');
-  assert.equal(count(1234567), '1,234,567');
-  assert.equal(price(150.25), '$150.25');
-  assert.equal(price(0.00001234), '$0.00001234');
-  assert.equal(millis(125.52), '126 ms');
-  assert.equal(millis(2.54), '2.5 ms');
-  assert.equal(millis(12040), '12,040 ms');
-  assert.equal(plain(1234.5678), '1,234.57');
-  assert.equal(plain(0.123456), '0.1235');
-  assert.equal(plain(4), '4');
-  assert.equal(bytes(1536), '1.5 KiB');
-  assert.equal(bytes(100), '100 B');
+  const cases: [(n: number | undefined) => string, number | undefined, string][] = [
+    [percent, 0.5534, '55.34%'],
+    [percent, 0.05, '5.00%'],
+    [percent, 12.5, '1,250.00%'],
+    [percent, undefined, '-'],
+    [ratio, 1.23456, '1.23'],
+    [ratio, -2541.5, '-2,541.50'],
+    [ratio, 0.0012, '0.0012'],
+    [count, 1234567, '1,234,567'],
+    [price, 150.25, '$150.25'],
+    [price, 0.00001234, '$0.00001234'],
+    [millis, 125.52, '126 ms'],
+    [millis, 2.54, '2.5 ms'],
+    [millis, 12040, '12,040 ms'],
+    [plain, 1234.5678, '1,234.57'],
+    [plain, 0.123456, '0.1235'],
+    [plain, 4, '4'],
+    [bytes, 1536, '1.5 KiB'],
+    [bytes, 100, '100 B'],
+  ];
+  for (const [format, value, shown] of cases) assert.equal(format(value), shown, `${format.name}(${String(value)})`);
 });
 
 test('every metric of docs/metrics.md is shown as its kind', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { HELP_WIDTH } from './args.js';
 
 /** Subcommands are imported lazily so that `daybook --help` does not load the server. */
 export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; command(): Command }> }>> = {
@@ -31,7 +32,7 @@ function program(): Command {
     .helpCommand('help [command]', "a command's help")
     .exitOverride()
     .showSuggestionAfterError(true)
-    .configureHelp({ helpWidth: 100 })
+    .configureHelp({ helpWidth: HELP_WIDTH })
     .configureOutput({
       writeOut: (s) => void process.stdout.write(s),
       writeErr: (s) => void process.stderr.write(s),

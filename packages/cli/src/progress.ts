@@ -6,6 +6,8 @@
  * a redirected stderr holds no escape codes.
  */
 
+import { bytes } from './format.js';
+
 export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean;
@@ -28,8 +30,6 @@ export interface ProgressOptions {
   /** Elapsed-time ticks without update() calls, when the work reports no progress (default true). */
   ticker?: boolean;
   now?: () => number;
-  /** Formats `done`/`total` (default: mebibytes). */
-  unit?: (n: number) => string;
 }
 
 /** For output that must carry none (--json). */
@@ -41,17 +41,15 @@ function envDelay(): number | undefined {
   return v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : undefined;
 }
 
-const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
-
 /** The text of one frame: a 24-cell bar with the percentage, or the label and elapsed seconds. */
-export function progressLine(label: string, elapsedMs: number, done: number | undefined, total: number | undefined, width: number, unit: (n: number) => string = mib): string {
+export function progressLine(label: string, elapsedMs: number, done: number | undefined, total: number | undefined, width: number): string {
   const seconds = `${(elapsedMs / 1000).toFixed(1)} s`;
   let text: string;
   if (done !== undefined && total !== undefined && total > 0) {
     const frac = Math.min(1, Math.max(0, done / total));
     const cells = 24;
     const full = Math.round(frac * cells);
-    text = `${label} [${'#'.repeat(full)}${'.'.repeat(cells - full)}] ${String(Math.floor(frac * 100)).padStart(3)}%  ${unit(done)} / ${unit(total)}  ${seconds}`;
+    text = `${label} [${'#'.repeat(full)}${'.'.repeat(cells - full)}] ${String(Math.floor(frac * 100)).padStart(3)}%  ${bytes(done)} / ${bytes(total)}  ${seconds}`;
   } else {
     text = `${label}... ${seconds}`;
   }
@@ -74,7 +72,7 @@ export function startProgress(stream: ProgressStream, options: ProgressOptions):
     if (!force && drawnAt !== undefined && t - drawnAt < interval) return;
     drawnAt = t;
     // \r and erase-line: the frame overwrites the previous one in place.
-    stream.write(`\r\x1b[2K${progressLine(options.label, t - started, done, total, stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80, options.unit)}`);
+    stream.write(`\r\x1b[2K${progressLine(options.label, t - started, done, total, stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80)}`);
   };
   const ticker = options.ticker === false ? undefined : setInterval(() => draw(false), interval);
   ticker?.unref();

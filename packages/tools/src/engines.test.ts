@@ -45,18 +45,21 @@ function satisfies(version: string, range: string): boolean {
 }
 
 test('the engines-range reader agrees with semver on the forms the lock file holds', () => {
-  assert.equal(satisfies('20.19.0', '^20.19.0 || >=22.12.0'), true);
-  assert.equal(satisfies('20.18.3', '^20.19.0 || >=22.12.0'), false);
-  assert.equal(satisfies('22.11.0', '^20.19.0 || >=22.12.0'), false);
-  assert.equal(satisfies('20.19.0', '>=22'), false);
-  assert.equal(satisfies('20.19.0', '18 || 20 || >=22'), true);
-  assert.equal(satisfies('21.0.0', '18 || 20 || >=22'), false);
-  assert.equal(satisfies('20.19.0', '>=16 || 14 >=14.17'), true);
-  assert.equal(satisfies('14.16.0', '>=16 || 14 >=14.17'), false);
-  assert.equal(satisfies('20.19.0', '>= 10.x'), true);
-  assert.equal(satisfies('20.19.0', '10.* || >= 12.*'), true);
-  assert.equal(satisfies('20.19.0', '^8.16.0 || ^10.6.0 || >=11.0.0'), true);
-  assert.equal(satisfies('20.19.0', '*'), true);
+  const cases: [version: string, range: string, satisfied: boolean][] = [
+    ['20.19.0', '^20.19.0 || >=22.12.0', true],
+    ['20.18.3', '^20.19.0 || >=22.12.0', false],
+    ['22.11.0', '^20.19.0 || >=22.12.0', false],
+    ['20.19.0', '>=22', false],
+    ['20.19.0', '18 || 20 || >=22', true],
+    ['21.0.0', '18 || 20 || >=22', false],
+    ['20.19.0', '>=16 || 14 >=14.17', true],
+    ['14.16.0', '>=16 || 14 >=14.17', false],
+    ['20.19.0', '>= 10.x', true],
+    ['20.19.0', '10.* || >= 12.*', true],
+    ['20.19.0', '^8.16.0 || ^10.6.0 || >=11.0.0', true],
+    ['20.19.0', '*', true],
+  ];
+  for (const [version, range, satisfied] of cases) assert.equal(satisfies(version, range), satisfied, `${version} against ${range}`);
 });
 
 // Installed although its engines field says otherwise, and why that is right.

@@ -29,7 +29,7 @@ export interface LineScan {
 
 export const MAX_DAMAGED_LISTED = 100;
 /** A line longer than this is not kept in memory: it is damage whatever it holds. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+const MAX_LINE_BYTES = 1024 * 1024;
 
 // `2025-08-30 21:49:03,511 | jit-mm-swift | INFO | ...`: asctime is UTC (see core's app-format).
 const TEXT_LINE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}),(\d{3}) \| [^|]*\| (DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL) \|/;

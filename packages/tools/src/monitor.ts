@@ -95,7 +95,7 @@ function defaultDisk(dir: string): { free: number; total: number } | undefined {
 
 const mb = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
-/** What a damaged read says, or undefined when it found no damage. */
+/** What a damaged read says (a NUL run, damaged lines); empty when it found no damage. */
 function damage(scan: FileScan, where: string): { severity: MonitorIssue['severity']; message: string }[] {
   const out: { severity: MonitorIssue['severity']; message: string }[] = [];
   const run = scan.longestNulRun;

@@ -6,6 +6,7 @@ import eventSchema from '@daybook/core/schema/event.schema.json';
 import { authHeaders, getJson } from './api.js';
 import { byId, h, replace } from './dom.js';
 import { fmt, shortTime, signClass, timeOf } from './format.js';
+import { isoDay } from './range.js';
 import type { AuditEvent } from './types.js';
 
 const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -187,10 +188,11 @@ export class LiveFeed {
       replace(list, h('li', { class: 'empty' }, hist !== undefined ? (hist.state === 'loading' ? 'Reading matching events…' : 'No event in this range matches these filters.') : this.events.length === 0 ? 'Waiting for new events… They appear here as soon as a bot logs them.' : 'No recent event matches these filters.'));
       return;
     }
+    const today = isoDay(Date.now());
     replace(list, ...shown.map((e) => {
       const level = String(e.level).toUpperCase();
       return h('li', { 'data-event-id': e.event_id, 'data-type': e.event_type, class: `lvl-${level.toLowerCase()}` },
-        h('time', { datetime: e.timestamp, title: e.timestamp }, e.timestamp.slice(0, 10) === new Date().toISOString().slice(0, 10) ? timeOf(e.timestamp) : shortTime(e.timestamp)),
+        h('time', { datetime: e.timestamp, title: e.timestamp }, e.timestamp.slice(0, 10) === today ? timeOf(e.timestamp) : shortTime(e.timestamp)),
         h('span', { class: `badge ${level.toLowerCase()}` }, level),
         h('span', { class: 'type' }, e.event_type),
         e.symbol !== undefined ? h('span', { class: 'sym' }, e.symbol) : null,

@@ -7,7 +7,7 @@ import { barList, COLORS, timeChart } from './charts.js';
 import { byId, h, replace } from './dom.js';
 import type { Kind } from './format.js';
 import { LiveFeed, type StreamStatus } from './feed.js';
-import { dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
+import { DAY, dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
 import { renderErrors, renderSymbols, renderTrades, tradeOf } from './tables.js';
 import type { AuditEvent, ErrorSummary, SymbolPerformance, SystemMetrics, Timeseries, TradingMetrics, VerifyResult } from './types.js';
 
@@ -125,7 +125,7 @@ function renderTradeCharts(s: Timeseries): void {
   }
   // The total holds after the last trade, up to now (or the range's end): a quiet stretch
   // reads as flat, not as the end of the data.
-  const until = Math.min(Date.now(), dayMs(range.end) + 86_400_000) / 1000;
+  const until = Math.min(Date.now(), dayMs(range.end) + DAY) / 1000;
   if (until > xs[xs.length - 1]!) {
     xs.push(until);
     eq.push(sum);
@@ -310,7 +310,7 @@ function setRange(key: RangeKey): void {
 
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-range]')) b.addEventListener('click', () => setRange(b.dataset.range as RangeKey));
 const today = isoDay(Date.now());
-byId<HTMLInputElement>('custom-start').value = isoDay(Date.now() - 13 * 86_400_000);
+byId<HTMLInputElement>('custom-start').value = isoDay(Date.now() - 13 * DAY);
 byId<HTMLInputElement>('custom-end').value = today;
 for (const id of ['custom-start', 'custom-end']) byId(id).addEventListener('change', () => setRange('custom'));
 

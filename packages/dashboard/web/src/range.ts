@@ -9,7 +9,7 @@ export interface Range {
   end: string; // YYYY-MM-DD, included
 }
 
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 
 export const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export const dayMs = (d: string): number => Date.parse(`${d}T00:00:00Z`);
