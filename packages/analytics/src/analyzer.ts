@@ -11,6 +11,22 @@ import { symbolPerformance, type SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
 import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
 import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
+import { openTradesAt, tradesIn, type Trade, type TradeFilter } from './trades.js';
+import type { ReadProblem } from './reader.js';
+
+/** What getTrades selects: a range (as every report) and filters. */
+export interface TradeQuery extends TradeFilter {
+  start?: DateInput;
+  end?: DateInput;
+}
+
+export interface TradeList extends WithBadLines {
+  /** Newest first (by each trade's first event). */
+  trades: Trade[];
+  /** Trades open at the range's end, whatever the filters (the trading metrics' open_trades). */
+  open_trades: number;
+  read_problems: ReadProblem[];
+}
 
 export interface LogAnalyzerOptions {
   /** Periods per year for Sharpe and Sortino: 252 (default, weekdays) or 365 (every day). */
@@ -74,9 +90,10 @@ export class LogAnalyzer {
   }
 
   async getTradingMetrics(start?: DateInput, end?: DateInput): Promise<TradingMetrics & WithBadLines> {
-    const { sel, bad_lines } = await this.selection(start, end);
+    const { set, sel, bad_lines } = await this.selection(start, end);
     const startingEquity = this.startingEquity ?? firstPortfolioValue(sel);
-    return { ...tradingMetrics(selectTrades(sel), { periodsPerYear: this.periodsPerYear, startingEquity }), bad_lines };
+    const openTrades = openTradesAt(set, sel.range).length;
+    return { ...tradingMetrics(selectTrades(sel), { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }), bad_lines };
   }
 
   async getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines> {
@@ -109,6 +126,17 @@ export class LogAnalyzer {
   async getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines> {
     const { sel, bad_lines } = await this.selection(start, end);
     return { ...errorSummary(selectErrors(sel), countWarnings(sel)), bad_lines };
+  }
+
+  /**
+   * The trades of a range, linked from entry to exit (docs/metrics.md "Trades"): each trade
+   * with an event in the range or open at its end, newest first, with its events in order.
+   * Entries before the range are found (the load keeps what linking needs).
+   */
+  async getTrades(query: TradeQuery = {}): Promise<TradeList> {
+    const { set, sel, bad_lines } = await this.selection(query.start, query.end);
+    const trades = tradesIn(set, sel.range, query);
+    return { trades, open_trades: openTradesAt(set, sel.range).length, bad_lines, read_problems: [...set.problems] };
   }
 
   /** All five reports of a range from one read. */

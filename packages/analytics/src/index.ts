@@ -1,10 +1,11 @@
 // The public API of @daybook/analytics: named re-exports only.
-export { LogAnalyzer, type LogAnalyzerOptions } from './analyzer.js';
+export { LogAnalyzer, type LogAnalyzerOptions, type TradeQuery, type TradeList } from './analyzer.js';
 export { ANALYTICS_ERROR_CODES, READ_PROBLEM_CODES, AnalyticsError, type AnalyticsErrorCode, type ReadProblemCode } from './codes.js';
 export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, HOUR_US, DAY_US, type TimeRange, type DateInput } from './dates.js';
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
 export { readLine, LineSplitter, type LineSink } from './lines.js';
-export { SegmentBuilder, type Segment, type TradeRecord, type ErrorRecord, type ValueRecord } from './segment.js';
+export { SegmentBuilder, TRADE_EVENT_TYPES, type Segment, type TradeRecord, type TradeEventType, type ErrorRecord, type ValueRecord } from './segment.js';
+export { linkTrades, selectLinked, openTradesAt, tradesIn, tradeView, derivedPnl, sideSign, type Linked, type LinkedEvent, type LinkedTrade, type Trade, type TradeEvent, type TradeFilter, type TradeStatus } from './trades.js';
 export { eventFiles, listLogFiles, listLogs, readFileSegments, streamFile, type LogFileInfo, type LogListing, type ReadProblem, type FileSegments } from './reader.js';
 export { DEFAULT_READ_LIMITS, readLimits, inflateLimit, type ReadLimits } from './limits.js';
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';

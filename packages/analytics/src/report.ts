@@ -7,6 +7,7 @@ import { riskMetrics, type RiskMetrics } from './risk.js';
 import { symbolPerformance, type SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
 import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
+import { openTradesAt } from './trades.js';
 
 export type BadLinesReport = ReturnType<typeof badLinesReport>;
 
@@ -60,7 +61,7 @@ export function computeReport(set: EventSet, range: TimeRange, options: ReportOp
   return {
     start: Number.isFinite(range.start) ? isoOf(range.start) : null,
     end: Number.isFinite(range.end) ? isoOf(range.end) : null,
-    trading_metrics: tradingMetrics(trades, { periodsPerYear: options.periodsPerYear, startingEquity }),
+    trading_metrics: tradingMetrics(trades, { periodsPerYear: options.periodsPerYear, startingEquity, openTrades: openTradesAt(set, range).length }),
     system_metrics: systemMetrics(sel),
     risk_metrics: riskMetrics(sel),
     symbol_performance: symbolPerformance(trades),

@@ -19,7 +19,7 @@ import type { ErrorRecord, Segment, TradeRecord, ValueRecord } from './segment.j
 // object path. See the analytics README, "Segment index".
 
 /** Bump whenever Segment, its records or this layout change: older files are then ignored. */
-export const STORE_VERSION = 2;
+export const STORE_VERSION = 3;
 const MAGIC = 0x58494244; // 'DBIX'
 const HEADER = 32;
 
@@ -57,11 +57,12 @@ interface SegmentMeta {
   trades: number;
   errors: number;
   values: number;
-  /** Per trade: type, symbol, strategy, exitReason; per error: level, component, eventType, message, eventId, errorType. */
+  /** Per trade: type, symbol, strategy, exitReason, side, positionId, session, eventId; per error: level, component, eventType, message, eventId, errorType. */
   strings: string[];
 }
 
-const TRADE_NUMS = 6; // row, ts, pnl, quantity, price, holdMinutes
+const TRADE_NUMS = 7; // row, ts, pnl, quantity, price, holdMinutes, fee
+const TRADE_STRINGS = 8;
 const ERROR_NUMS = 2; // row, ts
 const VALUE_NUMS = 4; // row, portfolioValue, portfolioHeat, dailyPnl
 const opt = (v: number | undefined): number => (v === undefined ? NaN : v);
@@ -73,7 +74,7 @@ function recordNumbers(s: Segment): Float64Array {
   const out = new Float64Array(s.trades.length * TRADE_NUMS + s.errors.length * ERROR_NUMS + s.values.length * VALUE_NUMS);
   let o = 0;
   for (const t of s.trades) {
-    out[o++] = t.row; out[o++] = t.ts; out[o++] = opt(t.pnl); out[o++] = opt(t.quantity); out[o++] = opt(t.price); out[o++] = opt(t.holdMinutes);
+    out[o++] = t.row; out[o++] = t.ts; out[o++] = opt(t.pnl); out[o++] = opt(t.quantity); out[o++] = opt(t.price); out[o++] = opt(t.holdMinutes); out[o++] = opt(t.fee);
   }
   for (const e of s.errors) {
     out[o++] = e.row; out[o++] = e.ts;
@@ -88,7 +89,7 @@ const columnsOf = (s: Segment, nums: Float64Array): Column[] => [s.ts, s.latency
 
 function segmentMeta(s: Segment): SegmentMeta {
   const strings: string[] = [];
-  for (const t of s.trades) strings.push(t.type, t.symbol, t.strategy, t.exitReason);
+  for (const t of s.trades) strings.push(t.type, t.symbol, t.strategy, t.exitReason, t.side, t.positionId, t.session, t.eventId);
   for (const e of s.errors) strings.push(e.level, e.component, e.eventType, e.message, e.eventId, e.errorType);
   return {
     source: s.source, n: s.n, bad: s.bad, sessions: s.sessions, textRows: [...s.textIds.keys()], textIds: [...s.textIds.values()],
@@ -161,11 +162,12 @@ export function decodePart(bytes: Buffer): Part | undefined {
     let si = 0;
     const str = m.strings;
     const trades: TradeRecord[] = new Array(m.trades);
-    for (let i = 0; i < m.trades; i++, k += TRADE_NUMS, si += 4) {
+    for (let i = 0; i < m.trades; i++, k += TRADE_NUMS, si += TRADE_STRINGS) {
       trades[i] = {
         row: nums[k]!, ts: nums[k + 1]!, type: str[si] as TradeRecord['type'],
-        pnl: unopt(nums[k + 2]!), quantity: unopt(nums[k + 3]!), price: unopt(nums[k + 4]!),
+        pnl: unopt(nums[k + 2]!), quantity: unopt(nums[k + 3]!), price: unopt(nums[k + 4]!), fee: unopt(nums[k + 6]!),
         symbol: str[si + 1]!, strategy: str[si + 2]!, exitReason: str[si + 3]!, holdMinutes: unopt(nums[k + 5]!),
+        side: str[si + 4]!, positionId: str[si + 5]!, session: str[si + 6]!, eventId: str[si + 7]!,
       };
     }
     const errors: ErrorRecord[] = new Array(m.errors);

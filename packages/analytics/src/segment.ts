@@ -17,6 +17,10 @@ export const T = {
   trade_entry: typeCode('trade_entry'),
   trade_exit: typeCode('trade_exit'),
   trade_partial_exit: typeCode('trade_partial_exit'),
+  position_adjusted: typeCode('position_adjusted'),
+  stop_loss_hit: typeCode('stop_loss_hit'),
+  take_profit_hit: typeCode('take_profit_hit'),
+  trade_cancelled: typeCode('trade_cancelled'),
   system_start: typeCode('system_start'),
   health_check: typeCode('health_check'),
   api_call: typeCode('api_call'),
@@ -47,18 +51,38 @@ export const F = {
   NO_ID: 16, // a text line of an app log: no event_id, never de-duplicated
 } as const;
 
-/** A trade_entry, trade_exit or trade_partial_exit. Numbers are present only when numeric. */
+/** The trading event types that make up a trade (metrics.md, "Trades"). */
+export const TRADE_EVENT_TYPES = ['trade_entry', 'position_adjusted', 'trade_partial_exit', 'stop_loss_hit', 'take_profit_hit', 'trade_cancelled', 'trade_exit'] as const;
+export type TradeEventType = (typeof TRADE_EVENT_TYPES)[number];
+const TRADE_TYPE_BY_CODE = new Map<number, TradeEventType>(TRADE_EVENT_TYPES.map((t) => [typeCode(t), t]));
+
+/**
+ * A trading event as written: numbers are present only when numeric, strings '' when absent
+ * (symbol 'unknown', exitReason 'unknown'). What linking derives (pnl from the entry, the
+ * entry's strategy, hold time) is not here: see trades.ts, whose records replace these in
+ * every metric.
+ */
 export interface TradeRecord {
   row: number;
   ts: number;
-  type: 'trade_entry' | 'trade_exit' | 'trade_partial_exit';
+  type: TradeEventType;
   pnl: number | undefined;
   quantity: number | undefined;
   price: number | undefined;
+  /** Top-level numeric `fee` (a rebate is negative). */
+  fee: number | undefined;
   symbol: string;
+  /** The event's own non-empty `strategy_name`, else ''. */
   strategy: string;
   exitReason: string;
   holdMinutes: number | undefined;
+  /** `side` as written (any case), else ''. */
+  side: string;
+  /** Non-empty `position_id`, else ''. */
+  positionId: string;
+  /** `session_id`, else ''. */
+  session: string;
+  eventId: string;
 }
 
 /** An ERROR or CRITICAL event, with what the error summary shows. */
@@ -248,15 +272,22 @@ export class SegmentBuilder {
       }
     } else if (t === T.health_check) {
       if (Object.prototype.hasOwnProperty.call(meta, 'status') && meta.status !== 'healthy') flags |= F.HEALTH_BAD;
-    } else if (t === T.trade_entry || t === T.trade_exit || t === T.trade_partial_exit) {
-      const exitReason = nonEmpty(meta.exit_reason) ? meta.exit_reason : nonEmpty(meta.reason) ? meta.reason : 'unknown';
-      this.trades.push({
-        row, ts, type: eventType as TradeRecord['type'],
-        pnl: num(o.pnl), quantity: num(o.quantity), price: num(o.price),
-        symbol: typeof o.symbol === 'string' ? o.symbol : 'unknown',
-        strategy: typeof o.strategy_name === 'string' && o.strategy_name !== '' ? o.strategy_name : 'unknown',
-        exitReason, holdMinutes: num(meta.hold_time_minutes),
-      });
+    } else {
+      const tradeType = TRADE_TYPE_BY_CODE.get(t);
+      if (tradeType !== undefined) {
+        const exitReason = nonEmpty(meta.exit_reason) ? meta.exit_reason : nonEmpty(meta.reason) ? meta.reason : 'unknown';
+        this.trades.push({
+          row, ts, type: tradeType,
+          pnl: num(o.pnl), quantity: num(o.quantity), price: num(o.price), fee: num(o.fee),
+          symbol: typeof o.symbol === 'string' ? o.symbol : 'unknown',
+          strategy: nonEmpty(o.strategy_name) ? o.strategy_name : '',
+          exitReason, holdMinutes: num(meta.hold_time_minutes),
+          side: typeof o.side === 'string' ? o.side : '',
+          positionId: nonEmpty(o.position_id) ? o.position_id : '',
+          session: typeof o.session_id === 'string' ? o.session_id : '',
+          eventId,
+        });
+      }
     }
     this.latency[row] = latency;
     this.flags[row] = flags;

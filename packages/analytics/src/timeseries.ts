@@ -4,7 +4,7 @@ import { select, type EventSet } from './event-set.js';
 import { emptyRiskDay, RISK_KEY, type RiskDay } from './risk.js';
 import { F, LEVEL, T, type Segment } from './segment.js';
 import { percentiles } from './stats.js';
-import { isClosed, selectTradesIn, type ClosedTrade } from './trading.js';
+import { isClosed, selectTrades } from './trading.js';
 
 // The "over time" series of a range in one pass over its events, instead of one system /
 // risk report per hour or day (24-31 full passes for a dashboard). Each bucket's figures are
@@ -144,9 +144,9 @@ export function timeseries(set: EventSet, range: TimeRange, bucket: BucketSize, 
     Object.assign(buckets[b]!, { p50_api_latency: p50!, p95_api_latency: p95!, p99_api_latency: p99! });
   }
 
-  // Closed trades in the order trading metrics sum them, with their segment (for the event id).
-  const closed = selectTradesIn(sel).filter((x): x is { t: ClosedTrade; seg: Segment } => isClosed(x.t));
-  for (const { t } of closed) {
+  // Closed trades in the order trading metrics sum them (after linking).
+  const closed = selectTrades(sel).filter(isClosed);
+  for (const t of closed) {
     const out = buckets[indexOf(t.ts)]!;
     out.closed_trades++;
     out.realized_pnl += t.pnl;
@@ -156,11 +156,11 @@ export function timeseries(set: EventSet, range: TimeRange, bucket: BucketSize, 
   let earlier = 0;
   let peak = 0;
   for (let i = 0; i < cut; i++) {
-    earlier += closed[i]!.t.pnl;
+    earlier += closed[i]!.pnl;
     if (earlier > peak) peak = earlier;
   }
-  const trades = closed.slice(cut).map(({ t, seg }): TimeseriesTrade => ({
-    timestamp: isoOf(t.ts), event_id: eventIdOf(seg, t.row), symbol: t.symbol, strategy: t.strategy,
+  const trades = closed.slice(cut).map((t): TimeseriesTrade => ({
+    timestamp: isoOf(t.ts), event_id: t.eventId, symbol: t.symbol, strategy: t.strategy,
     quantity: t.quantity ?? null, price: t.price ?? null, pnl: t.pnl, exit_reason: t.exitReason, hold_minutes: t.holdMinutes ?? null,
   }));
   return { bucket, buckets, trades, total_trades: closed.length, truncated: cut > 0, earlier_pnl: earlier, earlier_peak: peak };

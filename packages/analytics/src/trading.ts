@@ -1,6 +1,7 @@
 import { dayNumber } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
-import type { Segment, TradeRecord } from './segment.js';
+import type { TradeRecord } from './segment.js';
+import { selectLinked } from './trades.js';
 import { isConstant, mean, sampleStd } from './stats.js';
 
 /** Per exit reason or strategy. */
@@ -36,6 +37,9 @@ export interface TradingMetrics {
   per_trade_sharpe: number | null;
   total_volume: number;
   avg_hold_minutes: number | null;
+  total_fees: number;
+  net_pnl: number;
+  open_trades: number;
   starting_equity: number | null;
   periods_per_year: number;
   by_exit_reason: Record<string, TradeGroup>;
@@ -47,6 +51,8 @@ export interface TradingOptions {
   periodsPerYear?: number;
   /** Known starting equity; null or undefined when unknown. */
   startingEquity?: number | null;
+  /** Trades open at the range's end (linking knows them, not the range's events: trades.ts openTradesAt); default 0. */
+  openTrades?: number;
 }
 
 /** A closed trade: an exit or partial exit with a numeric pnl. */
@@ -56,27 +62,19 @@ export function isClosed(t: TradeRecord): t is ClosedTrade {
   return t.pnl !== undefined && (t.type === 'trade_exit' || t.type === 'trade_partial_exit');
 }
 
+const FILLS: ReadonlySet<TradeRecord['type']> = new Set(['trade_entry', 'trade_exit', 'trade_partial_exit']);
+
 /** |quantity × price| of a fill (entry, exit or partial exit) that has both numbers, else 0. */
 export function fillVolume(t: TradeRecord): number {
-  return t.quantity !== undefined && t.price !== undefined ? Math.abs(t.quantity * t.price) : 0;
+  return FILLS.has(t.type) && t.quantity !== undefined && t.price !== undefined ? Math.abs(t.quantity * t.price) : 0;
 }
 
 /**
- * The trade events (entries, exits, partial exits) of a selection, each with its segment (for
- * its event id), ordered by timestamp, ties in read order (segments are in read order and
- * Array.sort is stable).
+ * The trading events of a selection after linking (pnl, strategy and hold time derived:
+ * trades.ts), ordered by timestamp, ties in read order.
  */
-export function selectTradesIn(sel: Selection): { t: TradeRecord; seg: Segment }[] {
-  const out: { t: TradeRecord; seg: Segment }[] = [];
-  sel.set.segments.forEach((seg, si) => {
-    for (const t of seg.trades) if (isSelected(sel, si, t.row, t.ts)) out.push({ t, seg });
-  });
-  return out.sort((a, b) => a.t.ts - b.t.ts);
-}
-
-/** The trade events of a selection in the order of selectTradesIn. */
 export function selectTrades(sel: Selection): TradeRecord[] {
-  return selectTradesIn(sel).map((x) => x.t);
+  return selectLinked(sel).map((e) => e.record);
 }
 
 /** The top-level portfolio_value of the earliest selected event that has one (ties: read order); null if none. */
@@ -132,7 +130,7 @@ export function dailyPnlSeries(closed: readonly ClosedTrade[], periodsPerYear: n
 }
 
 /**
- * Trading metrics over trade events (entries, exits and partial exits of the range), taken in
+ * Trading metrics over the trading events of the range after linking (selectTrades), taken in
  * timestamp order (a stable sort: ties keep the order given). Pure: no I/O, no clock.
  */
 export function tradingMetrics(events: readonly TradeRecord[], options: TradingOptions = {}): TradingMetrics {
@@ -192,7 +190,11 @@ export function tradingMetrics(events: readonly TradeRecord[], options: TradingO
     }
   }
   let volume = 0;
-  for (const t of trades) volume += fillVolume(t);
+  let fees = 0;
+  for (const t of trades) {
+    volume += fillVolume(t);
+    if (t.fee !== undefined) fees += t.fee;
+  }
 
   const avgWin = wins > 0 ? grossProfit / wins : 0;
   const avgLoss = losses > 0 ? grossLoss / losses : 0;
@@ -224,6 +226,9 @@ export function tradingMetrics(events: readonly TradeRecord[], options: TradingO
     per_trade_sharpe: sharpe(pnls, 1),
     total_volume: volume,
     avg_hold_minutes: holdCount > 0 ? holdSum / holdCount : null,
+    total_fees: fees,
+    net_pnl: total - fees,
+    open_trades: options.openTrades ?? 0,
     starting_equity: equity,
     periods_per_year: ppy,
     by_exit_reason: group(closed, (t) => t.exitReason),
