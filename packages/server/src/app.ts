@@ -17,6 +17,7 @@ import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { reportRoutes } from './routes-reports.js';
+import { tradeRoutes } from './routes-trades.js';
 import { SharedSource } from './shared-source.js';
 import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
@@ -176,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.docs !== false) {
     await app.register(swagger, {
       openapi: {
-        info: { title: 'daybook', version: VERSION, description: 'The audit log of a trading bot: reports (metrics.md), events, live stream, chain verification, Prometheus metrics.' },
+        info: { title: 'daybook', version: VERSION, description: 'The audit log of a trading bot: reports (every figure defined in docs/metrics.md of the daybook repository), trades from entry to exit, events, live stream, chain verification, Prometheus metrics.' },
         components: options.token === undefined ? {} : { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: options.token === undefined ? [] : [{ bearer: [] }],
       },
@@ -187,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   reportRoutes(app, ctx);
   exportRoutes(app, ctx);
   eventRoutes(app, ctx);
+  tradeRoutes(app, ctx);
   opsRoutes(app, ctx);
 
   if (options.staticDir !== undefined) {
