@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -195,7 +195,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The dashboard's hook: its build output at `/`, index.html for `/`.
     // Its files hold no data and must load before the page can ask for the token: public.
     const root = resolve(options.staticDir);
-    await registerPublic(app, (scope) => scope.register(fastifyStatic, { root, prefix: '/', decorateReply: false, index: ['index.html'] }));
+    // Markdown (the dashboard's copy of docs/metrics.md) as plain text: a browser shows it rather than downloading it.
+    const setHeaders = (reply: FastifyReply, path: string): void => {
+      if (path.endsWith('.md')) void reply.header('content-type', 'text/plain; charset=utf-8');
+    };
+    await registerPublic(app, (scope) => scope.register(fastifyStatic, { root, prefix: '/', decorateReply: false, index: ['index.html'], setHeaders }));
   }
   return app;
 }
