@@ -2,7 +2,7 @@
 // position_id and, without one, first in first out; with fees, partial exits, an open position.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,5 +166,17 @@ describe('daybook report: fees, net P&L and open trades', () => {
     const daily = daybook('report', 'daily', '--dir', dir, '--date', '2024-01-03');
     assert.match(daily.stdout, /^total_fees +-\$0\.20$/m);
     assert.match(daily.stdout, /^open_trades +1$/m);
+  });
+});
+
+describe('docs/metrics.md', () => {
+  it('defines every field the trade list and the trading report print', () => {
+    const doc = readFileSync(new URL('../../../../docs/metrics.md', import.meta.url), 'utf8');
+    const list = json('trades', '--dir', dir);
+    const trading = JSON.parse(daybook('report', 'trading', '--dir', dir, '--json').stdout) as Record<string, unknown>;
+    const names = [...Object.keys(list), ...Object.keys(list.trades[0]!), ...Object.keys(list.trades[0]!.events[0]!), ...Object.keys(trading)]
+      .filter((k) => k !== 'bad_lines' && k !== 'read_problems'); // defined under "Which events are read"
+    const undefinedNames = names.filter((k) => !doc.includes(`\`${k}\``) && !new RegExp(`[{,] ${k}[,} ]`).test(doc));
+    assert.deepEqual(undefinedNames, []);
   });
 });
