@@ -93,7 +93,8 @@ function cell(column: string, v: unknown, row: readonly unknown[]): string {
 
 const label = (t: Trade): string => t.position_id ?? t.trade_id;
 
-const OPEN_COLUMNS = ['trade', 'symbol', 'side', 'strategy', 'opened_at', 'age', 'entry_price', 'quantity', 'pnl', 'fees'] as const;
+// pnl of an open trade is what its partial exits realized so far: named so, lest it read as unrealized.
+const OPEN_COLUMNS = ['trade', 'symbol', 'side', 'strategy', 'opened_at', 'age', 'entry_price', 'quantity', 'realized_pnl', 'fees'] as const;
 const openRow = (t: Trade) => [label(t), t.symbol, t.side, t.strategy, t.opened_at, t.age_minutes, t.entry_price, t.quantity, t.pnl, t.fees];
 
 const DONE_COLUMNS = ['trade', 'symbol', 'side', 'strategy', 'status', 'opened_at', 'closed_at', 'hold', 'entry_price', 'exit_price', 'quantity', 'pnl', 'fees', 'net_pnl', 'exit_reason'] as const;
