@@ -12,9 +12,10 @@ export const command = () => defineCommand('trades', '[options]',
 "Trades"): open positions first, with their age, then closed and cancelled trades, newest first.
 --id (or --events) shows a trade's events in order: entry, adds, adjustments, stops, partial
 exits, exit, with fees, hold time and P&L.`,
-  `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}. A trade is listed when one
-of its events is in the range or it is open at the range's end; it is shown as of that end.
-The trade column shows the position_id, else the trade_id (the event_id of its first event).
+  `Dates: YYYY-MM-DD, an ISO-8601 timestamp, or ${RELATIVE_DATES}.
+A trade is listed when one of its events is in the range or it is open at the range's end; it is
+shown as of that end. The trade column shows the position_id, else the trade_id (the event_id of
+its first event).
 
 Examples:
   daybook trades --open                      open positions now, with their age
