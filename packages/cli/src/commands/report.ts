@@ -15,7 +15,8 @@ type Kind = (typeof KINDS)[number];
 export const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
   `Shows the figures of a log directory (docs/metrics.md) as tables, or as JSON with --json.
   daily     every report for one UTC day (default: today)
-  trading   P&L, win rate, drawdown, Sharpe/Sortino, by exit reason and strategy
+  trading   P&L, fees and net P&L, win rate, drawdown, Sharpe/Sortino, open trades, by exit reason
+            and strategy (the trades themselves: daybook trades)
   system    events, API calls/errors/latency, levels, health checks, uptime
   risk      risk limit hits, portfolio heat, daily loss, risk events per day
   symbols   performance per symbol
