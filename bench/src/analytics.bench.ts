@@ -44,6 +44,8 @@ interface ChildResult {
   rssMb: number;
   figures: Figures;
   repeatMs?: number;
+  /** CPU seconds of the repeated report (all threads): steadier than its wall time on a busy machine. */
+  repeatCpuS?: number;
   appended?: number;
 }
 
@@ -103,11 +105,13 @@ async function runDaybook(dir: string, format: Format): Promise<Omit<ChildResult
   } finally {
     Date.now = realNow;
   }
+  const cpu1 = process.cpuUsage();
   const t1 = performance.now();
   const second = await analyzer.getReport();
   const repeatMs = performance.now() - t1;
+  const c1 = process.cpuUsage(cpu1);
   if (second.system_metrics.total_events <= first.system_metrics.total_events) throw new Error('the repeated report did not see the appended events');
-  return { ms, figures: figuresOf(first), repeatMs, appended, marks };
+  return { ms, figures: figuresOf(first), repeatMs, repeatCpuS: (c1.user + c1.system) / 1e6, appended, marks };
 }
 
 /** A new process after runDaybook: the segments come from the index it wrote (and the appended lines' parts). */
@@ -246,8 +250,8 @@ export async function main(format: Format = 'daybook'): Promise<void> {
   process.stdout.write(`load average at start: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores (wall times stretch on a busy machine; CPU seconds less so)\n\n`);
   process.stdout.write(pad(['first full report', 'wall s', 'vs duckdb', 'CPU s', 'vs duckdb', 'peak RSS MB', 'RSS whole run']) + '\n');
   for (const r of rows) process.stdout.write(pad(r) + '\n');
-  process.stdout.write(`\n${pad(['repeated report', 'seconds', 'first / repeat', ''])}\n`);
-  process.stdout.write(pad([`daybook (+${day.appended} events)`, (day.repeatMs! / 1000).toFixed(3), (day.ms / day.repeatMs!).toFixed(1) + 'x', '']) + '\n');
+  process.stdout.write(`\n${pad(['repeated report', 'seconds', 'first / repeat', 'CPU s', 'first / repeat'])}\n`);
+  process.stdout.write(pad([`daybook (+${day.appended} events)`, (day.repeatMs! / 1000).toFixed(3), (day.ms / day.repeatMs!).toFixed(1) + 'x', day.repeatCpuS!.toFixed(3), (day.cpuS / day.repeatCpuS!).toFixed(1) + 'x']) + '\n');
   // The indexed run sees the appended events too: its figures are not the first report's.
   for (const other of results.filter((r) => r !== day && r.name !== 'daybook, index')) {
     const differ = Object.keys(other.figures).filter((k) => !agree(day.figures[k], other.figures[k]));
