@@ -61,8 +61,12 @@ export function derivedPnl(exit: TradeRecord, entry: TradeRecord | undefined): n
   return sign === undefined ? undefined : (exit.price - entry.price) * exit.quantity * sign;
 }
 
-/** What an exit or partial exit derives from its entry (metrics.md "Trades"). */
+/**
+ * What an exit or partial exit derives from its entry (metrics.md "Trades"): the record
+ * itself when it has all three of its own (no copy), else a copy with them filled in.
+ */
 function resolveExit(exit: TradeRecord, entry: TradeRecord | undefined): TradeRecord {
+  if (exit.pnl !== undefined && exit.strategy !== '' && exit.holdMinutes !== undefined) return exit;
   return {
     ...exit,
     pnl: derivedPnl(exit, entry),
@@ -83,23 +87,46 @@ export function linkTrades(set: EventSet): Linked {
   return linked;
 }
 
-function link(set: EventSet): Linked {
-  const raw: { t: TradeRecord; seg: number }[] = [];
+/** The counted trading records of a set and their segments, in timestamp order (ties: read order). */
+function ordered(set: EventSet): { records: TradeRecord[]; segs: number[] } {
+  let records: TradeRecord[] = [];
+  let segs: number[] = [];
+  let sorted = true;
+  let last = -Infinity;
   set.segments.forEach((s, si) => {
     const keep = set.keep[si]!;
-    for (const t of s.trades) if (keep[t.row] === 1) raw.push({ t, seg: si });
+    for (const t of s.trades) {
+      if (keep[t.row] !== 1) continue;
+      if (t.ts < last) sorted = false;
+      last = t.ts;
+      records.push(t);
+      segs.push(si);
+    }
   });
-  raw.sort((a, b) => a.t.ts - b.t.ts); // stable: ties keep read order
+  // One stream read oldest first is already in order: no sort, no index array.
+  if (!sorted) {
+    const order = Array.from(records.keys()).sort((a, b) => records[a]!.ts - records[b]!.ts || a - b);
+    records = order.map((i) => records[i]!);
+    segs = order.map((i) => segs[i]!);
+  }
+  return { records, segs };
+}
+
+function link(set: EventSet): Linked {
+  const { records, segs } = ordered(set);
   const byPosition = new Map<string, LinkedTrade>();
-  const fifo = new Map<string, LinkedTrade[]>();
+  // session → symbol → open trades without position_id, oldest first
+  const fifo = new Map<string, Map<string, LinkedTrade[]>>();
+  const queueOf = (t: TradeRecord): LinkedTrade[] | undefined => fifo.get(t.session)?.get(t.symbol);
   const trades: LinkedTrade[] = [];
-  const events: LinkedEvent[] = [];
+  const events: LinkedEvent[] = new Array(records.length);
   const open = (t: TradeRecord): LinkedTrade => {
     const trade: LinkedTrade = { id: t.eventId, positionId: t.positionId, session: t.session, symbol: t.symbol, entry: undefined, events: [], closedAt: undefined, closedBy: undefined };
     trades.push(trade);
     return trade;
   };
-  for (const { t, seg } of raw) {
+  for (let i = 0; i < records.length; i++) {
+    const t = records[i]!;
     let trade: LinkedTrade | undefined;
     if (t.positionId !== '') {
       trade = byPosition.get(t.positionId);
@@ -110,12 +137,13 @@ function link(set: EventSet): Linked {
       if (closes(t.type)) byPosition.delete(t.positionId);
     } else if (t.type === 'trade_entry') {
       trade = open(t);
-      const key = `${t.session}\u0000${t.symbol}`;
-      const queue = fifo.get(key);
-      if (queue === undefined) fifo.set(key, [trade]);
+      let bySymbol = fifo.get(t.session);
+      if (bySymbol === undefined) fifo.set(t.session, (bySymbol = new Map()));
+      const queue = bySymbol.get(t.symbol);
+      if (queue === undefined) bySymbol.set(t.symbol, [trade]);
       else queue.push(trade);
     } else if (isExit(t.type)) {
-      const queue = fifo.get(`${t.session}\u0000${t.symbol}`);
+      const queue = queueOf(t);
       trade = queue?.[0];
       if (trade !== undefined && t.type === 'trade_exit') queue!.shift();
       // An exit with no open trade stands alone: a trade of its own, closed by it.
@@ -123,8 +151,8 @@ function link(set: EventSet): Linked {
     }
     if (trade !== undefined && t.type === 'trade_entry' && trade.entry === undefined) trade.entry = t;
     const record = isExit(t.type) ? resolveExit(t, trade?.entry) : t.strategy === '' ? { ...t, strategy: trade?.entry?.strategy || 'unknown' } : t;
-    const event: LinkedEvent = { record, seg, trade };
-    events.push(event);
+    const event: LinkedEvent = { record, seg: segs[i]!, trade };
+    events[i] = event;
     if (trade === undefined) continue;
     trade.events.push(event);
     if (closes(t.type)) {
