@@ -142,10 +142,12 @@ export function selectLinked(sel: Selection): LinkedEvent[] {
 
 /** Trades open at the end of `range`: entered at or before it, not closed at or before it. */
 export function openTradesAt(set: EventSet, range: TimeRange): LinkedTrade[] {
-  return linkTrades(set).trades.filter((t) => isOpenAt(t, range.end));
+  return linkTrades(set).trades.filter((t) => isOpenAt(t, range));
 }
 
-const isOpenAt = (t: LinkedTrade, end: number): boolean => t.entry !== undefined && t.entry.ts <= end && (t.closedAt === undefined || t.closedAt > end);
+/** Whether `t` (µs) is at or before the range's end (before it, for a plain date's exclusive end). */
+const byEnd = (range: TimeRange, t: number): boolean => (range.endExclusive ? t < range.end : t <= range.end);
+const isOpenAt = (t: LinkedTrade, range: TimeRange): boolean => t.entry !== undefined && byEnd(range, t.entry.ts) && (t.closedAt === undefined || !byEnd(range, t.closedAt));
 
 // ---- the trade view (daybook trades, GET /audit/trades, the dashboard) -----------------------
 
@@ -217,10 +219,10 @@ function tradeEvent(e: LinkedEvent): TradeEvent {
   };
 }
 
-/** The view of one linked trade, with only its events at or before `end` (µs), as of `asOf` for its age. */
-export function tradeView(t: LinkedTrade, end: number, asOf: number): Trade {
-  const events = t.events.filter((e) => e.record.ts <= end);
-  const closed = t.closedAt !== undefined && t.closedAt <= end ? t.closedBy : undefined;
+/** The view of one linked trade as of the range's end (its events up to it), and of `asOf` (µs) for its age. */
+export function tradeView(t: LinkedTrade, range: TimeRange, asOf: number): Trade {
+  const events = t.events.filter((e) => byEnd(range, e.record.ts));
+  const closed = t.closedAt !== undefined && byEnd(range, t.closedAt) ? t.closedBy : undefined;
   let pnl: number | null = null;
   let fees = 0;
   let exitPrice: number | null = null;
@@ -233,7 +235,7 @@ export function tradeView(t: LinkedTrade, end: number, asOf: number): Trade {
     if (r.price !== undefined) exitPrice = r.price;
     firstExitStrategy ??= r.strategy;
   }
-  const entry = t.entry !== undefined && t.entry.ts <= end ? t.entry : undefined;
+  const entry = t.entry !== undefined && byEnd(range, t.entry.ts) ? t.entry : undefined;
   const status: TradeStatus = closed === undefined ? 'open' : closed.type === 'trade_cancelled' ? 'cancelled' : 'closed';
   return {
     trade_id: t.id,
@@ -252,7 +254,7 @@ export function tradeView(t: LinkedTrade, end: number, asOf: number): Trade {
     fees,
     net_pnl: pnl === null ? null : pnl - fees,
     hold_minutes: status === 'closed' ? (closed!.holdMinutes ?? null) : null,
-    age_minutes: status === 'open' && entry !== undefined ? Math.max(0, (Math.min(end, asOf) - entry.ts) / (60_000 * US_PER_MS)) : null,
+    age_minutes: status === 'open' && entry !== undefined ? Math.max(0, (Math.min(range.end, asOf) - entry.ts) / (60_000 * US_PER_MS)) : null,
     exit_reason: status === 'closed' ? closed!.exitReason : status === 'cancelled' ? 'cancelled' : null,
     events: events.map(tradeEvent),
   };
@@ -267,8 +269,8 @@ export function tradesIn(set: EventSet, range: TimeRange, filter: TradeFilter = 
   const out: { first: number; trade: Trade }[] = [];
   for (const t of linkTrades(set).trades) {
     const touches = t.events.some((e) => inRange(range, e.record.ts));
-    if (!touches && !isOpenAt(t, range.end)) continue;
-    const view = tradeView(t, range.end, asOf);
+    if (!touches && !isOpenAt(t, range)) continue;
+    const view = tradeView(t, range, asOf);
     if (filter.open === true && view.status !== 'open') continue;
     if (filter.symbol !== undefined && view.symbol !== filter.symbol) continue;
     if (filter.strategy !== undefined && view.strategy !== filter.strategy) continue;

@@ -56,7 +56,7 @@ describe('GET /audit/timeseries', () => {
     assert.deepEqual(r.body.trades.map((t: { event_id: string; pnl: number; symbol: string }) => [t.event_id, t.pnl, t.symbol]), exits.map((e) => [e.event_id, e.pnl, e.symbol]));
     assert.deepEqual(r.body.trades[0], {
       timestamp: '2024-01-15T10:30:00.000Z', event_id: exits[0]!.event_id, symbol: 'AAPL', strategy: 'momentum', quantity: 10, price: 155,
-      pnl: 550, exit_reason: 'take_profit_hit', hold_minutes: null,
+      pnl: 550, exit_reason: 'take_profit_hit', hold_minutes: 30, // derived from its entry at 10:00 (metrics.md "Trades")
     });
     assert.deepEqual([r.body.total_trades, r.body.truncated, r.body.earlier_pnl, r.body.bad_lines.total], [5, false, 0, 0]);
   });
