@@ -162,6 +162,18 @@ describe('ranged loads keep what linking needs', () => {
     assert.notEqual(readFileSync(join(dir, INDEX_DIR, trd[0]!), 'utf8'), 'not a part');
   });
 
+  it('a backup left out and then needed whole comes from its stored segments when the index has them', async () => {
+    const { dir, p1Entry } = directory();
+    const path = join(dir, 'audit.log.2');
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const expected = { ...(await new LogAnalyzer(dir).getReport()), generated_at: undefined };
+    writeFileSync(path, readFileSync(path, 'utf8').replace(p1Entry, p1Entry.replace('"price":100', '"price":200')));
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const analyzer = new LogAnalyzer(dir);
+    await analyzer.getReport(DAY5, DAY5); // the backups' trading rows only
+    assert.deepEqual({ ...(await analyzer.getReport()), generated_at: undefined }, expected, 'not the changed file');
+  });
+
   it('loads from newestLeftOut(), newest first, give the same ranged report at every step', async () => {
     const { dir } = directory();
     const source = new FileSource(dir, { persist: false });
