@@ -1,11 +1,11 @@
 import { addBadLines, emptyBadLines } from './bad-lines.js';
 import { conflictProblems } from './conflicts.js';
-import { ABSENT, dedupSegment, DROP, IdSet } from './dedup.js';
+import { ABSENT, CONFLICT, dedupSegment, DROP, IdSet, KEEP } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
-import { compactSegment, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
+import { compactSegment, F, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
 
@@ -64,7 +64,8 @@ interface CacheEntry {
   readonly latest: number;
   /**
    * Not read whole: every event before the `since` of the load that found it (scanned, or as
-   * the index says), `segments` hold its trading rows only (tradeRowsOnly).
+   * the index says), `segments` hold its trading rows only (tradeRowsOnly), de-duplicated
+   * per load (leftOutKeep), not by absorb.
    */
   readonly leftOut: boolean;
   /**
@@ -333,6 +334,7 @@ export class FileSource implements EventSource {
     const segments: Segment[] = [];
     const keep: Uint8Array[] = [];
     const bad = emptyBadLines();
+    const leftOutIds = new IdSet();
     const problems: ReadProblem[] = [...listing.problems];
     all.forEach((e, i) => {
       problems.push(...e.problems);
@@ -341,7 +343,7 @@ export class FileSource implements EventSource {
       // linking needs, its trading rows; no range sees them, so no other figure changes.
       if (e.leftOut || (e.latest > -Infinity && e.latest < since)) {
         for (const s of e.segments) {
-          const t = this.tradesBefore(s);
+          const t = e.leftOut ? { segment: s, keep: this.leftOutKeep(s, leftOutIds) } : this.tradesBefore(s);
           if (t.segment.n === 0) continue;
           segments.push(t.segment);
           keep.push(t.keep);
@@ -429,8 +431,27 @@ export class FileSource implements EventSource {
     return chain === undefined ? none : { chain, parts: prev.parts + 1 };
   }
 
-  /** De-duplicates an entry's new segments, compacting those that are mostly copies. */
+  /**
+   * The keep marks of a left-out file's trading rows: against the ids of what was read whole,
+   * then against those of the left-out files before it (`seen`). Worked out per load and not
+   * added to the incremental state: when the file is read whole later (the server fills its
+   * cache so, one backup at a time), its rows replace these without de-duplicating all again.
+   */
+  private leftOutKeep(s: Segment, seen: IdSet): Uint8Array {
+    const k = new Uint8Array(s.n);
+    for (let r = 0; r < s.n; r++) {
+      const d = s.digest[r]!;
+      const text = (s.flags[r]! & F.TEXT_ID) !== 0 ? s.textIds.get(r)! : undefined;
+      let had = text === undefined ? this.ids.addWords(s.id, r * 4, d, true) : this.ids.addText(text, d, true);
+      if (had === ABSENT) had = text === undefined ? seen.addWords(s.id, r * 4, d) : seen.addText(text, d);
+      k[r] = had === ABSENT ? KEEP : had === d ? DROP : CONFLICT;
+    }
+    return k;
+  }
+
+  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeep). */
   private absorb(e: CacheEntry): void {
+    if (e.leftOut) return;
     for (let si = 0; si < e.segments.length; si++) {
       let s = e.segments[si]!;
       if (this.keepOf.has(s)) continue;
