@@ -1,4 +1,5 @@
 import { ABSENT, CONFLICT, IdSet, KEEP } from './dedup.js';
+import { perSegment, type SegmentMemo } from './memo.js';
 import type { ReadProblem } from './reader.js';
 import { F, type Segment } from './segment.js';
 
@@ -17,6 +18,15 @@ export function idOf(seg: Segment, row: number): string {
   return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex(w[row * 4 + 3]!)}`;
 }
 
+/** The CONFLICT rows of a segment, per keep mask (memo.ts): a load passes over new masks only. */
+const conflicting: SegmentMemo<number[]> = new WeakMap();
+
+function conflictRows(seg: Segment, k: Uint8Array): number[] {
+  const rows: number[] = [];
+  for (let r = 0; r < seg.n; r++) if (k[r] === CONFLICT) rows.push(r);
+  return rows;
+}
+
 /**
  * The DAYBOOK_W_READ_ID_CONFLICT problems of an EventSet's rows (dedup.ts marks them): per
  * conflicting copy, its id, its file and the file of the copy that counts. Which copy counts
@@ -31,8 +41,7 @@ export function conflictProblems(segments: readonly Segment[], keep: readonly Ui
   let total = 0;
   segments.forEach((seg, i) => {
     const k = keep[i]!;
-    for (let r = 0; r < seg.n; r++) {
-      if (k[r] !== CONFLICT) continue;
+    for (const r of perSegment(conflicting, k, seg, () => conflictRows(seg, k))) {
       total++;
       if (named.length < NAMED_CONFLICTS) named.push({ seg, row: r });
     }

@@ -23,24 +23,54 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * and drops micro-seconds.
  */
 export function parseTimestamp(s: string): number | undefined {
-  const n = s.length;
-  // Fast path: consecutive lines share their minute (`YYYY-MM-DDTHH:MM`); daybook writes
-  // `:SS.mmmZ` after it.
-  if (n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58 && s.startsWith(lastMinute)) {
-    const sec = two(s, 17);
-    const ms = digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22);
-    if (sec >= 0 && sec <= 59 && ms >= 0) return lastMinuteUs + (sec * 1000 + ms) * US_PER_MS;
+  // Fast path: consecutive lines share their minute (`YYYY-MM-DDTHH:MM`), so only the
+  // seconds after it are read, in the two shapes the loggers write: daybook's `:SS.mmmZ`
+  // and the Python DayBot's `:SS.ffffff+00:00` (datetime.isoformat() in UTC). Both are UTC,
+  // so one cached minute serves both; anything else takes parseSlow.
+  if (s.startsWith(lastMinute)) {
+    const us = secondsUs(s);
+    if (us >= 0) return lastMinuteUs + us;
   }
   const v = parseSlow(s);
-  if (v !== undefined && n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46 && s.charCodeAt(16) === 58) {
-    lastMinute = s.slice(0, 16);
-    lastMinuteUs = v - (two(s, 17) * 1000 + digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22)) * US_PER_MS;
+  if (v !== undefined) {
+    const us = secondsUs(s);
+    if (us >= 0) {
+      lastMinute = s.slice(0, 16);
+      lastMinuteUs = v - us;
+    }
   }
   return v;
 }
 
 let lastMinute = '\u0000';
 let lastMinuteUs = 0;
+
+/** Three digits at s[i..i+3) as a number, negative if any is not a digit. */
+const three = (s: string, i: number): number => digit(s, i) * 100 + digit(s, i + 1) * 10 + digit(s, i + 2);
+
+/**
+ * The micro-seconds after the minute of a timestamp in one of the fast path's two shapes
+ * (`…:SS.mmmZ`, 24 characters; `…:SS.ffffff+00:00`, 32), -1 for any other text. Only the
+ * part after the minute is checked: the minute itself is the cached one, which parseSlow
+ * validated.
+ */
+function secondsUs(s: string): number {
+  const n = s.length;
+  if (s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46) return -1;
+  const sec = two(s, 17);
+  if (sec < 0 || sec > 59) return -1;
+  const ms = three(s, 20);
+  if (ms < 0) return -1;
+  if (n === 24) return s.charCodeAt(23) === 90 ? (sec * 1000 + ms) * US_PER_MS : -1;
+  if (n !== 32 || !s.endsWith('+00:00')) return -1;
+  const micro = three(s, 23);
+  return micro < 0 ? -1 : sec * 1_000_000 + ms * 1000 + micro;
+}
+
+/** parseTimestamp without its same-minute fast path (exported for the tests that compare the two). */
+export function parseTimestampSlow(s: string): number | undefined {
+  return parseSlow(s);
+}
 
 function parseSlow(s: string): number | undefined {
   const n = s.length;

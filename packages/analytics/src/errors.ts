@@ -1,5 +1,6 @@
 import { HOUR_US, isoOf } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
+import { perSegment, type SegmentMemo } from './memo.js';
 import { LEVEL, type ErrorRecord } from './segment.js';
 
 export interface TopMessage {
@@ -46,11 +47,18 @@ export function countWarnings(sel: Selection): number {
   let n = 0;
   sel.set.segments.forEach((seg, si) => {
     const rows = sel.rows[si]!;
-    const level = seg.level;
-    for (let j = 0; j < rows.length; j++) if (level[rows[j]!] === LEVEL.WARNING) n++;
+    n += perSegment(warnings, rows, seg, () => {
+      const level = seg.level;
+      let w = 0;
+      for (let j = 0; j < rows.length; j++) if (level[rows[j]!] === LEVEL.WARNING) w++;
+      return w;
+    });
   });
   return n;
 }
+
+/** WARNING events per segment's selected rows (memo.ts). */
+const warnings: SegmentMemo<number> = new WeakMap();
 
 const count = (m: Record<string, number>, k: string): void => {
   m[k] = (m[k] ?? 0) + 1;

@@ -5,6 +5,7 @@ import type { ReadProblem } from './reader.js';
 import { SegmentBuilder, type Segment } from './segment.js';
 import { readLine } from './lines.js';
 import { ALL_TIME, inRange, parseTimestamp, type TimeRange } from './dates.js';
+import type { SegmentMemo } from './memo.js';
 
 /**
  * What the metrics read: segments of events with, per segment, which rows are the first copy
@@ -59,21 +60,32 @@ export interface Selection {
   readonly rows: readonly Uint32Array[];
 }
 
+/** The rows a range selects in a segment, per keep mask (memo.ts): the last range asked. */
+const selected: SegmentMemo<{ start: number; end: number; endExclusive: boolean; rows: Uint32Array }> = new WeakMap();
+
 export function select(set: EventSet, range: TimeRange = ALL_TIME): Selection {
   const rows = set.segments.map((s, i) => {
     const keep = set.keep[i]!;
-    const ts = s.ts;
-    const out = new Uint32Array(s.n);
-    let m = 0;
-    const { start, end } = range;
-    if (range.endExclusive) {
-      for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! < end) out[m++] = r;
-    } else {
-      for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! <= end) out[m++] = r;
-    }
-    return m === s.n ? out : out.slice(0, m);
+    const was = selected.get(keep);
+    if (was !== undefined && was.seg === s && was.value.start === range.start && was.value.end === range.end && was.value.endExclusive === range.endExclusive) return was.value.rows;
+    const got = selectRows(s, keep, range);
+    selected.set(keep, { seg: s, value: { start: range.start, end: range.end, endExclusive: range.endExclusive, rows: got } });
+    return got;
   });
   return { set, range, rows };
+}
+
+function selectRows(s: Segment, keep: Uint8Array, range: TimeRange): Uint32Array {
+  const ts = s.ts;
+  const out = new Uint32Array(s.n);
+  let m = 0;
+  const { start, end } = range;
+  if (range.endExclusive) {
+    for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! < end) out[m++] = r;
+  } else {
+    for (let r = 0; r < s.n; r++) if (keep[r] === 1 && ts[r]! >= start && ts[r]! <= end) out[m++] = r;
+  }
+  return m === s.n ? out : out.slice(0, m);
 }
 
 /** Whether row `row` of segment `seg` is selected (for the sparse records, which carry their row). */

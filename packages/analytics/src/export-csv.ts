@@ -5,11 +5,13 @@ export const EXPORT_COLUMNS = [
   'timestamp', 'level', 'event_type', 'component', 'message', 'event_id', 'session_id', 'environment',
   'symbol', 'side', 'quantity', 'price', 'order_id', 'position_id', 'pnl', 'risk_percent',
   'portfolio_value', 'daily_pnl', 'portfolio_heat', 'latency_ms', 'strategy_name', 'logger', 'metadata',
+  // Added with trade linking (metrics.md "Trades"): a trade's fees are its events' `fee`.
+  'fee',
 ] as const;
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
 /** Columns holding numbers (DOUBLE in Parquet and SQL); the others are text. */
-export const NUMERIC_COLUMNS: ReadonlySet<ExportColumn> = new Set(['quantity', 'price', 'pnl', 'risk_percent', 'portfolio_value', 'daily_pnl', 'portfolio_heat', 'latency_ms']);
+export const NUMERIC_COLUMNS: ReadonlySet<ExportColumn> = new Set(['quantity', 'price', 'pnl', 'risk_percent', 'portfolio_value', 'daily_pnl', 'portfolio_heat', 'latency_ms', 'fee']);
 
 const NEEDS_QUOTES = /[",\r\n]/;
 

@@ -1,6 +1,7 @@
 import { utcDay } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
-import { T } from './segment.js';
+import { perSegment, type SegmentMemo } from './memo.js';
+import { T, type Segment } from './segment.js';
 
 export interface RiskDay {
   risk_limit_hit: number;
@@ -30,23 +31,40 @@ export const RISK_KEY: ReadonlyMap<number, keyof RiskDay> = new Map<number, keyo
 
 export const emptyRiskDay = (): RiskDay => ({ risk_limit_hit: 0, daily_loss_limit: 0, portfolio_heat_warning: 0, position_size_calculated: 0 });
 
+const RISK_KEYS = [...RISK_KEY.values()];
+
+/** The risk events of one segment's selected rows, per UTC day (memo.ts). */
+const riskDays: SegmentMemo<Map<string, RiskDay>> = new WeakMap();
+
+function riskDaysOf(seg: Segment, rows: Uint32Array): Map<string, RiskDay> {
+  const byDay = new Map<string, RiskDay>();
+  const { type, ts } = seg;
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j]!;
+    const key = RISK_KEY.get(type[r]!);
+    if (key === undefined) continue;
+    const day = utcDay(ts[r]!);
+    let d = byDay.get(day);
+    if (d === undefined) byDay.set(day, (d = emptyRiskDay()));
+    d[key]++;
+  }
+  return byDay;
+}
+
 export function riskMetrics(sel: Selection): RiskMetrics {
   const totals = emptyRiskDay();
   const byDay = new Map<string, RiskDay>();
   let maxHeat: number | null = null;
   let minDaily: number | null = null;
   sel.set.segments.forEach((seg, si) => {
-    const rows = sel.rows[si]!;
-    const { type, ts } = seg;
-    for (let j = 0; j < rows.length; j++) {
-      const r = rows[j]!;
-      const key = RISK_KEY.get(type[r]!);
-      if (key === undefined) continue;
-      totals[key]++;
-      const day = utcDay(ts[r]!);
+    const { ts } = seg;
+    for (const [day, counts] of perSegment(riskDays, sel.rows[si]!, seg, () => riskDaysOf(seg, sel.rows[si]!))) {
       let d = byDay.get(day);
       if (d === undefined) byDay.set(day, (d = emptyRiskDay()));
-      d[key]++;
+      for (const key of RISK_KEYS) {
+        d[key] += counts[key];
+        totals[key] += counts[key];
+      }
     }
     for (const v of seg.values) {
       if (!isSelected(sel, si, v.row, ts[v.row]!)) continue;

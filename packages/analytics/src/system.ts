@@ -1,5 +1,6 @@
 import type { Selection } from './event-set.js';
-import { F, LEVEL, T } from './segment.js';
+import { perSegment, type SegmentMemo } from './memo.js';
+import { F, LEVEL, T, type Segment } from './segment.js';
 import { percentiles, sum } from './stats.js';
 import { HOUR_US } from './dates.js';
 
@@ -24,6 +25,62 @@ export interface SystemMetrics {
   uptime_hours: number;
 }
 
+/** What systemMetrics counts in one segment's selected rows (memo.ts). */
+interface SegmentCounts {
+  apiCalls: number;
+  apiErrorEvents: number;
+  status5xx: number;
+  rateLimits: number;
+  errors: number;
+  warnings: number;
+  health: number;
+  healthFailures: number;
+  restarts: number;
+  /** The api_call latencies (>= 0), in row order. */
+  latencies: Float64Array;
+  /** Per index of seg.sessions: the first and last time of its selected rows (±Infinity: none). */
+  first: Float64Array;
+  last: Float64Array;
+}
+
+const counted: SegmentMemo<SegmentCounts> = new WeakMap();
+
+function countSegment(seg: Segment, rows: Uint32Array): SegmentCounts {
+  const c = { apiCalls: 0, apiErrorEvents: 0, status5xx: 0, rateLimits: 0, errors: 0, warnings: 0, health: 0, healthFailures: 0, restarts: 0 };
+  const { type, level, flags, latency, session, ts } = seg;
+  const latencies = new Float64Array(rows.length);
+  let latencyCount = 0;
+  const first = new Float64Array(seg.sessions.length).fill(Infinity);
+  const last = new Float64Array(seg.sessions.length).fill(-Infinity);
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j]!;
+    const t = type[r]!;
+    const lv = level[r]!;
+    if (lv >= LEVEL.ERROR) c.errors++;
+    else if (lv === LEVEL.WARNING) c.warnings++;
+    if (t === T.api_call) {
+      c.apiCalls++;
+      const f = flags[r]!;
+      if ((f & F.STATUS_5XX) !== 0) c.status5xx++;
+      if ((f & F.STATUS_429) !== 0) c.rateLimits++;
+      const l = latency[r]!;
+      if (l >= 0) latencies[latencyCount++] = l; // NaN (no latency) and negatives fail the test
+    } else if (t === T.api_error) c.apiErrorEvents++;
+    else if (t === T.rate_limit) c.rateLimits++;
+    else if (t === T.health_check) {
+      c.health++;
+      if ((flags[r]! & F.HEALTH_BAD) !== 0 || lv >= LEVEL.WARNING) c.healthFailures++;
+    } else if (t === T.system_start) c.restarts++;
+    const s = session[r]!;
+    if (s >= 0) {
+      const x = ts[r]!;
+      if (x < first[s]!) first[s] = x;
+      if (x > last[s]!) last[s] = x;
+    }
+  }
+  return { ...c, latencies: latencies.slice(0, latencyCount), first, last };
+}
+
 export function systemMetrics(sel: Selection): SystemMetrics {
   let total = 0;
   let apiCalls = 0;
@@ -35,44 +92,28 @@ export function systemMetrics(sel: Selection): SystemMetrics {
   let health = 0;
   let healthFailures = 0;
   let restarts = 0;
+  const parts = sel.set.segments.map((seg, si) => perSegment(counted, sel.rows[si]!, seg, () => countSegment(seg, sel.rows[si]!)));
   let latencyCount = 0;
-  for (let i = 0; i < sel.rows.length; i++) latencyCount += sel.rows[i]!.length;
+  for (const p of parts) latencyCount += p.latencies.length;
   const latencies = new Float64Array(latencyCount);
   latencyCount = 0;
   const sessions = new Map<string, [number, number]>();
 
   sel.set.segments.forEach((seg, si) => {
-    const rows = sel.rows[si]!;
-    const { type, level, flags, latency, session, ts } = seg;
-    const first = new Float64Array(seg.sessions.length).fill(Infinity);
-    const last = new Float64Array(seg.sessions.length).fill(-Infinity);
-    total += rows.length;
-    for (let j = 0; j < rows.length; j++) {
-      const r = rows[j]!;
-      const t = type[r]!;
-      const lv = level[r]!;
-      if (lv >= LEVEL.ERROR) errors++;
-      else if (lv === LEVEL.WARNING) warnings++;
-      if (t === T.api_call) {
-        apiCalls++;
-        const f = flags[r]!;
-        if ((f & F.STATUS_5XX) !== 0) status5xx++;
-        if ((f & F.STATUS_429) !== 0) rateLimits++;
-        const l = latency[r]!;
-        if (l >= 0) latencies[latencyCount++] = l; // NaN (no latency) and negatives fail the test
-      } else if (t === T.api_error) apiErrorEvents++;
-      else if (t === T.rate_limit) rateLimits++;
-      else if (t === T.health_check) {
-        health++;
-        if ((flags[r]! & F.HEALTH_BAD) !== 0 || lv >= LEVEL.WARNING) healthFailures++;
-      } else if (t === T.system_start) restarts++;
-      const s = session[r]!;
-      if (s >= 0) {
-        const x = ts[r]!;
-        if (x < first[s]!) first[s] = x;
-        if (x > last[s]!) last[s] = x;
-      }
-    }
+    const c = parts[si]!;
+    total += sel.rows[si]!.length;
+    apiCalls += c.apiCalls;
+    apiErrorEvents += c.apiErrorEvents;
+    status5xx += c.status5xx;
+    rateLimits += c.rateLimits;
+    errors += c.errors;
+    warnings += c.warnings;
+    health += c.health;
+    healthFailures += c.healthFailures;
+    restarts += c.restarts;
+    latencies.set(c.latencies, latencyCount);
+    latencyCount += c.latencies.length;
+    const { first, last } = c;
     seg.sessions.forEach((name, s) => {
       if (first[s] === Infinity) return;
       const span = sessions.get(name);

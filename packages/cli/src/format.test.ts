@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bytes, count, kindOf, metric, millis, money, percent, plain, price, ratio } from './format.js';
+import { bytes, count, duration, kindOf, metric, millis, money, percent, plain, price, ratio } from './format.js';
 
 test('money: the sign before the currency, thousands separators, cents', () => {
   assert.equal(money(-92), '-$92.00');
@@ -38,13 +38,13 @@ test('percentages, ratios, counts, prices, latencies, bytes', () => {
 });
 
 test('every metric of docs/metrics.md is shown as its kind', () => {
-  const money = ['total_pnl', 'gross_profit', 'gross_loss', 'avg_win', 'avg_loss', 'largest_win', 'largest_loss', 'expectancy', 'max_drawdown', 'total_volume', 'avg_pnl', 'max_daily_loss', 'starting_equity'];
+  const money = ['total_fees', 'net_pnl', 'fees', 'fee', 'total_pnl', 'gross_profit', 'gross_loss', 'avg_win', 'avg_loss', 'largest_win', 'largest_loss', 'expectancy', 'max_drawdown', 'total_volume', 'avg_pnl', 'max_daily_loss', 'starting_equity'];
   for (const m of money) assert.equal(kindOf(m), 'money', m);
   for (const m of ['win_rate', 'max_drawdown_pct', 'api_error_rate', 'error_rate', 'max_portfolio_heat']) assert.equal(kindOf(m), 'percent', m);
   for (const m of ['sharpe_ratio', 'sortino_ratio', 'per_trade_sharpe', 'profit_factor', 'payoff_ratio']) assert.equal(kindOf(m), 'ratio', m);
   for (const m of ['avg_api_latency', 'p99_api_latency']) assert.equal(kindOf(m), 'millis', m);
   const counts = ['total_trades', 'winning_trades', 'losing_trades', 'breakeven_trades', 'max_consecutive_wins', 'max_consecutive_losses', 'wins', 'losses', 'trades',
-    'risk_limit_hits', 'daily_loss_limit_hits', 'portfolio_heat_warnings', 'position_size_calculations', 'daily_loss_limit', 'portfolio_heat_warning', 'total_errors', 'restarts', 'periods_per_year'];
+    'risk_limit_hits', 'daily_loss_limit_hits', 'portfolio_heat_warnings', 'position_size_calculations', 'daily_loss_limit', 'portfolio_heat_warning', 'total_errors', 'restarts', 'periods_per_year', 'open_trades'];
   for (const m of counts) assert.equal(kindOf(m), 'plain', m);
   assert.equal(metric('total_pnl', -92), '-$92.00');
   assert.equal(metric('win_rate', 0.5), '50.00%');
@@ -52,4 +52,14 @@ test('every metric of docs/metrics.md is shown as its kind', () => {
   assert.equal(metric('total_trades', 12345), '12,345');
   assert.equal(metric('profit_factor', null), '-');
   assert.equal(metric('symbol', 'AAPL'), 'AAPL');
+});
+
+test('durations: a hold time or an age as a person reads it', () => {
+  assert.equal(duration(45.25), '45.3 min');
+  assert.equal(duration(59.97), '1 h 0 min', 'not "60.0 min"');
+  assert.equal(duration(192), '3 h 12 min');
+  assert.equal(duration(2 * 1440 + 4 * 60 + 10), '2 d 4 h');
+  assert.equal(duration(1500 * 1440), '1,500 d 0 h');
+  assert.equal(duration(-30), '-30.0 min');
+  assert.equal(duration(null), '-');
 });

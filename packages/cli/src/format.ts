@@ -55,6 +55,19 @@ export function plain(n: number | null | undefined): string {
   return grouped(n, 0, Math.abs(n) >= 100 ? 2 : 4);
 }
 
+/** A span of minutes as a person reads it: `45.5 min`, `3 h 12 min`, `2 d 4 h` (a trade's hold time or age). */
+export function duration(minutes: number | null | undefined): string {
+  if (missing(minutes)) return '-';
+  if (!Number.isFinite(minutes)) return String(minutes);
+  const sign = minutes < 0 ? '-' : '';
+  const m = Math.abs(minutes);
+  if (m < 59.95) return `${sign}${grouped(m, 1, 1)} min`; // 59.97 would read "60.0 min"
+  const whole = Math.round(m);
+  if (whole < 1440) return `${sign}${Math.floor(whole / 60)} h ${whole % 60} min`;
+  const hours = Math.round(m / 60);
+  return `${sign}${count(Math.floor(hours / 24))} d ${hours % 24} h`;
+}
+
 /** Bytes in binary units: `512 B`, `1.5 MiB`. */
 export function bytes(n: number | null | undefined): string {
   if (missing(n)) return '-';

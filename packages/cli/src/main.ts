@@ -6,6 +6,7 @@ import { HELP_WIDTH } from './args.js';
 export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number>; command(): Command }> }>> = {
   demo: { summary: 'run simulated trading bots that log through daybook', load: () => import('./commands/demo.js') },
   report: { summary: 'daily, trading, system, risk, symbols or errors report of a log directory', load: () => import('./commands/report.js') },
+  trades: { summary: 'trades linked from entry to exit: open positions with their age, one trade\'s events (--id)', load: () => import('./commands/trades.js') },
   export: { summary: 'events to CSV, JSON Lines or Parquet, filtered by range, types, symbols, sessions', load: () => import('./commands/export.js') },
   query: { summary: 'SQL (DuckDB) over the events of a log directory', load: () => import('./commands/query.js') },
   audit: { summary: 'find logging gaps in a TypeScript/JavaScript codebase', load: () => import('./commands/audit.js') },

@@ -18,7 +18,8 @@ import { createFixture, type Fixture } from './test/fixture.js';
 const SHOTS = join(tmpdir(), 'daybook-dashboard-shots');
 const CARD_SOURCE: Record<string, 'trading_metrics' | 'system_metrics'> = {
   total_pnl: 'trading_metrics', win_rate: 'trading_metrics', profit_factor: 'trading_metrics', sharpe_ratio: 'trading_metrics',
-  max_drawdown: 'trading_metrics', total_trades: 'trading_metrics', error_count: 'system_metrics', avg_api_latency: 'system_metrics',
+  max_drawdown: 'trading_metrics', total_trades: 'trading_metrics', net_pnl: 'trading_metrics', total_fees: 'trading_metrics',
+  open_trades: 'trading_metrics', error_count: 'system_metrics', avg_api_latency: 'system_metrics',
   p99_api_latency: 'system_metrics',
 };
 const CHARTS = ['chart-equity', 'chart-daily', 'chart-symbol', 'chart-strategy', 'chart-exit', 'chart-latency', 'chart-errors', 'chart-risk'];

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cors from '@fastify/cors';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -17,6 +17,7 @@ import { eventRoutes } from './routes-events.js';
 import { exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { reportRoutes } from './routes-reports.js';
+import { tradeRoutes } from './routes-trades.js';
 import { SharedSource } from './shared-source.js';
 import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
@@ -176,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.docs !== false) {
     await app.register(swagger, {
       openapi: {
-        info: { title: 'daybook', version: VERSION, description: 'The audit log of a trading bot: reports (metrics.md), events, live stream, chain verification, Prometheus metrics.' },
+        info: { title: 'daybook', version: VERSION, description: 'The audit log of a trading bot: reports (every figure defined in docs/metrics.md of the daybook repository), trades from entry to exit, events, live stream, chain verification, Prometheus metrics.' },
         components: options.token === undefined ? {} : { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: options.token === undefined ? [] : [{ bearer: [] }],
       },
@@ -187,13 +188,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   reportRoutes(app, ctx);
   exportRoutes(app, ctx);
   eventRoutes(app, ctx);
+  tradeRoutes(app, ctx);
   opsRoutes(app, ctx);
 
   if (options.staticDir !== undefined) {
     // The dashboard's hook: its build output at `/`, index.html for `/`.
     // Its files hold no data and must load before the page can ask for the token: public.
     const root = resolve(options.staticDir);
-    await registerPublic(app, (scope) => scope.register(fastifyStatic, { root, prefix: '/', decorateReply: false, index: ['index.html'] }));
+    // Markdown (the dashboard's copy of docs/metrics.md) as plain text: a browser shows it rather than downloading it.
+    const setHeaders = (reply: FastifyReply, path: string): void => {
+      if (path.endsWith('.md')) void reply.header('content-type', 'text/plain; charset=utf-8');
+    };
+    await registerPublic(app, (scope) => scope.register(fastifyStatic, { root, prefix: '/', decorateReply: false, index: ['index.html'], setHeaders }));
   }
   return app;
 }

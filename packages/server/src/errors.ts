@@ -8,7 +8,7 @@ import { CodedError } from '@daybook/core';
 export const SERVER_ERROR_CODES = {
   DAYBOOK_E_SERVER_BAD_REQUEST: { status: 400, hint: 'Fix the parameter named in the message; the OpenAPI document at /docs lists every parameter and its format.' },
   DAYBOOK_E_SERVER_BAD_DATE: { status: 400, hint: 'Pass dates as YYYY-MM-DD (a whole UTC day) or ISO-8601 timestamps such as 2024-01-31T23:59:59Z, with start_date not after end_date.' },
-  DAYBOOK_E_SERVER_BAD_CURSOR: { status: 400, hint: 'Pass back the next_cursor of a previous /audit/events response unchanged, or leave cursor out to start from the first page.' },
+  DAYBOOK_E_SERVER_BAD_CURSOR: { status: 400, hint: 'Pass back the next_cursor of a previous /audit/events or /audit/trades response unchanged (with the same filters), or leave cursor out to start from the first page.' },
   DAYBOOK_E_SERVER_EXPORT_PATH: { status: 400, hint: 'Give output_file as a plain file name (letters, digits, dot, dash, underscore); it is written inside the server\'s export directory, never elsewhere.' },
   DAYBOOK_E_SERVER_EXPORT_FORMAT: { status: 400, hint: 'Use format csv or jsonl (parquet needs the optional dependency @duckdb/node-api on the server).' },
   DAYBOOK_E_SERVER_UNAUTHORIZED: { status: 401, hint: 'Send the header "Authorization: Bearer <token>" with the token the server was started with (--token or DAYBOOK_TOKEN).' },

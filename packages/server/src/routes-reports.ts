@@ -8,7 +8,7 @@ import { DAILY_QUERY, RANGE_QUERY, TIMESERIES_QUERY } from './schemas.js';
 type Range = { start_date?: string; end_date?: string };
 
 const REPORTS: readonly [path: string, summary: string, get: (a: LogAnalyzer, s?: string, e?: string) => Promise<unknown>][] = [
-  ['/audit/trading_metrics', 'Trading metrics of a range (metrics.md: P&L, win rate, drawdown, Sharpe, Sortino, by exit reason and strategy)', (a, s, e) => a.getTradingMetrics(s, e)],
+  ['/audit/trading_metrics', 'Trading metrics of a range (docs/metrics.md: P&L, fees, net P&L, open trades, win rate, drawdown, Sharpe, Sortino, by exit reason and strategy)', (a, s, e) => a.getTradingMetrics(s, e)],
   ['/audit/system_metrics', 'System metrics of a range (events, API calls, errors, latency percentiles, health checks, uptime)', (a, s, e) => a.getSystemMetrics(s, e)],
   ['/audit/risk_metrics', 'Risk metrics of a range (limit hits, portfolio heat, daily loss, risk events by day)', (a, s, e) => a.getRiskMetrics(s, e)],
   ['/audit/symbol_performance', 'Performance per symbol over a range, best total P&L first (a list)', (a, s, e) => a.getSymbolPerformance(s, e)],

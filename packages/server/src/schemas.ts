@@ -82,3 +82,57 @@ export function splitList(v: unknown): unknown {
   const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
   return [...new Set(parts.filter((x) => x !== ''))];
 }
+
+export const TRADES_QUERY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    ...RANGE_PROPS,
+    open: { type: 'boolean', description: 'true: only trades open at the range\'s end (false or absent: every trade)' },
+    symbol: { ...NAME, description: 'only this symbol' },
+    strategy: { ...NAME, description: 'only this strategy (the entry\'s, else the first exit\'s, else "unknown")' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'trades per page' },
+    cursor: { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9_-]+$', description: 'next_cursor of the previous page' },
+  },
+} as const;
+
+const NUM_OR_NULL = { type: ['number', 'null'] } as const;
+const TEXT_OR_NULL = { type: ['string', 'null'] } as const;
+
+/** The 200 answer of /audit/trades, for the OpenAPI document (analytics' Trade and TradeEvent). */
+export const TRADES_RESPONSE = {
+  type: 'object',
+  properties: {
+    trades: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          trade_id: { type: 'string', description: 'event_id of its first event' },
+          position_id: TEXT_OR_NULL, session_id: TEXT_OR_NULL, symbol: { type: 'string' }, side: TEXT_OR_NULL,
+          strategy: { type: 'string' },
+          status: { type: 'string', enum: ['open', 'closed', 'cancelled'], description: 'as of the range\'s end' },
+          opened_at: TEXT_OR_NULL, closed_at: TEXT_OR_NULL, entry_price: NUM_OR_NULL, exit_price: NUM_OR_NULL, quantity: NUM_OR_NULL,
+          pnl: { ...NUM_OR_NULL, description: 'Σ pnl of its exits (derived from the entry when an exit has none)' },
+          fees: { type: 'number', description: 'Σ fee of its events' },
+          net_pnl: { ...NUM_OR_NULL, description: 'pnl − fees' },
+          hold_minutes: { ...NUM_OR_NULL, description: 'the closing exit\'s; null while open' },
+          age_minutes: { ...NUM_OR_NULL, description: 'minutes since the entry while open (as of the range\'s end, or now)' },
+          exit_reason: TEXT_OR_NULL,
+          events: {
+            type: 'array', description: 'its events in order',
+            items: {
+              type: 'object',
+              properties: {
+                timestamp: { type: 'string' }, event_type: { type: 'string' }, event_id: { type: 'string' },
+                price: NUM_OR_NULL, quantity: NUM_OR_NULL, pnl: NUM_OR_NULL, fee: NUM_OR_NULL, reason: TEXT_OR_NULL,
+              },
+            },
+          },
+        },
+      },
+    },
+    open_trades: { type: 'integer', description: 'trades open at the range\'s end, whatever the filters' },
+    next_cursor: { ...TEXT_OR_NULL, description: 'pass as cursor for the next page; null on the last' },
+    bad_lines: { type: 'object', additionalProperties: true },
+  },
+} as const;

@@ -15,7 +15,8 @@ type Kind = (typeof KINDS)[number];
 export const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
   `Shows the figures of a log directory (docs/metrics.md) as tables, or as JSON with --json.
   daily     every report for one UTC day (default: today)
-  trading   P&L, win rate, drawdown, Sharpe/Sortino, by exit reason and strategy
+  trading   P&L, fees and net P&L, win rate, drawdown, Sharpe/Sortino, open trades, by exit reason
+            and strategy (the trades themselves: daybook trades)
   system    events, API calls/errors/latency, levels, health checks, uptime
   risk      risk limit hits, portfolio heat, daily loss, risk events per day
   symbols   performance per symbol
@@ -50,7 +51,7 @@ export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCod
   return usage(e.code) ? 2 : 1;
 }
 
-const isUsage = (code: AnalyticsErrorCode): boolean => code === 'DAYBOOK_E_READ_DIR' || code.startsWith('DAYBOOK_E_DATE') || code === 'DAYBOOK_E_OPTION_INVALID';
+export const isUsage = (code: AnalyticsErrorCode): boolean => code === 'DAYBOOK_E_READ_DIR' || code.startsWith('DAYBOOK_E_DATE') || code === 'DAYBOOK_E_OPTION_INVALID';
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = command();
@@ -66,11 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
   if (equity !== undefined && !Number.isFinite(equity)) return usageError(cmd, `--starting-equity ${values['starting-equity']} is not a number`);
   const dirs = values.dir ?? ['logs'];
-  const empty = noLogFiles(dirs);
-  if (empty !== undefined) {
-    process.stderr.write(`daybook report: ${empty}. ${CLI_CODES.DAYBOOK_E_REPORT_NO_LOGS} [DAYBOOK_E_REPORT_NO_LOGS]\n`);
-    return 1;
-  }
+  if (sayNoLogs('report', dirs)) return 1;
   const date = resolveDate(values.date);
   const from = resolveDate(values.from);
   const to = resolveDate(values.to);
@@ -121,8 +118,16 @@ export function noLogFiles(dirs: readonly string[]): string | undefined {
   return `no log files in ${dirs.join(', ')} (daybook reads audit.log, trades.log, <app>.log and their rotated backups)`;
 }
 
+/** True (and the reason on stderr, DAYBOOK_E_REPORT_NO_LOGS) when `dirs` hold no log file: the command then exits 1. */
+export function sayNoLogs(name: string, dirs: readonly string[]): boolean {
+  const empty = noLogFiles(dirs);
+  if (empty === undefined) return false;
+  process.stderr.write(`daybook ${name}: ${empty}. ${CLI_CODES.DAYBOOK_E_REPORT_NO_LOGS} [DAYBOOK_E_REPORT_NO_LOGS]\n`);
+  return true;
+}
+
 /** A range that holds no event: a notice on stderr with the days the logs do cover, so that the next try hits them. */
-async function sayCoverage(analyzer: LogAnalyzer, where: string): Promise<void> {
+export async function sayCoverage(analyzer: LogAnalyzer, where: string, name = 'report'): Promise<void> {
   const set = await analyzer.load();
   let first = Infinity;
   let last = -Infinity;
@@ -136,7 +141,7 @@ async function sayCoverage(analyzer: LogAnalyzer, where: string): Promise<void> 
     }
   });
   const cover = first === Infinity ? 'the logs hold no readable event' : `the logs cover ${utcDay(first)} .. ${utcDay(last)} (UTC)`;
-  process.stderr.write(`daybook report: no events ${where}; ${cover}\n`);
+  process.stderr.write(`daybook ${name}: no events ${where}; ${cover}\n`);
 }
 
 /** The JSON of one report: its metrics with the bad-line count (symbols: wrapped, since it is a list). */
@@ -209,7 +214,7 @@ function renderErrors(r: FullReport): string {
   return section('Errors', out);
 }
 
-function footer(r: { bad_lines: FullReport['bad_lines']; read_problems: FullReport['read_problems'] }): string {
+export function footer(r: { bad_lines: FullReport['bad_lines']; read_problems: FullReport['read_problems'] }): string {
   const b = r.bad_lines;
   const kinds = Object.entries(b).filter(([k, v]) => k !== 'total' && v > 0).map(([k, v]) => `${k} ${count(v)}`);
   let out = `\nbad lines skipped: ${count(b.total)}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}\n`;

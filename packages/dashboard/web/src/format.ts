@@ -28,3 +28,12 @@ export const signClass = (v: number | null | undefined): string => (v === null |
 export const timeOf = (iso: string): string => iso.slice(11, 19);
 /** MM-DD HH:MM:SS, UTC. */
 export const shortTime = (iso: string): string => `${iso.slice(5, 10)} ${iso.slice(11, 19)}`;
+
+/** A duration in minutes: `45m`, `2h 05m`, `3d 4h`; a dash for none. */
+export function fmtMinutes(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v) || v < 0) return '—';
+  const m = Math.floor(v);
+  if (m < 60) return `${m}m`;
+  if (m < 1440) return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(m / 1440)}d ${Math.floor((m % 1440) / 60)}h`;
+}

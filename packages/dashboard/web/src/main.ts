@@ -9,6 +9,7 @@ import type { Kind } from './format.js';
 import { LiveFeed, type StreamStatus } from './feed.js';
 import { DAY, dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
 import { renderErrors, renderSymbols, renderTrades, tradeOf } from './tables.js';
+import { initTrades, loadTrades, offerFilters } from './trades.js';
 import type { AuditEvent, ErrorSummary, SymbolPerformance, SystemMetrics, Timeseries, TradingMetrics, VerifyResult } from './types.js';
 
 const CLOSED = new Set(['trade_exit', 'trade_partial_exit']);
@@ -92,6 +93,7 @@ function renderSummary(s: Summary): void {
   renderSymbols(s.symbols);
   for (const x of s.symbols) feed.addOption('feed-symbol', x.symbol);
   renderErrors(s.errors);
+  offerFilters(s.symbols.map((x) => x.symbol), Object.keys(s.trading.by_strategy));
   const none = s.system.total_events === 0;
   byId('empty-state').classList.toggle('hidden', !none);
 }
@@ -232,7 +234,8 @@ function reload(): void {
     renderTradeCharts(t);
     renderBuckets(r, t);
   });
-  const loaded = Promise.all([summary, seriesDone]).then(
+  const tradesDone = loadTrades(r, signal);
+  const loaded = Promise.all([summary, seriesDone, tradesDone]).then(
     () => {
       if (gen !== generation) return;
       document.body.dataset.loading = 'false';
@@ -265,6 +268,7 @@ function scheduleRefresh(urgent: boolean): void {
     loadSummary(range).then((s) => {
       if (gen === generation) renderSummary(s);
     }, () => undefined);
+    loadTrades(range).catch(() => undefined);
   }, wait);
 }
 
@@ -327,6 +331,7 @@ function rangeFromHash(): RangeKey {
 }
 window.addEventListener('hashchange', () => setRange(rangeFromHash()));
 
+initTrades(() => range, handleFailure);
 setRange(rangeFromHash());
 feed.start();
 setInterval(() => void loadChain(), 60_000);

@@ -5,6 +5,8 @@ export interface TradingMetrics {
   total_trades: number; winning_trades: number; losing_trades: number; win_rate: number;
   total_pnl: number; profit_factor: number | null; sharpe_ratio: number | null;
   max_drawdown: number; max_drawdown_pct: number | null; expectancy: number;
+  /** Σ fee of the range's trading events; net_pnl is total_pnl − total_fees; open_trades: open at the range's end. */
+  total_fees: number; net_pnl: number; open_trades: number;
   by_exit_reason: Record<string, Breakdown>; by_strategy: Record<string, Breakdown>;
 }
 
@@ -40,6 +42,24 @@ export interface Trade {
   timestamp: string; event_id: string; symbol: string; strategy: string; quantity: number | null; price: number | null;
   pnl: number; exit_reason: string; hold_minutes: number | null;
 }
+
+/** One event of a linked trade (GET /audit/trades): pnl derived for exits, reason for exits and stops. */
+export interface TradeStep {
+  timestamp: string; event_type: string; event_id: string; price: number | null; quantity: number | null;
+  pnl: number | null; fee: number | null; reason: string | null;
+}
+
+/** A trade from its entry to its exit, as of the range's end (docs/metrics.md "Trades"). */
+export interface LinkedTrade {
+  trade_id: string; position_id: string | null; session_id: string | null; symbol: string; side: string | null; strategy: string;
+  status: 'open' | 'closed' | 'cancelled'; opened_at: string | null; closed_at: string | null;
+  entry_price: number | null; exit_price: number | null; quantity: number | null;
+  pnl: number | null; fees: number; net_pnl: number | null; hold_minutes: number | null; age_minutes: number | null;
+  exit_reason: string | null; events: TradeStep[];
+}
+
+/** GET /audit/trades: one page, newest first. */
+export interface TradePage { trades: LinkedTrade[]; open_trades: number; next_cursor: string | null }
 
 export interface SeriesBucket extends RiskDay {
   start: string; p50_api_latency: number | null; p95_api_latency: number | null; p99_api_latency: number | null;

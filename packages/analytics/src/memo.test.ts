@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { LogAnalyzer } from './analyzer.js';
+import { computeReport } from './report.js';
+import { eventSetOf } from './event-set.js';
+import { parseRange } from './dates.js';
+import { SegmentBuilder, type Segment } from './segment.js';
+import { ev, lines, tempDir } from './test/helpers.js';
+
+// memo.ts keeps the metrics' per-segment passes between reports. A report that finds them
+// (the same segments and keep masks as before) must equal one computed from nothing.
+
+const TYPES = ['api_call', 'health_check', 'system_start', 'risk_limit_hit', 'position_size_calculated', 'trade_exit', 'api_error', 'rate_limit', 'system_error'];
+const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+
+const event = fc.record({
+  type: fc.constantFrom(...TYPES),
+  level: fc.constantFrom(...LEVELS),
+  day: fc.integer({ min: 0, max: 4 }),
+  second: fc.integer({ min: 0, max: 86_399 }),
+  latency: fc.oneof(fc.constant(undefined), fc.double({ min: -5, max: 500, noNaN: true })),
+  status: fc.constantFrom(200, 429, 503),
+  session: fc.constantFrom('a', 'b', 'c'),
+  pnl: fc.integer({ min: -100, max: 100 }),
+  heat: fc.oneof(fc.constant(undefined), fc.double({ min: 0, max: 1, noNaN: true })),
+});
+type Gen = typeof event extends fc.Arbitrary<infer T> ? T : never;
+
+function toEvent(g: Gen): Record<string, unknown> {
+  const timestamp = new Date(Date.UTC(2024, 0, 1 + g.day) + g.second * 1000).toISOString();
+  return ev({
+    timestamp, level: g.level, event_type: g.type, session_id: g.session, latency_ms: g.latency, portfolio_heat: g.heat,
+    ...(g.type === 'trade_exit' ? { symbol: 'AAPL', quantity: 1, price: 2, pnl: g.pnl } : {}),
+    metadata: { status_code: g.status, ...(g.type === 'health_check' ? { status: g.status === 200 ? 'healthy' : 'degraded' } : {}) },
+  });
+}
+
+function segmentOf(events: readonly Record<string, unknown>[], source: string): Segment {
+  const b = new SegmentBuilder(source);
+  for (const e of events) b.add(e, Date.parse(e.timestamp as string) * 1000);
+  return b.finish();
+}
+
+describe('per-segment memo of the metrics', () => {
+  it('a report over segments met before equals the report computed afresh, for any range', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { maxLength: 30 }), { minLength: 1, maxLength: 4 }), fc.array(event, { maxLength: 30 }), fc.constantFrom(undefined, '2024-01-02', '2024-01-03T06:00:00Z'), (parts, more, start) => {
+        const events = parts.map((p) => p.map(toEvent));
+        const segments = events.map((e, i) => segmentOf(e, `f${i}`));
+        const range = parseRange(start, undefined);
+        const before = eventSetOf(segments);
+        computeReport(before, range); // fills the memo
+        computeReport(before, parseRange()); // and for another range
+        // The same segments and masks, one segment more (an append): the old ones come from the memo.
+        const moreEvents = more.map(toEvent);
+        const added = segmentOf(moreEvents, 'new');
+        const after = { ...before, segments: [...segments, added], keep: [...before.keep, eventSetOf([added]).keep[0]!] };
+        const fresh = eventSetOf([...events.map((e, i) => segmentOf(e, `f${i}`)), segmentOf(moreEvents, 'new')]);
+        // Fresh masks: ids are unique, so every row is kept in both.
+        for (const r of [range, parseRange(), range]) assert.deepEqual(computeReport(after, r), computeReport(eventSetOf(fresh.segments), r));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a repeated report after an append equals a new reader\'s report', async () => {
+    const dir = tempDir();
+    const gen = fc.sample(event, { numRuns: 600, seed: 42 }).map(toEvent);
+    writeFileSync(join(dir, 'audit.log'), lines(gen.slice(0, 400)));
+    const analyzer = new LogAnalyzer(dir);
+    await analyzer.getReport();
+    await analyzer.getReport('2024-01-02', '2024-01-03');
+    appendFileSync(join(dir, 'audit.log'), lines(gen.slice(400)));
+    const again = await analyzer.getReport();
+    const fresh = await new LogAnalyzer(dir, { persist: false }).getReport();
+    assert.equal(again.system_metrics.total_events, 600);
+    assert.deepEqual(again, fresh);
+  });
+});
