@@ -68,13 +68,20 @@ function step(audit: AuditLogger, random: () => number, state: { open: Map<strin
   }
 }
 
+export interface GenerateOptions {
+  /** Simulated days (default 60); the first half is written with compress: true. */
+  days?: number;
+  /** Rotation size (default 50 MiB). */
+  maxFileSize?: number;
+}
+
 /** Writes about `megabytes` MiB of lines into `dir` (emptied first). */
-export async function generate(dir: string, megabytes: number, seed = 7): Promise<{ events: number; bytesOnDisk: number; seconds: number }> {
+export async function generate(dir: string, megabytes: number, seed = 7, options: GenerateOptions = {}): Promise<{ events: number; bytesOnDisk: number; seconds: number }> {
   rmSync(dir, { recursive: true, force: true });
   const t0 = Date.now();
   const realNow = Date.now;
   const random = createRandom(seed);
-  const days = 60;
+  const days = options.days ?? 60;
   let sim = Date.UTC(2025, 0, 6, 0, 0, 0); // a Monday
   Date.now = () => sim;
   const state = { open: new Map(), prices: new Map(SYMBOLS.map((s, i) => [s, 50 + i * 37])), equity: 100_000, n: 0, now: sim };
@@ -86,7 +93,7 @@ export async function generate(dir: string, megabytes: number, seed = 7): Promis
     for (let day = 0; day < days; day++) {
       const audit = initializeAuditLogger({
         logDir: dir, environment: 'bench', sessionId: `bench_day_${day}`, consoleLevel: false,
-        maxFileSize: 50 * 1024 * 1024, backupCount: 1000, compress: day < days / 2,
+        maxFileSize: options.maxFileSize ?? 50 * 1024 * 1024, backupCount: 1000, compress: day < days / 2,
         durability: { trading: 'none' }, bufferSize: 256 * 1024 * 1024,
       });
       const perDay = perEvent === 0 ? 20_000 : Math.ceil((target - written) / perEvent / (days - day));

@@ -72,8 +72,8 @@ export class LogAnalyzer {
 
   /**
    * Reads (what changed in) the logs: the de-duplicated events and the bad-line counts. With
-   * `since`, files whose every event is earlier may be left out (their bad lines too): each
-   * report below asks from its range's start.
+   * `since`, files whose every event is earlier may be left out (their bad lines too), all
+   * but their trading events, which linking reads: each report below asks from its range's start.
    */
   load(options?: LoadOptions): Promise<EventSet> {
     return this.source.load(options);

@@ -158,7 +158,7 @@ export class LineSplitter {
   private first: boolean;
 
   /** `atFileStart`: a UTF-8 byte order mark at the very beginning is skipped. */
-  constructor(private readonly sink: LineSink, atFileStart = true, private readonly maxLineBytes = DEFAULT_READ_LIMITS.maxLineBytes) {
+  constructor(protected readonly sink: LineSink, atFileStart = true, protected readonly maxLineBytes = DEFAULT_READ_LIMITS.maxLineBytes) {
     this.first = atFileStart;
   }
 
@@ -181,7 +181,7 @@ export class LineSplitter {
     }
     const lastNl = chunk.lastIndexOf(10);
     if (lastNl >= start) {
-      readLines(chunk, start, lastNl + 1, this.sink, this.maxLineBytes);
+      this.readRun(chunk, start, lastNl + 1);
       this.consumed += lastNl + 1 - start;
     }
     if (lastNl + 1 < chunk.length) this.hold(chunk, Math.max(start, lastNl + 1), chunk.length);
@@ -200,11 +200,21 @@ export class LineSplitter {
 
   private endLine(): void {
     if (this.skipping) this.sink.bad.too_long++;
-    else readLineBytes(this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.pending), this.sink);
+    else this.readOne(this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.pending));
     this.consumed += this.pending + 1;
     this.carry = [];
     this.pending = 0;
     this.skipping = false;
+  }
+
+  /** Reads the complete lines of buf[start, end) (a subclass may read fewer: prefilter.ts). */
+  protected readRun(buf: Buffer, start: number, end: number): void {
+    readLines(buf, start, end, this.sink, this.maxLineBytes);
+  }
+
+  /** Reads one line that came in pieces (its bytes, no `\n`). */
+  protected readOne(bytes: Buffer): void {
+    readLineBytes(bytes, this.sink);
   }
 
   /** Bytes after the last `\n` (a line being written, or torn): never read. */

@@ -10,7 +10,7 @@ export interface ParseTask {
   gz: boolean;
   start: number;
   size: number;
-  /** µs: a file read from its start whose every event is earlier is left out (scan.ts). */
+  /** µs: of a file read from its start whose every event is earlier, only the trading rows are read (scan.ts). */
   since?: number;
   /** Default: DEFAULT_READ_LIMITS. */
   limits?: ReadLimits;

@@ -308,7 +308,7 @@ export interface FileSegments {
   /** Byte offset just after the last complete line: a later read of a growing file resumes there. */
   readonly endOffset: number;
   readonly problems: ReadProblem[];
-  /** Set when the file was not read because every event in it (the latest at this time, µs) precedes the load's `since`. */
+  /** Set when the file was not read whole because every event in it (the latest at this time, µs) precedes the load's `since`: `segment` holds its trading rows only. */
   readonly leftOut?: number;
 }
 

@@ -3,8 +3,8 @@ import { LATEST_HEAD_BYTES, LeadingTimeScanner, readLatestField, scanLeadingTime
 import { parseTimestamp } from './dates.js';
 import type { ReadLimits } from './limits.js';
 import type { ParseTask } from './pool.js';
+import { readTradeRows } from './prefilter.js';
 import { openRegular, readAt, readFileSegments, streamFile, type FileSegments } from './reader.js';
-import { SegmentBuilder } from './segment.js';
 
 // The latest event time in a file without parsing it: what lets a ranged load leave out the
 // backups that end before its start (a dashboard's "today" on a directory no reader has seen
@@ -81,12 +81,13 @@ export function latestEventTimeOf(bytes: Buffer, pieceBytes = bytes.length): num
 
 /**
  * A pool task: the file's segments, or, when `since` is given and every event in it is
- * earlier, none (`leftOut` says until when it has events).
+ * earlier, its trading rows alone (prefilter.ts: what linking needs; `leftOut` says until
+ * when it has events).
  */
 export async function readTask(t: ParseTask): Promise<FileSegments> {
   if (t.since !== undefined && t.start === 0) {
     const latest = await latestEventTime(t.path, t.gz, t.limits);
-    if (latest !== undefined && latest < t.since) return { segment: new SegmentBuilder(t.path, 1).finish(), endOffset: 0, problems: [], leftOut: latest };
+    if (latest !== undefined && latest < t.since) return { ...(await readTradeRows(t.path, t.gz, t.limits)), leftOut: latest };
   }
   return readFileSegments(t.path, t.gz, t.start, t.size, t.limits);
 }

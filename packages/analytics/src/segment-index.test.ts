@@ -42,7 +42,11 @@ async function sameAsParsing(dir: string, readViews = false): Promise<void> {
   assert.deepStrictEqual(await reportOf(dir, true, readViews), await reportOf(dir, false, readViews));
 }
 
-const parts = (dir: string): string[] => (existsSync(join(dir, INDEX_DIR)) ? readdirSync(join(dir, INDEX_DIR)).sort() : []);
+const stored = (dir: string, ext: string): string[] => (existsSync(join(dir, INDEX_DIR)) ? readdirSync(join(dir, INDEX_DIR)).filter((n) => n.endsWith(ext)).sort() : []);
+/** The segment parts of the index, and its backups' trading rows. */
+const parts = (dir: string): string[] => stored(dir, '.seg');
+const tradeParts = (dir: string): string[] => stored(dir, '.trd');
+const inoOf = (path: string): number => statSync(path).ino;
 
 function logDir(): string {
   const dir = tempDir();
@@ -58,6 +62,7 @@ describe('segment index', () => {
     const dir = logDir();
     await sameAsParsing(dir);
     assert.equal(parts(dir).length, 3, 'one part per file read (trades.log is not read beside audit.log)');
+    assert.deepEqual(tradeParts(dir), ['audit.log.1', 'audit.log.2.gz'].map((f) => `${statSync(join(dir, f)).dev}-${inoOf(join(dir, f))}.trd`).sort(), 'and the trading rows of each backup');
     // Same inode, size and mtime, other events: only the index can still give the old figures.
     const path = join(dir, 'audit.log.1');
     const before = await reportOf(dir, true);
@@ -124,6 +129,8 @@ describe('segment index', () => {
     const present = readdirSync(dir).filter((f) => f.startsWith('audit.log')).map((f) => `-${statSync(join(dir, f)).ino}-`);
     assert.deepEqual(parts(dir).filter((p) => !present.some((i) => p.includes(i))), [], 'no part of a file that is gone');
     assert.equal(parts(dir).length, 3);
+    const backups = ['audit.log.1', 'audit.log.2.gz'].map((f) => `-${inoOf(join(dir, f))}.trd`);
+    assert.deepEqual(tradeParts(dir).map((p) => backups.filter((b) => p.endsWith(b)).length), [1, 1], 'the trading rows of the backups there, and of no file that is gone');
   });
 
   it('a file truncated or replaced in place is parsed again', async () => {

@@ -38,7 +38,11 @@ export interface StoredRead {
 // one ended and carrying its chain id, so a part left over from an earlier file with the same
 // inode is never taken for a continuation.
 const PART_NAME = /^(\d+)-(\d+)-(\d+)\.seg$/;
-const TMP_NAME = /\.seg\.\d+\.tmp$/;
+// Beside them, for a backup, `<dev>-<ino>.trd`: its trading rows alone, with its latest event
+// time, so that a ranged load that leaves the backup out loads what linking needs of it
+// without its segments (a few per cent of their bytes) or its bytes.
+const TRADES_NAME = /^(\d+)-(\d+)\.trd$/;
+const TMP_NAME = /\.(?:seg|trd)\.\d+\.tmp$/;
 /** Another process may be writing a temporary file this young: leave it alone. */
 const TMP_STALE_MS = 10 * 60_000;
 
@@ -60,8 +64,21 @@ const removeFile = (path: string): void => {
  * ignored (and deleted); a directory that cannot be written is reported once, as a problem,
  * and then only read.
  */
+/** What a log directory's index holds, per file identity. */
+interface Listing {
+  readonly parts: Map<string, { start: number; name: string }[]>;
+  readonly trades: Map<string, string>;
+}
+
+/** A backup's trading rows as the index holds them (SegmentIndex.lookupTrades). */
+export interface StoredTrades {
+  /** The latest event time of the whole file (µs; -Infinity: none). */
+  readonly latest: number;
+  readonly segments: Segment[];
+}
+
 export class SegmentIndex {
-  private listing = new Map<string, Map<string, { start: number; name: string }[]>>();
+  private listing = new Map<string, Listing>();
   private readonly failed = new Map<string, ReadProblem>();
 
   /** The problems so far: at most one per directory that could not be written. */
@@ -74,12 +91,12 @@ export class SegmentIndex {
     this.listing = new Map();
   }
 
-  private partsOf(file: LogFileInfo): { start: number; name: string }[] {
+  private listed(file: LogFileInfo): Listing {
     const dir = join(dirname(file.path), INDEX_DIR);
-    let byFile = this.listing.get(dir);
-    if (byFile === undefined) {
-      byFile = new Map();
-      this.listing.set(dir, byFile);
+    let listing = this.listing.get(dir);
+    if (listing === undefined) {
+      listing = { parts: new Map(), trades: new Map() };
+      this.listing.set(dir, listing);
       let names: string[] = [];
       try {
         names = readdirSync(dir);
@@ -87,15 +104,61 @@ export class SegmentIndex {
         // no index yet
       }
       for (const name of names) {
+        const t = TRADES_NAME.exec(name);
+        if (t !== null) listing.trades.set(`${t[1]}-${t[2]}`, join(dir, name));
         const m = PART_NAME.exec(name);
         if (m === null) continue;
         const key = `${m[1]}-${m[2]}`;
-        const list = byFile.get(key) ?? [];
+        const list = listing.parts.get(key) ?? [];
         list.push({ start: Number(m[3]), name: join(dir, name) });
-        byFile.set(key, list);
+        listing.parts.set(key, list);
       }
     }
-    return byFile.get(identity(file)) ?? [];
+    return listing;
+  }
+
+  private partsOf(file: LogFileInfo): { start: number; name: string }[] {
+    return this.listed(file).parts.get(identity(file)) ?? [];
+  }
+
+  /** Whether the index holds the trading rows of this file (as listed: lookupTrades checks them). */
+  hasTrades(file: LogFileInfo): boolean {
+    return STORE_SUPPORTED && this.listed(file).trades.has(identity(file));
+  }
+
+  /**
+   * The stored trading rows of a file, if stored for this very file (identity, size, mtime);
+   * anything else under its name is deleted.
+   */
+  lookupTrades(file: LogFileInfo): StoredTrades | undefined {
+    if (!STORE_SUPPORTED) return undefined;
+    const name = this.listed(file).trades.get(identity(file));
+    if (name === undefined) return undefined;
+    let part: Part | undefined;
+    try {
+      part = decodePart(readFileSync(name));
+    } catch {
+      part = undefined;
+    }
+    if (part?.trades === undefined || part.dev !== file.dev || part.ino !== file.ino || part.size !== file.size || part.mtimeMs !== file.mtimeMs || part.gz !== file.gz) {
+      removeFile(name);
+      this.listed(file).trades.delete(identity(file));
+      return undefined;
+    }
+    return { latest: part.trades.latest ?? -Infinity, segments: [...part.segments] };
+  }
+
+  /** Stores the trading rows of a whole file (tradeRowsOnly segments) and its latest event time; false if not stored. */
+  saveTrades(file: LogFileInfo, latest: number, segments: readonly Segment[]): boolean {
+    const path = join(dirname(file.path), INDEX_DIR, `${identity(file)}.trd`);
+    if (!STORE_SUPPORTED || this.failed.has(dirname(path)) || segments.some((s) => s.dropped !== undefined)) return false;
+    const chunks = encodePart({
+      chain: '', dev: file.dev, ino: file.ino, size: file.size, mtimeMs: file.mtimeMs, gz: file.gz, start: 0, endOffset: 0,
+      probe: '', problems: [], trades: { latest: latest === -Infinity ? null : latest }, segments,
+    });
+    if (!this.write(path, chunks)) return false;
+    this.listed(file).trades.set(identity(file), path);
+    return true;
   }
 
   /** The stored segments of a file, if its parts form a chain from byte 0; parts off the chain are deleted. */
@@ -140,13 +203,32 @@ export class SegmentIndex {
     const chain = read.start === 0 ? randomBytes(8).toString('hex') : read.chain;
     // A compacted segment lacks the rows that other files hold: only raw reads are stored.
     if (chain === undefined || read.segments.some((s) => s.dropped !== undefined)) return undefined;
-    const path = join(dir, `${identity(f)}-${read.start}.seg`);
+    const chunks = encodePart({
+      chain, dev: f.dev, ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, start: read.start, endOffset: read.endOffset,
+      probe: read.probe.toString('base64'), problems: [], segments: read.segments,
+    });
+    if (!this.write(join(dir, `${identity(f)}-${read.start}.seg`), chunks)) return undefined;
+    if (read.start === 0) {
+      // The parts of an earlier read of this inode are now off the chain, and trading rows
+      // stored under it are of an earlier file or of this one (then stored again).
+      for (const c of this.partsOf(f)) if (c.start !== 0) removeFile(c.name);
+      const trades = this.listed(f).trades;
+      const old = trades.get(identity(f));
+      if (old !== undefined) removeFile(old);
+      trades.delete(identity(f));
+    }
+    return chain;
+  }
+
+  /**
+   * Writes a file of the index whole (to a temporary file, then renamed); false if it could
+   * not be written, and the directory is then reported once and no longer written.
+   */
+  private write(path: string, chunks: readonly Buffer[]): boolean {
+    const dir = dirname(path);
+    if (this.failed.has(dir)) return false;
     const tmp = `${path}.${process.pid}.tmp`;
     try {
-      const chunks = encodePart({
-        chain, dev: f.dev, ino: f.ino, size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, start: read.start, endOffset: read.endOffset,
-        probe: read.probe.toString('base64'), problems: [], segments: read.segments,
-      });
       mkdirSync(dir, { recursive: true });
       const fd = openSync(tmp, 'w');
       try {
@@ -173,13 +255,9 @@ export class SegmentIndex {
         file: dir, code: 'DAYBOOK_W_INDEX_WRITE',
         message: `${dir}: the segment index cannot be written (${(e as Error).message}); reports are complete, but each new process reads the logs again (persist: false or --no-index turns the index off)`,
       });
-      return undefined;
+      return false;
     }
-    if (read.start === 0) {
-      // The parts of an earlier read of this inode are now off the chain.
-      for (const c of this.partsOf(f)) if (c.start !== 0) removeFile(c.name);
-    }
-    return chain;
+    return true;
   }
 
   /**
@@ -201,7 +279,7 @@ export class SegmentIndex {
       }
       const now = Date.now();
       for (const name of names) {
-        const m = PART_NAME.exec(name);
+        const m = PART_NAME.exec(name) ?? TRADES_NAME.exec(name);
         if (m !== null) {
           if (!present.has(`${m[1]}-${m[2]}`)) removeFile(join(dir, name));
         } else if (TMP_NAME.test(name)) {

@@ -41,6 +41,11 @@ export interface PartMeta {
   /** The 64 bytes before endOffset, base64. */
   readonly probe: string;
   readonly problems: readonly ReadProblem[];
+  /**
+   * Set on a file's trading rows alone (segment-index.ts `.trd`), which a ranged load reads of
+   * a file it leaves out: the latest event time of the whole file (µs; null: none).
+   */
+  readonly trades?: { readonly latest: number | null };
 }
 
 export interface Part extends PartMeta {

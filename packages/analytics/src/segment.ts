@@ -433,3 +433,18 @@ export function textRowsOnly(seg: Segment): { segment: Segment; events: number }
   const { dropped: _dropped, ...segment } = compactSegment(seg, keep);
   return { segment, events };
 }
+
+/**
+ * The trading rows of `seg` only (those with a TradeRecord), without bad-line counts: what
+ * linking needs of a file whose events all precede a load's range (source.ts). The segment
+ * itself when every row is a trading row and it counts no bad line.
+ */
+export function tradeRowsOnly(seg: Segment): Segment {
+  const bad = Object.values(seg.bad).some((v) => v !== 0);
+  if (seg.trades.length === seg.n && !bad) return seg;
+  const keep = new Uint8Array(seg.n);
+  for (const t of seg.trades) keep[t.row] = 1;
+  // Left out for being out of range, not as copies: the ids are not remembered as `dropped`.
+  const { dropped: _dropped, ...segment } = compactSegment(seg, keep);
+  return { ...segment, bad: emptyBadLines() };
+}

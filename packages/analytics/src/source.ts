@@ -1,11 +1,11 @@
 import { addBadLines, emptyBadLines } from './bad-lines.js';
 import { conflictProblems } from './conflicts.js';
-import { ABSENT, dedupSegment, DROP, IdSet } from './dedup.js';
+import { ABSENT, CONFLICT, dedupSegment, DROP, IdSet, KEEP } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
-import { compactSegment, textRowsOnly, type Segment } from './segment.js';
+import { compactSegment, F, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
 
@@ -19,9 +19,10 @@ export interface EventSource {
 
 export interface LoadOptions {
   /**
-   * µs since the epoch: the caller looks at no event before it. A source may then leave out
-   * what holds only earlier events (FileSource: whole files, bad lines included); the events
-   * at or after it must all be there.
+   * µs since the epoch: the caller looks at no event before it, except the trading events
+   * (linking reads them all: metrics.md "Trades"). A source may then leave out the other
+   * events of what holds only earlier ones (FileSource: of whole files, bad lines included);
+   * the events at or after it, and every trading event, must all be there.
    */
   since?: number;
 }
@@ -61,7 +62,11 @@ interface CacheEntry {
   readonly parts: number;
   /** The latest event time in the file (µs; -Infinity: no event). */
   readonly latest: number;
-  /** Not read: scanned only, every event before the `since` of the load that found it. */
+  /**
+   * Not read whole: every event before the `since` of the load that found it (scanned, or as
+   * the index says), `segments` hold its trading rows only (tradeRowsOnly), de-duplicated
+   * per load (leftOutKeep), not by absorb.
+   */
   readonly leftOut: boolean;
   /**
    * The file is `foreign` (reader.ts): `segments` hold its text lines only, and `foreign`
@@ -96,12 +101,26 @@ function latestIn(segments: readonly Segment[]): number {
   return t;
 }
 
+/** The cache entry of a file left out of a ranged load: its trading rows and its latest event time. */
+function leftOut(f: LogFileInfo, segments: Segment[], latest: number): CacheEntry {
+  return {
+    size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, segments, endOffset: 0, probe: Buffer.alloc(0),
+    problems: [], chain: undefined, parts: 0, latest, leftOut: true,
+  };
+}
+
 const PROBE_BYTES = 64;
 /**
  * A current file read on every change gets one index part per read; past this many, its
  * next read stores the whole file as one part again, so a new process opens a few files.
  */
 const MAX_PARTS = 64;
+
+/**
+ * A backup (`.N`, `.N.gz`) of a stream whose events count: what a ranged load may leave out
+ * (the current file is the newest and read anyway; a foreign file's events do not count).
+ */
+const isBackup = (f: LogFileInfo): boolean => (f.gz || f.rotation > 0) && f.foreign !== true;
 
 function isEmpty(s: Segment): boolean {
   return s.n === 0 && Object.values(s.bad).every((v) => v === 0);
@@ -147,6 +166,8 @@ export class FileSource implements EventSource {
   private cache = new Map<string, CacheEntry>();
   private ids = new IdSet();
   private keepOf = new Map<Segment, Uint8Array>();
+  /** Per keep mask of a segment before a load's range: its trading rows and their keep (tradesBefore). */
+  private tradesOfKeep = new WeakMap<Uint8Array, { segment: Segment; keep: Uint8Array }>();
   private readonly unvouched = new UnvouchedLines();
 
   constructor(paths: string | readonly string[], options: FileSourceOptions = {}) {
@@ -207,13 +228,14 @@ export class FileSource implements EventSource {
     const entries: (CacheEntry | undefined)[] = [];
     const tasks: Task[] = [];
     this.index?.refresh();
-    // Only backups are scanned: the current file is the newest and would be read anyway.
-    // A foreign file is not scanned: its events do not count, its text lines may.
-    const scan = (f: LogFileInfo): number | undefined => (since > -Infinity && (f.gz || f.rotation > 0) && f.foreign !== true ? since : undefined);
+    const scan = (f: LogFileInfo): number | undefined => (since > -Infinity && isBackup(f) ? since : undefined);
     files.forEach((f, slot) => {
       let e = previous.get(`${f.dev}:${f.ino}`);
       // Kept under the other rule (an audit.log appeared beside bot.log, or went): from the index again.
       if (e !== undefined && (e.foreign !== undefined) !== (f.foreign === true)) e = undefined;
+      // Left out before and needed whole now: the index may hold it whole.
+      if (e?.leftOut === true && e.latest >= since) e = this.stored(f) ?? e;
+      if (e === undefined && scan(f) !== undefined) e = this.storedTrades(f, since);
       e ??= this.stored(f);
       if (e !== undefined && e.size === f.size && e.mtimeMs === f.mtimeMs && e.gz === f.gz && !(e.leftOut && e.latest >= since)) {
         entries.push(e);
@@ -257,16 +279,17 @@ export class FileSource implements EventSource {
         onResult: (i, r) => {
           const t = tasks[i]!;
           if (r.leftOut !== undefined) {
-            entries[t.slot] = {
-              size: t.file.size, mtimeMs: t.file.mtimeMs, gz: t.file.gz, segments: [], endOffset: 0, probe: Buffer.alloc(0),
-              problems: [], chain: undefined, parts: 0, latest: r.leftOut, leftOut: true,
-            };
+            // Its trading rows (prefilter.ts), stored so that this happens once per file.
+            const segments = isEmpty(r.segment) ? [] : [r.segment];
+            if (r.problems.length === 0) stored = (this.index?.saveTrades(t.file, r.leftOut, segments) ?? false) || stored;
+            entries[t.slot] = { ...leftOut(t.file, segments, r.leftOut), problems: r.problems };
             advance();
             return;
           }
           const probe = t.file.gz ? Buffer.alloc(0) : readProbe(t.file.path, r.endOffset);
           const kept = this.store(t, r, probe);
           stored ||= kept.parts > 0 && kept.parts !== t.prev?.parts;
+          if (t.start === 0 && r.problems.length === 0) stored = this.storeTrades(t.file, isEmpty(r.segment) ? [] : [r.segment]) || stored;
           const read = counted(t.file, isEmpty(r.segment) ? [] : [r.segment]);
           const segments = [...t.base, ...read.segments];
           const foreign = read.foreign === undefined ? undefined : read.foreign + (t.prev?.foreign ?? 0);
@@ -311,12 +334,22 @@ export class FileSource implements EventSource {
     const segments: Segment[] = [];
     const keep: Uint8Array[] = [];
     const bad = emptyBadLines();
+    const leftOutIds = new IdSet();
     const problems: ReadProblem[] = [...listing.problems];
     all.forEach((e, i) => {
       problems.push(...e.problems);
       if ((e.foreign ?? 0) > 0) problems.push(foreignProblem(files[i]!.path, e.foreign!));
-      // Before `since` entirely (an event-less file stays: its bad lines count).
-      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) return;
+      // Before `since` entirely (an event-less file stays: its bad lines count): only what
+      // linking needs, its trading rows; no range sees them, so no other figure changes.
+      if (e.leftOut || (e.latest > -Infinity && e.latest < since)) {
+        for (const s of e.segments) {
+          const t = e.leftOut ? { segment: s, keep: this.leftOutKeep(s, leftOutIds) } : this.tradesBefore(s);
+          if (t.segment.n === 0) continue;
+          segments.push(t.segment);
+          keep.push(t.keep);
+        }
+        return;
+      }
       let tooLong = 0;
       for (const s of e.segments) {
         segments.push(s);
@@ -341,7 +374,36 @@ export class FileSource implements EventSource {
     const s = this.index?.lookup(f);
     if (s === undefined) return undefined;
     const kept = counted(f, s.segments);
+    // Stored before this version, or as a current file: a later ranged load needs only these.
+    if (!this.index!.hasTrades(f)) this.storeTrades(f, s.segments);
     return { ...s, ...kept, latest: latestIn(kept.segments), leftOut: false };
+  }
+
+  /** A backup left out of a load from `since`, from the index's trading rows of it; undefined if it has none, or the file is needed whole. */
+  private storedTrades(f: LogFileInfo, since: number): CacheEntry | undefined {
+    const s = this.index?.lookupTrades(f);
+    return s === undefined || s.latest >= since ? undefined : leftOut(f, s.segments, s.latest);
+  }
+
+  /** Stores the trading rows of a backup read whole (raw segments), unless the index has them; whether it stored them. */
+  private storeTrades(f: LogFileInfo, raw: readonly Segment[]): boolean {
+    if (this.index === undefined || !isBackup(f) || this.index.hasTrades(f)) return false;
+    return this.index.saveTrades(f, latestIn(raw), raw.map(tradeRowsOnly).filter((s) => !isEmpty(s)));
+  }
+
+  /**
+   * The trading rows of a segment of a file before a load's range, with their keep marks
+   * (the rows' own, so that de-duplication stays that of the whole read); kept per mask.
+   */
+  private tradesBefore(s: Segment): { segment: Segment; keep: Uint8Array } {
+    const k = this.keepOf.get(s)!;
+    let t = this.tradesOfKeep.get(k);
+    if (t === undefined) {
+      const segment = tradeRowsOnly(s);
+      t = { segment, keep: segment === s ? k : Uint8Array.from(s.trades, (x) => k[x.row]!) };
+      this.tradesOfKeep.set(k, t);
+    }
+    return t;
   }
 
   /**
@@ -369,8 +431,27 @@ export class FileSource implements EventSource {
     return chain === undefined ? none : { chain, parts: prev.parts + 1 };
   }
 
-  /** De-duplicates an entry's new segments, compacting those that are mostly copies. */
+  /**
+   * The keep marks of a left-out file's trading rows: against the ids of what was read whole,
+   * then against those of the left-out files before it (`seen`). Worked out per load and not
+   * added to the incremental state: when the file is read whole later (the server fills its
+   * cache so, one backup at a time), its rows replace these without de-duplicating all again.
+   */
+  private leftOutKeep(s: Segment, seen: IdSet): Uint8Array {
+    const k = new Uint8Array(s.n);
+    for (let r = 0; r < s.n; r++) {
+      const d = s.digest[r]!;
+      const text = (s.flags[r]! & F.TEXT_ID) !== 0 ? s.textIds.get(r)! : undefined;
+      let had = text === undefined ? this.ids.addWords(s.id, r * 4, d, true) : this.ids.addText(text, d, true);
+      if (had === ABSENT) had = text === undefined ? seen.addWords(s.id, r * 4, d) : seen.addText(text, d);
+      k[r] = had === ABSENT ? KEEP : had === d ? DROP : CONFLICT;
+    }
+    return k;
+  }
+
+  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeep). */
   private absorb(e: CacheEntry): void {
+    if (e.leftOut) return;
     for (let si = 0; si < e.segments.length; si++) {
       let s = e.segments[si]!;
       if (this.keepOf.has(s)) continue;
