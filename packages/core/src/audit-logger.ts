@@ -246,7 +246,7 @@ export class AuditLogger extends EventEmitter {
     this.part = (v) => clip(toText(v), partLength);
     const maxOpen = options.maxOpenPositions === undefined ? DEFAULT_MAX_OPEN_POSITIONS : positiveInt('maxOpenPositions', options.maxOpenPositions, 'a positive whole number');
     this.positions = new OpenPositions(maxOpen, partLength, () =>
-      this.reporter.warning('DAYBOOK_W_OPEN_POSITIONS', `more than ${maxOpen} positions logged without positionId are open (entries without exits); the oldest are forgotten, and exits without positionId no longer link to them`),
+      this.reporter.warning('DAYBOOK_W_OPEN_POSITIONS', `over ${maxOpen} positions logged without positionId are open`),
     );
     this.sinks = this.openSinks(options);
     live.add(this);
