@@ -369,7 +369,7 @@ export class AuditLogger extends EventEmitter {
   private link(type: EventType, f: EventFields | undefined): string | null | undefined {
     const given: unknown = f?.positionId;
     if ((typeof given === 'string' && given !== '') || (typeof given === 'number' && Number.isFinite(given)) || typeof given === 'bigint') {
-      if (typeof given === 'string' && (type === 'trade_exit' || type === 'trade_cancelled')) this.positions.closeId(given);
+      if (typeof given === 'string' && (type === 'trade_exit' || type === 'trade_cancelled')) this.positions.closeId(f?.symbol, given);
       return undefined;
     }
     const open = this.positions;

@@ -145,6 +145,9 @@ test('ids the caller passes are written as given; passing back a given id closes
   a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2 });
   a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2 });
   a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2, positionId: 'mine-1' });
+  const z = a.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 }).positionId;
+  a.logTradeCancelled({ orderId: 'o5', positionId: z });
+  a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2 });
   const own = a.newPositionId();
   assert.match(own, AUTO_ID);
   assert.notEqual(own, y);
@@ -161,6 +164,10 @@ test('ids the caller passes are written as given; passing back a given id closes
     ['trade_exit', x],
     ['trade_exit', undefined],
     ['trade_exit', 'mine-1'],
+    // A cancel naming z without a symbol closes it too.
+    ['trade_entry', z],
+    ['trade_cancelled', z],
+    ['trade_exit', undefined],
     ['trade_entry', own],
     ['trade_exit', undefined],
   ]);

@@ -9,8 +9,6 @@ export const DEFAULT_MAX_OPEN_POSITIONS = 10_000;
  */
 interface Open {
   readonly id: string;
-  /** The counter of the id: the key of byId (a small integer hashes for free, the string would be hashed). */
-  readonly n: number;
   readonly symbol: string;
   /** The entry's order id, for a cancel that names it; undefined when not a short string. */
   readonly orderId: string | undefined;
@@ -41,16 +39,15 @@ export class OpenPositions {
   /** Random per logger: ids of two sessions writing to one directory never meet. */
   private readonly prefix = 'pos_' + randomBytes(8).toString('hex') + '_';
   private counter = 0;
-  /** Every open position, by the counter of its id. */
-  private readonly byId = new Map<number, Open>();
   private readonly bySymbol = new Map<string, Fifo>();
   /**
-   * All open positions, oldest first. A list of its own: the Map's first entry would do in
-   * theory, but a Map keeps deleted entries until it rehashes and iteration walks over them,
-   * so reading the oldest after many exits cost time in proportion to them.
+   * All open positions, oldest first. No map by id: it would cost a hash table insert and
+   * delete on every trade (and a Map read oldest-first walks over the entries deleted since
+   * it last rehashed); an exit naming an id finds it among its symbol's few open positions.
    */
   private oldestOfAll: Open | undefined;
   private newestOfAll: Open | undefined;
+  private count = 0;
   /** Positions forgotten because `limit` were open. */
   private forgotten = 0;
 
@@ -65,23 +62,14 @@ export class OpenPositions {
     return this.prefix + (++this.counter).toString(36);
   }
 
-  /** The counter of one of this logger's ids, or -1. */
-  private counterOf(id: string): number {
-    if (!id.startsWith(this.prefix)) return -1;
-    const n = parseInt(id.slice(this.prefix.length), 36);
-    // parseInt stops at the first character that is not a digit: only the exact form is ours.
-    return n > 0 && id === this.prefix + n.toString(36) ? n : -1;
-  }
-
   /** An entry: a new id, kept open under its symbol when it has one an exit can name. */
   open(symbol: unknown, orderId: unknown): string {
     const id = this.newId();
     if (typeof symbol !== 'string' || symbol.length > this.maxLength) return id;
-    if (this.byId.size >= this.limit) this.forgetOldest();
+    if (this.count >= this.limit) this.forgetOldest();
     const order = typeof orderId === 'string' && orderId.length <= this.maxLength ? orderId : undefined;
-    const n = this.counter;
-    const node: Open = { id, n, symbol, orderId: order, older: undefined, newer: undefined, olderOfAll: this.newestOfAll, newerOfAll: undefined };
-    this.byId.set(n, node);
+    const node: Open = { id, symbol, orderId: order, older: undefined, newer: undefined, olderOfAll: this.newestOfAll, newerOfAll: undefined };
+    this.count++;
     if (this.newestOfAll === undefined) this.oldestOfAll = node;
     else this.newestOfAll.newerOfAll = node;
     this.newestOfAll = node;
@@ -109,10 +97,14 @@ export class OpenPositions {
     return node.id;
   }
 
-  /** An event that names an id closes it, if it is one of ours: the caller passed back the id an entry got. */
-  closeId(id: string): void {
-    const n = this.counterOf(id);
-    const node = n === -1 ? undefined : this.byId.get(n);
+  /**
+   * An exit or cancel that names an id closes it, if it is one of ours (the caller passed back
+   * the id an entry got): looked for among the open positions of its symbol, or of all when
+   * it names none.
+   */
+  closeId(symbol: unknown, id: string): void {
+    if (!id.startsWith(this.prefix)) return;
+    const node = this.find(symbol, 'id', id);
     if (node !== undefined) this.remove(node);
   }
 
@@ -123,19 +115,25 @@ export class OpenPositions {
    */
   cancel(symbol: unknown, orderId: unknown): string | undefined {
     if (typeof orderId !== 'string') return undefined;
-    let node: Open | undefined;
-    if (typeof symbol === 'string') {
-      for (node = this.bySymbol.get(symbol)?.oldest; node !== undefined && node.orderId !== orderId; node = node.newer);
-    } else if (symbol === undefined || symbol === null) {
-      for (node = this.oldestOfAll; node !== undefined && node.orderId !== orderId; node = node.newerOfAll);
-    }
+    const node = this.find(symbol, 'orderId', orderId);
     if (node === undefined) return undefined;
     this.remove(node);
     return node.id;
   }
 
+  /** The oldest open position of the symbol (of all, when no symbol is given) whose field holds the value. */
+  private find(symbol: unknown, field: 'id' | 'orderId', value: string): Open | undefined {
+    let node: Open | undefined;
+    if (typeof symbol === 'string') {
+      for (node = this.bySymbol.get(symbol)?.oldest; node !== undefined && node[field] !== value; node = node.newer);
+    } else if (symbol === undefined || symbol === null) {
+      for (node = this.oldestOfAll; node !== undefined && node[field] !== value; node = node.newerOfAll);
+    }
+    return node;
+  }
+
   private remove(node: Open): void {
-    this.byId.delete(node.n);
+    this.count--;
     const fifo = this.bySymbol.get(node.symbol)!;
     if (node.older === undefined) {
       if (node.newer === undefined) this.bySymbol.delete(node.symbol);
