@@ -75,6 +75,12 @@ export interface AuditLoggerOptions {
    * `DAYBOOK_W_OPEN_POSITIONS` warning). Default 10,000.
    */
   maxOpenPositions?: number;
+  /**
+   * false: trade events carry only the `positionId` the caller passes, as the Python DayBot's
+   * lines (the analyzer then links them first in, first out itself); logTradeEntry's
+   * `positionId` is then the caller's, or '' when none was given. Default true.
+   */
+  autoPositionIds?: boolean;
   /** Add the caller's module, function and line to every line, as the Python logger did. Costs a stack capture per call. */
   captureCaller?: boolean;
   /** Where console lines go. Default process.stdout. */
@@ -197,6 +203,7 @@ export class AuditLogger extends EventEmitter {
   private readonly reporter: Reporter;
   private readonly clock: () => number;
   private readonly positions: OpenPositions;
+  private readonly autoPositionIds: boolean;
   private closing: Promise<void> | undefined;
   /** A caller's value in a built message (`Trade entry: buy 100 AAPL`), cut first: a 100 MB symbol must not be copied into the message. */
   private readonly part: (v: unknown) => string;
@@ -244,6 +251,7 @@ export class AuditLogger extends EventEmitter {
     });
     const partLength = options.lineLimits?.maxFieldLength ?? DEFAULT_LINE_LIMITS.maxFieldLength;
     this.part = (v) => clip(toText(v), partLength);
+    this.autoPositionIds = options.autoPositionIds !== false;
     const maxOpen = options.maxOpenPositions === undefined ? DEFAULT_MAX_OPEN_POSITIONS : positiveInt('maxOpenPositions', options.maxOpenPositions, 'a positive whole number');
     this.positions = new OpenPositions(maxOpen, partLength, () =>
       this.reporter.warning('DAYBOOK_W_OPEN_POSITIONS', `over ${maxOpen} positions logged without positionId are open`),
@@ -311,7 +319,7 @@ export class AuditLogger extends EventEmitter {
       const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
       // Before any early return: the open positions must follow every trade event, also one
       // below the file threshold, or the exits after it would take the wrong ids.
-      if (category === 'trading' && !linked) positionId = this.link(type, fields);
+      if (category === 'trading' && !linked && this.autoPositionIds) positionId = this.link(type, fields);
       if (this.closing !== undefined) {
         this.reporter.error('DAYBOOK_E_CLOSED', `a ${String(type)} event was logged after close() and not written`);
         return RESOLVED_FALSE;
@@ -420,8 +428,9 @@ export class AuditLogger extends EventEmitter {
     let ack: Promise<boolean>;
     let id: string | undefined;
     try {
-      const linked = this.link('trade_entry', o);
-      id = linked ?? this.part(o?.positionId);
+      const linked = this.autoPositionIds ? this.link('trade_entry', o) : undefined;
+      const given: unknown = o?.positionId;
+      id = linked ?? (given === undefined || given === null ? '' : this.part(given));
       ack = this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${this.part(o?.side)} ${this.part(o?.quantity)} ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined, linked, true);
     } catch (e) {
       ack = this.fallback(e, 'trade_entry');

@@ -267,3 +267,15 @@ test('maxOpenPositions must be a positive whole number', (t) => {
     assert.throws(() => new AuditLogger({ logDir: dir, consoleLevel: false, maxOpenPositions: v }), (e: unknown) => e instanceof DaybookError && (e as DaybookError).code === 'DAYBOOK_E_CONFIG_OPTION' && /maxOpenPositions/.test((e as DaybookError).message));
   }
 });
+
+test('autoPositionIds: false writes only the ids the caller passes, as the Python DayBot did', async (t) => {
+  const { a, dir } = logger(t, { autoPositionIds: false });
+  const none = a.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1 });
+  const given = a.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 1, positionId: 'p7' });
+  a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2 });
+  a.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 2, positionId: 'p7' });
+  assert.deepEqual([none.positionId, given.positionId], ['', 'p7']);
+  assert.equal(await none, true);
+  await a.close();
+  assert.deepEqual(trades(dir).map((e) => [e.event_type, e.position_id]), [['trade_entry', undefined], ['trade_entry', 'p7'], ['trade_exit', undefined], ['trade_exit', 'p7']]);
+});
