@@ -13,6 +13,7 @@ import { FileSink, storageOptions } from './file-sink.js';
 import { brief, clip, toText, type MetadataLimits } from './json.js';
 import { LEVEL_OFF, LEVEL_VALUE, LogLevel, isLogLevel } from './level.js';
 import { CATEGORY_FILE, LOG_FILES, type LogFile } from './log-files.js';
+import { DEFAULT_MAX_OPEN_POSITIONS, OpenPositions } from './positions.js';
 import { formatPretty, wantsColor } from './pretty.js';
 import { createSecretKeyTest } from './redact.js';
 import { Reporter } from './report.js';
@@ -68,6 +69,18 @@ export interface AuditLoggerOptions {
   metadataLimits?: Partial<MetadataLimits>;
   /** message 64 Ki characters, symbol / side / ids / strategy_name / component 256, the line 1 Mi characters (README "Limits"). */
   lineLimits?: Partial<LineLimits>;
+  /**
+   * Open positions whose ids the logger gave (trade events logged without `positionId`),
+   * kept so that their exits get the same id; past it the oldest are forgotten (with one
+   * `DAYBOOK_W_OPEN_POSITIONS` warning). Default 10,000.
+   */
+  maxOpenPositions?: number;
+  /**
+   * false: trade events carry only the `positionId` the caller passes, as the Python DayBot's
+   * lines (the analyzer then links them first in, first out itself); logTradeEntry's
+   * `positionId` is then the caller's, or '' when none was given. Default true.
+   */
+  autoPositionIds?: boolean;
   /** Add the caller's module, function and line to every line, as the Python logger did. Costs a stack capture per call. */
   captureCaller?: boolean;
   /** Where console lines go. Default process.stdout. */
@@ -98,6 +111,13 @@ export interface TradeEntryOptions extends EventOptions {
   quantity: number;
   price: number;
 }
+/**
+ * What logTradeEntry returns: the promise every log method returns (true once the line is as
+ * durable as its category asks, false otherwise, never rejects), carrying the position id
+ * the entry was written with, so that the caller can pass it to the position's other events.
+ */
+export type TradeEntryResult = Promise<boolean> & { readonly positionId: string };
+
 export interface TradeExitOptions extends EventOptions {
   symbol: string;
   quantity: number;
@@ -182,6 +202,8 @@ export class AuditLogger extends EventEmitter {
   private readonly captureCaller: boolean;
   private readonly reporter: Reporter;
   private readonly clock: () => number;
+  private readonly positions: OpenPositions;
+  private readonly autoPositionIds: boolean;
   private closing: Promise<void> | undefined;
   /** A caller's value in a built message (`Trade entry: buy 100 AAPL`), cut first: a 100 MB symbol must not be copied into the message. */
   private readonly part: (v: unknown) => string;
@@ -229,6 +251,11 @@ export class AuditLogger extends EventEmitter {
     });
     const partLength = options.lineLimits?.maxFieldLength ?? DEFAULT_LINE_LIMITS.maxFieldLength;
     this.part = (v) => clip(toText(v), partLength);
+    this.autoPositionIds = options.autoPositionIds !== false;
+    const maxOpen = options.maxOpenPositions === undefined ? DEFAULT_MAX_OPEN_POSITIONS : positiveInt('maxOpenPositions', options.maxOpenPositions, 'a positive whole number');
+    this.positions = new OpenPositions(maxOpen, partLength, () =>
+      this.reporter.warning('DAYBOOK_W_OPEN_POSITIONS', `over ${maxOpen} positions logged without positionId are open`),
+    );
     this.sinks = this.openSinks(options);
     live.add(this);
     hookExit();
@@ -274,7 +301,10 @@ export class AuditLogger extends EventEmitter {
 
   // ---- the hot path -----------------------------------------------------------------------
 
-  /** Every log method ends here. Never throws. */
+  /**
+   * Every log method ends here. Never throws. A trade event is linked to its position here
+   * (link) unless the caller linked it already and passes `positionId` with `linked`.
+   */
   private emitEvent(
     level: LogLevel,
     type: EventType,
@@ -282,8 +312,14 @@ export class AuditLogger extends EventEmitter {
     message: unknown,
     fields: EventFields | undefined,
     extra: Record<string, unknown> | undefined,
+    positionId?: string | null,
+    linked = false,
   ): Promise<boolean> {
     try {
+      const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
+      // Before any early return: the open positions must follow every trade event, also one
+      // below the file threshold, or the exits after it would take the wrong ids.
+      if (category === 'trading' && !linked && this.autoPositionIds) positionId = this.link(type, fields);
       if (this.closing !== undefined) {
         this.reporter.error('DAYBOOK_E_CLOSED', `a ${String(type)} event was logged after close() and not written`);
         return RESOLVED_FALSE;
@@ -296,11 +332,10 @@ export class AuditLogger extends EventEmitter {
       if (!toFile && !toConsole) return RESOLVED_TRUE;
       const now = this.clock();
       const ser = this.serializer;
-      const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent) : undefined);
+      const line = ser.serialize(now, level, type, component, message, fields, extra, this.captureCaller ? callerOf(this.emitEvent) : undefined, positionId);
       if (ser.lastWarnings !== undefined) this.reporter.warning('DAYBOOK_W_INPUT', `event ${ser.lastId}: ${ser.lastWarnings.join('; ')}`);
       if (toConsole) this.toConsole(now, isLogLevel(level) ? level : 'INFO', isEventType(type) ? type : 'app_log', ser.lastMessage, fields);
       if (!toFile) return RESOLVED_TRUE;
-      const category = isEventType(type) ? CATEGORY_OF[type] : 'system';
       // Trades, WARNING and above, and the logger's own start and stop are never dropped.
       const droppable = value < LEVEL_VALUE.WARNING && category !== 'trading' && type !== 'system_start' && type !== 'system_stop';
       const ack = this.sinks.audit.write(line, this.durability[category], droppable);
@@ -331,6 +366,42 @@ export class AuditLogger extends EventEmitter {
     }
   }
 
+  /**
+   * The position_id a trade event is written with: undefined writes the caller's (an id: a
+   * non-empty string, or a finite number written as text), a string the logger's, null none.
+   * Without an id of the caller's, the event is linked as the analyzer links a log without
+   * ids (OpenPositions): an entry gets a new id, a `trade_exit` the oldest open one of its
+   * symbol (and closes it), a cancel the one whose entry had its order id, and the other
+   * trade events the oldest open one. An exit or cancel naming one of the logger's ids closes it.
+   */
+  private link(type: EventType, f: EventFields | undefined): string | null | undefined {
+    const given: unknown = f?.positionId;
+    if ((typeof given === 'string' && given !== '') || (typeof given === 'number' && Number.isFinite(given)) || typeof given === 'bigint') {
+      if (typeof given === 'string' && (type === 'trade_exit' || type === 'trade_cancelled')) this.positions.closeId(f?.symbol, given);
+      return undefined;
+    }
+    const open = this.positions;
+    switch (type) {
+      case 'trade_entry':
+        return open.open(f?.symbol, f?.orderId);
+      case 'trade_exit':
+        return open.close(f?.symbol) ?? null;
+      case 'trade_cancelled':
+        return open.cancel(f?.symbol, f?.orderId) ?? null;
+      default:
+        return open.oldest(f?.symbol) ?? null;
+    }
+  }
+
+  /**
+   * A position id of this logger's kind (`pos_<16 hex digits>_<counter>`), never given to
+   * another position: for a bot that wants the id before the entry (to tag its order, say).
+   * Pass it as `positionId` on every event of the position.
+   */
+  newPositionId(): string {
+    return this.positions.newId();
+  }
+
   private money(v: unknown): string {
     return typeof v === 'number' ? v.toFixed(2) : this.part(v);
   }
@@ -347,12 +418,24 @@ export class AuditLogger extends EventEmitter {
   // Every public method reads the caller's object inside a try: a throwing getter or a Proxy
   // must give the fallback line, not an exception in the bot.
 
-  logTradeEntry(o: TradeEntryOptions): Promise<boolean> {
+  /**
+   * Without `positionId`, the entry gets a new one, and the position's later events logged
+   * without one get the same (exits, partial exits, stop and target hits and adjustments of
+   * its symbol, first in first out; see link). The returned promise carries the id the line
+   * holds: `const { positionId } = audit.logTradeEntry({...})`, awaited or not.
+   */
+  logTradeEntry(o: TradeEntryOptions): TradeEntryResult {
+    let ack: Promise<boolean>;
+    let id: string | undefined;
     try {
-      return this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${this.part(o?.side)} ${this.part(o?.quantity)} ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined);
+      const linked = this.autoPositionIds ? this.link('trade_entry', o) : undefined;
+      const given: unknown = o?.positionId;
+      id = linked ?? (given === undefined || given === null ? '' : this.part(given));
+      ack = this.emitEvent(o?.level ?? 'INFO', 'trade_entry', 'trading', `Trade entry: ${this.part(o?.side)} ${this.part(o?.quantity)} ${this.part(o?.symbol)} @ $${this.part(o?.price)}`, o, undefined, linked, true);
     } catch (e) {
-      return this.fallback(e, 'trade_entry');
+      ack = this.fallback(e, 'trade_entry');
     }
+    return withPositionId(ack, id ?? this.positions.newId());
   }
 
   logTradeExit(o: TradeExitOptions): Promise<boolean> {
@@ -537,6 +620,15 @@ export class AuditLogger extends EventEmitter {
   get closed(): boolean {
     return this.closing !== undefined;
   }
+}
+
+const same = (ok: boolean): boolean => ok;
+
+/** A promise of its own (the sink's is shared by a batch of calls), so that it can carry the id. */
+function withPositionId(ack: Promise<boolean>, positionId: string): TradeEntryResult {
+  const p = ack.then(same) as Promise<boolean> & { positionId: string };
+  p.positionId = positionId;
+  return p;
 }
 
 function errorType(err: unknown): string {

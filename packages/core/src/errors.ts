@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   // input that was repaired (warnings: the line is still written)
   DAYBOOK_W_INPUT: 'A log call had a value that JSON cannot hold as given (NaN, a cycle, a huge or deep object); the line notes what was changed in metadata._daybook_warnings.',
   DAYBOOK_W_REINITIALIZED: 'initializeAuditLogger() was called again; the previous logger was closed. Call closeAuditLogger() first to make this explicit.',
+  DAYBOOK_W_OPEN_POSITIONS: 'More positions logged without positionId are open than maxOpenPositions (entries logged without their exits); the oldest are forgotten, so exits without positionId no longer link to them. Log each position\'s exit, pass positionId yourself, or raise maxOpenPositions.',
   // verify (a warning in its result: the check ran, not all of it)
   DAYBOOK_W_VERIFY_EVENT_IDS: 'A stream held more event ids than verify\'s duplicate check keeps (maxEventIds, 8 bytes each); the ids past it were not checked for duplicates. Raise maxEventIds if the memory is there.',
   // a disk that does not come back in time

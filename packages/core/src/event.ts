@@ -26,6 +26,7 @@ export interface AuditEvent {
   order_id?: string;
   position_id?: string;
   pnl?: number | null;
+  fee?: number | null;
   risk_percent?: number | null;
   portfolio_value?: number | null;
   daily_pnl?: number | null;
@@ -67,8 +68,9 @@ export const EVENT_FIELDS: Readonly<Record<keyof AuditEvent, FieldSpec>> = {
   quantity: { kind: 'number', required: false, description: 'units' },
   price: { kind: 'number', required: false, description: 'price per unit' },
   order_id: { kind: 'string', required: false, description: 'broker order id' },
-  position_id: { kind: 'string', required: false, description: 'position id' },
+  position_id: { kind: 'string', required: false, description: 'links the events of one position (entry, adjustments, exits); given by the caller or by the logger' },
   pnl: { kind: 'number', required: false, description: 'realized profit and loss, account currency' },
+  fee: { kind: 'number', required: false, description: 'fee or commission paid on this event, account currency (a rebate is negative)' },
   risk_percent: { kind: 'number', required: false, description: 'fraction of equity at risk (0.01 = 1 %)' },
   portfolio_value: { kind: 'number', required: false, description: 'equity' },
   daily_pnl: { kind: 'number', required: false, description: 'profit and loss of the day so far' },
@@ -80,4 +82,4 @@ export const EVENT_FIELDS: Readonly<Record<keyof AuditEvent, FieldSpec>> = {
 };
 
 /** The numeric fields: non-finite values are written as null and noted in metadata. */
-export type NumericField = 'quantity' | 'price' | 'pnl' | 'risk_percent' | 'portfolio_value' | 'daily_pnl' | 'portfolio_heat' | 'latency_ms';
+export type NumericField = 'quantity' | 'price' | 'pnl' | 'fee' | 'risk_percent' | 'portfolio_value' | 'daily_pnl' | 'portfolio_heat' | 'latency_ms';

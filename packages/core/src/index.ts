@@ -22,9 +22,10 @@ export { listBackups, type Backup } from './rotation.js';
 export { classifyLogNames, type StreamFile, type StrayFile, type LogDirectory } from './stream-files.js';
 export { applyRetention, type RetentionPolicy } from './retention.js';
 export { LOG_FILES, CATEGORY_FILE, type LogFile } from './log-files.js';
+export { DEFAULT_MAX_OPEN_POSITIONS } from './positions.js';
 export {
   AuditLogger,
-  type AuditLoggerOptions, type EventOptions, type LevelOption, type TradeEntryOptions, type TradeExitOptions,
+  type AuditLoggerOptions, type EventOptions, type LevelOption, type TradeEntryOptions, type TradeEntryResult, type TradeExitOptions,
   type TradeSignalOptions, type TradeCancelledOptions, type PositionAdjustedOptions, type ErrorOptions,
   type ApiCallOptions, type GenericEventOptions,
 } from './audit-logger.js';

@@ -57,7 +57,7 @@ const level = fc.oneof(fc.constantFrom('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRI
 const eventType = fc.oneof(fc.constantFrom(...Object.values(EventType)), fc.constantFrom('bogus', '__proto__'), value);
 const fields = fc.record(
   {
-    symbol: text, side: text, quantity: num, price: num, orderId: text, positionId: text, pnl: num, riskPercent: num,
+    symbol: text, side: text, quantity: num, price: num, orderId: text, positionId: text, pnl: num, fee: num, riskPercent: num,
     portfolioValue: num, dailyPnl: num, portfolioHeat: num, latencyMs: num, strategyName: text, metadata, level,
     reason: text, endpoint: text, method: text, statusCode: num, previousQuantity: num, error: value, component: text,
   },

@@ -10,6 +10,15 @@ test('the shipped schema is the one generated from the TypeScript field table (n
   assert.deepEqual(shipped, eventJsonSchema());
 });
 
+test('position_id and fee are in the schema, where the writer puts them: after order_id, and after pnl', () => {
+  const properties = (shipped as { properties: Record<string, { type: unknown }> }).properties;
+  const names = Object.keys(properties);
+  assert.deepEqual(properties.position_id!.type, 'string');
+  assert.deepEqual(properties.fee!.type, ['number', 'null']);
+  assert.equal(names.indexOf('position_id'), names.indexOf('order_id') + 1);
+  assert.equal(names.indexOf('fee'), names.indexOf('pnl') + 1);
+});
+
 test('the schema accepts the Python DayBot line apart from its float/offset quirks, and rejects forged fields', () => {
   const validate = new Ajv2020({ strict: false }).compile(shipped);
   // seed-notes.md's real line, with daybook's timestamp and id forms

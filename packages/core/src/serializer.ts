@@ -18,8 +18,15 @@ export interface EventFields {
   quantity?: number;
   price?: number;
   orderId?: string;
+  /**
+   * Links the events of one position (metrics.md "Trades"). On trade events the audit logger
+   * gives one when none is given (AuditLogger.logTradeEntry).
+   */
   positionId?: string;
+  /** Realized profit and loss of this event, before fees. */
   pnl?: number;
+  /** Fee or commission paid on this event (a rebate is negative); net P&L is pnl minus fees. */
+  fee?: number;
   riskPercent?: number;
   portfolioValue?: number;
   dailyPnl?: number;
@@ -108,6 +115,11 @@ export class EventSerializer {
     fields: EventFields | undefined,
     extra: Record<string, unknown> | undefined,
     caller?: CallerInfo,
+    /**
+     * The audit logger's position id for a trade event: a string is written in place of
+     * `fields.positionId`, null writes none; undefined writes `fields.positionId` as given.
+     */
+    positionId?: string | null,
   ): string {
     const notes = this.notes;
     notes.reset();
@@ -138,8 +150,11 @@ export class EventSerializer {
         if (f.quantity !== undefined) s += this.num('quantity', f.quantity);
         if (f.price !== undefined) s += this.num('price', f.price);
         if (f.orderId !== undefined) s += ',"order_id":' + this.text('order_id', f.orderId);
-        if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
+        if (positionId === undefined) {
+          if (f.positionId !== undefined) s += ',"position_id":' + this.text('position_id', f.positionId);
+        } else s += this.positionId(f.positionId, positionId);
         if (f.pnl !== undefined) s += this.num('pnl', f.pnl);
+        if (f.fee !== undefined) s += this.num('fee', f.fee);
         if (f.riskPercent !== undefined) s += this.num('risk_percent', f.riskPercent);
         if (f.portfolioValue !== undefined) s += this.num('portfolio_value', f.portfolioValue);
         if (f.dailyPnl !== undefined) s += this.num('daily_pnl', f.dailyPnl);
@@ -147,6 +162,8 @@ export class EventSerializer {
         if (f.latencyMs !== undefined) s += this.num('latency_ms', f.latencyMs);
         if (f.strategyName !== undefined) s += ',"strategy_name":' + this.text('strategy_name', f.strategyName);
         metadata = f.metadata;
+      } else if (positionId !== undefined) {
+        s += this.positionId(undefined, positionId);
       }
       s += ',"metadata":' + (withMetadata ? this.meta.write(metadata, extra, notes) : this.meta.write(undefined, undefined, notes)) + '}';
       this.lastWarnings = notes.warnings;
@@ -179,6 +196,15 @@ export class EventSerializer {
   /** A short text field: cut to maxFieldLength, escaped. Not masked: identifiers, and a scan each would cost the hot path. */
   private text(name: string, v: unknown): string {
     return quote(this.cut(name, typeof v === 'string' ? v : this.nonString(name, v), this.lineLimits.maxFieldLength));
+  }
+
+  /** The logger's position id in place of the caller's value, which was not an id (null and undefined say none). */
+  private positionId(given: unknown, id: string | null): string {
+    if (given !== undefined && given !== null) {
+      const what = given === '' ? 'an empty string' : typeof given === 'number' ? String(given) : typeof given;
+      this.notes.warn(`position_id was ${what}, not an id; ${id === null ? 'left out' : 'written as ' + id}`);
+    }
+    return id === null ? '' : ',"position_id":' + quote(id);
   }
 
   private nonString(name: string, v: unknown): string {

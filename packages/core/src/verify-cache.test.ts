@@ -17,8 +17,8 @@ import { tempDir } from './test/helpers.js';
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const OPTIONS: AuditLoggerOptions = { consoleLevel: false, env: {}, maxFileSize: 16 * 1024, backupCount: 100, signingKey: privateKey, checkpointLines: 50 };
 
-async function write(dir: string, from: number, count: number): Promise<void> {
-  const logger = new AuditLogger({ ...OPTIONS, logDir: dir });
+async function write(dir: string, from: number, count: number, options: AuditLoggerOptions = {}): Promise<void> {
+  const logger = new AuditLogger({ ...OPTIONS, ...options, logDir: dir });
   for (let i = from; i < from + count; i++) {
     void logger.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: i, price: 100 + i, orderId: `o${i}` });
     void logger.logApiCall({ endpoint: '/v2/orders', method: 'POST', statusCode: 200, latencyMs: i % 17 });
@@ -126,7 +126,8 @@ const CASES: Case[] = [
     name: 'lines appended to the current file',
     change: async (dir) => {
       const before = statSync(join(dir, 'audit.log')).size;
-      await write(dir, 1000, 5);
+      // Room for them whatever the lines' length: appended, not rotated.
+      await write(dir, 1000, 5, { maxFileSize: 1024 * 1024 });
       assert.ok(statSync(join(dir, 'audit.log')).size > before);
       return [];
     },

@@ -34,10 +34,12 @@ function project(name: string, type: 'commonjs' | 'module', packages: readonly s
   return dir;
 }
 
+// As the README's example: the entry's id passed to the exit, fees on both fills.
 const TRADES = `
   const audit = initializeAuditLogger({ logDir: 'logs', consoleLevel: false, environment: 'test' });
-  await audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 10, price: 100, orderId: 'o1', strategyName: 'momentum' });
-  await audit.logTradeExit({ symbol: 'AAPL', quantity: 10, price: 105, pnl: 50, orderId: 'o2', reason: 'take_profit_hit' });
+  const entry = audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 10, price: 100, orderId: 'o1', fee: 0.04, strategyName: 'momentum' });
+  if ((await entry) !== true || typeof entry.positionId !== 'string') throw new Error('the entry did not resolve true with a positionId');
+  await audit.logTradeExit({ symbol: 'AAPL', quantity: 10, price: 105, pnl: 50, fee: 0.04, orderId: 'o2', positionId: entry.positionId, reason: 'take_profit_hit' });
   await closeAuditLogger();`;
 
 before(() => {

@@ -8,7 +8,7 @@ import { backfill, SimClock, tradingDays } from './backfill.js';
 import type { BrokerClient } from './broker-client.js';
 import { DayBot } from './daybot.js';
 import { EQUITIES, Market } from './market.js';
-import { firstDifference, normalizeEvent } from './normalize.js';
+import { firstDifference, normalizeEvents } from './normalize.js';
 import { createRandom, seedOf } from './random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'daybook-daybot-'));
@@ -66,7 +66,7 @@ describe('daybot', () => {
   it('the same seed writes the same events apart from times and ids; another seed does not', async () => {
     const days = ['2026-11-19', '2026-11-20'];
     const [a, b, c] = await Promise.all([history('b1', 9, days), history('b2', 9, days), history('c', 10, days)]);
-    const [na, nb, nc] = [a.map(normalizeEvent), b.map(normalizeEvent), c.map(normalizeEvent)];
+    const [na, nb, nc] = [normalizeEvents(a), normalizeEvents(b), normalizeEvents(c)];
     const at = firstDifference(na, nb);
     assert.equal(at, -1, `first difference at event ${at}: ${JSON.stringify(na[at])} vs ${JSON.stringify(nb[at])}`);
     assert.equal(na.length, nb.length);

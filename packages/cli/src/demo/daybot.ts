@@ -5,7 +5,10 @@ import { round, type Random } from './random.js';
 import { checkEntry, dailyLossHit, DEFAULT_LIMITS, portfolioHeat, positionSize, type RiskLimits } from './risk.js';
 import { STRATEGIES, type Side, type Signal, type Strategy } from './strategy.js';
 
-/** Commission per share, deducted from each fill's P&L. */
+/**
+ * Commission per share and fill (a US broker's tiered rate), logged as each fill's `fee`: the
+ * logged P&L is before fees, as the analyzer's net_pnl expects; the bot's own equity pays them.
+ */
 const COMMISSION = 0.0035;
 /** A position still open after this many minutes is closed. */
 const TIME_STOP_MINUTES = 90;
@@ -16,6 +19,7 @@ const MIN_HOLD_MINUTES = 10;
 const HEARTBEAT = 30;
 
 interface Position {
+  /** The position id the audit logger gave the entry; every later event of the position passes it. */
   id: string;
   symbol: string;
   side: Side;
@@ -59,6 +63,9 @@ export interface DayBotOptions {
   limits?: RiskLimits;
 }
 
+/** The commission of one fill. */
+const fee = (quantity: number): number => round(COMMISSION * quantity, 4);
+
 class MarketDataError extends Error {
   override name = 'MarketDataError';
 }
@@ -83,7 +90,6 @@ export class DayBot {
   /** The minute each symbol's last position was closed. */
   private readonly closedAt = new Map<string, number>();
   private minute = 0;
-  private positionCount = 0;
   private day: Day | undefined;
 
   constructor(o: DayBotOptions) {
@@ -238,38 +244,41 @@ export class DayBot {
     }
     const entry = fill.filled_avg_price;
     const risk = Math.abs(price - stop);
-    const p: Position = {
-      id: `pos_${++this.positionCount}`,
+    const stopLoss = round(entry - dir * risk);
+    const takeProfit = round(entry + dir * strategy.targetRanges * range);
+    // No positionId: the logger gives the entry one, and the bot passes it on every later
+    // event of the position (the README's pattern), so the trade stays linked across sessions.
+    const { positionId } = this.audit.logTradeEntry({
       symbol,
       side: signal.side,
-      strategy,
       quantity: size.quantity,
-      entry,
-      stop: round(entry - dir * risk),
-      target: round(entry + dir * strategy.targetRanges * range),
-      risk,
-      openedMinute: this.minute,
-      scaledOut: false,
-    };
-    this.positions.set(symbol, p);
-    void this.audit.logTradeEntry({
-      symbol,
-      side: p.side,
-      quantity: p.quantity,
       price: entry,
       orderId: fill.id,
-      positionId: p.id,
+      fee: fee(size.quantity),
       strategyName: strategy.name,
       riskPercent: this.limits.riskPerTrade,
       portfolioValue: round(this.equity),
       portfolioHeat: round(verdict.heatAfter, 5),
       metadata: {
-        stop_loss: p.stop,
-        take_profit: p.target,
+        stop_loss: stopLoss,
+        take_profit: takeProfit,
         entry_reason: signal.reason,
         technical_indicators: signal.indicators,
         market_conditions: this.market.volatility(symbol) > 1.5 * (range / price / Math.sqrt(120)) ? 'volatile' : signal.side === 'buy' ? 'trending_up' : 'trending_down',
       },
+    });
+    this.positions.set(symbol, {
+      id: positionId,
+      symbol,
+      side: signal.side,
+      strategy,
+      quantity: size.quantity,
+      entry,
+      stop: stopLoss,
+      target: takeProfit,
+      risk,
+      openedMinute: this.minute,
+      scaledOut: false,
     });
   }
 
@@ -300,7 +309,7 @@ export class DayBot {
     }
     const why = p.strategy.exit(this.market.closes(p.symbol), p.side);
     if (why !== undefined && this.minute - p.openedMinute >= MIN_HOLD_MINUTES) {
-      void this.audit.logStrategyEvent(EventType.EXIT_SIGNAL, `${p.strategy.name}: ${why.replaceAll('_', ' ')} on ${p.symbol}`, p.strategy.name, { symbol: p.symbol, price: round(price), metadata: { reason: why, position_id: p.id } });
+      void this.audit.logStrategyEvent(EventType.EXIT_SIGNAL, `${p.strategy.name}: ${why.replaceAll('_', ' ')} on ${p.symbol}`, p.strategy.name, { symbol: p.symbol, price: round(price), positionId: p.id, metadata: { reason: why } });
       await this.close(p, p.quantity, why);
       return;
     }
@@ -315,7 +324,9 @@ export class DayBot {
     const fill = await this.call(() => this.broker.submitOrder({ symbol: p.symbol, side, qty: quantity, ref_price: round(price) }), `exit order for ${p.symbol}`, p.symbol);
     if (fill === undefined) return false;
     const dir = p.side === 'buy' ? 1 : -1;
-    const pnl = round((fill.filled_avg_price - p.entry) * dir * quantity - 2 * COMMISSION * quantity);
+    const gross = (fill.filled_avg_price - p.entry) * dir * quantity;
+    // The bot's books pay both fills' commission on this quantity when it is closed.
+    const pnl = round(gross - 2 * COMMISSION * quantity);
     this.equity += pnl;
     day.pnl += pnl;
     day.trades++;
@@ -330,7 +341,8 @@ export class DayBot {
       symbol: p.symbol,
       quantity,
       price: fill.filled_avg_price,
-      pnl,
+      pnl: round(gross),
+      fee: fee(quantity),
       orderId: fill.id,
       positionId: p.id,
       side,
@@ -338,7 +350,7 @@ export class DayBot {
       strategyName: p.strategy.name,
       portfolioValue: round(this.equity),
       dailyPnl: round(day.pnl),
-      metadata: { hold_time_minutes: this.minute - p.openedMinute, entry_price: p.entry, commission: round(2 * COMMISSION * quantity, 4), r_multiple: round((fill.filled_avg_price - p.entry) * dir / p.risk, 2) },
+      metadata: { hold_time_minutes: this.minute - p.openedMinute, entry_price: p.entry, r_multiple: round((fill.filled_avg_price - p.entry) * dir / p.risk, 2) },
     };
     void (partial ? this.audit.logTradePartialExit(exit) : this.audit.logTradeExit(exit));
     if (!day.halted && dailyLossHit(day.pnl, day.startEquity, this.limits)) {

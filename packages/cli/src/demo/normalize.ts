@@ -7,11 +7,29 @@
 const PROCESS_KEYS = new Set(['pid', 'hostname', 'log_dir', 'node_version', 'traceback', 'host']);
 
 /** An audit event (a parsed line) without its run-specific fields. */
-export function normalizeEvent(e: Record<string, unknown>): Record<string, unknown> {
+function normalizeEvent(e: Record<string, unknown>): Record<string, unknown> {
   const { timestamp: _t, event_id: _i, session_id: _s, hash: _h, latency_ms: _l, metadata, ...rest } = e;
   const meta = Object.fromEntries(Object.entries((metadata ?? {}) as Record<string, unknown>).filter(([k]) => !PROCESS_KEYS.has(k)));
   const message = typeof rest.message === 'string' ? rest.message.replace(/ \([\d.]+ms\)$/, '') : rest.message;
   return { ...rest, message, metadata: meta };
+}
+
+/**
+ * Events without their run-specific fields, position ids included (the logger makes them
+ * unique per run); each id becomes `position N`, N in order of first appearance, so that
+ * which events share a position still has to be the same.
+ */
+export function normalizeEvents(events: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const positions = new Map<unknown, string>();
+  return events.map((e) => {
+    const n = normalizeEvent(e);
+    if (n.position_id !== undefined) {
+      let id = positions.get(n.position_id);
+      if (id === undefined) positions.set(n.position_id, (id = `position ${positions.size + 1}`));
+      n.position_id = id;
+    }
+    return n;
+  });
 }
 
 /** An app-log line (`time | app | LEVEL | message<TAB>link`) without its time and link. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { verify } from '@daybook/core';
 import { FLEET } from './fleet.js';
-import { firstDifference, normalizeAppLine, normalizeEvent } from './normalize.js';
+import { firstDifference, normalizeAppLine, normalizeEvents } from './normalize.js';
 
 // `npm start` runs this bin with `demo`.
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -106,9 +106,9 @@ describe('daybook demo', () => {
     const isLive = (e: Record<string, unknown>): boolean => String(e.session_id).endsWith('_live');
     const [a, b] = dirs.map((dir) => events(dir)) as [Record<string, unknown>[], Record<string, unknown>[]];
     // History: identical. Live: the same up to where the shorter run was stopped.
-    assert.deepEqual(a.filter((e) => !isLive(e)).map(normalizeEvent), b.filter((e) => !isLive(e)).map(normalizeEvent));
+    assert.deepEqual(normalizeEvents(a.filter((e) => !isLive(e))), normalizeEvents(b.filter((e) => !isLive(e))));
     const untilStop = (es: Record<string, unknown>[]): Record<string, unknown>[] => {
-      const live = es.filter(isLive).map(normalizeEvent);
+      const live = normalizeEvents(es.filter(isLive));
       const stop = live.findIndex((e) => e.message === 'Shutdown requested: closing open positions' || e.message === 'Audit logger stopped');
       return stop === -1 ? live : live.slice(0, stop);
     };
