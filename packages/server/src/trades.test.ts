@@ -14,7 +14,8 @@ const PAGED = 12; // q0..q11 on 2024-03-04, for paging
 
 /** 16 trades: p1 with every kind of event, two FIFO trades without position_id, p3 open, q0..q11. */
 async function tradesFixture(dir: string): Promise<void> {
-  const audit = logger(dir);
+  // Without automatic position ids, so the TSLA trades exercise the analyzer's own FIFO linking.
+  const audit = logger(dir, 's1', { autoPositionIds: false });
   const at = (iso: string, f: () => unknown): void => void atTime(iso, f);
   at('2024-03-01T10:00:00.000Z', () => audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 10, price: 100, positionId: 'p1', strategyName: 'momentum' }));
   at('2024-03-01T10:30:00.000Z', () => audit.logPositionAdjusted({ symbol: 'AAPL', quantity: 20, previousQuantity: 10, positionId: 'p1' }));

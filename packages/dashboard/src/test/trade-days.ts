@@ -2,7 +2,7 @@
 // every kind of event (adjustment, partial exit and exit without pnl, a stop), two linked
 // first in first out (no position_id), an open position, 60 small ones (more than a page),
 // written by core's logger; and a second directory (a fleet) with a trade that paid fees,
-// written by hand as core's logger has no fee field yet.
+// written by hand (lines as another writer would send them).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

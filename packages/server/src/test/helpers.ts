@@ -23,8 +23,8 @@ export function tempDir(prefix = 'daybook-server-'): string {
 /** The time the loggers of these tests write (ms), undefined for the real clock. */
 let simulated: number | undefined;
 
-export function logger(dir: string, sessionId = 's1'): AuditLogger {
-  return new AuditLogger({ logDir: dir, environment: 'test', sessionId, consoleLevel: false, clock: () => simulated ?? Date.now() });
+export function logger(dir: string, sessionId = 's1', options: { autoPositionIds?: boolean } = {}): AuditLogger {
+  return new AuditLogger({ logDir: dir, environment: 'test', sessionId, consoleLevel: false, clock: () => simulated ?? Date.now(), ...options });
 }
 
 /** Runs `f` with the test loggers' clock at `iso`. */
