@@ -1,0 +1,3 @@
+export { COLUMNS, EVENTS_TABLE, LOCAL_TABLE, createSettings, createStatements, ident, supportsTtl, versionOf, type ColumnName, type TableOptions } from './schema.js';
+export { rowOf, type Row, type RowSource } from './row.js';
+export { clickhouseTarget, connect, ClickHouseConfigError, type ClickHouseTarget } from './connect.js';
