@@ -34,7 +34,10 @@ export function rowOf(o: Record<string, unknown>, ts: number, src: RowSource): R
     offset: src.offset,
     hash: typeof o.hash === 'string' ? o.hash : '',
     ts,
-    time: Math.floor(ts / 1e6),
+    // DateTime holds 1970-01-01 to 2106-02-07; outside, ClickHouse would wrap it silently
+    // (1960 becomes 2096): clamped, so that partitions and the sort key stay near the truth
+    // (`ts` keeps the exact time).
+    time: Math.min(Math.max(Math.floor(ts / 1e6), 0), 4_294_967_295),
     timestamp: text(o.timestamp),
     level: text(o.level),
     logger: text(o.logger),

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { close, createReadStream, open, read } from 'node:fs';
+import { close, constants, createReadStream, fstat, open, read } from 'node:fs';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { readLine, type LineSink } from '@daybook/analytics';
@@ -15,6 +14,7 @@ import { readLine, type LineSink } from '@daybook/analytics';
 const openP = promisify(open);
 const readP = promisify(read);
 const closeP = promisify(close);
+const fstatP = promisify(fstat);
 
 /** Receives each complete line's bytes (null: longer than maxLineBytes), its offset, and the offset after its `\n`. */
 export type LineHandler = (line: Buffer | null, offset: number, end: number) => void;
@@ -77,38 +77,48 @@ class Splitter {
   }
 }
 
-/**
- * Reads the complete lines of a plain file from byte `start` to its current end. `handler`
- * gets null for a line over maxLineBytes.
- */
-export async function readPlain(path: string, start: number, maxLineBytes: number, handler: LineHandler, afterChunk?: AfterChunk, chunkBytes = 1 << 20): Promise<ReadEnd> {
-  const fd = await openP(path, 'r');
+/** A log file opened once: its head and its lines are read through the same descriptor, so a rotation that renames a new file into its name between the two cannot mix them. */
+export interface OpenLog {
+  fd: number;
+  gz: boolean;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export async function openLog(path: string, gz: boolean): Promise<OpenLog> {
+  const fd = await openP(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const split = new Splitter(start, maxLineBytes, handler);
-    const buf = Buffer.allocUnsafe(chunkBytes);
-    let at = start;
-    for (;;) {
-      const { bytesRead } = await readP(fd, buf, 0, chunkBytes, at);
-      if (bytesRead === 0) return { end: split.pos };
-      at += bytesRead;
-      split.push(buf.subarray(0, bytesRead));
-      await afterChunk?.();
-    }
-  } finally {
+    const st = await fstatP(fd);
+    // A FIFO or device put in place of a log would block or never end (as analytics' openRegular).
+    if (!st.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREG' });
+    return { fd, gz, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } catch (e) {
     await closeP(fd);
+    throw e;
   }
 }
 
-/**
- * Reads the complete lines of a gzip file whose uncompressed bytes begin at a line start
- * `start` (earlier bytes are inflated and skipped: gzip cannot seek).
- */
-export async function readGzip(path: string, start: number, maxLineBytes: number, handler: LineHandler, afterChunk?: AfterChunk): Promise<ReadEnd> {
-  const file = createReadStream(path, { highWaterMark: 1 << 18 });
+export function closeLog(f: OpenLog): Promise<void> {
+  return closeP(f.fd);
+}
+
+/** The file's uncompressed bytes from `start`, chunk by chunk (gzip inflated from its beginning: it cannot seek). */
+async function* bytesOf(f: OpenLog, start: number): AsyncGenerator<Buffer> {
+  if (!f.gz) {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let at = start; ; ) {
+      const { bytesRead } = await readP(f.fd, buf, 0, CHUNK, at);
+      if (bytesRead === 0) return;
+      at += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+  const file = createReadStream('', { fd: f.fd, start: 0, autoClose: false, highWaterMark: 1 << 18 });
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
   file.on('error', (e) => gunzip.destroy(e));
   file.pipe(gunzip);
-  const split = new Splitter(start, maxLineBytes, handler);
   let at = 0;
   try {
     for await (const c of gunzip) {
@@ -119,19 +129,29 @@ export async function readGzip(path: string, start: number, maxLineBytes: number
       }
       if (at < start) chunk = chunk.subarray(start - at);
       at = Math.max(at, start) + chunk.length;
-      split.push(chunk);
-      await afterChunk?.();
+      yield chunk;
     }
-    return { end: split.pos };
   } finally {
-    file.destroy();
+    file.unpipe(gunzip);
     gunzip.destroy();
+    file.destroy();
   }
 }
 
-/** Reads a file's lines (gzip or plain) from `start`. */
-export function readLines(path: string, gz: boolean, start: number, maxLineBytes: number, handler: LineHandler, afterChunk?: AfterChunk): Promise<ReadEnd> {
-  return gz ? readGzip(path, start, maxLineBytes, handler, afterChunk) : readPlain(path, start, maxLineBytes, handler, afterChunk);
+const CHUNK = 1 << 20;
+
+/**
+ * Reads the complete lines from byte `start` (a line start) to the file's current end:
+ * `handler` gets each (null for a line over maxLineBytes), `afterChunk` is awaited after each
+ * chunk (backpressure). Bytes after the last newline are not handed out.
+ */
+export async function readLines(f: OpenLog, start: number, maxLineBytes: number, handler: LineHandler, afterChunk?: AfterChunk): Promise<ReadEnd> {
+  const split = new Splitter(start, maxLineBytes, handler);
+  for await (const chunk of bytesOf(f, start)) {
+    split.push(chunk);
+    await afterChunk?.();
+  }
+  return { end: split.pos };
 }
 
 /**
@@ -140,49 +160,18 @@ export function readLines(path: string, gz: boolean, start: number, maxLineBytes
  * directory never share a first line, while a rotation (rename) and a gzip (same bytes) keep
  * it. Undefined while the file has no complete line yet.
  */
-export async function fileHead(path: string, gz: boolean, maxLineBytes: number): Promise<string | undefined> {
+export async function fileHead(f: OpenLog, maxLineBytes: number): Promise<string | undefined> {
   const h = createHash('sha256');
-  let found = false;
   let bytes = 0;
-  const collect = (b: Buffer) => {
-    bytes += b.length;
-    h.update(b);
-  };
-  // Read the first line's bytes only (a line over the maximum is hashed as far as it goes).
-  const onChunk = async (stream: AsyncIterable<Buffer>) => {
-    for await (const c of stream) {
-      const nl = c.indexOf(10);
-      if (nl >= 0) {
-        collect(c.subarray(0, nl + 1));
-        found = true;
-        return;
-      }
-      collect(c);
-      if (bytes > maxLineBytes) {
-        found = true;
-        return;
-      }
-    }
-  };
-  const file = createReadStream(path, { highWaterMark: 1 << 16 });
-  try {
-    if (gz) {
-      const gunzip = createGunzip({ chunkSize: 1 << 16 });
-      file.on('error', (e) => gunzip.destroy(e));
-      file.pipe(gunzip);
-      try {
-        await onChunk(gunzip as AsyncIterable<Buffer>);
-      } finally {
-        gunzip.destroy();
-      }
-    } else {
-      await onChunk(file as AsyncIterable<Buffer>);
-    }
-  } finally {
-    file.destroy();
-    if (!file.closed) await once(file, 'close').catch(() => undefined);
+  for await (const c of bytesOf(f, 0)) {
+    const nl = c.indexOf(10);
+    if (nl >= 0) return h.update(c.subarray(0, nl + 1)).digest('hex');
+    h.update(c);
+    bytes += c.length;
+    // A first line over the maximum: known by its first maxLineBytes.
+    if (bytes > maxLineBytes) return h.digest('hex');
   }
-  return found ? h.digest('hex') : undefined;
+  return undefined;
 }
 
 /** Classifies one line's bytes as analytics' LineSplitter does (null: over maxLineBytes). */

@@ -7,7 +7,7 @@ import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLine
 import { connect, type ClickHouseTarget } from '../connect.js';
 import { rowOf } from '../row.js';
 import { EVENTS_TABLE, ident } from '../schema.js';
-import { classifyLine, fileHead, readLines } from './file-lines.js';
+import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
 import { ShipMetrics } from './metrics.js';
 import { loadPositions, positionPath, savePositions, type FilePosition } from './positions.js';
@@ -83,7 +83,7 @@ interface DirState {
   bot: string;
   posPath: string;
   positions: Map<string, FilePosition>;
-  /** `${dev}:${ino}` → head, so that a plain file's first line is read once. */
+  /** A gzip backup's `dev:ino:size:mtime` → its head (inflating its start once). */
   heads: Map<string, string>;
   /** head → the pass that last listed it (positions of files gone for a while are forgotten). */
   seen: Map<string, number>;
@@ -149,7 +149,8 @@ export class Shipper {
 
   /** Creates the database and table if missing and checks the schema (only that: `--create-only`). */
   async init(): Promise<void> {
-    await this.retrying(() => this.setup());
+    this.mode = 'once';
+    await this.retrying(() => this.setup(false));
   }
 
   /** Ships what is on disk, waits until ClickHouse acknowledged it, and resolves; rejects with a ShipError when it cannot. */
@@ -201,10 +202,10 @@ export class Shipper {
 
   // --- ClickHouse --------------------------------------------------------------------------
 
-  private async setup(): Promise<void> {
+  private async setup(allShards = true): Promise<void> {
     const t = this.options.target;
     await ensureTable(this.client, {
-      database: t.database, display: t.display,
+      database: t.database, display: t.display, allShards,
       ...(this.options.cluster === undefined ? {} : { cluster: this.options.cluster }),
       ...(this.options.ttlDays === undefined ? {} : { ttlDays: this.options.ttlDays }),
     });
@@ -249,8 +250,8 @@ export class Shipper {
     }
   }
 
-  /** Inserts rows; a batch the server refuses for its data is halved until the refused line is found and left out. */
-  private async deliver(rows: string[]): Promise<void> {
+  /** Inserts rows; a batch the server refuses for its data is halved until the refused line is found and left out. Returns the rows inserted. */
+  private async deliver(rows: string[]): Promise<number> {
     let refused: unknown;
     await this.retrying(async () => {
       refused = undefined;
@@ -269,12 +270,10 @@ export class Shipper {
         refused = e;
       }
     });
-    if (refused === undefined) return;
+    if (refused === undefined) return rows.length;
     if (rows.length > 1) {
       const mid = rows.length >>> 1;
-      await this.deliver(rows.slice(0, mid));
-      await this.deliver(rows.slice(mid));
-      return;
+      return (await this.deliver(rows.slice(0, mid))) + (await this.deliver(rows.slice(mid)));
     }
     let where = 'a line';
     try {
@@ -286,6 +285,7 @@ export class Shipper {
     this.summary.rejected++;
     this.metrics.rejected.inc();
     this.fail('rejected', `ClickHouse at ${this.options.target.display} rejected ${where}: ${describe(refused, this.options.target.password)}; that line is not shipped, the others are`, '');
+    return 0;
   }
 
   private fail(cause: FailureCause, message: string, retry: string): void {
@@ -334,9 +334,10 @@ export class Shipper {
     this.bytes = 0;
     this.pending = new Map();
     this.gen++;
+    let inserted = 0;
     if (rows.length > 0) {
-      await this.deliver(rows);
-      this.summary.events += rows.length;
+      inserted = await this.deliver(rows);
+      this.summary.events += inserted;
       this.summary.inserts++;
       this.metrics.inserts.inc();
       this.metrics.insertedBytes.inc(bytes);
@@ -357,8 +358,8 @@ export class Shipper {
       }
     }
     if (rows.length > 0) {
-      this.metrics.events.inc(rows.length);
-      this.events.emit('batch', { rows: rows.length, bytes, ms: Date.now() - started });
+      this.metrics.events.inc(inserted);
+      this.events.emit('batch', { rows: inserted, bytes, ms: Date.now() - started });
     }
   }
 
@@ -383,10 +384,8 @@ export class Shipper {
       }
       const live = new Set<string>();
       for (const f of files) {
-        const key = `${f.dev}:${f.ino}`;
-        live.add(key);
         try {
-          lines += await this.shipFile(d, f, key);
+          lines += await this.shipFile(d, f, live);
         } catch (e) {
           if (e instanceof Closed || e instanceof ShipError) throw e;
           // Renamed or removed between the listing and the read (a rotation): the next pass finds it under its new name.
@@ -399,18 +398,37 @@ export class Shipper {
     return lines;
   }
 
-  private async shipFile(d: DirState, f: LogFileInfo, key: string): Promise<number> {
-    let head = d.heads.get(key);
-    if (head === undefined) {
-      head = await fileHead(f.path, f.gz, this.maxLineBytes);
-      if (head === undefined) return 0; // no complete line yet
-      d.heads.set(key, head);
+  private async shipFile(d: DirState, f: LogFileInfo, live: Set<string>): Promise<number> {
+    const file = await openLog(f.path, f.gz);
+    try {
+      return await this.shipOpen(d, f, file, live);
+    } finally {
+      await closeLog(file);
     }
+  }
+
+  private async shipOpen(d: DirState, f: LogFileInfo, file: OpenLog, live: Set<string>): Promise<number> {
+    // A gzip backup never changes: its head is computed once (an inode reused by a new file
+    // has another size or time). A plain file's first line is read again each time: cheap,
+    // and an inode freed by a gzipped backup is soon a new audit.log's.
+    let head: string | undefined;
+    if (f.gz) {
+      const key = `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs}`;
+      live.add(key);
+      head = d.heads.get(key);
+      if (head === undefined) {
+        head = await fileHead(file, this.maxLineBytes);
+        if (head !== undefined) d.heads.set(key, head);
+      }
+    } else {
+      head = await fileHead(file, this.maxLineBytes);
+    }
+    if (head === undefined) return 0; // no complete line yet
     d.seen.set(head, this.passNo);
     const name = basename(f.path);
     const known = this.pending.get(d)?.get(head) ?? d.positions.get(head);
     if (known?.done === true) return 0;
-    if (!f.gz && known !== undefined && f.size <= known.bytes) return 0;
+    if (!f.gz && known !== undefined && file.size <= known.bytes) return 0;
     const pos: FilePosition = { bytes: known?.bytes ?? 0, lines: known?.lines ?? 0, name };
     const src = { bot: d.bot, host: this.host, file: name, offset: 0 };
     const bad = d.bad;
@@ -438,7 +456,7 @@ export class Shipper {
       gen = this.gen;
     };
     try {
-      await readLines(f.path, f.gz, pos.bytes, this.maxLineBytes, (line, offset, end) => {
+      await readLines(file, pos.bytes, this.maxLineBytes, (line, offset, end) => {
         src.offset = offset;
         classifyLine(line, sink, offset === 0);
         pos.bytes = end;

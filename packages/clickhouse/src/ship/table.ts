@@ -9,6 +9,8 @@ import { ShipError } from './failure.js';
 
 export interface TableSetup {
   database: string;
+  /** With a cluster and no distributed DDL: check that every shard has its local table (not for `--create-only`, which makes one shard's). */
+  allShards?: boolean;
   cluster?: string;
   ttlDays?: number;
   display: string;
@@ -28,7 +30,7 @@ export async function serverVersion(client: ClickHouseClient): Promise<string> {
 }
 
 /** ON CLUSTER needs distributed DDL (ZooKeeper); without it the statements run on this server only. */
-const NO_DISTRIBUTED_DDL = /DistributedDDL|distributed_ddl|ZooKeeper|Code: 139\b|Code: 225\b/i;
+const NO_DISTRIBUTED_DDL = /DDL background thread is not initialized|DistributedDDL|distributed_ddl|ZooKeeper|Code: 139\b|Code: 225\b/i;
 
 /**
  * Creates the database and table(s) if missing, then checks the schema. With a cluster and
@@ -58,7 +60,7 @@ export async function ensureTable(client: ClickHouseClient, o: TableSetup): Prom
       }
       await run(s.replace(` ON CLUSTER ${ident(o.cluster)}`, ''));
     }
-    if (local) await checkShards(client, o.database, o.cluster, o.display);
+    if (local && o.allShards !== false) await checkShards(client, o.database, o.cluster, o.display);
   }
   await checkSchema(client, o.database, o.display);
 }
