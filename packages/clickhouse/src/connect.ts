@@ -27,7 +27,8 @@ export function clickhouseTarget(url: string, database = 'daybook', env: NodeJS.
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ClickHouseConfigError(`--clickhouse must be an http: or https: URL (got ${u.protocol})`);
   if (!/^[A-Za-z0-9_]+$/.test(database)) throw new ClickHouseConfigError(`--database ${JSON.stringify(database)}: use letters, digits and _ only`);
-  const username = u.username !== '' ? decodeURIComponent(u.username) : (env.CLICKHOUSE_USER ?? 'default');
+  // An empty CLICKHOUSE_USER (exported but unset) is the default user, as clickhouse-client takes it.
+  const username = u.username !== '' ? decodeURIComponent(u.username) : (env.CLICKHOUSE_USER || 'default');
   const password = u.password !== '' ? decodeURIComponent(u.password) : (env.CLICKHOUSE_PASSWORD ?? '');
   const display = `${u.protocol}//${u.host}`;
   return { display, url: display, username, password, database };

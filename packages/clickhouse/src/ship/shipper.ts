@@ -111,6 +111,7 @@ export class Shipper {
   private readonly maxLineBytes = DEFAULT_READ_LIMITS.maxLineBytes;
   private mode: 'once' | 'follow' = 'once';
   private closing = false;
+  private closed: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private running: Promise<unknown> | undefined;
   private passNo = 0;
@@ -193,11 +194,14 @@ export class Shipper {
   }
 
   /** Stops following (what is not yet acknowledged is read again next time: nothing is lost) and closes the client. */
-  async close(): Promise<void> {
-    this.closing = true;
-    this.wake?.();
-    await this.running;
-    await this.client.close();
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.wake?.();
+      await this.running;
+      await this.client.close();
+    })();
+    return this.closed;
   }
 
   // --- ClickHouse --------------------------------------------------------------------------
