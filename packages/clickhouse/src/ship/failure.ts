@@ -41,7 +41,7 @@ export class ShipError extends Error {
 // ClickHouse error codes (src/Common/ErrorCodes.cpp), the same from 18.16 to today.
 const AUTH = new Set([192, 193, 194, 195, 497, 516]); // unknown user, wrong/required password, IP not allowed, access denied, authentication failed
 const SCHEMA = new Set([16, 60, 81]); // no such column, unknown table, unknown database
-const DATA = new Set([6, 25, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 349]); // cannot parse (escape sequence, quoted string, ...), type mismatch, incorrect data, ...
+const DATA = new Set([6, 25, 26, 27, 32, 33, 38, 41, 53, 69, 70, 72, 117, 131, 349, 395]); // cannot parse / read, type mismatch, incorrect data, a throwIf of the table's own (395), ...
 
 /** The ClickHouse error code of an error from @clickhouse/client (its `code` is a numeric string). */
 function serverCode(e: unknown): number | undefined {

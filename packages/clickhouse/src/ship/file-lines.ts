@@ -115,7 +115,9 @@ async function* bytesOf(f: OpenLog, start: number): AsyncGenerator<Buffer> {
       yield buf.subarray(0, bytesRead);
     }
   }
-  const file = createReadStream('', { fd: f.fd, start: 0, autoClose: false, highWaterMark: 1 << 18 });
+  // The descriptor is the caller's (closeLog): a stream's destroy() would close it even with
+  // autoClose off, and a second close could hit a descriptor reused by another open meanwhile.
+  const file = createReadStream('', { fd: f.fd, start: 0, autoClose: false, highWaterMark: 1 << 18, fs: { read, close: KEEP_OPEN } });
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
   file.on('error', (e) => gunzip.destroy(e));
   file.pipe(gunzip);
@@ -139,6 +141,7 @@ async function* bytesOf(f: OpenLog, start: number): AsyncGenerator<Buffer> {
 }
 
 const CHUNK = 1 << 20;
+const KEEP_OPEN = (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => cb(null);
 
 /**
  * Reads the complete lines from byte `start` (a line start) to the file's current end:

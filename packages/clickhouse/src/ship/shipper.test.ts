@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { clickhouseTarget } from '../connect.js';
+import { createStatements } from '../schema.js';
 import { clickhouseFigures, fileFigures, writeLogs, type Figures } from '../test/logs.js';
 import { clickhouseMissing, startClickHouse, startCluster, type ClickHouseInstance } from '../test/server.js';
 import { ShipError } from './failure.js';
@@ -131,12 +132,19 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
     }
   });
 
-  it('bad input: a line the server rejects is named, the others shipped', async () => {
+  it('bad input: a line the server rejects is named, the others shipped; a line 18.16\'s JSON parser would refuse is shipped', async () => {
     const dir = tmp('reject');
     try {
+      // The operator's own rule in the table: a DEFAULT that throws for some rows (Code 395).
+      const [db, table] = createStatements({ database: 'reject' });
+      const guarded = table!.replace(/\n\)\nENGINE/, ",\n  `guard` UInt8 DEFAULT throwIf(message = 'poison')\n)\nENGINE");
+      for (const q of [db!, guarded]) {
+        const r = await fetch(`${ch.url}/?allow_experimental_low_cardinality_type=1`, { method: 'POST', body: q });
+        assert.ok(r.ok, await r.text());
+      }
       const line = (i: number, message = 'ok') => JSON.stringify({ timestamp: '2024-05-01T00:00:00.000Z', level: 'INFO', event_id: `x-${i}`, event_type: 'api_call', message, latency_ms: i, metadata: {} });
-      // A lone surrogate escape: valid JSON, refused by ClickHouse 18.16's JSONEachRow (Code 25).
-      const lines = Array.from({ length: 40 }, (_, i) => (i === 29 ? line(i, '\ud800') : line(i)));
+      // x-3 holds a lone surrogate escape: valid JSON, refused by 18.16's JSONEachRow (Code 25); RowBinary writes it as U+FFFD.
+      const lines = Array.from({ length: 40 }, (_, i) => (i === 29 ? line(i, 'poison') : i === 3 ? line(i, 'half \ud800 a pair') : line(i)));
       writeFileSync(join(dir, 'audit.log'), lines.join('\n') + '\n');
       const out: string[] = [];
       const res = await shipOnce({ dirs: [dir], target: clickhouseTarget(ch.url, 'reject'), bot: 'x' }, out);
@@ -144,8 +152,9 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
       assert.equal(res.events, 40 - 1);
       const offset = Buffer.byteLength(lines.slice(0, 29).join('\n') + '\n');
       assert.equal(out.length, 1, out.join('\n'));
-      assert.match(out[0]!, new RegExp(`DAYBOOK_E_SHIP_REJECTED: .*audit\\.log at byte ${offset} \\(bot x, event_id x-29\\).*Code: 25`));
+      assert.match(out[0]!, new RegExp(`DAYBOOK_E_SHIP_REJECTED: .*audit\\.log at byte ${offset} \\(bot x, event_id x-29\\).*Code: 395.*that line is not shipped, the others are`));
       assert.equal((await ch.query('SELECT count(), uniqExact(event_id) FROM reject.events FINAL FORMAT TSV')).trim(), '39\t39');
+      assert.equal((await ch.query("SELECT message FROM reject.events WHERE event_id = 'x-3'")).trim(), 'half \ufffd a pair');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

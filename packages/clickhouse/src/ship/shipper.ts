@@ -10,6 +10,7 @@ import { EVENTS_TABLE, ident } from '../schema.js';
 import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
 import { ShipMetrics } from './metrics.js';
+import { decodeRow, INSERT_COLUMNS, RowBinaryBatch } from './rowbinary.js';
 import { loadPositions, positionPath, savePositions, type FilePosition } from './positions.js';
 import { checkSchema, ensureTable } from './table.js';
 
@@ -41,7 +42,7 @@ export interface ShipperOptions {
   ttlDays?: number;
   /** Rows per insert at most (default 100,000). */
   batchRows?: number;
-  /** Bytes of JSONEachRow per insert at most (default 32 MiB): with batchRows, the memory bound. */
+  /** Bytes of RowBinary per insert at most (default 32 MiB): with batchRows, the memory bound. */
   batchBytes?: number;
   /** Following: a batch is sent once its oldest row waited this long (default 1000 ms). */
   flushMs?: number;
@@ -112,16 +113,19 @@ export class Shipper {
   private mode: 'once' | 'follow' = 'once';
   private closing = false;
   private closed: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  /** Sleeps that close() cuts short (the poll loop's, and a retry's in the insert in flight). */
+  private readonly wakers = new Set<() => void>();
   private running: Promise<unknown> | undefined;
   private passNo = 0;
   private readonly summary: ShipSummary = { events: 0, inserts: 0, rejected: 0, bad: emptyBad(), appLines: 0 };
   // The batch being gathered.
-  private rows: string[] = [];
-  private bytes = 0;
+  private batch = new RowBinaryBatch();
   private firstAt = 0;
   private gen = 0;
   private pending = new Map<DirState, Map<string, FilePosition>>();
+  /** The insert in flight, and the positions it will save once acknowledged. */
+  private inflight: Promise<void> | undefined;
+  private sending: Map<DirState, Map<string, FilePosition>> | undefined;
   /** Problems printed once per distinct text (a file that cannot be read is retried every pass). */
   private readonly told = new Set<string>();
 
@@ -140,7 +144,7 @@ export class Shipper {
       giveUpMs: options.giveUpMs ?? 5 * 60_000,
     };
     const t = options.target;
-    this.insertQuery = `INSERT INTO ${ident(t.database)}.${ident(EVENTS_TABLE)} FORMAT JSONEachRow`;
+    this.insertQuery = `INSERT INTO ${ident(t.database)}.${ident(EVENTS_TABLE)} ${INSERT_COLUMNS} FORMAT RowBinary`;
     this.dirs = [...new Set(options.dirs.map((d) => resolve(d)))].map((dir) => {
       const posPath = positionPath(dir, t.display, t.database);
       const positions = loadPositions(posPath);
@@ -162,6 +166,7 @@ export class Shipper {
       // A bot may keep writing and rotating: read until a pass finds nothing new (a few at most).
       for (let i = 0; i < 5; i++) if ((await this.pass()) === 0) break;
       await this.flush();
+      await this.settle();
       return { ...this.summary, bad: { ...this.summary.bad } };
     })();
     this.running = run.catch(() => undefined);
@@ -181,7 +186,7 @@ export class Shipper {
         await this.retrying(() => this.setup());
         while (!this.closing) {
           await this.pass();
-          const due = this.rows.length > 0 || this.pending.size > 0 ? this.firstAt + this.o.flushMs - Date.now() : Infinity;
+          const due = this.batch.rows > 0 || this.pending.size > 0 ? this.firstAt + this.o.flushMs - Date.now() : Infinity;
           if (due <= 0) await this.flush();
           else await this.sleep(Math.min(this.o.pollMs, due));
         }
@@ -197,8 +202,9 @@ export class Shipper {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true;
-      this.wake?.();
+      for (const wake of [...this.wakers]) wake();
       await this.running;
+      await this.inflight?.catch(() => undefined);
       await this.client.close();
     })();
     return this.closed;
@@ -215,9 +221,9 @@ export class Shipper {
     });
   }
 
-  private async insert(body: string): Promise<void> {
+  private async insert(body: Buffer): Promise<void> {
     const settings = this.options.cluster === undefined ? {} : { insert_distributed_sync: 1 as const };
-    const res = await this.client.exec({ query: this.insertQuery, values: Readable.from([Buffer.from(body)]), clickhouse_settings: settings });
+    const res = await this.client.exec({ query: this.insertQuery, values: Readable.from([body]), clickhouse_settings: settings });
     // The answer to an INSERT is empty; read it so that the socket goes back to the pool.
     for await (const _ of res.stream) void _;
   }
@@ -255,12 +261,12 @@ export class Shipper {
   }
 
   /** Inserts rows; a batch the server refuses for its data is halved until the refused line is found and left out. Returns the rows inserted. */
-  private async deliver(rows: string[]): Promise<number> {
+  private async deliver(batch: RowBinaryBatch, from: number, to: number): Promise<number> {
     let refused: unknown;
     await this.retrying(async () => {
       refused = undefined;
       try {
-        await this.insert(rows.join('\n') + '\n');
+        await this.insert(batch.slice(from, to));
       } catch (e) {
         const cause = causeOf(e);
         if (cause === 'schema') {
@@ -274,18 +280,13 @@ export class Shipper {
         refused = e;
       }
     });
-    if (refused === undefined) return rows.length;
-    if (rows.length > 1) {
-      const mid = rows.length >>> 1;
-      return (await this.deliver(rows.slice(0, mid))) + (await this.deliver(rows.slice(mid)));
+    if (refused === undefined) return to - from;
+    if (to - from > 1) {
+      const mid = from + ((to - from) >>> 1);
+      return (await this.deliver(batch, from, mid)) + (await this.deliver(batch, mid, to));
     }
-    let where = 'a line';
-    try {
-      const r = JSON.parse(rows[0]!) as { bot: string; file: string; offset: number; event_id: string };
-      where = `${r.file} at byte ${r.offset} (bot ${r.bot}, event_id ${r.event_id})`;
-    } catch {
-      // the row is ours: always JSON
-    }
+    const r = decodeRow(batch.slice(from, to));
+    const where = `${r.file} at byte ${r.offset} (bot ${r.bot}, event_id ${r.event_id})`;
     this.summary.rejected++;
     this.metrics.rejected.inc();
     this.fail('rejected', `ClickHouse at ${this.options.target.display} rejected ${where}: ${describe(refused, this.options.target.password)}; that line is not shipped, the others are`, '');
@@ -312,43 +313,73 @@ export class Shipper {
   private sleep(ms: number): Promise<void> {
     if (this.closing) return Promise.reject(new Closed());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
-        this.wake = undefined;
+        this.wakers.delete(wake);
         reject(new Closed());
       };
+      const timer = setTimeout(() => {
+        this.wakers.delete(wake);
+        resolve();
+      }, ms);
+      this.wakers.add(wake);
     });
   }
 
+
   // --- the batch ---------------------------------------------------------------------------
 
-  /** Sends the batch (if any rows) and, once acknowledged, saves the positions it advanced. */
+  /**
+   * Hands the batch to the inserter and returns: reading goes on while ClickHouse parses the
+   * insert (the two cores of a small machine both work). At most one insert is in flight:
+   * with one already sent, this waits for it first (backpressure; memory holds two batches).
+   */
   private async flush(): Promise<void> {
-    if (this.rows.length === 0 && this.pending.size === 0) return;
-    const rows = this.rows;
-    const bytes = this.bytes;
-    const pending = this.pending;
-    const started = Date.now();
+    await this.settle();
+    if (this.batch.rows === 0 && this.pending.size === 0) return;
+    const batch = this.batch;
+    // The positions as they are now: reading goes on and moves the live ones.
+    const positions = new Map([...this.pending].map(([d, files]) => [d, new Map([...files].map(([h, p]) => [h, { ...p }]))]));
     const firstAt = this.firstAt;
-    this.rows = [];
-    this.bytes = 0;
+    this.batch = new RowBinaryBatch();
     this.pending = new Map();
     this.gen++;
+    this.sending = positions;
+    const p = this.send(batch, positions, firstAt);
+    p.catch(() => undefined); // observed by settle()
+    this.inflight = p;
+  }
+
+  /** Waits for the insert in flight (if any); rethrows what ended it (once mode, or close). */
+  private async settle(): Promise<void> {
+    const p = this.inflight;
+    if (p === undefined) return;
+    try {
+      await p;
+    } finally {
+      if (this.inflight === p) {
+        this.inflight = undefined;
+        this.sending = undefined;
+      }
+    }
+  }
+
+  /** Inserts one batch and, once ClickHouse acknowledged it, saves the positions it advanced. */
+  private async send(batch: RowBinaryBatch, positions: Map<DirState, Map<string, FilePosition>>, firstAt: number): Promise<void> {
+    const bytes = batch.bytes;
+    const started = Date.now();
     let inserted = 0;
-    if (rows.length > 0) {
-      inserted = await this.deliver(rows);
+    if (batch.rows > 0) {
+      inserted = await this.deliver(batch, 0, batch.rows);
       this.summary.events += inserted;
       this.summary.inserts++;
       this.metrics.inserts.inc();
       this.metrics.insertedBytes.inc(bytes);
+      this.metrics.events.inc(inserted);
       this.metrics.lagSeconds.set((Date.now() - firstAt) / 1000);
     }
-    for (const [d, files] of pending) {
-      for (const [head, p] of files) d.positions.set(head, { ...p });
+    for (const [d, files] of positions) {
+      for (const [head, p] of files) d.positions.set(head, p);
       for (const [head, pass] of d.seen) {
         if (this.passNo - pass > FORGET_AFTER_PASSES) {
           d.seen.delete(head);
@@ -361,14 +392,11 @@ export class Shipper {
         this.fileProblem(`cannot save the shipper's position in ${d.posPath} (${(e as Error).message}): shipping goes on; after a restart the lines since the last save are sent again (counted once)`);
       }
     }
-    if (rows.length > 0) {
-      this.metrics.events.inc(inserted);
-      this.events.emit('batch', { rows: inserted, bytes, ms: Date.now() - started });
-    }
+    if (batch.rows > 0) this.events.emit('batch', { rows: inserted, bytes, ms: Date.now() - started });
   }
 
   private full(): boolean {
-    return this.rows.length >= this.o.batchRows || this.bytes >= this.o.batchBytes;
+    return this.batch.rows >= this.o.batchRows || this.batch.bytes >= this.o.batchBytes;
   }
 
   // --- reading -----------------------------------------------------------------------------
@@ -430,7 +458,7 @@ export class Shipper {
     if (head === undefined) return 0; // no complete line yet
     d.seen.set(head, this.passNo);
     const name = basename(f.path);
-    const known = this.pending.get(d)?.get(head) ?? d.positions.get(head);
+    const known = this.pending.get(d)?.get(head) ?? this.sending?.get(d)?.get(head) ?? d.positions.get(head);
     if (known?.done === true) return 0;
     if (!f.gz && known !== undefined && file.size <= known.bytes) return 0;
     const pos: FilePosition = { bytes: known?.bytes ?? 0, lines: known?.lines ?? 0, name };
@@ -440,10 +468,8 @@ export class Shipper {
     const sink: LineSink = {
       bad,
       add: (o, ts) => {
-        const row = JSON.stringify(rowOf(o, ts, src));
-        if (this.rows.length === 0) this.firstAt = Date.now();
-        this.rows.push(row);
-        this.bytes += row.length + 1;
+        if (this.batch.rows === 0) this.firstAt = Date.now();
+        this.batch.add(rowOf(o, ts, src));
       },
       addAppLine: () => {
         d.appLines++;
@@ -456,7 +482,7 @@ export class Shipper {
       let m = this.pending.get(d);
       if (m === undefined) this.pending.set(d, (m = new Map()));
       m.set(head, pos);
-      if (this.pending.size === 1 && m.size === 1 && this.rows.length === 0) this.firstAt = Date.now();
+      if (this.pending.size === 1 && m.size === 1 && this.batch.rows === 0) this.firstAt = Date.now();
       gen = this.gen;
     };
     try {
