@@ -109,11 +109,7 @@ export class RowBinaryBatch {
           this.string(v as string);
           break;
         case 'nstr':
-          if (v === null) this.nul();
-          else {
-            this.notNull();
-            this.string(v as string);
-          }
+          if (this.present(v)) this.string(v as string);
           break;
         case 'u64':
           this.int64(v as number, false);
@@ -122,16 +118,10 @@ export class RowBinaryBatch {
           this.int64(v as number, true);
           break;
         case 'ni64':
-          if (v === null) this.nul();
-          else {
-            this.notNull();
-            this.int64(v as number, true);
-          }
+          if (this.present(v)) this.int64(v as number, true);
           break;
         case 'nf64':
-          if (v === null) this.nul();
-          else {
-            this.notNull();
+          if (this.present(v)) {
             this.ensure(8);
             this.pos = this.buf.writeDoubleLE(v as number, this.pos);
           }
@@ -148,14 +138,11 @@ export class RowBinaryBatch {
     }
   }
 
-  private nul(): void {
+  /** A Nullable's flag byte (1: NULL, no value follows); whether the value follows. */
+  private present(v: unknown): boolean {
     this.ensure(1);
-    this.buf[this.pos++] = 1;
-  }
-
-  private notNull(): void {
-    this.ensure(1);
-    this.buf[this.pos++] = 0;
+    this.buf[this.pos++] = v === null ? 1 : 0;
+    return v !== null;
   }
 
   /** Rows [from, to) as bytes (a view: valid until the next add). */
