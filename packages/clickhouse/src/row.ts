@@ -74,3 +74,18 @@ export function rowOf(o: Record<string, unknown>, ts: number, src: RowSource): R
     meta_daily_pnl: num(meta.daily_pnl),
   };
 }
+
+const LINK_SUFFIX = ',"hash":"'.length + 64 + 2;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * The chain link at the end of an event line (`,"hash":"<64 hex>"}`, core's chain.ts), or ''.
+ * analytics' readLine parses a chained line without its link (the metrics never read it), so
+ * the parsed object has no `hash`: the shipper takes it from the line's text.
+ */
+export function chainLink(line: string): string {
+  const n = line.length;
+  if (n <= LINK_SUFFIX || !line.endsWith('"}') || !line.startsWith(',"hash":"', n - LINK_SUFFIX)) return '';
+  const hash = line.slice(n - 66, n - 2);
+  return HEX64.test(hash) ? hash : '';
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { rowOf } from '../row.js';
+import { chainLink, rowOf } from '../row.js';
 import { decodeRow, RowBinaryBatch } from './rowbinary.js';
 
 describe('RowBinary rows', () => {
@@ -22,5 +22,12 @@ describe('RowBinary rows', () => {
     assert.equal(rowOf({ event_id: 'a', metadata: {} }, Date.UTC(1960, 0, 1) * 1000, src).time, 0);
     assert.equal(rowOf({ event_id: 'a', metadata: {} }, Date.UTC(2200, 0, 1) * 1000, src).time, 4_294_967_295);
     assert.equal(rowOf({ event_id: 'a', metadata: {} }, Date.UTC(2200, 0, 1) * 1000, src).ts, Date.UTC(2200, 0, 1) * 1000);
+  });
+
+  it('chainLink: the link at the end of a chained line, or nothing', () => {
+    const h = 'ab'.repeat(32);
+    assert.equal(chainLink(`{"event_id":"e","hash":"${h}"}`), h);
+    assert.equal(chainLink(`{"event_id":"e","hash":"${h.toUpperCase()}"}`), '');
+    assert.equal(chainLink('{"event_id":"e"}'), '');
   });
 });

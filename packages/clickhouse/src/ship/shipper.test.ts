@@ -58,6 +58,8 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
       assert.equal(second.events, 0, 'the saved positions say everything was shipped');
       assertSame(await clickhouseFigures(ch, 'once'), files);
       assert.equal(Number((await ch.query('SELECT count() FROM once.events')).trim()), files.events, 'not even an unmerged copy');
+      // Every line of a chained directory carries its link (verify --clickhouse compares them with the files).
+      assert.equal((await ch.query("SELECT countIf(match(hash, '^[0-9a-f]{64}$')) = count() FROM once.events")).trim(), '1');
       const pos = loadPositions(positionPath(dir, target.display, 'once'));
       assert.ok([...pos.values()].some((p) => p.done === true && p.name.endsWith('.gz')));
     } finally {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLineCounts, type LineSink, type LogFileInfo } from '@daybook/analytics';
 import { connect, type ClickHouseTarget } from '../connect.js';
-import { rowOf } from '../row.js';
+import { chainLink, rowOf } from '../row.js';
 import { EVENTS_TABLE, ident } from '../schema.js';
 import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
@@ -467,9 +467,11 @@ export class Shipper {
     let read = 0;
     const sink: LineSink = {
       bad,
-      add: (o, ts) => {
+      add: (o, ts, line) => {
         if (this.batch.rows === 0) this.firstAt = Date.now();
-        this.batch.add(rowOf(o, ts, src));
+        const row = rowOf(o, ts, src);
+        if (row.hash === '') row.hash = chainLink(line);
+        this.batch.add(row);
       },
       addAppLine: () => {
         d.appLines++;
