@@ -4,3 +4,5 @@ export { clickhouseTarget, connect, ClickHouseConfigError, type ClickHouseTarget
 export { ClickHouseAnalyzer, type ClickHouseAnalyzerOptions } from './analyzer.js';
 export { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 export type { FleetFilter } from './sql.js';
+export { openClickHouse, analyzerOf, clickhouseError, ClickHouseError, type ClickHouseErrorCode, type OpenedClickHouse } from './open.js';
+export { verifyAgainstClickHouse, type FleetVerifyResult, type FleetLine } from './fleet-verify.js';
