@@ -20,6 +20,11 @@ export class ClickHouseError extends Error {
 export interface OpenedClickHouse {
   readonly target: ClickHouseTarget;
   readonly runner: QueryRunner;
+  /**
+   * A user's SELECT (`daybook query`), read-only (readonly=1: it cannot write or change
+   * settings), with the database as default: `events` is `<database>.events`.
+   */
+  query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }>;
   close(): Promise<void>;
 }
 
@@ -77,7 +82,16 @@ export async function openClickHouse(url: string, database = 'daybook', options:
     await client.close();
     throw e;
   }
-  return { target, runner, close: () => client.close() };
+  const query = async (sql: string) => {
+    try {
+      const rs = await client.query({ query: `${sql.trim().replace(/;$/, '')}`, format: 'JSON', clickhouse_settings: { readonly: '1' } });
+      const r = await rs.json<Record<string, unknown>>();
+      return { columns: (r.meta ?? []).map((m) => m.name), rows: r.data };
+    } catch (e) {
+      throw clickhouseError(e, target);
+    }
+  };
+  return { target, runner, query, close: () => client.close() };
 }
 
 /** An analyzer over an opened connection. */

@@ -102,6 +102,20 @@ describe('daybook report / verify --clickhouse', { skip: clickhouseMissing() }, 
     assert.ok(json.clickhouse.counts.added! >= 3, JSON.stringify(json.clickhouse.counts));
   });
 
+  it('query --clickhouse runs the SQL in ClickHouse, read-only, events in the named database', async () => {
+    const r = await daybook(['query', '--clickhouse', url, '--json', "SELECT bot, count() AS n FROM events FINAL WHERE bot = 'partial' GROUP BY bot"]);
+    assert.equal(r.status, 0, r.stderr);
+    const files = await daybook(['report', 'system', '--dir', dir, '--json', '--no-index']);
+    assert.deepEqual((JSON.parse(r.stdout) as { bot: string; n: unknown }[]).map((x) => [x.bot, Number(x.n)]), [['partial', (JSON.parse(files.stdout) as { total_events: number }).total_events - 1]]);
+    const table = await daybook(['query', '--clickhouse', url, 'SELECT 1 AS one']);
+    assert.match(table.stdout, /one/);
+    const drop = await daybook(['query', '--clickhouse', url, 'DROP TABLE events']);
+    assert.equal(drop.status, 1);
+    assert.match(drop.stderr, /DAYBOOK_E_CLICKHOUSE_QUERY/);
+    assert.equal(Number((await ch.query('SELECT count() FROM daybook.events')).trim()) > 0, true);
+    assert.equal((await daybook(['query', '--clickhouse', url, '--from', '2024-01-01', 'SELECT 1'])).status, 2);
+  });
+
   it('credentials: from the URL or the environment, never printed; bad URL, unreachable, wrong password are clear errors', async () => {
     const auth = url.replace('http://', 'http://alice:secret-pw@');
     assert.equal((await daybook(['report', 'system', '--clickhouse', auth, '--json'])).status, 0);
