@@ -6,7 +6,7 @@ import {
   type TradeQuery, type TradingMetrics, type WithBadLines,
 } from '@daybook/analytics';
 import type { QueryRunner } from './runner.js';
-import { COUNTED_LATENCY, conditions, from, IS_ERROR, IS_WARNING, LEVEL, percentileSql, READ_ORDER, READ_ORDER_REVERSED, str, where, type FleetFilter } from './sql.js';
+import { COUNTED_LATENCY, conditions, distinctRows, from, IS_ERROR, IS_WARNING, LEVEL, percentileSql, READ_ORDER, READ_ORDER_REVERSED, str, where, type FleetFilter } from './sql.js';
 import { tradingEventSet } from './trading-set.js';
 
 // LogAnalyzer's reports (same method names, same JSON) computed in ClickHouse. Counts, sums,
@@ -35,7 +35,9 @@ const TOP = 10;
 interface MainRow {
   total: string; api_calls: string; api_error_events: string; status_5xx: string; rate_limits: string; errors: string; warnings: string;
   health: string; health_failures: string; restarts: string; lat_n: string; lat_sum: number; p50: number; p95: number; p99: number; p100: number;
-  max_heat: number | null; min_daily: number | null;
+  max_heat: number | null; min_daily: number | null; uptime_us: string | number;
+  /** sumMap's answer: keys (day × 8 + risk type index, 1-4) and counts. */
+  risk_days: [(string | number)[], (string | number)[]];
   risk_limit_hit: string; daily_loss_limit: string; portfolio_heat_warning: string; position_size_calculated: string;
 }
 
@@ -44,6 +46,20 @@ interface SqlFigures {
   system: SystemMetrics;
   risk: RiskMetrics;
   errors: ErrorSummary;
+}
+
+/** risk_events_by_day from main's sumMap (days ascending, all four keys). */
+function riskDays([keys, counts]: MainRow['risk_days']): Record<string, RiskDay> {
+  const byDay = new Map<number, RiskDay>();
+  keys.forEach((k, i) => {
+    const key = n(k);
+    const d = Math.floor(key / 8);
+    let day = byDay.get(d);
+    if (day === undefined) byDay.set(d, (day = emptyRiskDay()));
+    day[RISK_TYPES[(key % 8) - 1]!] += n(counts[i]);
+  });
+  const days = [...byDay.keys()].sort((a, b) => a - b);
+  return Object.fromEntries(days.map((d) => [utcDay(d * DAY_US), byDay.get(d)!]));
 }
 
 export class ClickHouseAnalyzer {
@@ -69,73 +85,69 @@ export class ClickHouseAnalyzer {
 
   // ---- SQL parts ------------------------------------------------------------------------------
 
+  /**
+   * Every system and risk figure in one pass of `events FINAL` (FINAL is most of a query's
+   * cost): per session (uptime is per session), then summed over sessions; latencies are
+   * gathered per session and sorted once; risk events per day are a sumMap keyed by
+   * day × 8 + type.
+   */
   private async main(range: TimeRange): Promise<MainRow> {
-    const risk = RISK_TYPES.map((t) => `countIf(event_type = ${str(t)}) AS ${t}`).join(',\n  ');
+    const counts: [string, string][] = [
+      ['total', '1'],
+      ['api_calls', "event_type = 'api_call'"],
+      ['api_error_events', "event_type = 'api_error'"],
+      ['status_5xx', "event_type = 'api_call' AND ifNull(status_code, 0) >= 500"],
+      ['rate_limits', "event_type = 'rate_limit' OR (event_type = 'api_call' AND ifNull(status_code, 0) = 429)"],
+      ['errors', IS_ERROR],
+      ['warnings', IS_WARNING],
+      ['health', "event_type = 'health_check'"],
+      ['health_failures', `event_type = 'health_check' AND (health_bad = 1 OR ${LEVEL} IN ('WARNING', 'ERROR', 'CRITICAL'))`],
+      ['restarts', "event_type = 'system_start'"],
+      ...RISK_TYPES.map((t): [string, string] => [t, `event_type = ${str(t)}`]),
+    ];
+    const riskIndex = `indexOf([${RISK_TYPES.map(str).join(', ')}], event_type)`;
     const sql = `SELECT
-  count() AS total,
-  countIf(event_type = 'api_call') AS api_calls,
-  countIf(event_type = 'api_error') AS api_error_events,
-  countIf(event_type = 'api_call' AND ifNull(status_code, 0) >= 500) AS status_5xx,
-  countIf(event_type = 'rate_limit' OR (event_type = 'api_call' AND ifNull(status_code, 0) = 429)) AS rate_limits,
-  countIf(${IS_ERROR}) AS errors,
-  countIf(${IS_WARNING}) AS warnings,
-  countIf(event_type = 'health_check') AS health,
-  countIf(event_type = 'health_check' AND (health_bad = 1 OR ${LEVEL} IN ('WARNING', 'ERROR', 'CRITICAL'))) AS health_failures,
-  countIf(event_type = 'system_start') AS restarts,
-  arraySort(groupArrayIf(assumeNotNull(latency_ms), ${COUNTED_LATENCY})) AS lat,
+  ${counts.map(([name]) => `sum(${name}) AS ${name}`).join(',\n  ')},
+  sumIf(span, session_id != '') AS uptime_us,
+  arraySort(groupArrayArray(session_lat)) AS lat,
   length(lat) AS lat_n,
   arraySum(lat) AS lat_sum,
   ${percentileSql('lat', 'lat_n', 50, 'p50')},
   ${percentileSql('lat', 'lat_n', 95, 'p95')},
   ${percentileSql('lat', 'lat_n', 99, 'p99')},
   ${percentileSql('lat', 'lat_n', 100, 'p100')},
-  max(coalesce(portfolio_heat, meta_portfolio_heat)) AS max_heat,
-  min(coalesce(daily_pnl, meta_daily_pnl)) AS min_daily,
-  ${risk}
-FROM ${from(this.database)}
-${this.where(range)}`;
+  max(session_heat) AS max_heat,
+  min(session_daily) AS min_daily,
+  sumMap(tupleElement(session_risk, 1), tupleElement(session_risk, 2)) AS risk_days
+FROM (
+  SELECT
+    session_id,
+    ${counts.map(([name, cond]) => `countIf(${cond}) AS ${name}`).join(',\n    ')},
+    max(ts) - min(ts) AS span,
+    groupArrayIf(assumeNotNull(latency_ms), ${COUNTED_LATENCY}) AS session_lat,
+    max(coalesce(portfolio_heat, meta_portfolio_heat)) AS session_heat,
+    min(coalesce(daily_pnl, meta_daily_pnl)) AS session_daily,
+    sumMapIf([intDiv(ts, ${DAY_US}) * 8 + ${riskIndex}], [toUInt64(1)], ${riskIndex} > 0) AS session_risk
+  FROM ${from(this.database)}
+  ${this.where(range)}
+  GROUP BY session_id
+)`;
     const [row] = await this.runner.rows<MainRow>(sql);
     return row!;
   }
 
-  /** Σ over sessions of (last − first event time), µs (metrics.md uptime_hours). */
-  private async uptimeUs(range: TimeRange): Promise<number> {
-    const sql = `SELECT sum(span) AS us FROM (
-  SELECT max(ts) - min(ts) AS span FROM ${from(this.database)} ${this.where(range, "session_id != ''")} GROUP BY session_id
-)`;
-    const [row] = await this.runner.rows<{ us: string | number | null }>(sql);
-    return n(row?.us ?? 0);
-  }
-
-  private async riskDays(range: TimeRange): Promise<Record<string, RiskDay>> {
-    const sql = `SELECT intDiv(ts, ${DAY_US}) AS day, event_type AS type, count() AS c
-FROM ${from(this.database)}
-${this.where(range, `event_type IN (${RISK_TYPES.map(str).join(', ')})`)}
-GROUP BY day, type`;
-    const byDay = new Map<number, RiskDay>();
-    for (const r of await this.runner.rows<{ day: string; type: keyof RiskDay; c: string }>(sql)) {
-      const d = n(r.day);
-      let day = byDay.get(d);
-      if (day === undefined) byDay.set(d, (day = emptyRiskDay()));
-      day[r.type] += n(r.c);
-    }
-    const days = [...byDay.keys()].sort((a, b) => a - b);
-    return Object.fromEntries(days.map((d) => [utcDay(d * DAY_US), byDay.get(d)!]));
-  }
-
   private async errorSummary(range: TimeRange, totals: { errors: number; warnings: number }): Promise<ErrorSummary> {
-    const errs = this.where(range, IS_ERROR);
-    const db = from(this.database);
+    const errs = distinctRows(this.database, ['ts', 'level', 'component', 'error_type', 'event_type', 'message'], [IS_ERROR, ...conditions(range, this.filter)]);
     const [groups, top, recent] = await Promise.all([
-      this.runner.rows<{ comp: string; etype: string; hour: string; c: string }>(`SELECT if(component = '', 'unknown', component) AS comp,
-  if(error_type != '', error_type, event_type) AS etype, intDiv(ts, ${HOUR_US}) % 24 AS hour, count() AS c
-FROM ${db} ${errs} GROUP BY comp, etype, hour`),
+      this.runner.rows<{ comp: string; etype: string; hour: string; c: string; first_ts: string }>(`SELECT if(component = '', 'unknown', component) AS comp,
+  if(error_type != '', error_type, event_type) AS etype, intDiv(ts, ${HOUR_US}) % 24 AS hour, count() AS c, min(ts) AS first_ts
+FROM ${errs} GROUP BY comp, etype, hour ORDER BY first_ts`),
       this.runner.rows<{ msg: string; c: string; first_ts: string; last_ts: string }>(`SELECT replaceRegexpAll(message, '[0-9]+', '#') AS msg, count() AS c, min(ts) AS first_ts, max(ts) AS last_ts
-FROM ${db} ${errs} GROUP BY msg ORDER BY c DESC, first_ts ASC, msg ASC LIMIT ${TOP}`),
+FROM ${errs} GROUP BY msg ORDER BY c DESC, first_ts ASC, msg ASC LIMIT ${TOP}`),
       this.runner.rows<{ ts: string; lvl: string; comp: string; event_type: string; message: string; event_id: string; etype: string }>(`SELECT ts,
   if(${LEVEL} = 'CRITICAL', 'CRITICAL', 'ERROR') AS lvl, if(component = '', 'unknown', component) AS comp, event_type, message, event_id,
   if(error_type != '', error_type, event_type) AS etype
-FROM ${db} ${errs} ORDER BY ts DESC, ${READ_ORDER_REVERSED} LIMIT ${TOP}`),
+FROM ${errs} ORDER BY ts DESC, ${READ_ORDER_REVERSED} LIMIT ${TOP}`),
     ]);
     const byComponent: Record<string, number> = {};
     const byType: Record<string, number> = {};
@@ -161,17 +173,14 @@ FROM ${db} ${errs} ORDER BY ts DESC, ${READ_ORDER_REVERSED} LIMIT ${TOP}`),
 
   /** The top-level portfolio_value of the earliest event in range that has one (ties: read order). */
   private async firstPortfolioValue(range: TimeRange): Promise<number | null> {
-    const rows = await this.runner.rows<{ v: number }>(`SELECT portfolio_value AS v FROM ${from(this.database)}
-${this.where(range, 'isNotNull(portfolio_value)')} ORDER BY ts, ${READ_ORDER} LIMIT 1`);
+    const rows = await this.runner.rows<{ v: number }>(`SELECT portfolio_value AS v
+FROM ${distinctRows(this.database, ['ts', 'portfolio_value'], ['isNotNull(portfolio_value)', ...conditions(range, this.filter)])}
+ORDER BY ts, ${READ_ORDER} LIMIT 1`);
     return rows.length === 0 ? null : n(rows[0]!.v);
   }
 
-  private async sqlFigures(range: TimeRange, parts: { system?: boolean; risk?: boolean; errors?: boolean }): Promise<SqlFigures> {
-    const [m, uptime, days] = await Promise.all([
-      this.main(range),
-      parts.system === true ? this.uptimeUs(range) : 0,
-      parts.risk === true ? this.riskDays(range) : {},
-    ]);
+  private async sqlFigures(range: TimeRange, parts: { errors?: boolean }): Promise<SqlFigures> {
+    const m = await this.main(range);
     const total = n(m.total);
     const apiCalls = n(m.api_calls);
     const apiErrorEvents = n(m.api_error_events);
@@ -196,7 +205,7 @@ ${this.where(range, 'isNotNull(portfolio_value)')} ORDER BY ts, ${READ_ORDER} LI
       health_checks: n(m.health),
       health_check_failures: n(m.health_failures),
       restarts: n(m.restarts),
-      uptime_hours: uptime / HOUR_US,
+      uptime_hours: n(m.uptime_us) / HOUR_US,
     };
     const risk: RiskMetrics = {
       risk_limit_hits: n(m.risk_limit_hit),
@@ -205,7 +214,7 @@ ${this.where(range, 'isNotNull(portfolio_value)')} ORDER BY ts, ${READ_ORDER} LI
       position_size_calculations: n(m.position_size_calculated),
       max_portfolio_heat: nullable(m.max_heat),
       max_daily_loss: nullable(m.min_daily),
-      risk_events_by_day: days,
+      risk_events_by_day: riskDays(m.risk_days),
     };
     const errorSummary = parts.errors === true ? await this.errorSummary(range, { errors, warnings: n(m.warnings) }) : (undefined as unknown as ErrorSummary);
     return { system, risk, errors: errorSummary };
@@ -230,11 +239,11 @@ ${this.where(range, 'isNotNull(portfolio_value)')} ORDER BY ts, ${READ_ORDER} LI
   }
 
   async getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines> {
-    return { ...(await this.sqlFigures(parseRange(start, end), { system: true })).system, bad_lines: badLines() };
+    return { ...(await this.sqlFigures(parseRange(start, end), {})).system, bad_lines: badLines() };
   }
 
   async getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines> {
-    return { ...(await this.sqlFigures(parseRange(start, end), { risk: true })).risk, bad_lines: badLines() };
+    return { ...(await this.sqlFigures(parseRange(start, end), {})).risk, bad_lines: badLines() };
   }
 
   async getSymbolPerformance(start?: DateInput, end?: DateInput): Promise<SymbolPerformance[]> {
@@ -294,7 +303,7 @@ GROUP BY b`);
   }
 
   private async report(range: TimeRange): Promise<FullReport> {
-    const [sql, trading] = await Promise.all([this.sqlFigures(range, { system: true, risk: true, errors: true }), this.trading(range)]);
+    const [sql, trading] = await Promise.all([this.sqlFigures(range, { errors: true }), this.trading(range)]);
     return {
       start: Number.isFinite(range.start) ? isoOf(range.start) : null,
       end: Number.isFinite(range.end) ? isoOf(range.end) : null,
