@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
+import { isoOf, LogAnalyzer, parseRange, type LogAnalyzerOptions } from '@daybook/analytics';
 import { ClickHouseAnalyzer, type ClickHouseAnalyzerOptions } from './analyzer.js';
 import { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 import { connect, clickhouseTarget } from './connect.js';
@@ -139,6 +139,37 @@ async function compareAll(f: Fleet, runner: QueryRunner): Promise<number> {
   return compared;
 }
 
+/** The fleet overview: per bot, the file analyzer's figures over that bot's directory. */
+async function compareOverview(f: Fleet, runner: QueryRunner): Promise<void> {
+  const dirs: Record<string, string> = { 'a-bot1': f.bot1, 'b-bot2': f.bot2, 'c-py': f.py };
+  for (const [a, b] of [[undefined, undefined], ['2024-03-04', '2024-03-09']] as const) {
+    const o = await new ClickHouseAnalyzer(runner).getFleetOverview(a, b);
+    const expected = [];
+    for (const [bot, dir] of Object.entries(dirs)) {
+      const files = new LogAnalyzer(dir, { persist: false });
+      const r = await files.getReport(a, b);
+      if (r.system_metrics.total_events === 0) continue;
+      const set = await files.load();
+      const range = parseRange(a, b);
+      let last = -Infinity;
+      set.segments.forEach((seg, i) => seg.ts.forEach((t, row) => {
+        if (set.keep[i]![row] === 1 && t >= range.start && (range.endExclusive ? t < range.end : t <= range.end) && t > last) last = t;
+      }));
+      const s = r.system_metrics;
+      const t = r.trading_metrics;
+      expected.push({
+        bot, hosts: [bot === 'c-py' ? 'h2' : 'h1'],
+        total_events: s.total_events, error_count: s.error_count, warning_count: s.warning_count, api_calls: s.api_calls,
+        avg_api_latency: s.avg_api_latency, p50_api_latency: s.p50_api_latency, p95_api_latency: s.p95_api_latency,
+        last_event: isoOf(last), total_trades: t.total_trades, total_pnl: t.total_pnl, net_pnl: t.net_pnl, win_rate: t.win_rate, open_trades: t.open_trades,
+      });
+    }
+    assert.ok(expected.length >= 2);
+    same(o.bots, expected, `overview ${a ?? '-'}..${b ?? '-'}`);
+  }
+  same((await new ClickHouseAnalyzer(runner, { host: 'h2' }).getFleetOverview()).bots.map((x) => x.bot), ['c-py']);
+}
+
 /** The figures are not all zero: the fixture exercises what the comparison claims. */
 async function fixtureIsRich(runner: QueryRunner): Promise<void> {
   const r = await new ClickHouseAnalyzer(runner).getReport();
@@ -184,6 +215,10 @@ describe('ClickHouseAnalyzer on Debian\'s ClickHouse 18.16', { skip: clickhouseM
     assert.ok((await compareAll(f, runner)) > 100);
   });
 
+  it('the fleet overview: per bot, the file analyzer\'s figures over its directory (events, errors, latency, last event, P&L)', async () => {
+    await compareOverview(f, runner);
+  });
+
   it('counts the trades a bot left open before a range (metrics.md open_trades), which the file analyzer, reading from the range\'s start, leaves out', async () => {
     const ch = await new ClickHouseAnalyzer(runner, { bot: 'a-bot1' }).getTradingMetrics('2026-11-21', '2026-11-23');
     const files = await new LogAnalyzer(f.bot1, { persist: false }).getTradingMetrics('2026-11-21', '2026-11-23');
@@ -225,5 +260,6 @@ describe('ClickHouseAnalyzer on a current ClickHouse (chdb), the same SQL', { sk
     assert.ok(Number(s.query('SELECT count() FROM daybook.events', 'TSV')) > Number(s.query('SELECT count() FROM daybook.events FINAL', 'TSV')));
     await fixtureIsRich(runner);
     assert.ok((await compareAll(f, runner)) > 100);
+    await compareOverview(f, runner);
   });
 });

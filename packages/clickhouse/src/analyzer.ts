@@ -41,6 +41,36 @@ interface MainRow {
   risk_limit_hit: string; daily_loss_limit: string; portfolio_heat_warning: string; position_size_calculated: string;
 }
 
+/** One bot of the fleet overview (getFleetOverview). */
+export interface FleetBot {
+  bot: string;
+  /** The hosts its events came from, sorted. */
+  hosts: string[];
+  /** As system_metrics over this bot: events, ERROR/CRITICAL, WARNING, api_call events, latency. */
+  total_events: number;
+  error_count: number;
+  warning_count: number;
+  api_calls: number;
+  avg_api_latency: number | null;
+  p50_api_latency: number | null;
+  p95_api_latency: number | null;
+  /** Its latest event in range (ISO-8601 UTC). */
+  last_event: string;
+  /** As trading_metrics over this bot. */
+  total_trades: number;
+  total_pnl: number;
+  net_pnl: number;
+  win_rate: number;
+  open_trades: number;
+}
+
+export interface FleetOverview {
+  start: string | null;
+  end: string | null;
+  /** Each bot with an event in range (narrowed by the analyzer's bot/host), by name. */
+  bots: FleetBot[];
+}
+
 /** What one range's SQL answers, before the trading part joins it. */
 interface SqlFigures {
   system: SystemMetrics;
@@ -295,6 +325,47 @@ GROUP BY b`);
       for (const t of RISK_TYPES) out[t] = n(r[t]);
     }
     return { ...series, bad_lines: badLines() };
+  }
+
+  /**
+   * Per bot: events, errors, warnings, API calls and latency (one GROUP BY bot over events
+   * FINAL), its latest event, and its P&L (the trading figures of each bot: one trading
+   * query per bot, run side by side).
+   */
+  async getFleetOverview(start?: DateInput, end?: DateInput): Promise<FleetOverview> {
+    const range = parseRange(start, end);
+    const rows = await this.runner.rows<{ bot: string; hosts: string[]; total: string; errors: string; warnings: string; api_calls: string; lat_n: string; lat_sum: number; p50: number; p95: number; last_ts: string }>(`SELECT
+  bot,
+  arraySort(groupUniqArray(host)) AS hosts,
+  count() AS total,
+  countIf(${IS_ERROR}) AS errors,
+  countIf(${IS_WARNING}) AS warnings,
+  countIf(event_type = 'api_call') AS api_calls,
+  arraySort(groupArrayIf(assumeNotNull(latency_ms), ${COUNTED_LATENCY})) AS lat,
+  length(lat) AS lat_n,
+  arraySum(lat) AS lat_sum,
+  ${percentileSql('lat', 'lat_n', 50, 'p50')},
+  ${percentileSql('lat', 'lat_n', 95, 'p95')},
+  max(ts) AS last_ts
+FROM ${from(this.database)}
+${this.where(range)}
+GROUP BY bot
+ORDER BY bot`);
+    const bots = await Promise.all(rows.map(async (r): Promise<FleetBot> => {
+      const one = new ClickHouseAnalyzer(this.runner, { database: this.database, periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity, bot: r.bot, host: this.filter.host });
+      const t = (await one.trading(range)).metrics;
+      const latN = n(r.lat_n);
+      return {
+        bot: r.bot, hosts: r.hosts,
+        total_events: n(r.total), error_count: n(r.errors), warning_count: n(r.warnings), api_calls: n(r.api_calls),
+        avg_api_latency: latN > 0 ? n(r.lat_sum) / latN : null,
+        p50_api_latency: latN > 0 ? n(r.p50) : null,
+        p95_api_latency: latN > 0 ? n(r.p95) : null,
+        last_event: isoOf(n(r.last_ts)),
+        total_trades: t.total_trades, total_pnl: t.total_pnl, net_pnl: t.net_pnl, win_rate: t.win_rate, open_trades: t.open_trades,
+      };
+    }));
+    return { start: Number.isFinite(range.start) ? isoOf(range.start) : null, end: Number.isFinite(range.end) ? isoOf(range.end) : null, bots };
   }
 
   /** All five reports of a range; the queries run side by side. */
