@@ -116,6 +116,29 @@ describe('daybook report / verify --clickhouse', { skip: clickhouseMissing() }, 
     assert.equal((await daybook(['query', '--clickhouse', url, '--from', '2024-01-01', 'SELECT 1'])).status, 2);
   });
 
+  it('serve --clickhouse: the report routes take bot and host and answer the fleet\'s figures; /audit/fleet is the per-bot overview', async () => {
+    const server = spawn(process.execPath, [BIN, 'serve', '--clickhouse', url, '--dir', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /at (http:\/\/\S+) \(API docs/.exec(out);
+          if (m !== null) resolve(m[1]!);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      const files = await daybook(['report', 'trading', '--dir', dir, '--json', '--no-index']);
+      const api = (await (await fetch(`${base}/audit/trading_metrics?bot=bot1`)).json()) as Record<string, unknown>;
+      near(api, JSON.parse(files.stdout) as Record<string, unknown>);
+      const fleet = (await (await fetch(`${base}/audit/fleet`)).json()) as { bots: { bot: string; total_trades: number }[] };
+      assert.deepEqual(fleet.bots.map((b) => b.bot), ['bot1', 'partial']);
+      assert.equal(fleet.bots[0]!.total_trades, (JSON.parse(files.stdout) as { total_trades: number }).total_trades);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+
   it('credentials: from the URL or the environment, never printed; bad URL, unreachable, wrong password are clear errors', async () => {
     const auth = url.replace('http://', 'http://alice:secret-pw@');
     assert.equal((await daybook(['report', 'system', '--clickhouse', auth, '--json'])).status, 0);
