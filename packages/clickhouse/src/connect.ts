@@ -40,6 +40,8 @@ export function connect(target: ClickHouseTarget, options: { requestTimeoutMs?: 
     url: target.url,
     username: target.username,
     password: target.password,
+    // Unqualified names (a user's `daybook query`) are the database's.
+    database: target.database,
     request_timeout: options.requestTimeoutMs ?? 30_000,
     // The client's own error log would print what it was asked; daybook reports errors itself.
     log: { level: ClickHouseLogLevel.OFF },

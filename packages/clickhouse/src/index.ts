@@ -5,3 +5,8 @@ export { Shipper, type ShipperOptions, type ShipSummary, type ShipperEvents } fr
 export { ShipError, SHIP_ERROR_CODES, FAILURE_CAUSES, type FailureCause, type ShipErrorCode } from './ship/failure.js';
 export { ShipMetrics } from './ship/metrics.js';
 export { positionPath, loadPositions, type FilePosition } from './ship/positions.js';
+export { ClickHouseAnalyzer, type ClickHouseAnalyzerOptions, type FleetBot, type FleetOverview } from './analyzer.js';
+export { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
+export type { FleetFilter } from './sql.js';
+export { openClickHouse, analyzerOf, clickhouseError, ClickHouseError, type ClickHouseErrorCode, type OpenedClickHouse } from './open.js';
+export { verifyAgainstClickHouse, type FleetVerifyResult, type FleetLine } from './fleet-verify.js';

@@ -21,6 +21,7 @@ import { tradeRoutes } from './routes-trades.js';
 import { SharedSource } from './shared-source.js';
 import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
+import type { FleetReader } from './fleet.js';
 
 const DAY_MS = 86_400_000;
 
@@ -68,6 +69,12 @@ export interface AppOptions {
   publicKey?: string | Buffer;
   /** Options of the LogAnalyzer (periodsPerYear, startingEquity, threads, persist: the segment index). */
   analyzer?: Omit<LogAnalyzerOptions, 'source' | 'cache'>;
+  /**
+   * A fleet held elsewhere (daybook serve --clickhouse wires @daybook/clickhouse's analyzer):
+   * the report routes take `bot` and `host` and are computed by it, and /audit/fleet gives
+   * the per-bot overview. The events, stream, verify and export routes still read `logDir`.
+   */
+  fleet?: FleetReader;
   /** Fastify's own request logger (pino), off by default. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -139,6 +146,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     dirs,
     source,
     analyzer: new LogAnalyzer(dirs, { ...analyzerOptions, source }),
+    fleet: options.fleet,
     index: new EventIndex(dirs, { ...limits, maxLineBytes }),
     tail: new EventIndex(dirs, { ...limits, from: 'end', maxLineBytes }),
     monitor,

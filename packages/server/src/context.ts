@@ -4,11 +4,14 @@ import type { SharedSource } from './shared-source.js';
 import type { EventIndex } from './event-index.js';
 import type { DirMonitor } from './monitor.js';
 import type { VerifyResults } from './verify-results.js';
+import type { FleetReader } from './fleet.js';
 
 /** What the routes share: one analyzer, one event index, one change monitor, the caches. */
 export interface ServerContext {
   readonly dirs: readonly string[];
   readonly analyzer: LogAnalyzer;
+  /** The reports of a fleet held elsewhere (ClickHouse), when the server reads one: the report routes and /audit/fleet use it. */
+  readonly fleet: FleetReader | undefined;
   /** The analyzer's files (shared-source.ts): loads shared between requests, filled in the background. */
   readonly source: SharedSource;
   /** Every event: /audit/events, and a stream resumed from before the tail index began. */

@@ -17,7 +17,13 @@ const RANGE_PROPS = {
   end_date: { ...DATE, description: 'YYYY-MM-DD (the whole UTC day) or an ISO-8601 timestamp (inclusive)' },
 } as const;
 
-export const RANGE_QUERY = { type: 'object', additionalProperties: false, properties: RANGE_PROPS } as const;
+/** A fleet's filters (a server started with a fleet: daybook serve --clickhouse). */
+const FLEET_PROPS = {
+  bot: { ...NAME, description: 'only this bot (a server reading a fleet: daybook serve --clickhouse)' },
+  host: { ...NAME, description: 'only this host (a server reading a fleet)' },
+} as const;
+
+export const RANGE_QUERY = { type: 'object', additionalProperties: false, properties: { ...RANGE_PROPS, ...FLEET_PROPS } } as const;
 
 export const TIMESERIES_QUERY = {
   type: 'object', additionalProperties: false, required: ['start_date', 'end_date'],
@@ -26,12 +32,13 @@ export const TIMESERIES_QUERY = {
     end_date: { ...DAY, description: 'last UTC day, YYYY-MM-DD (included)' },
     bucket: { type: 'string', enum: ['hour', 'day'], default: 'day', description: 'one point per UTC hour or per UTC day' },
     max_trades: { type: 'integer', minimum: 0, maximum: 200_000, default: 200_000, description: 'most closed trades listed (the latest); the buckets count them all' },
+    ...FLEET_PROPS,
   },
 } as const;
 
 export const DAILY_QUERY = {
   type: 'object', additionalProperties: false,
-  properties: { date: { ...DAY, description: 'a UTC day, YYYY-MM-DD; default today' } },
+  properties: { date: { ...DAY, description: 'a UTC day, YYYY-MM-DD; default today' }, ...FLEET_PROPS },
 } as const;
 
 const FILTER_PROPS = {

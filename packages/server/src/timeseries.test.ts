@@ -82,7 +82,7 @@ describe('GET /audit/timeseries', () => {
   it('is in the OpenAPI document', async () => {
     const doc = (await get('/docs/json')).body;
     const params = doc.paths['/audit/timeseries'].get.parameters.map((p: { name: string }) => p.name).sort();
-    assert.deepEqual(params, ['bucket', 'end_date', 'max_trades', 'start_date']);
+    assert.deepEqual(params, ['bot', 'bucket', 'end_date', 'host', 'max_trades', 'start_date']);
   });
 
   it('is cached until the files change, and never builds the event index', async () => {

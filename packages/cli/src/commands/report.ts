@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { classifyLogNames } from '@daybook/core';
 import { AnalyticsError, LogAnalyzer, READ_PROBLEM_CODES, utcDay, type AnalyticsErrorCode, type FullReport } from '@daybook/analytics';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
+import { analyzerOf, type ClickHouseAnalyzer, type OpenedClickHouse } from '@daybook/clickhouse';
+import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
 import { CLI_CODES } from '../codes.js';
 import { RELATIVE_DATES, resolveDate } from '../dates.js';
 import { count, metric } from '../format.js';
@@ -12,7 +14,7 @@ import { table as baseTable } from '../table.js';
 const KINDS = ['daily', 'trading', 'system', 'risk', 'symbols', 'errors'] as const;
 type Kind = (typeof KINDS)[number];
 
-export const command = () => defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
+export const command = () => withClickHouseOptions(defineCommand('report', '[daily|trading|system|risk|symbols|errors] [options]',
   `Shows the figures of a log directory (docs/metrics.md) as tables, or as JSON with --json.
   daily     every report for one UTC day (default: today)
   trading   P&L, fees and net P&L, win rate, drawdown, Sharpe/Sortino, open trades, by exit reason
@@ -27,12 +29,17 @@ Examples:
   daybook report trading --from 7d          the last seven days and today
   daybook report daily --date yesterday
   daybook report symbols --dir bot1/logs --dir bot2/logs --json
+  daybook report trading --clickhouse http://127.0.0.1:8123 --bot bot1 --from 7d
 
 Warnings follow the report (and are read_problems in --json): files not read (look-alike
 names, FIFOs, damaged or over-large gzip), lines skipped, event_ids whose copies differ, lines
 no checkpoint vouches for yet. They do not change the exit code.
 
-Exit codes: 0 ok, 1 no log files in the directory, 2 bad usage (unknown report, bad date, missing directory).`)
+With --clickhouse URL the figures are computed in ClickHouse over the events \`daybook ship\`
+inserted (the same JSON; --bot / --host narrow the fleet).
+
+Exit codes: 0 ok, 1 no log files in the directory or ClickHouse unusable (unreachable, refused
+the user, no events table), 2 bad usage (unknown report, bad date, missing directory, bad URL).`)
   .argument('[report]', 'which report (default daily)')
   .allowExcessArguments(true)
   .option('--dir <dir>', 'log directory (repeat for a fleet; default logs)', repeatable)
@@ -42,7 +49,7 @@ Exit codes: 0 ok, 1 no log files in the directory, 2 bad usage (unknown report, 
   .option('--periods-per-year <n>', '252 (default, weekdays) or 365 (every day) for Sharpe/Sortino')
   .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
   .option('--json', 'print JSON (snake_case fields of docs/metrics.md)')
-  .option('--no-index', 'do not read or write the parsed logs kept in <dir>/.daybook/index/');
+  .option('--no-index', 'do not read or write the parsed logs kept in <dir>/.daybook/index/'));
 
 /** Prints an AnalyticsError and gives its exit code: 2 (bad usage) for `usage` codes, else 1; rethrows anything else. */
 export function failed(name: string, e: unknown, usage: (code: AnalyticsErrorCode) => boolean): number {
@@ -58,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
   const { positionals } = parsed;
-  const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean; 'no-index'?: boolean };
+  const values = parsed.values as { dir?: string[]; from?: string; to?: string; date?: string; 'periods-per-year'?: string; 'starting-equity'?: string; json?: boolean; 'no-index'?: boolean } & ClickHouseValues;
   const kind = (positionals[0] ?? 'daily') as Kind;
   if (!KINDS.includes(kind) || positionals.length > 1) return usageError(cmd, `unknown report '${positionals.join(' ')}'`);
   if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) return usageError(cmd, '--date cannot be combined with --from/--to');
@@ -66,31 +73,43 @@ export async function run(argv: string[]): Promise<number> {
   const ppy = values['periods-per-year'] === undefined ? undefined : Number(values['periods-per-year']);
   const equity = values['starting-equity'] === undefined ? undefined : Number(values['starting-equity']);
   if (equity !== undefined && !Number.isFinite(equity)) return usageError(cmd, `--starting-equity ${values['starting-equity']} is not a number`);
+  const chUsage = clickhouseUsage(values, values.dir);
+  if (chUsage !== undefined) return usageError(cmd, chUsage);
   const dirs = values.dir ?? ['logs'];
-  if (sayNoLogs('report', dirs)) return 1;
+  if (values.clickhouse === undefined && sayNoLogs('report', dirs)) return 1;
   const date = resolveDate(values.date);
   const from = resolveDate(values.from);
   const to = resolveDate(values.to);
   // A first report over a large directory reads for seconds: say so on a terminal.
-  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: 'reading logs' });
+  let fleet: OpenedClickHouse | undefined;
+  if (values.clickhouse !== undefined) {
+    const opened = await openFleet('report', { ...values, clickhouse: values.clickhouse });
+    if (typeof opened === 'number') return opened;
+    fleet = opened;
+  }
+  const progress = values.json === true ? NO_PROGRESS : startProgress(process.stderr, { label: fleet === undefined ? 'reading logs' : 'querying ClickHouse' });
   try {
-    const analyzer = new LogAnalyzer(dirs, { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true });
+    const analyzer: LogAnalyzer | ClickHouseAnalyzer = fleet === undefined
+      ? new LogAnalyzer(dirs, { periodsPerYear: ppy, startingEquity: equity, persist: values['no-index'] !== true })
+      : analyzerOf(fleet, { periodsPerYear: ppy, startingEquity: equity, bot: values.bot, host: values.host });
     if (kind === 'daily') {
       const report = await analyzer.generateDailyReport(date);
       progress.stop();
-      if (report.system_metrics.total_events === 0) await sayCoverage(analyzer, `on ${report.date}`);
+      if (report.system_metrics.total_events === 0 && analyzer instanceof LogAnalyzer) await sayCoverage(analyzer, `on ${report.date}`);
       process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderDaily(report));
       return 0;
     }
     const report = await analyzer.getReport(date ?? from, date ?? to);
     progress.stop();
     const [start, end] = [date ?? from, date ?? to];
-    if (report.system_metrics.total_events === 0 && (start !== undefined || end !== undefined)) await sayCoverage(analyzer, start === end ? `on ${start}` : `from ${start ?? 'the beginning'} to ${end ?? 'now'}`);
+    if (report.system_metrics.total_events === 0 && (start !== undefined || end !== undefined) && analyzer instanceof LogAnalyzer) await sayCoverage(analyzer, start === end ? `on ${start}` : `from ${start ?? 'the beginning'} to ${end ?? 'now'}`);
     process.stdout.write(values.json ? JSON.stringify(pick(report, kind), null, 2) + '\n' : render(report, kind));
     return 0;
   } catch (e) {
     progress.stop();
-    return failed('report', e, isUsage);
+    return e instanceof AnalyticsError ? failed('report', e, isUsage) : clickhouseFailed('report', e);
+  } finally {
+    await fleet?.close();
   }
 }
 

@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
+import { analyzerOf, type OpenedClickHouse } from '@daybook/clickhouse';
+import { openFleet, withClickHouseOptions } from '../clickhouse.js';
 import { builtDashboardDir } from '../dashboard.js';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-export const command = () => defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
+// With --clickhouse the reports (bot and host are request parameters there) and /audit/fleet
+// are computed in ClickHouse; events, stream, verify and export read --dir.
+export const command = () => withClickHouseOptions(defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
   `Serves a log directory over HTTP: the /audit reports (docs/metrics.md), events with filters and
 cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus /metrics,
 and the OpenAPI document with its UI at /docs.`,
@@ -22,7 +26,7 @@ and the OpenAPI document with its UI at /docs.`,
   .option('--periods-per-year <n>', '252 (default) or 365, for Sharpe and Sortino')
   .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
   .option('--no-index', 'do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)')
-  .option('--log', "log each request (Fastify's JSON logger) to stdout");
+  .option('--log', "log each request (Fastify's JSON logger) to stdout"), false);
 
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
@@ -60,18 +64,29 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     return usageError(cmd, (e as Error).message);
   }
+  let fleet: OpenedClickHouse | undefined;
+  if (v.clickhouse !== undefined) {
+    const opened = await openFleet('serve', { clickhouse: v.clickhouse as string, database: v.database as string | undefined });
+    if (typeof opened === 'number') return opened;
+    fleet = opened;
+    const { periodsPerYear, startingEquity } = options.analyzer ?? {};
+    options.fleet = { analyzer: (filter) => analyzerOf(opened, { ...filter, periodsPerYear, startingEquity }) };
+  }
   let started;
   try {
     started = await startServer(options);
   } catch (e) {
+    await fleet?.close();
     if (!(e instanceof ServerError)) throw e;
     process.stderr.write(`daybook serve: ${e.message}. ${e.hint} [${e.code}]\n`);
     return e.code === 'DAYBOOK_E_SERVER_OPTION' ? 2 : 1;
   }
   const { app, url } = started;
-  process.stdout.write(`daybook serving ${(options.logDir as string[]).join(', ')} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
+  const what = fleet === undefined ? (options.logDir as string[]).join(', ') : `the fleet in ClickHouse at ${fleet.target.display} (reports), ${(options.logDir as string[]).join(', ')} (events)`;
+  process.stdout.write(`daybook serving ${what} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
   await untilStopped();
   await app.close();
+  await fleet?.close();
   return 0;
 }
 
