@@ -34,14 +34,18 @@ export function clickhouseTarget(url: string, database = 'daybook', env: NodeJS.
   return { display, url: display, username, password, database };
 }
 
-/** A client for `target`; its errors name `target.display`, never the credentials. */
-export function connect(target: ClickHouseTarget, options: { requestTimeoutMs?: number } = {}): ClickHouseClient {
+/**
+ * A client for `target`; its errors name `target.display`, never the credentials. Readers
+ * (`useDatabase`, the default) make the target's database the default, so that unqualified
+ * names (a user's `daybook query`) are its; the shipper, which may have to create that
+ * database, says false and qualifies every name.
+ */
+export function connect(target: ClickHouseTarget, options: { requestTimeoutMs?: number; useDatabase?: boolean } = {}): ClickHouseClient {
   return createClient({
     url: target.url,
     username: target.username,
     password: target.password,
-    // Unqualified names (a user's `daybook query`) are the database's.
-    database: target.database,
+    ...(options.useDatabase === false ? {} : { database: target.database }),
     request_timeout: options.requestTimeoutMs ?? 30_000,
     // The client's own error log would print what it was asked; daybook reports errors itself.
     log: { level: ClickHouseLogLevel.OFF },

@@ -131,7 +131,7 @@ export class Shipper {
 
   constructor(private readonly options: ShipperOptions) {
     this.metrics = options.metrics ?? new ShipMetrics();
-    this.client = connect(options.target, options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs });
+    this.client = connect(options.target, { useDatabase: false, ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }) });
     this.host = options.host ?? hostname();
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.o = {
