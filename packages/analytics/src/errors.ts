@@ -64,19 +64,55 @@ const count = (m: Record<string, number>, k: string): void => {
   m[k] = (m[k] ?? 0) + 1;
 };
 
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
+
+/**
+ * A message with every run of digits replaced by `#` (top_messages' key). Bots repeat their
+ * error messages, and a repeated report would otherwise run the regex over every error of the
+ * range again: the keys are remembered, up to a bound (then forgotten all at once).
+ */
+function messageKey(message: string): string {
+  let key = messageKeys.get(message);
+  if (key === undefined) {
+    if (messageKeys.size >= MAX_MESSAGE_KEYS) messageKeys.clear();
+    key = message.replace(/\d+/g, '#');
+    messageKeys.set(message, key);
+  }
+  return key;
+}
+const messageKeys = new Map<string, string>();
+const MAX_MESSAGE_KEYS = 10_000;
+
+/** Whether error a (read at ia) is more recent than b (read at ib): newer first, then the one read later. */
+const newer = (a: ErrorRecord, ia: number, b: ErrorRecord, ib: number): boolean => a.ts > b.ts || (a.ts === b.ts && ia > ib);
+
+/** The TOP most recent errors, newest first, in one pass (no sort of every error). */
+function mostRecent(errors: readonly ErrorRecord[]): ErrorRecord[] {
+  const best: number[] = [];
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i]!;
+    if (best.length === TOP && !newer(e, i, errors[best[TOP - 1]!]!, best[TOP - 1]!)) continue;
+    let at = best.length === TOP ? TOP - 1 : best.length;
+    while (at > 0 && newer(e, i, errors[best[at - 1]!]!, best[at - 1]!)) at--;
+    best.splice(at, 0, i);
+    if (best.length > TOP) best.pop();
+  }
+  return best.map((i) => errors[i]!);
+}
+
 /** Over the ERROR/CRITICAL events of a range (in read order) and its WARNING count. Pure. */
 export function errorSummary(errors: readonly ErrorRecord[], warnings: number): ErrorSummary {
   const byComponent: Record<string, number> = {};
   const byType: Record<string, number> = {};
   const byHour: Record<string, number> = {};
-  for (let h = 0; h < 24; h++) byHour[String(h).padStart(2, '0')] = 0;
+  for (const h of HOURS) byHour[h] = 0;
   const messages = new Map<string, { count: number; first: number; last: number }>();
   for (const e of errors) {
     count(byComponent, e.component);
     count(byType, e.errorType);
     const hour = ((Math.floor(e.ts / HOUR_US) % 24) + 24) % 24;
-    count(byHour, String(hour).padStart(2, '0'));
-    const key = e.message.replace(/\d+/g, '#');
+    byHour[HOURS[hour]!]!++;
+    const key = messageKey(e.message);
     const m = messages.get(key);
     if (m === undefined) messages.set(key, { count: 1, first: e.ts, last: e.ts });
     else {
@@ -90,11 +126,7 @@ export function errorSummary(errors: readonly ErrorRecord[], warnings: number): 
     .slice(0, TOP)
     .map(([message, m]) => ({ message, count: m.count, first_seen: isoOf(m.first), last_seen: isoOf(m.last) }));
   // Newest first; of two at the same instant, the one read later first.
-  const recent = errors
-    .map((e, i) => [e, i] as const)
-    .sort(([a, ia], [b, ib]) => b.ts - a.ts || ib - ia)
-    .slice(0, TOP)
-    .map(([e]) => ({ timestamp: isoOf(e.ts), level: e.level, component: e.component, event_type: e.eventType, message: e.message, event_id: e.eventId, error_type: e.errorType }));
+  const recent = mostRecent(errors).map((e) => ({ timestamp: isoOf(e.ts), level: e.level, component: e.component, event_type: e.eventType, message: e.message, event_id: e.eventId, error_type: e.errorType }));
   return {
     total_errors: errors.length,
     total_warnings: warnings,

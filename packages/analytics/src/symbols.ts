@@ -1,4 +1,4 @@
-import { fillVolume, isClosed } from './trading.js';
+import { fillVolume, inTimeOrder, isClosed } from './trading.js';
 import type { TradeRecord } from './segment.js';
 
 /** metrics.md, "Symbol performance": one per symbol with a closed trade in range. */
@@ -18,7 +18,7 @@ export interface SymbolPerformance {
 
 /** Over the trade events of a range; sorted by total_pnl descending, ties by symbol. Pure. */
 export function symbolPerformance(events: readonly TradeRecord[]): SymbolPerformance[] {
-  const trades = [...events].sort((a, b) => a.ts - b.ts);
+  const trades = inTimeOrder(events);
   const out = new Map<string, SymbolPerformance & { grossProfit: number; grossLoss: number }>();
   for (const t of trades) {
     if (!isClosed(t)) continue;

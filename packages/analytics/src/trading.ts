@@ -69,6 +69,12 @@ export function fillVolume(t: TradeRecord): number {
   return FILLS.has(t.type) && t.quantity !== undefined && t.price !== undefined ? Math.abs(t.quantity * t.price) : 0;
 }
 
+/** The events in timestamp order (a stable sort: ties keep the order given); the array itself when it already is (selectTrades' is). */
+export function inTimeOrder<R extends { ts: number }>(events: readonly R[]): readonly R[] {
+  for (let i = 1; i < events.length; i++) if (events[i]!.ts < events[i - 1]!.ts) return [...events].sort((a, b) => a.ts - b.ts);
+  return events;
+}
+
 /**
  * The trading events of a selection after linking (pnl, strategy and hold time derived:
  * trades.ts), ordered by timestamp, ties in read order.
@@ -136,7 +142,7 @@ export function dailyPnlSeries(closed: readonly ClosedTrade[], periodsPerYear: n
 export function tradingMetrics(events: readonly TradeRecord[], options: TradingOptions = {}): TradingMetrics {
   const ppy = options.periodsPerYear ?? 252;
   const equity = options.startingEquity ?? null;
-  const trades = [...events].sort((a, b) => a.ts - b.ts);
+  const trades = inTimeOrder(events);
   const closed = trades.filter(isClosed);
   const n = closed.length;
   let wins = 0;

@@ -19,6 +19,8 @@ is verified and the result printed (exit 1 if it is damaged).`)
   .option('--duration <s>', 'stop after S seconds of live trading (default: run until Ctrl-C)')
   .addOption(new Option('--serve', 'start the server (the default)').hideHelp())
   .option('--no-serve', 'do not start the server')
+  .option('--clickhouse <url>', 'also ship the logs into this ClickHouse (http://[user:password@]host:8123) as `daybook ship` does, and compute the dashboard and reports there')
+  .option('--database <name>', 'with --clickhouse: the database (default daybook)')
   // A child process of the demo (hidden): the DayBot or one fleet app, and the broker's URL.
   .addOption(new Option('--worker <name>').hideHelp())
   .addOption(new Option('--broker <url>').hideHelp());
@@ -34,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = command();
   const parsed = parseCommand(cmd, argv);
   if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as { dir?: string; speed?: string; days?: string; seed?: string; port?: string; duration?: string; 'no-serve'?: boolean; worker?: string; broker?: string };
+  const values = parsed.values as { dir?: string; speed?: string; days?: string; seed?: string; port?: string; duration?: string; 'no-serve'?: boolean; worker?: string; broker?: string; clickhouse?: string; database?: string };
   let o;
   try {
     o = {
@@ -45,8 +47,10 @@ export async function run(argv: string[]): Promise<number> {
       port: Math.floor(count('port', values.port, 8080, 0)),
       duration: values.duration === undefined ? undefined : count('duration', values.duration, 0, 0),
       serve: values['no-serve'] !== true,
+      ...(values.clickhouse === undefined ? {} : { clickhouse: { url: values.clickhouse, database: values.database ?? 'daybook' } }),
     };
     if (o.port > 65535) throw new Error(`--port ${o.port}: at most 65535`);
+    if (values.database !== undefined && values.clickhouse === undefined) throw new Error('--database names a ClickHouse database: give --clickhouse URL');
   } catch (e) {
     return usageError(cmd, (e as Error).message);
   }

@@ -1,5 +1,5 @@
 import type { AuditLogger } from '@daybook/core';
-import { instrumentFetch, startServer } from '@daybook/server';
+import { instrumentFetch, startServer, type ServerOptions } from '@daybook/server';
 import { builtDashboardDir } from '../dashboard.js';
 
 /** The broker's path templates, for the endpoint names of its calls. */
@@ -12,10 +12,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves the REST API and the dashboard over `dir` on 127.0.0.1. */
-export async function startDashboardServer(dir: string, port: number): Promise<RunningServer> {
+/** Serves the REST API and the dashboard over `dir` on 127.0.0.1 (its reports from `fleet` when given: ClickHouse). */
+export async function startDashboardServer(dir: string, port: number, fleet?: ServerOptions['fleet']): Promise<RunningServer> {
   const staticDir = builtDashboardDir();
-  const { url, app } = await startServer({ logDir: dir, port, host: '127.0.0.1', staticDir });
+  const { url, app } = await startServer({ logDir: dir, port, host: '127.0.0.1', staticDir, ...(fleet === undefined ? {} : { fleet }) });
   return { url: url.endsWith('/') ? url : `${url}/`, dashboard: staticDir !== undefined, close: async () => void (await app.close()) };
 }
 

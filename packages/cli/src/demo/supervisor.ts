@@ -7,6 +7,7 @@ import { verify } from '@daybook/core';
 import { startBroker } from './broker.js';
 import { FLEET } from './fleet.js';
 import { startDashboardServer, type RunningServer } from './server.js';
+import { startDemoShipping, type DemoShipping } from './shipping.js';
 import type { WorkerMessage, WorkerOptions } from './worker.js';
 import { count, millis, money, percent, ratio } from '../format.js';
 
@@ -20,6 +21,8 @@ export interface DemoOptions {
   serve: boolean;
   /** Stop by itself after this many seconds. */
   duration?: number;
+  /** Also ship the logs into ClickHouse (as `daybook ship`) and compute the dashboard's figures there. */
+  clickhouse?: { url: string; database: string };
 }
 
 /** The CLI entry point the workers run (dist/bin.js). */
@@ -97,6 +100,13 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   mkdirSync(dir, { recursive: true });
   const say = (line = ''): void => void out.write(`${line}\n`);
   const started = performance.now();
+  // ClickHouse first: a wrong URL or password ends the demo before any process starts.
+  let shipping: DemoShipping | undefined;
+  if (o.clickhouse !== undefined) {
+    const s = await startDemoShipping(dir, o.clickhouse, say);
+    if (typeof s === 'number') return s;
+    shipping = s;
+  }
   const broker = await startBroker(o.seed);
   const common: WorkerOptions = { dir, seed: o.seed, speed: o.speed, days: o.days };
   const workers = [
@@ -126,7 +136,8 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
       say(`  ${historyLine(ready.backfill, o.days, shown(dir))} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
       for (const w of workers) say(`  ${w.name.padEnd(13)} pid ${String(w.child.pid).padEnd(7)} ${w.files}`);
       say(`  ${'broker'.padEnd(13)} ${broker.url} (simulated: long latency tail, 429s and 5xxs)`);
-      if (o.serve) server = await serve(dir, o.port, say);
+      shipping?.follow();
+      if (o.serve) server = await serve(dir, o.port, say, shipping?.fleet);
       nextSteps(say, shown(dir), server, o.duration);
       daybot.child.on('message', (m: WorkerMessage) => {
         if (m?.type === 'day') say(`  session closed ${m.summary.date}: ${count(m.summary.trades)} trades, P&L ${pnl(m.summary.pnl)}, equity ${money(m.summary.equity)}${m.summary.halted ? ' (daily loss limit hit)' : ''}`);
@@ -149,6 +160,8 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     }
     await server?.close();
     await broker.close();
+    // After the workers closed their logs: the last lines too, acknowledged by ClickHouse.
+    if (shipping !== undefined && !(await shipping.finish())) failed = true;
   }
   say(`${shown(dir)} now holds:`);
   await summary(dir, say);
@@ -175,13 +188,13 @@ async function summary(dir: string, say: (line: string) => void): Promise<void> 
   say(`  risk     ${count(k.risk_limit_hits)} limits hit, ${count(k.portfolio_heat_warnings)} heat warnings, ${count(k.daily_loss_limit_hits)} daily loss limit${k.daily_loss_limit_hits === 1 ? '' : 's'}`);
 }
 
-async function serve(dir: string, port: number, say: (line: string) => void): Promise<RunningServer | undefined> {
+async function serve(dir: string, port: number, say: (line: string) => void, fleet?: DemoShipping['fleet']): Promise<RunningServer | undefined> {
   try {
-    return await startDashboardServer(dir, port);
+    return await startDashboardServer(dir, port, fleet);
   } catch (e) {
     if (port === 0) throw e;
     say(`  port ${port} is taken (${(e as Error).message}); using a free port`);
-    return startDashboardServer(dir, 0);
+    return startDashboardServer(dir, 0, fleet);
   }
 }
 
