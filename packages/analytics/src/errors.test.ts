@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseRange } from './dates.js';
 import { eventSetFromEvents } from './event-set.js';
 import { computeReport } from './report.js';
+import { errorSummary } from './errors.js';
+import type { ErrorRecord } from './segment.js';
 import { ev } from './test/helpers.js';
 
 const summary = (events: (Record<string, unknown> | string)[]) => computeReport(eventSetFromEvents(events), parseRange()).error_summary;
@@ -56,5 +59,16 @@ describe('error summary', () => {
     assert.equal(s.recent_errors.length, 10);
     assert.equal(s.recent_errors[0]!.timestamp, '2024-01-01T11:00:00.000Z');
     assert.equal(s.recent_errors[1]!.message, 'ma');
+  });
+
+  it('recent_errors: the ten newest, newest first, the one read later first at the same instant (against a full sort)', () => {
+    const record = (ts: number, i: number): ErrorRecord => ({ row: i, ts, level: 'ERROR', component: 'c', eventType: 'system_error', message: `m${i}`, eventId: `e${i}`, errorType: 'x' });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), (times) => {
+        const errors = times.map((t, i) => record(t * 1_000_000, i));
+        const expected = errors.map((e, i) => [e, i] as const).sort(([a, ia], [b, ib]) => b.ts - a.ts || ib - ia).slice(0, 10).map(([e]) => e.eventId);
+        assert.deepEqual(errorSummary(errors, 0).recent_errors.map((r) => r.event_id), expected);
+      }),
+    );
   });
 });
