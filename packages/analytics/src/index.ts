@@ -5,7 +5,7 @@ export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME,
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
 export { readLine, LineSplitter, type LineSink } from './lines.js';
 export { SegmentBuilder, TRADE_EVENT_TYPES, type Segment, type TradeRecord, type TradeEventType, type ErrorRecord, type ValueRecord } from './segment.js';
-export { linkTrades, selectLinked, openTradesAt, tradesIn, tradeView, derivedPnl, sideSign, type Linked, type LinkedEvent, type LinkedTrade, type Trade, type TradeEvent, type TradeFilter, type TradeStatus } from './trades.js';
+export { openTradesAt, tradesIn, type Trade, type TradeEvent, type TradeFilter, type TradeStatus } from './trades.js';
 export { eventFiles, listLogFiles, listLogs, readFileSegments, streamFile, type LogFileInfo, type LogListing, type ReadProblem, type FileSegments } from './reader.js';
 export { DEFAULT_READ_LIMITS, readLimits, inflateLimit, type ReadLimits } from './limits.js';
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';

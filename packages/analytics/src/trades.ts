@@ -46,7 +46,7 @@ const isExit = (t: TradeEventType): boolean => t === 'trade_exit' || t === 'trad
 const closes = (t: TradeEventType): boolean => t === 'trade_exit' || t === 'trade_cancelled';
 
 /** +1 for buy/long, -1 for sell/short (any case), undefined otherwise. */
-export function sideSign(side: string): 1 | -1 | undefined {
+function sideSign(side: string): 1 | -1 | undefined {
   const s = side.toLowerCase();
   if (s === 'buy' || s === 'long') return 1;
   if (s === 'sell' || s === 'short') return -1;
@@ -54,7 +54,7 @@ export function sideSign(side: string): 1 | -1 | undefined {
 }
 
 /** An exit's pnl: its own, else (exit − entry price) × exit quantity × side, else undefined. */
-export function derivedPnl(exit: TradeRecord, entry: TradeRecord | undefined): number | undefined {
+function derivedPnl(exit: TradeRecord, entry: TradeRecord | undefined): number | undefined {
   if (exit.pnl !== undefined) return exit.pnl;
   if (entry === undefined || entry.price === undefined || exit.price === undefined || exit.quantity === undefined) return undefined;
   const sign = sideSign(entry.side);
@@ -248,7 +248,7 @@ function tradeEvent(e: LinkedEvent): TradeEvent {
 }
 
 /** The view of one linked trade as of the range's end (its events up to it), and of `asOf` (µs) for its age. */
-export function tradeView(t: LinkedTrade, range: TimeRange, asOf: number): Trade {
+function tradeView(t: LinkedTrade, range: TimeRange, asOf: number): Trade {
   const events = t.events.filter((e) => byEnd(range, e.record.ts));
   const closed = t.closedAt !== undefined && byEnd(range, t.closedAt) ? t.closedBy : undefined;
   let pnl: number | null = null;
