@@ -76,12 +76,14 @@ test('a resolution is told (sendResolved) with its end, then the group is forgot
   const { d, at } = setup({ receivers: [receiver(r.url)] });
   d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 })], T0);
   await at(30_000);
-  d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0, resolvedAt: T0 + 2 * MIN })], T0 + 2 * MIN);
+  // An evaluator may clear activeAt once the alert is inactive: the start told with the firing stays.
+  d.update([{ ...alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0, resolvedAt: T0 + 2 * MIN }), activeAt: null }], T0 + 2 * MIN);
   await at(30_000 + 5 * MIN);
   assert.equal(r.requests.length, 2);
   const resolved = r.requests[1]!.body;
   assert.equal(resolved.status, 'resolved');
   assert.equal(resolved.alerts[0].status, 'resolved');
+  assert.equal(resolved.alerts[0].startsAt, '2026-09-15T12:00:00Z');
   assert.equal(resolved.alerts[0].endsAt, '2026-09-15T12:02:00Z');
   d.update([], T0 + 11 * MIN);
   await at(24 * 3600_000);

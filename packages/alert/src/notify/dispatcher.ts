@@ -261,7 +261,6 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
       for (const a of alerts) {
         const status = a.state === 'firing' ? 'firing' : a.resolvedAt !== null ? 'resolved' : undefined;
         if (status === undefined) continue;
-        const startsAt = Date.parse(a.activeAt ?? a.since ?? '') || now;
         const endsAt = status === 'resolved' ? Date.parse(a.resolvedAt!) || now : null;
         for (const r of receiversOf(a)) {
           const groupLabels = groupLabelsOf(a.labels, route.groupBy);
@@ -272,6 +271,8 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
             touched = true;
           }
           const before = g.alerts.get(a.fingerprint);
+          // A resolved alert may come without its activeAt: the start told with its firing stays its start.
+          const startsAt = Date.parse(a.activeAt ?? '') || before?.startsAt || Date.parse(a.since ?? '') || now;
           // An alert seen again unchanged keeps its updatedAt: only a change makes a told resolution new.
           const changed = before === undefined || before.status !== status || before.endsAt !== endsAt
             || JSON.stringify(before.annotations) !== JSON.stringify(a.annotations) || JSON.stringify(before.labels) !== JSON.stringify(a.labels);

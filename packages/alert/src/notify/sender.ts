@@ -171,7 +171,6 @@ export class Sender {
         headers: { 'content-type': 'application/json', 'user-agent': this.o.userAgent, ...r.headers },
         body: job.body,
         signal,
-        redirect: 'error',
       });
       const answer = await readSome(res);
       if (res.ok) return { ok: true, retry: false };
