@@ -25,7 +25,7 @@ const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g
 /**
  * A Slack incoming-webhook body: `text` (the notification's title, which Slack shows in
  * notifications and where blocks cannot be rendered) and `blocks`: the title, then the alerts.
- * Mattermost, Rocket.Chat and Discord's /slack endpoint take the same body.
+ * Mattermost and Rocket.Chat show its text (they ignore blocks).
  */
 export function slackMessage(d: TemplateData): { text: string; blocks: unknown[] } {
   const head = title(d);
