@@ -262,9 +262,10 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
         const status = a.state === 'firing' ? 'firing' : a.resolvedAt !== null ? 'resolved' : undefined;
         if (status === undefined) continue;
         const endsAt = status === 'resolved' ? Date.parse(a.resolvedAt!) || now : null;
+        // The group key depends on the labels only: computed once for every receiver.
+        const groupLabels = groupLabelsOf(a.labels, route.groupBy);
+        const groupKey = groupKeyOf(groupLabels);
         for (const r of receiversOf(a)) {
-          const groupLabels = groupLabelsOf(a.labels, route.groupBy);
-          const groupKey = groupKeyOf(groupLabels);
           let g = groups.get(logKey(r.name, groupKey));
           if (g === undefined) {
             g = newGroup(r, groupKey, groupLabels, now + route.groupWait);
@@ -273,9 +274,10 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
           const before = g.alerts.get(a.fingerprint);
           // A resolved alert may come without its activeAt: the start told with its firing stays its start.
           const startsAt = Date.parse(a.activeAt ?? '') || before?.startsAt || Date.parse(a.since ?? '') || now;
-          // An alert seen again unchanged keeps its updatedAt: only a change makes a told resolution new.
-          const changed = before === undefined || before.status !== status || before.endsAt !== endsAt
-            || JSON.stringify(before.annotations) !== JSON.stringify(a.annotations) || JSON.stringify(before.labels) !== JSON.stringify(a.labels);
+          // Only a new alert or a change of state is a change: it makes a told resolution new and is
+          // worth writing down. Annotations follow the value at each evaluation; the next process gets
+          // them fresh from its evaluator, so a new value alone costs no write.
+          const changed = before === undefined || before.status !== status || before.endsAt !== endsAt;
           touched ||= changed;
           g.alerts.set(a.fingerprint, {
             fingerprint: a.fingerprint, status, labels: a.labels, annotations: a.annotations, startsAt, endsAt,
