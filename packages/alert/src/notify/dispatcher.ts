@@ -100,6 +100,8 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
       log = loaded.log;
       const start = clock.now();
       for (const p of loaded.groups) restore(p, o.immediate === true ? start : start + route.groupWait);
+      // Told even if no evaluation comes (the evaluator's first update usually does, before group_wait).
+      schedule();
     } catch (e) {
       warn(problemLine(`cannot read ${path} (${(e as Error).message}); starting with an empty notification log`, 'DAYBOOK_E_ALERT_STATE'));
     }
@@ -112,6 +114,7 @@ export function createDispatcher(o: DispatcherOptions): NotifyDispatcher {
     g.hasFlushed = p.hasFlushed === true;
     for (const a of p.alerts) {
       const endsAt = a.endsAt === null ? null : Date.parse(a.endsAt);
+      if (typeof a.fingerprint !== 'string' || !Number.isFinite(Date.parse(a.startsAt)) || Number.isNaN(endsAt)) continue;
       g.alerts.set(a.fingerprint, {
         fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, generatorURL: a.generatorURL ?? '',
         startsAt: Date.parse(a.startsAt), endsAt, status: endsAt === null ? 'firing' : 'resolved', updatedAt: Date.parse(a.updatedAt),
