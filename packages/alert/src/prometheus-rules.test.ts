@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { promDuration, promExpr, promTemplate, prometheusRules, prometheusRulesCommand } from './prometheus-rules.js';
 import { HOUR, debianBinary, exampleRules, rule } from './test/prometheus.js';
 
@@ -71,9 +71,17 @@ describe('prometheusRules', () => {
 
   // promtool comes with Debian's prometheus package (.ci/run installs it; CI never skips).
   const promtool = debianBinary('promtool');
-  it('promtool check rules passes on the export of the example rules', { skip: promtool === undefined ? 'promtool is not installed (Debian package prometheus)' : false }, () => {
+  const inTemp = (f: (dir: string) => void): void => {
     const dir = mkdtempSync(join(tmpdir(), 'daybook-promrules-'));
     try {
+      f(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('promtool check rules passes on the export of the example rules', { skip: promtool === undefined ? 'promtool is not installed (Debian package prometheus)' : false }, () => {
+    inTemp((dir) => {
       const file = join(dir, 'rules.yml');
       writeFileSync(file, prometheusRulesCommand(exampleRules()));
       const r = spawnSync(promtool!, ['check', 'rules', file], { encoding: 'utf8' });
@@ -82,8 +90,97 @@ describe('prometheusRules', () => {
       // and promtool does reject a broken file, so the check above means something
       writeFileSync(file, prometheusRules(exampleRules()).replace('increase(daybook_errors_total[1h])', 'increase(daybook_errors_total[1h]'));
       assert.notEqual(spawnSync(promtool!, ['check', 'rules', file], { encoding: 'utf8' }).status, 0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  // Each kind's expression on synthetic series (promtool's rule unit tests: Prometheus's own
+  // evaluator, time starting at 0): what fires, with which labels, and what does not.
+  it('promtool test rules: every kind fires on its condition and not before, per instance', { skip: promtool === undefined ? 'promtool is not installed (Debian package prometheus)' : false }, () => {
+    const M = 60_000;
+    const file = exampleRules();
+    file.evaluationInterval = 60;
+    file.rules = [
+      rule({ name: 'Errors', kind: 'error_count', window: 10 * M, threshold: 5 }),
+      rule({ name: 'AvgLatency', kind: 'avg_api_latency_ms', window: 10 * M, threshold: 1000 }),
+      rule({ name: 'P99', kind: 'p99_api_latency_ms', window: 10 * M, threshold: 2500 }),
+      rule({ name: 'Silent', kind: 'no_events', window: 5 * M, threshold: 0 }),
+      rule({ name: 'Loss', kind: 'daily_loss', window: 24 * 60 * M, threshold: 100 }),
+      rule({ name: 'Drawdown', kind: 'max_drawdown', window: 24 * 60 * M, threshold: 5000, for: 2 * M }),
+      rule({ name: 'Risk', kind: 'risk_limit_hits', window: 10 * M, threshold: 3 }),
+      rule({ name: 'RateLimited', kind: 'rate_limit_hits', window: 10 * M, threshold: 3 }),
+      rule({ name: 'Chain', kind: 'chain_damaged', window: HOUR, threshold: 0, labels: { severity: 'page' } }),
+    ];
+    const kinds = new Map(file.rules.map((r) => [r.name, r]));
+    const alert = (name: string, instance: string | undefined, extra: Record<string, string> = {}) => ({
+      exp_labels: { ...(instance === undefined ? {} : { job: 'daybook', instance }), ...kinds.get(name)!.labels, ...extra },
+      exp_annotations: { daybook_kind: kinds.get(name)!.kind, daybook_threshold: String(kinds.get(name)!.threshold) },
+    });
+    const at = (eval_time: string, alertname: string, exp_alerts: unknown[]) => ({ eval_time, alertname, exp_alerts });
+    const s = (name: string, instance: string, values: string, labels = '') => ({ series: `${name}{job="daybook",instance="${instance}"${labels}}`, values });
+    const tests = {
+      rule_files: ['rules.yml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            // errors: none for 10 minutes, then 3 a minute on "a"; none ever on "b" (no alert for it)
+            s('daybook_errors_total', 'a', '0x10 3+3x30'),
+            s('daybook_errors_total', 'b', '0x40'),
+            // latency: "a" 0.5 s a call for 10 minutes, then 2 s; "b" 0.1 s throughout
+            s('daybook_api_latency_seconds_count', 'a', '0+1x40'),
+            s('daybook_api_latency_seconds_sum', 'a', '0+0.5x10 7+2x30'),
+            s('daybook_api_latency_seconds_count', 'b', '0+1x40'),
+            s('daybook_api_latency_seconds_sum', 'b', '0+0.1x40'),
+            // p99: "slow" has every call in (2.5 s, 5 s], "fast" in (0.5 s, 1 s]
+            ...['0.5', '1', '2.5', '5', '+Inf'].flatMap((le) => [
+              s('daybook_api_latency_seconds_bucket', 'slow', ['5', '+Inf'].includes(le) ? '0+10x40' : '0x40', `,le="${le}"`),
+              s('daybook_api_latency_seconds_bucket', 'fast', le === '0.5' ? '0x40' : '0+10x40', `,le="${le}"`),
+            ]),
+            // the last event at t=300 s, nothing after
+            s('daybook_last_event_timestamp_seconds', 'a', '0+60x5 300x30'),
+            s('daybook_daily_realized_pnl', 'a', '0 -50 -150 -150 20x10'),
+            s('daybook_max_drawdown', 'a', '1000 6000x10'),
+            s('daybook_risk_limit_hits_total', 'a', '0x10 1 2 3 4 5x10'),
+            // 3 hits, never more than 3 in 10 minutes: at the threshold is not above it
+            s('daybook_rate_limit_hits_total', 'a', '0+1x3 3x20'),
+            s('daybook_chain_damaged', 'a', '0 0 1x10'),
+          ],
+          alert_rule_test: [
+            at('5m', 'Errors', []),
+            at('25m', 'Errors', [alert('Errors', 'a')]),
+            at('8m', 'AvgLatency', []),
+            at('30m', 'AvgLatency', [alert('AvgLatency', 'a')]),
+            at('30m', 'P99', [alert('P99', 'slow')]),
+            at('6m', 'Silent', []),
+            at('15m', 'Silent', [alert('Silent', 'a')]),
+            at('1m', 'Loss', []),
+            at('2m', 'Loss', [alert('Loss', 'a')]),
+            at('4m', 'Loss', []),
+            at('2m', 'Drawdown', []), // pending: above since 1m, for 2m
+            at('3m', 'Drawdown', [alert('Drawdown', 'a')]),
+            at('13m', 'Risk', []),
+            at('15m', 'Risk', [alert('Risk', 'a')]),
+            at('3m', 'RateLimited', []),
+            at('25m', 'RateLimited', []),
+            at('1m', 'Chain', []),
+            at('2m', 'Chain', [alert('Chain', 'a')]),
+          ],
+        },
+        {
+          // an empty directory (or daybook not scraped): no last-event sample at all
+          interval: '1m',
+          input_series: [s('daybook_errors_total', 'a', '0x10')],
+          alert_rule_test: [at('5m', 'Silent', [alert('Silent', undefined)])],
+        },
+      ],
+    };
+    inTemp((dir) => {
+      writeFileSync(join(dir, 'rules.yml'), prometheusRulesCommand(file));
+      writeFileSync(join(dir, 'tests.yml'), stringify(tests));
+      const r = spawnSync(promtool!, ['test', 'rules', join(dir, 'tests.yml')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /SUCCESS/);
+    });
   });
 });
