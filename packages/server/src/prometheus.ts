@@ -181,19 +181,34 @@ class LatencyHistogram {
   reset(): void {}
 }
 
-export interface PrometheusMetricsOptions {
-  /** Prefix of prom-client's default process metrics (default none: process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...). */
-  processPrefix?: string;
+let processRegistry: Registry | undefined;
+
+/**
+ * prom-client's default metrics (process_cpu_seconds_total, nodejs_heap_size_used_bytes,
+ * nodejs_eventloop_lag_seconds, nodejs_gc_duration_seconds, ...) in a registry of this module,
+ * never prom-client's global one. One per process, shared by every server's registry: they
+ * describe the process, and collectDefaultMetrics starts a GC observer and an event-loop
+ * monitor that nothing can stop, which one per server would pile up in a process that builds
+ * many (the tests).
+ */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
 }
 
-/** One server's /metrics: its own registry, the log figures, the chain state and the process metrics. */
+/** One server's /metrics: its own registry of the log figures and chain state, plus the process metrics. */
 export class PrometheusMetrics {
-  readonly registry = new Registry();
+  private readonly own = new Registry();
+  /** The server's series and the process's, merged (the same metric objects; nothing is copied). */
+  readonly registry: Registry;
   private figures: LogFigures | undefined;
   private chain: ChainState | undefined;
 
-  constructor(options: PrometheusMetricsOptions = {}) {
-    const registers = [this.registry];
+  constructor() {
+    const registers = [this.own];
     const f = (): LogFigures | undefined => this.figures;
     const counter = (name: string, help: string, value: (f: LogFigures) => number): void => {
       new Counter({
@@ -244,7 +259,7 @@ export class PrometheusMetrics {
     counter('daybook_rate_limit_hits_total', 'rate_limit events plus api_call events with status_code 429.', (x) => x.rateLimitHits);
     counter('daybook_risk_limit_hits_total', 'risk_limit_hit events.', (x) => x.riskLimitHits);
     counter('daybook_health_check_failures_total', 'Health checks whose status was not healthy.', (x) => x.healthCheckFailures);
-    this.registry.registerMetric(new LatencyHistogram(f) as unknown as Metric);
+    this.own.registerMetric(new LatencyHistogram(f) as unknown as Metric);
     gauge('daybook_last_event_timestamp_seconds', 'Timestamp of the newest event (its timestamp field), in seconds since the epoch; absent with no event.', fig((x) => x.lastEventSeconds));
     new Gauge({
       name: 'daybook_log_file_size_bytes',
@@ -259,7 +274,7 @@ export class PrometheusMetrics {
     counter('daybook_bad_lines_total', 'Lines skipped as not events (blank, invalid UTF-8 or JSON, no event_id or timestamp).', (x) => x.badLines);
     gauge('daybook_chain_damaged', '1 when the last check of the hash chain found a problem (GET /audit/verify tells which), 0 when it was whole; absent until a first check ends.', () => (this.chain === undefined ? null : this.chain.damaged ? 1 : 0));
     gauge('daybook_chain_checked_timestamp_seconds', 'When the hash chain was last checked, in seconds since the epoch.', () => (this.chain === undefined ? null : this.chain.checkedAt / 1000));
-    collectDefaultMetrics({ register: this.registry, ...(options.processPrefix === undefined ? {} : { prefix: options.processPrefix }) });
+    this.registry = Registry.merge([this.own, processMetrics()]);
   }
 
   /** The exposition text of these figures and chain state, with the process metrics of now. */
