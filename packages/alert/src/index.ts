@@ -9,3 +9,4 @@ export {
   SilenceStore, SilenceError, alertStateDir, parseMatchers, parseDuration, silenceState, silenceMatches, SILENCE_RETENTION_MS,
   type SilenceInput, type SilenceState,
 } from './silences.js';
+export { prometheusRules, prometheusRulesCommand, prometheusRuleGroups, promExpr, promDuration, promTemplate, type PrometheusRulesOptions } from './prometheus-rules.js';

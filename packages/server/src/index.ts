@@ -11,4 +11,4 @@ export { EventIndex, parseEventLine, typeCode, levelCode, type EventFilter, type
 export { encodeCursor, decodeCursor } from './cursor.js';
 export { Follower, endOf } from './follow.js';
 export { DirMonitor } from './monitor.js';
-export { LATENCY_BUCKETS } from './prometheus.js';
+export { LATENCY_BUCKETS, PrometheusMetrics, ChainWatch, logFigures, type LogFigures, type ChainState } from './prometheus.js';

@@ -1,7 +1,7 @@
 import { listLogFiles } from '@daybook/analytics';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.js';
-import { prometheusText } from './prometheus.js';
+import { ChainWatch, PrometheusMetrics, logFigures, type LogFigures } from './prometheus.js';
 import { VERIFY_QUERY } from './schemas.js';
 import { VERSION } from './version.js';
 
@@ -17,9 +17,15 @@ export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
     return reply.code(readable ? 200 : 503).send({ status: readable ? 'healthy' : 'unhealthy', log_dir_readable: readable, version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) });
   });
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus text format: events by type and level, trades, realized P&L, errors, API latency histogram, log file sizes' } }, async (_request, reply) => {
-    const text = await ctx.cache.get('/metrics', () => prometheusText(ctx.analyzer, ctx.dirs));
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  // One registry per app (several servers in a process never share series); the log figures
+  // are cached like the reports (per UTC day: the day's P&L changes at midnight), the process
+  // metrics and the chain state are read at each scrape.
+  const metrics = new PrometheusMetrics();
+  const chain = new ChainWatch(() => ctx.verifyResults.get());
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus text format: events by type and level, trades, realized and daily P&L, drawdown, errors, rate- and risk-limit hits, API latency histogram, last event time, chain state, log file sizes, process metrics' } }, async (_request, reply) => {
+    const now = Date.now();
+    const figures = JSON.parse((await ctx.cache.get(`/metrics ${new Date(now).toISOString().slice(0, 10)}`, () => logFigures(ctx.analyzer, ctx.dirs, now))).toString('utf8')) as LogFigures;
+    return reply.type(metrics.contentType).send(await metrics.metrics(figures, chain.current()));
   });
 
   app.get('/audit/verify', { schema: { tags: ['operations'], summary: 'Hash-chain check of the log directory (the shape of daybook verify --json); kept while the files are unchanged, recomputed at most every few seconds while they change', querystring: VERIFY_QUERY } }, async (_request, reply) => {
