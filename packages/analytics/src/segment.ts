@@ -1,7 +1,8 @@
-import { crc32 } from 'node:zlib';
 import { EVENT_TYPES } from '@daybook/core';
 import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
-import { LINK_SUFFIX } from './lines.js';
+import { contentDigest } from './digest.js';
+
+export { contentDigest } from './digest.js';
 
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
@@ -243,13 +244,14 @@ export class SegmentBuilder {
 
   /**
    * One parsed event (an object with a string event_id and a timestamp `ts`), with its line
-   * as read (without `\n` or `\r`) when it came from one: its digest, else the object's JSON.
+   * as read (without `\n` or `\r`) when it came from one: its digest (`digest`, when the
+   * reader computed it from the bytes: contentDigest of `line`), else the object's JSON's.
    */
-  add(o: Record<string, unknown>, ts: number, line?: string): void {
+  add(o: Record<string, unknown>, ts: number, line?: string, digest?: number): void {
     if (this.n === this.cap) this.grow();
     const row = this.n++;
     this.ts[row] = ts;
-    this.digest[row] = contentDigest(line ?? JSON.stringify(o));
+    this.digest[row] = digest ?? contentDigest(line ?? JSON.stringify(o));
     const eventId = o.event_id as string;
     let flags = uuidWords(eventId, this.id, row * 4) ? 0 : F.TEXT_ID;
     if (flags !== 0) this.textIds.set(row, eventId);
@@ -336,21 +338,6 @@ export class SegmentBuilder {
       bad: this.bad,
     };
   }
-}
-
-/**
- * A 32-bit digest of an event line's content: CRC-32 (zlib's, native: a fifth of what
- * JSON.parse costs on the same line, against three quarters for FNV-1a in JavaScript) of the
- * line without the hash-chain link (core's chain.ts), which differs between the copies of one
- * event in audit.log and a category view (each file is its own chain) although the event is
- * the same: `{…,"hash":"<link>"}` digests as `{…}`. Two different lines under one id digest
- * alike with probability 2^-32 (then the second is taken for a copy); a change of up to 32
- * consecutive bits always shows.
- */
-export function contentDigest(line: string): number {
-  const n = line.length;
-  if (n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX)) return crc32('}', crc32(line.slice(0, n - LINK_SUFFIX)));
-  return crc32(line);
 }
 
 function text(v: unknown): string {
