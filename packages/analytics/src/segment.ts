@@ -361,18 +361,9 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
   // reported, and counts if its first copy disappears.
   const n = keep.reduce((a, k) => a + (k === 0 ? 0 : 1), 0);
   const map = new Int32Array(seg.n).fill(-1);
-  const ts = new Float64Array(n);
-  const id = new Uint32Array(n * 4);
-  const digest = new Uint32Array(n);
-  const type = new Uint8Array(n);
-  const level = new Uint8Array(n);
-  const flags = new Uint8Array(n);
-  const session = new Int32Array(n);
-  const latency = new Float64Array(n);
+  const rows = new RowCopy(seg, n);
   const droppedWords = new Uint32Array((seg.n - n) * 4);
   const droppedText: string[] = [];
-  const textIds = new Map<number, string>();
-  let j = 0;
   let dw = 0;
   for (let r = 0; r < seg.n; r++) {
     if (keep[r] === 0) {
@@ -380,25 +371,72 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
       else droppedWords.set(seg.id.subarray(r * 4, r * 4 + 4), dw++ * 4);
       continue;
     }
-    map[r] = j;
-    ts[j] = seg.ts[r]!;
-    id.set(seg.id.subarray(r * 4, r * 4 + 4), j * 4);
-    digest[j] = seg.digest[r]!;
-    type[j] = seg.type[r]!;
-    level[j] = seg.level[r]!;
-    flags[j] = seg.flags[r]!;
-    session[j] = seg.session[r]!;
-    latency[j] = seg.latency[r]!;
-    const t = seg.textIds.get(r);
-    if (t !== undefined) textIds.set(j, t);
-    j++;
+    map[r] = rows.add(r);
   }
-  const moved = <R extends { row: number }>(records: readonly R[]): R[] => records.filter((x) => map[x.row]! >= 0).map((x) => ({ ...x, row: map[x.row]! }));
   return {
-    source: seg.source, n, ts, id, digest, type, level, flags, session, latency, sessions: seg.sessions, textIds,
-    trades: moved(seg.trades), errors: moved(seg.errors), values: moved(seg.values), bad: seg.bad,
+    ...rows.segment((row) => (map[row]! >= 0 ? map[row]! : undefined), seg.bad),
     dropped: { words: droppedWords.slice(0, dw * 4), text: droppedText },
   };
+}
+
+/** Some rows of a segment copied into a new one, in the order added. */
+class RowCopy {
+  private j = 0;
+  private readonly ts: Float64Array;
+  private readonly id: Uint32Array;
+  private readonly digest: Uint32Array;
+  private readonly type: Uint8Array;
+  private readonly level: Uint8Array;
+  private readonly flags: Uint8Array;
+  private readonly session: Int32Array;
+  private readonly latency: Float64Array;
+  private readonly textIds = new Map<number, string>();
+
+  constructor(private readonly seg: Segment, readonly n: number) {
+    this.ts = new Float64Array(n);
+    this.id = new Uint32Array(n * 4);
+    this.digest = new Uint32Array(n);
+    this.type = new Uint8Array(n);
+    this.level = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.session = new Int32Array(n);
+    this.latency = new Float64Array(n);
+  }
+
+  /** Copies row r; returns its row in the copy. */
+  add(r: number): number {
+    const { seg } = this;
+    const j = this.j++;
+    this.ts[j] = seg.ts[r]!;
+    this.id.set(seg.id.subarray(r * 4, r * 4 + 4), j * 4);
+    this.digest[j] = seg.digest[r]!;
+    this.type[j] = seg.type[r]!;
+    this.level[j] = seg.level[r]!;
+    this.flags[j] = seg.flags[r]!;
+    this.session[j] = seg.session[r]!;
+    this.latency[j] = seg.latency[r]!;
+    const t = seg.textIds.get(r);
+    if (t !== undefined) this.textIds.set(j, t);
+    return j;
+  }
+
+  /** The copy, with the records of the rows copied (`rowOf`: a row's place in the copy, undefined if not copied). */
+  segment(rowOf: (row: number) => number | undefined, bad: BadLineCounts): Segment {
+    const moved = <R extends { row: number }>(records: readonly R[]): R[] => {
+      const out: R[] = [];
+      for (const x of records) {
+        const row = rowOf(x.row);
+        if (row !== undefined) out.push({ ...x, row });
+      }
+      return out;
+    };
+    const { seg } = this;
+    return {
+      source: seg.source, n: this.n, ts: this.ts, id: this.id, digest: this.digest, type: this.type, level: this.level, flags: this.flags,
+      session: this.session, latency: this.latency, sessions: seg.sessions, textIds: this.textIds,
+      trades: moved(seg.trades), errors: moved(seg.errors), values: moved(seg.values), bad,
+    };
+  }
 }
 
 /**
@@ -424,14 +462,16 @@ export function textRowsOnly(seg: Segment): { segment: Segment; events: number }
 /**
  * The trading rows of `seg` only (those with a TradeRecord), without bad-line counts: what
  * linking needs of a file whose events all precede a load's range (source.ts). The segment
- * itself when every row is a trading row and it counts no bad line.
+ * itself when every row is a trading row and it counts no bad line. Built from the trade
+ * records alone (a few per cent of the rows), not by a pass over every row as compactSegment
+ * makes: a first read stores this for every backup it reads (the segment index's `.trd`).
  */
 export function tradeRowsOnly(seg: Segment): Segment {
   const bad = Object.values(seg.bad).some((v) => v !== 0);
   if (seg.trades.length === seg.n && !bad) return seg;
-  const keep = new Uint8Array(seg.n);
-  for (const t of seg.trades) keep[t.row] = 1;
-  // Left out for being out of range, not as copies: the ids are not remembered as `dropped`.
-  const { dropped: _dropped, ...segment } = compactSegment(seg, keep);
-  return { ...segment, bad: emptyBadLines() };
+  const rows = new RowCopy(seg, seg.trades.length);
+  const at = new Map<number, number>();
+  for (const t of seg.trades) at.set(t.row, rows.add(t.row));
+  // Left out for being out of range, not as copies: no ids are remembered as `dropped`.
+  return rows.segment((row) => at.get(row), emptyBadLines());
 }
