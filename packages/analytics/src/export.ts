@@ -75,10 +75,10 @@ class FilterSink implements LineSink {
   /** The first NAMED_CONFLICTS event_ids whose copies differ, with the files of the copies not written. */
   readonly conflicts = new Map<string, string[]>();
 
-  add(o: Record<string, unknown>, ts: number, line: string): void {
+  add(o: Record<string, unknown>, ts: number, line: string, lineDigest?: number): void {
     if (!this.wanted(o, ts)) return;
     const id = o.event_id as string;
-    const digest = contentDigest(line);
+    const digest = lineDigest ?? contentDigest(line);
     const had = uuidWords(id, this.words, 0) ? this.ids.addWords(this.words, 0, digest) : this.ids.addText(id, digest);
     if (had === ABSENT) {
       this.rows++;

@@ -1,13 +1,17 @@
 import { isUtf8 } from 'node:buffer';
 import type { BadLineCounts } from './bad-lines.js';
 import { parseTimestamp } from './dates.js';
+import { bytesDigest, LINK_SUFFIX } from './digest.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
 
 /** Where classified lines go: a SegmentBuilder for metrics, an exporter for export. */
 export interface LineSink {
   readonly bad: BadLineCounts;
-  /** A JSON object with a string event_id and a parseable timestamp (`ts`, micro-seconds since the epoch); `line` is its text. */
-  add(o: Record<string, unknown>, ts: number, line: string): void;
+  /**
+   * A JSON object with a string event_id and a parseable timestamp (`ts`, micro-seconds since
+   * the epoch); `line` is its text, `digest` its contentDigest when the reader had its bytes.
+   */
+  add(o: Record<string, unknown>, ts: number, line: string, digest?: number): void;
   /** A text line of an app log (Drift format). */
   addAppLine(ts: number, timestamp: string, app: string, level: string, message: string): void;
 }
@@ -21,9 +25,10 @@ const APP_LINE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?) \| ([^|]*?)
 
 /**
  * Classifies one line (without its `\n`; a trailing `\r` is dropped here) and hands it to the
- * sink, or counts it as bad by kind. Never throws on input.
+ * sink, or counts it as bad by kind. Never throws on input. `bytes`: the buffer holding the
+ * line as ASCII from `at` (one byte per character), to digest it from there (bytesDigest).
  */
-export function readLine(line: string, sink: LineSink): void {
+export function readLine(line: string, sink: LineSink, bytes?: Buffer, at = 0): void {
   if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
   if (line.charCodeAt(0) !== 123 /* { */) {
     if (BLANK.test(line)) {
@@ -60,7 +65,7 @@ export function readLine(line: string, sink: LineSink): void {
     sink.bad.invalid_timestamp++;
     return;
   }
-  sink.add(rec, ts, line);
+  sink.add(rec, ts, line, bytes === undefined ? undefined : bytesDigest(bytes, at, line.length));
 }
 
 const LEADING = '{"timestamp":"';
@@ -77,8 +82,7 @@ function leadingTimestampAgrees(line: string, t: string): boolean {
   return q - LEADING.length === t.length && line.startsWith(t, LEADING.length);
 }
 
-/** The length of a hash-chained JSON line's link suffix, `,"hash":"<64 hex>"}` (core's chain.ts). */
-export const LINK_SUFFIX = 75;
+export { LINK_SUFFIX } from './digest.js';
 
 function isLinkHex(line: string, from: number): boolean {
   for (let i = from; i < from + 64; i++) {
@@ -115,9 +119,13 @@ function readLines(buf: Buffer, start: number, end: number, sink: LineSink, maxL
     const text = buf.toString('utf8', start, end);
     let pos = 0;
     const n = text.length;
+    // All ASCII (as many characters as bytes): a line's bytes start where its text does, and
+    // its digest is taken from them.
+    const ascii = n === end - start;
     while (pos < n) {
       const nl = text.indexOf('\n', pos);
-      readLine(text.slice(pos, nl), sink);
+      if (ascii) readLine(text.slice(pos, nl), sink, buf, start + pos);
+      else readLine(text.slice(pos, nl), sink);
       pos = nl + 1;
     }
     return;

@@ -61,6 +61,11 @@ describe('per-segment memo of the metrics', () => {
         const fresh = eventSetOf([...events.map((e, i) => segmentOf(e, `f${i}`)), segmentOf(moreEvents, 'new')]);
         // Fresh masks: ids are unique, so every row is kept in both.
         for (const r of [range, parseRange(), range]) assert.deepEqual(computeReport(after, r), computeReport(eventSetOf(fresh.segments), r));
+        // The new segment first (another file read before them): the parts met before are
+        // combined after it, from another running sum (system.ts carries the latency sum).
+        const front = { ...before, segments: [added, ...segments], keep: [eventSetOf([added]).keep[0]!, ...before.keep] };
+        const freshFront = eventSetOf([segmentOf(moreEvents, 'new'), ...events.map((e, i) => segmentOf(e, `f${i}`))]);
+        for (const r of [parseRange(), range]) assert.deepEqual(computeReport(front, r), computeReport(freshFront, r));
       }),
       { numRuns: 150 },
     );

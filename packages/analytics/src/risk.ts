@@ -1,4 +1,4 @@
-import { utcDay } from './dates.js';
+import { dayNumber, dayString } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
 import { perSegment, type SegmentMemo } from './memo.js';
 import { T, type Segment } from './segment.js';
@@ -39,11 +39,19 @@ const riskDays: SegmentMemo<Map<string, RiskDay>> = new WeakMap();
 function riskDaysOf(seg: Segment, rows: Uint32Array): Map<string, RiskDay> {
   const byDay = new Map<string, RiskDay>();
   const { type, ts } = seg;
+  // Rows come in time order mostly: the day's text is made once per run of one day (a Date
+  // and its ISO text per row cost more than the rest of the pass).
+  let lastDay = NaN;
+  let day = '';
   for (let j = 0; j < rows.length; j++) {
     const r = rows[j]!;
     const key = RISK_KEY.get(type[r]!);
     if (key === undefined) continue;
-    const day = utcDay(ts[r]!);
+    const n = dayNumber(ts[r]!);
+    if (n !== lastDay) {
+      lastDay = n;
+      day = dayString(n);
+    }
     let d = byDay.get(day);
     if (d === undefined) byDay.set(day, (d = emptyRiskDay()));
     d[key]++;

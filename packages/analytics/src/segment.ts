@@ -1,7 +1,8 @@
-import { crc32 } from 'node:zlib';
 import { EVENT_TYPES } from '@daybook/core';
 import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
-import { LINK_SUFFIX } from './lines.js';
+import { contentDigest } from './digest.js';
+
+export { contentDigest } from './digest.js';
 
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
@@ -243,13 +244,14 @@ export class SegmentBuilder {
 
   /**
    * One parsed event (an object with a string event_id and a timestamp `ts`), with its line
-   * as read (without `\n` or `\r`) when it came from one: its digest, else the object's JSON.
+   * as read (without `\n` or `\r`) when it came from one: its digest (`digest`, when the
+   * reader computed it from the bytes: contentDigest of `line`), else the object's JSON's.
    */
-  add(o: Record<string, unknown>, ts: number, line?: string): void {
+  add(o: Record<string, unknown>, ts: number, line?: string, digest?: number): void {
     if (this.n === this.cap) this.grow();
     const row = this.n++;
     this.ts[row] = ts;
-    this.digest[row] = contentDigest(line ?? JSON.stringify(o));
+    this.digest[row] = digest ?? contentDigest(line ?? JSON.stringify(o));
     const eventId = o.event_id as string;
     let flags = uuidWords(eventId, this.id, row * 4) ? 0 : F.TEXT_ID;
     if (flags !== 0) this.textIds.set(row, eventId);
@@ -338,21 +340,6 @@ export class SegmentBuilder {
   }
 }
 
-/**
- * A 32-bit digest of an event line's content: CRC-32 (zlib's, native: a fifth of what
- * JSON.parse costs on the same line, against three quarters for FNV-1a in JavaScript) of the
- * line without the hash-chain link (core's chain.ts), which differs between the copies of one
- * event in audit.log and a category view (each file is its own chain) although the event is
- * the same: `{…,"hash":"<link>"}` digests as `{…}`. Two different lines under one id digest
- * alike with probability 2^-32 (then the second is taken for a copy); a change of up to 32
- * consecutive bits always shows.
- */
-export function contentDigest(line: string): number {
-  const n = line.length;
-  if (n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX)) return crc32('}', crc32(line.slice(0, n - LINK_SUFFIX)));
-  return crc32(line);
-}
-
 function text(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '';
@@ -374,18 +361,9 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
   // reported, and counts if its first copy disappears.
   const n = keep.reduce((a, k) => a + (k === 0 ? 0 : 1), 0);
   const map = new Int32Array(seg.n).fill(-1);
-  const ts = new Float64Array(n);
-  const id = new Uint32Array(n * 4);
-  const digest = new Uint32Array(n);
-  const type = new Uint8Array(n);
-  const level = new Uint8Array(n);
-  const flags = new Uint8Array(n);
-  const session = new Int32Array(n);
-  const latency = new Float64Array(n);
+  const rows = new RowCopy(seg, n);
   const droppedWords = new Uint32Array((seg.n - n) * 4);
   const droppedText: string[] = [];
-  const textIds = new Map<number, string>();
-  let j = 0;
   let dw = 0;
   for (let r = 0; r < seg.n; r++) {
     if (keep[r] === 0) {
@@ -393,25 +371,72 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
       else droppedWords.set(seg.id.subarray(r * 4, r * 4 + 4), dw++ * 4);
       continue;
     }
-    map[r] = j;
-    ts[j] = seg.ts[r]!;
-    id.set(seg.id.subarray(r * 4, r * 4 + 4), j * 4);
-    digest[j] = seg.digest[r]!;
-    type[j] = seg.type[r]!;
-    level[j] = seg.level[r]!;
-    flags[j] = seg.flags[r]!;
-    session[j] = seg.session[r]!;
-    latency[j] = seg.latency[r]!;
-    const t = seg.textIds.get(r);
-    if (t !== undefined) textIds.set(j, t);
-    j++;
+    map[r] = rows.add(r);
   }
-  const moved = <R extends { row: number }>(records: readonly R[]): R[] => records.filter((x) => map[x.row]! >= 0).map((x) => ({ ...x, row: map[x.row]! }));
   return {
-    source: seg.source, n, ts, id, digest, type, level, flags, session, latency, sessions: seg.sessions, textIds,
-    trades: moved(seg.trades), errors: moved(seg.errors), values: moved(seg.values), bad: seg.bad,
+    ...rows.segment((row) => (map[row]! >= 0 ? map[row]! : undefined), seg.bad),
     dropped: { words: droppedWords.slice(0, dw * 4), text: droppedText },
   };
+}
+
+/** Some rows of a segment copied into a new one, in the order added. */
+class RowCopy {
+  private j = 0;
+  private readonly ts: Float64Array;
+  private readonly id: Uint32Array;
+  private readonly digest: Uint32Array;
+  private readonly type: Uint8Array;
+  private readonly level: Uint8Array;
+  private readonly flags: Uint8Array;
+  private readonly session: Int32Array;
+  private readonly latency: Float64Array;
+  private readonly textIds = new Map<number, string>();
+
+  constructor(private readonly seg: Segment, readonly n: number) {
+    this.ts = new Float64Array(n);
+    this.id = new Uint32Array(n * 4);
+    this.digest = new Uint32Array(n);
+    this.type = new Uint8Array(n);
+    this.level = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.session = new Int32Array(n);
+    this.latency = new Float64Array(n);
+  }
+
+  /** Copies row r; returns its row in the copy. */
+  add(r: number): number {
+    const { seg } = this;
+    const j = this.j++;
+    this.ts[j] = seg.ts[r]!;
+    this.id.set(seg.id.subarray(r * 4, r * 4 + 4), j * 4);
+    this.digest[j] = seg.digest[r]!;
+    this.type[j] = seg.type[r]!;
+    this.level[j] = seg.level[r]!;
+    this.flags[j] = seg.flags[r]!;
+    this.session[j] = seg.session[r]!;
+    this.latency[j] = seg.latency[r]!;
+    const t = seg.textIds.get(r);
+    if (t !== undefined) this.textIds.set(j, t);
+    return j;
+  }
+
+  /** The copy, with the records of the rows copied (`rowOf`: a row's place in the copy, undefined if not copied). */
+  segment(rowOf: (row: number) => number | undefined, bad: BadLineCounts): Segment {
+    const moved = <R extends { row: number }>(records: readonly R[]): R[] => {
+      const out: R[] = [];
+      for (const x of records) {
+        const row = rowOf(x.row);
+        if (row !== undefined) out.push({ ...x, row });
+      }
+      return out;
+    };
+    const { seg } = this;
+    return {
+      source: seg.source, n: this.n, ts: this.ts, id: this.id, digest: this.digest, type: this.type, level: this.level, flags: this.flags,
+      session: this.session, latency: this.latency, sessions: seg.sessions, textIds: this.textIds,
+      trades: moved(seg.trades), errors: moved(seg.errors), values: moved(seg.values), bad,
+    };
+  }
 }
 
 /**
@@ -437,14 +462,16 @@ export function textRowsOnly(seg: Segment): { segment: Segment; events: number }
 /**
  * The trading rows of `seg` only (those with a TradeRecord), without bad-line counts: what
  * linking needs of a file whose events all precede a load's range (source.ts). The segment
- * itself when every row is a trading row and it counts no bad line.
+ * itself when every row is a trading row and it counts no bad line. Built from the trade
+ * records alone (a few per cent of the rows), not by a pass over every row as compactSegment
+ * makes: a first read stores this for every backup it reads (the segment index's `.trd`).
  */
 export function tradeRowsOnly(seg: Segment): Segment {
   const bad = Object.values(seg.bad).some((v) => v !== 0);
   if (seg.trades.length === seg.n && !bad) return seg;
-  const keep = new Uint8Array(seg.n);
-  for (const t of seg.trades) keep[t.row] = 1;
-  // Left out for being out of range, not as copies: the ids are not remembered as `dropped`.
-  const { dropped: _dropped, ...segment } = compactSegment(seg, keep);
-  return { ...segment, bad: emptyBadLines() };
+  const rows = new RowCopy(seg, seg.trades.length);
+  const at = new Map<number, number>();
+  for (const t of seg.trades) at.set(t.row, rows.add(t.row));
+  // Left out for being out of range, not as copies: no ids are remembered as `dropped`.
+  return rows.segment((row) => at.get(row), emptyBadLines());
 }

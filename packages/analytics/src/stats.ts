@@ -87,3 +87,77 @@ export function percentiles(values: Float64Array, ps: readonly number[]): number
   }
   return out;
 }
+
+/** The first index in a[lo, hi) whose value is >= v (`orEqual`: > v). */
+function bound(a: Float64Array, v: number, lo: number, hi: number, orEqual: boolean): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < v || (orEqual && a[mid]! === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The k-th smallest value (0-based) of the union of ascending arrays, without merging them:
+ * a pivot from the widest remaining window, counted in every array by binary search, halves
+ * that window each step (O(m² log n) for m arrays). The value a sorted copy of the union
+ * would have at k, exactly.
+ */
+export function kthOfSorted(arrays: readonly Float64Array[], k: number): number {
+  const lo = arrays.map(() => 0);
+  const hi = arrays.map((a) => a.length);
+  for (;;) {
+    let widest = -1;
+    for (let i = 0; i < arrays.length; i++) if (hi[i]! > lo[i]! && (widest < 0 || hi[i]! - lo[i]! > hi[widest]! - lo[widest]!)) widest = i;
+    if (widest < 0) throw new RangeError(`no ${k}-th value`);
+    const v = arrays[widest]![(lo[widest]! + hi[widest]!) >>> 1]!;
+    let below = 0;
+    let upTo = 0;
+    const lt = arrays.map((a, i) => bound(a, v, lo[i]!, hi[i]!, false));
+    const le = arrays.map((a, i) => bound(a, v, lt[i]!, hi[i]!, true));
+    for (let i = 0; i < arrays.length; i++) {
+      below += lt[i]!;
+      upTo += le[i]!;
+    }
+    if (k >= below && k < upTo) return v;
+    if (k < below) for (let i = 0; i < arrays.length; i++) hi[i] = lt[i]!;
+    else for (let i = 0; i < arrays.length; i++) lo[i] = le[i]!;
+  }
+}
+
+/** kthOfSorted's cost grows with the square of the arrays' number: past it, the smaller ones are merged. */
+const MAX_ARRAYS = 16;
+
+/**
+ * At most MAX_ARRAYS ascending arrays with the same values: the largest kept, the others
+ * (a long-running reader's many small appended parts) merged into one, sorted.
+ */
+function fewArrays(arrays: Float64Array[]): Float64Array[] {
+  if (arrays.length <= MAX_ARRAYS) return arrays;
+  const bySize = [...arrays].sort((a, b) => b.length - a.length);
+  const rest = bySize.slice(MAX_ARRAYS - 1);
+  const merged = new Float64Array(rest.reduce((a, x) => a + x.length, 0));
+  let at = 0;
+  for (const a of rest) {
+    merged.set(a, at);
+    at += a.length;
+  }
+  return [...bySize.slice(0, MAX_ARRAYS - 1), merged.sort()];
+}
+
+/**
+ * percentiles() of the union of ascending arrays (none of them holding NaN), by kthOfSorted:
+ * the same interpolation between the same two ranks, so the same numbers. A report after an
+ * append sorts the new rows only, instead of selecting from a copy of every row.
+ */
+export function percentilesOfSorted(sortedArrays: readonly Float64Array[], ps: readonly number[]): number[] {
+  const arrays = fewArrays(sortedArrays.filter((a) => a.length > 0));
+  const n = arrays.reduce((a, x) => a + x.length, 0);
+  return ps.map((p) => {
+    const pos = (p / 100) * (n - 1);
+    const lo = Math.floor(pos);
+    const a = kthOfSorted(arrays, lo);
+    return pos > lo ? lerp(a, kthOfSorted(arrays, lo + 1), pos - lo) : a;
+  });
+}

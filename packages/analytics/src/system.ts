@@ -1,7 +1,7 @@
 import type { Selection } from './event-set.js';
 import { perSegment, type SegmentMemo } from './memo.js';
 import { F, LEVEL, T, type Segment } from './segment.js';
-import { percentiles, sum } from './stats.js';
+import { percentilesOfSorted } from './stats.js';
 import { HOUR_US } from './dates.js';
 
 /** metrics.md, "System metrics". */
@@ -38,6 +38,15 @@ interface SegmentCounts {
   restarts: number;
   /** The api_call latencies (>= 0), in row order. */
   latencies: Float64Array;
+  /** The same, ascending: the percentiles select from these, not from a copy of every segment's. */
+  sorted: Float64Array;
+  /**
+   * The latency sum entering this segment when it was last added in (`sumIn`), and leaving it
+   * (`sumOut`): a report whose earlier segments are unchanged enters with the same sum and
+   * takes `sumOut` without adding the rows again (exact: the same additions in the same order).
+   */
+  sumIn: number;
+  sumOut: number;
   /** Per index of seg.sessions: the first and last time of its selected rows (±Infinity: none). */
   first: Float64Array;
   last: Float64Array;
@@ -78,7 +87,8 @@ function countSegment(seg: Segment, rows: Uint32Array): SegmentCounts {
       if (x > last[s]!) last[s] = x;
     }
   }
-  return { ...c, latencies: latencies.slice(0, latencyCount), first, last };
+  const own = latencies.slice(0, latencyCount);
+  return { ...c, latencies: own, sorted: own.slice().sort(), sumIn: NaN, sumOut: NaN, first, last };
 }
 
 export function systemMetrics(sel: Selection): SystemMetrics {
@@ -94,9 +104,18 @@ export function systemMetrics(sel: Selection): SystemMetrics {
   let restarts = 0;
   const parts = sel.set.segments.map((seg, si) => perSegment(counted, sel.rows[si]!, seg, () => countSegment(seg, sel.rows[si]!)));
   let latencyCount = 0;
-  for (const p of parts) latencyCount += p.latencies.length;
-  const latencies = new Float64Array(latencyCount);
-  latencyCount = 0;
+  // The latencies summed in row order (metrics.md), segment after segment.
+  let latencySum = 0;
+  for (const p of parts) {
+    latencyCount += p.latencies.length;
+    if (!Object.is(p.sumIn, latencySum)) {
+      p.sumIn = latencySum;
+      const l = p.latencies;
+      for (let i = 0; i < l.length; i++) latencySum += l[i]!;
+      p.sumOut = latencySum;
+    }
+    latencySum = p.sumOut;
+  }
   const sessions = new Map<string, [number, number]>();
 
   sel.set.segments.forEach((seg, si) => {
@@ -111,8 +130,6 @@ export function systemMetrics(sel: Selection): SystemMetrics {
     health += c.health;
     healthFailures += c.healthFailures;
     restarts += c.restarts;
-    latencies.set(c.latencies, latencyCount);
-    latencyCount += c.latencies.length;
     const { first, last } = c;
     seg.sessions.forEach((name, s) => {
       if (first[s] === Infinity) return;
@@ -125,12 +142,11 @@ export function systemMetrics(sel: Selection): SystemMetrics {
     });
   });
 
-  const lat = latencies.subarray(0, latencyCount);
   let avg: number | null = null;
   let pct: (number | null)[] = [null, null, null, null];
   if (latencyCount > 0) {
-    avg = sum(lat) / latencyCount;
-    pct = percentiles(lat, [50, 95, 99, 100]);
+    avg = latencySum / latencyCount;
+    pct = percentilesOfSorted(parts.map((p) => p.sorted), [50, 95, 99, 100]);
   }
   let uptimeUs = 0;
   for (const [a, b] of sessions.values()) uptimeUs += b - a;
