@@ -1,1 +1,10 @@
 export type * from './types.js';
+export { AlertError, ALERT_ERROR_CODES, type AlertErrorCode } from './errors.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { parseRules, loadRules, RULE_KINDS, DEFAULT_ROUTE, DEFAULT_EVALUATION_INTERVAL, RECEIVER_DEFAULTS } from './rules.js';
+export { valueOf, holds, KIND_SOURCE, type Figures, type Target } from './kinds.js';
+export { expand, formatValue, fingerprint } from './template.js';
+export { Evaluator, type EvaluatorOptions, type Evaluation, type RuleError } from './evaluator.js';
+export { FileStateStore, MemoryStateStore, stateDirOf, STATE_FILE, type StateStore, type AlertStateData } from './state.js';
+export { loggerAudit, NO_AUDIT } from './audit.js';
+export { directoryTarget, damageOf } from './targets.js';
