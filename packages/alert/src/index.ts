@@ -8,3 +8,4 @@ export { Evaluator, type EvaluatorOptions, type Evaluation, type RuleError } fro
 export { FileStateStore, MemoryStateStore, stateDirOf, STATE_FILE, type StateStore, type AlertStateData } from './state.js';
 export { loggerAudit, NO_AUDIT } from './audit.js';
 export { directoryTarget, damageOf } from './targets.js';
+export { dispatcherFor, transitionDispatcher, alertmanagerBody } from './dispatch.js';

@@ -83,3 +83,10 @@ test('examples/alerts.json is a valid rules file', () => {
   assert.ok(f.rules.some((r) => r.kind === 'no_events'));
   assert.equal(f.evaluationInterval, 15 * 60_000);
 });
+
+test('every error code is documented in the README with its hint', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { ALERT_ERROR_CODES } = await import('./errors.js');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const [code, hint] of Object.entries(ALERT_ERROR_CODES)) assert.ok(readme.includes(`| \`${code}\` | ${hint} |`), code);
+});

@@ -9,11 +9,13 @@ import { Evaluator } from './evaluator.js';
 import { parseRules } from './rules.js';
 import { FileStateStore, stateDirOf } from './state.js';
 import { directoryTarget } from './targets.js';
-import { append, at, errorEv, ev, receiver, tempDir, transitionWebhook } from './test/helpers.js';
+import { transitionDispatcher } from './dispatch.js';
+import { append, at, errorEv, ev, receiver, tempDir } from './test/helpers.js';
 
 const T0 = '2026-09-15T12:00:00.000Z';
 const MIN = 60_000;
 const RULES = parseRules({ rules: [{ name: 'HighErrorCount', kind: 'error_count', window: '10m', threshold: 1, for: '2m', annotations: { summary: '{{ $value }} errors' } }] });
+const withReceiver = (url: string) => ({ ...RULES, receivers: parseRules({ rules: [], receivers: [{ name: 'ops', webhook: { url } }] }).receivers });
 
 test('a restart between firing and resolution: exactly one firing and one resolved notification', async (t) => {
   const dir = tempDir();
@@ -21,8 +23,9 @@ test('a restart between firing and resolution: exactly one firing and one resolv
   t.after(hook.close);
   append(dir, [ev(T0), errorEv(T0), errorEv(T0)]);
   const start = () => {
-    const dispatcher = transitionWebhook(hook.url);
-    return { dispatcher, evaluator: new Evaluator({ rules: RULES, targets: () => [directoryTarget(dir, { persist: false })], dispatcher, state: new FileStateStore(stateDirOf(dir)) }) };
+    const rules = withReceiver(hook.url);
+    const dispatcher = transitionDispatcher(rules);
+    return { dispatcher, evaluator: new Evaluator({ rules, targets: () => [directoryTarget(dir, { persist: false })], dispatcher, state: new FileStateStore(stateDirOf(dir)) }) };
   };
   let p = start();
   await p.evaluator.evaluate(at(T0));

@@ -38,35 +38,6 @@ export function tempDir(): string {
 
 export const at = (iso: string): number => Date.parse(iso);
 
-/**
- * A webhook dispatcher reduced to what the state test needs: it posts Alertmanager's JSON for
- * each alert that changed state at this evaluation (since === now), so the notifications a
- * receiver gets are exactly the evaluator's transitions. The real dispatcher (notify/) adds
- * grouping, repeats and retries on top of the same seam.
- */
-export function transitionWebhook(url: string): import('../types.js').Dispatcher {
-  const pending = new Set<Promise<unknown>>();
-  return {
-    update(alerts, now) {
-      const iso = new Date(now).toISOString();
-      for (const a of alerts) {
-        if (a.since !== iso) continue;
-        const status = a.state === 'firing' ? 'firing' : 'resolved';
-        const body = { version: '4', status, alerts: [{ status, labels: a.labels, annotations: a.annotations, startsAt: a.activeAt, endsAt: a.resolvedAt ?? '0001-01-01T00:00:00Z', fingerprint: a.fingerprint }] };
-        const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.arrayBuffer(), () => undefined);
-        pending.add(p);
-        void p.finally(() => pending.delete(p));
-      }
-    },
-    async flush() {
-      await Promise.all([...pending]);
-    },
-    async close() {
-      await this.flush();
-    },
-  };
-}
-
 /** A real HTTP receiver on loopback that keeps the JSON bodies it was sent. */
 export async function receiver(): Promise<{ url: string; bodies: unknown[]; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');

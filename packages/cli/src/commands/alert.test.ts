@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+
+// The real bin, as a user (or cron) runs it; receivers are real HTTP servers on loopback.
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../../examples/alerts.json', import.meta.url));
+
+function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (onStarted !== undefined && stderr.includes('Ctrl-C stops')) {
+        const f = onStarted;
+        onStarted = undefined;
+        f(child);
+      }
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'daybook-cli-alert-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const event = (timestamp: string, fields: Record<string, unknown>) => JSON.stringify({
+  timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`,
+  event_type: 'health_check', component: 'system', session_id: 's', environment: 'test', metadata: {}, ...fields,
+}) + '\n';
+
+function logsWithErrors(name: string, errors: number): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  let s = '';
+  for (let i = 0; i < errors; i++) s += event(new Date(Date.parse('2026-09-15T11:10:00Z') + i * 60_000).toISOString(), { level: 'ERROR', event_type: 'system_error' });
+  s += event('2026-09-15T11:58:00.000Z', { event_type: 'api_call', component: 'api', latency_ms: 250, metadata: { endpoint: '/o', method: 'GET', status_code: 200 } });
+  appendFileSync(join(dir, 'audit.log'), s);
+  return dir;
+}
+
+async function hook(): Promise<{ url: string; bodies: { status: string; alerts: { labels: Record<string, string> }[] }[]; close: () => Promise<void> }> {
+  const bodies: { status: string; alerts: { labels: Record<string, string> }[] }[] = [];
+  const server = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c: Buffer) => (b += c.toString()));
+    req.on('end', () => {
+      bodies.push(JSON.parse(b));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, bodies, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function rulesFile(name: string, url: string, interval = '15m'): string {
+  const rules = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { evaluation_interval: string; receivers: { webhook: { url: string } }[] };
+  rules.receivers[0]!.webhook.url = url;
+  rules.evaluation_interval = interval;
+  const file = join(root, name);
+  writeFileSync(file, JSON.stringify(rules));
+  return file;
+}
+
+describe('daybook alert', () => {
+  it('--check: 0 and a summary for a valid file, 2 naming the rule and the field for a bad one', async () => {
+    const good = await daybook(['alert', '--check', EXAMPLE]);
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, every 15m/m);
+    const bad = join(root, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ name: 'SlowBroker', kind: 'avg_api_latency_ms', window: '1 hour', threshold: 1000 }] }));
+    const r = await daybook(['alert', '--check', bad]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /rule "SlowBroker": window "1 hour" is not a duration.*\[DAYBOOK_E_ALERT_DURATION\]/);
+    const start = await daybook(['alert', '--rules', bad, '--dir', root, '--once']);
+    assert.equal(start.status, 2, 'a bad file fails start-up the same way');
+    assert.match(start.stderr, /rule "SlowBroker": window/);
+  });
+
+  it("--once on the seed's rules: exit 1 and one notification when more than 10 errors, exit 0 when not", async (t) => {
+    const h = await hook();
+    t.after(h.close);
+    const rules = rulesFile('once.json', h.url);
+    const loud = logsWithErrors('loud', 11);
+    const r = await daybook(['alert', '--dir', loud, '--rules', rules, '--once', '--at', '2026-09-15T12:00:00Z', '--json']);
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { alerts: { name: string; state: string; value: number | null; labels: Record<string, string>; annotations: Record<string, string>; since: string | null }[] };
+    assert.deepEqual(out.alerts.map((a) => [a.name, a.state, a.value]), [['HighErrorCount', 'firing', 11], ['HighApiLatency', 'inactive', 250], ['BotSilent', 'inactive', 1]]);
+    assert.equal(out.alerts[0]!.annotations.summary, 'High error count: 11 errors in the last hour (threshold 10)');
+    assert.equal(out.alerts[0]!.since, '2026-09-15T12:00:00.000Z');
+    assert.deepEqual(h.bodies.map((b) => [b.status, b.alerts[0]!.labels.alertname]), [['firing', 'HighErrorCount']]);
+    // The state and the audit trail are beside the logs.
+    assert.ok(existsSync(join(loud, '.daybook', 'alerts', 'state.json')));
+    const trail = readFileSync(join(loud, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8');
+    assert.match(trail, /"event_type":"alert_firing"/);
+    assert.match(trail, /"event_type":"alert_notification".*"ok":true/);
+    // Cron again an hour on: the errors have left the window; the resolution is sent, exit 0.
+    const later = await daybook(['alert', '--dir', loud, '--rules', rules, '--once', '--at', '2026-09-15T13:00:00Z']);
+    assert.equal(later.status, 0, later.stdout + later.stderr);
+    assert.match(later.stdout, /INACTIVE\s+HighErrorCount/);
+    assert.deepEqual(h.bodies.map((b) => b.status), ['firing', 'resolved']);
+    const quiet = logsWithErrors('quiet', 10);
+    const q = await daybook(['alert', '--dir', quiet, '--rules', rules, '--once', '--at', '2026-09-15T12:00:00Z']);
+    assert.equal(q.status, 0, q.stdout + q.stderr);
+  });
+
+  it('continuous mode stops cleanly on SIGTERM with its state saved', async () => {
+    const dir = logsWithErrors('cont', 1);
+    const rules = rulesFile('cont.json', 'http://127.0.0.1:9/none', '1s');
+    const r = await daybook(['alert', '--dir', dir, '--rules', rules], (child) => setTimeout(() => child.kill('SIGTERM'), 1500));
+    assert.equal(r.status, 0, r.stderr);
+    const state = JSON.parse(readFileSync(join(dir, '.daybook', 'alerts', 'state.json'), 'utf8')) as { evaluatedAt: string; alerts: unknown[] };
+    assert.equal(state.alerts.length, 3);
+    assert.ok(state.evaluatedAt !== null);
+  });
+
+  it('bad usage is exit 2', async () => {
+    assert.equal((await daybook(['alert', '--dir', root])).status, 2, 'no --rules');
+    assert.equal((await daybook(['alert', '--rules', EXAMPLE, '--dir', root, '--at', '2026-09-15T12:00:00Z'])).status, 2, '--at without --once');
+    assert.equal((await daybook(['alert', '--rules', EXAMPLE, '--clickhouse', 'http://127.0.0.1:8123'])).status, 2, '--clickhouse without --state');
+  });
+});
