@@ -9,3 +9,4 @@ export { FileStateStore, MemoryStateStore, stateDirOf, STATE_FILE, type StateSto
 export { loggerAudit, NO_AUDIT } from './audit.js';
 export { directoryTarget, damageOf } from './targets.js';
 export { dispatcherFor, transitionDispatcher, alertmanagerBody } from './dispatch.js';
+export { alertJson, transitionJson, type AlertJson } from './json.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, stateDirOf,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, stateDirOf,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, EVENTS_TABLE, ident, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -135,35 +135,91 @@ function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promi
   };
 }
 
-async function continuous(evaluator: Evaluator, rules: RulesFile, json: boolean): Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-  const stop = untilStopped().then(() => {
-    stopped = true;
-    if (timer !== undefined) clearTimeout(timer);
-    wake?.();
-  });
-  process.stderr.write(`daybook alert: ${rules.rules.length} rules every ${formatDuration(rules.evaluationInterval)}; Ctrl-C stops\n`);
-  while (!stopped) {
-    const started = Date.now();
-    const e = await evaluator.evaluate();
-    print(e, json, true);
-    if (stopped) break;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, Math.max(0, rules.evaluationInterval - (Date.now() - started)));
-    });
+/** Evaluates every interval from start() until stop(), which waits for the evaluation under way. */
+class Loop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly evaluator: Evaluator, private readonly interval: number, private readonly json: boolean) {}
+
+  start(): void {
+    const tick = (): void => {
+      const started = Date.now();
+      this.running = this.evaluator.evaluate().then((e) => print(e, this.json, true), (e: unknown) => {
+        process.stderr.write(`daybook alert: evaluation failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      }).finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.interval - (Date.now() - started)));
+      });
+    };
+    tick();
   }
-  await stop;
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.running;
+  }
 }
 
-const shown = (a: Alert) => ({ name: a.name, state: a.state, value: a.value, threshold: a.threshold, labels: a.labels, annotations: a.annotations, since: a.since, active_at: a.activeAt, resolved_at: a.resolvedAt, fingerprint: a.fingerprint });
+async function continuous(evaluator: Evaluator, rules: RulesFile, json: boolean): Promise<void> {
+  process.stderr.write(`daybook alert: ${rules.rules.length} rules every ${formatDuration(rules.evaluationInterval)}; Ctrl-C stops\n`);
+  const loop = new Loop(evaluator, rules.evaluationInterval, json);
+  loop.start();
+  await untilStopped();
+  await loop.stop();
+}
+
+export interface ServedAlerts {
+  evaluator: Evaluator;
+  start(): void;
+  /** Stops the loop, sends what is queued, closes the audit log. */
+  close(): Promise<void>;
+}
+
+/**
+ * `daybook serve --rules FILE`: the evaluator of `daybook alert` over the server's own
+ * analyzer (its reports' cache serves the rules too), state and trail beside the logs.
+ * An exit code when the rules file is bad.
+ */
+export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyzer | undefined): ServedAlerts | number {
+  let rules: RulesFile;
+  try {
+    rules = loadRules(file);
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+  const stateDir = stateDirOf(dir);
+  const logger = new AuditLogger({ logDir: join(stateDir, 'audit'), consoleLevel: false, durability: { system: 'batch' } });
+  const audit = loggerAudit(logger);
+  const dispatcher = dispatcherFor(rules, audit);
+  const damage = damageOf(dir);
+  let evaluator: Evaluator;
+  try {
+    evaluator = new Evaluator({ rules, targets: () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }], dispatcher, audit, state: new FileStateStore(stateDir) });
+  } catch (e) {
+    void logger.close();
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+  const loop = new Loop(evaluator, rules.evaluationInterval, false);
+  return {
+    evaluator,
+    start: () => loop.start(),
+    async close() {
+      await loop.stop();
+      await dispatcher.close();
+      await logger.close();
+    },
+  };
+}
 
 function print(e: Evaluation, json: boolean, continuous: boolean): void {
   for (const err of e.errors) process.stderr.write(`daybook alert: rule ${err.rule}${labelText(err.labels)} could not be evaluated: ${err.message}\n`);
   if (json) {
-    const out = { at: e.at, alerts: e.alerts.map(shown), ...(e.errors.length > 0 ? { errors: e.errors } : {}) };
+    const out = { at: e.at, alerts: e.alerts.map(alertJson), ...(e.errors.length > 0 ? { errors: e.errors } : {}) };
     process.stdout.write(continuous ? JSON.stringify(out) + '\n' : JSON.stringify(out, null, 2) + '\n');
     return;
   }
