@@ -1,4 +1,5 @@
 import { NO_AUDIT } from './audit.js';
+import { AlertError } from './errors.js';
 import { holds, valueOf, type Figures, type Target } from './kinds.js';
 import type { AlertStateData, StateStore } from './state.js';
 import { expandAll, fingerprint } from './template.js';
@@ -130,6 +131,11 @@ export class Evaluator {
 
   private async run(now: number): Promise<Evaluation> {
     const at = iso(now);
+    // Pending-for and resolution instants assume time moves forward; an evaluation again at
+    // the same instant would hand the dispatcher the same transitions a second time.
+    if (this.evaluatedAt !== null && now <= Date.parse(this.evaluatedAt)) {
+      throw new AlertError('DAYBOOK_E_ALERT_CLOCK', `cannot evaluate at ${at}: the state was last evaluated at ${this.evaluatedAt}`);
+    }
     const targets = (await this.targets()).map(memoTarget);
     const transitions: Transition[] = [];
     const errors: RuleError[] = [];

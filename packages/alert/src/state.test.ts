@@ -55,6 +55,18 @@ test('a restart between firing and resolution: exactly one firing and one resolv
   ]);
 });
 
+test('an evaluation at or before the last one is refused: no transition is handed over twice', async () => {
+  const dir = tempDir();
+  append(dir, [errorEv(T0), errorEv(T0)]);
+  const store = new FileStateStore(stateDirOf(dir));
+  const make = () => new Evaluator({ rules: RULES, targets: () => [directoryTarget(dir, { persist: false })], state: store });
+  await make().evaluate(at(T0));
+  for (const t of [at(T0), at(T0) - MIN]) {
+    await assert.rejects(make().evaluate(t), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_CLOCK' && e.message.includes(T0));
+  }
+  assert.equal((await make().evaluate(at(T0) + 1)).at, new Date(at(T0) + 1).toISOString());
+});
+
 test('a damaged state file stops start-up rather than forgetting what fires', () => {
   const dir = tempDir();
   const store = new FileStateStore(dir);

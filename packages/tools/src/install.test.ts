@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 // analytics API.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const PACKAGES = ['@daybook/core', '@daybook/analytics', '@daybook/clickhouse', '@daybook/server', '@daybook/tools', '@daybook/dashboard', 'daybook'];
+const PACKAGES = ['@daybook/core', '@daybook/analytics', '@daybook/alert', '@daybook/clickhouse', '@daybook/server', '@daybook/tools', '@daybook/dashboard', 'daybook'];
 
 let work: string;
 let tarballs: Map<string, string>;
