@@ -11,12 +11,16 @@ import { after, describe, it } from 'node:test';
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../../../examples/alerts.json', import.meta.url));
 
-function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs the bin; `onStarted` when continuous mode says it started, `onStdout` on each piece of stdout. */
+function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void, onStdout?: (child: ReturnType<typeof spawn>, stdout: string) => Promise<void>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      void onStdout?.(child, stdout);
+    });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
       if (onStarted !== undefined && stderr.includes('Ctrl-C stops')) {
@@ -120,6 +124,30 @@ describe('daybook alert', () => {
     const state = JSON.parse(readFileSync(join(dir, '.daybook', 'alerts', 'state.json'), 'utf8')) as { evaluatedAt: string; alerts: unknown[] };
     assert.equal(state.alerts.length, 3);
     assert.ok(state.evaluatedAt !== null);
+  });
+
+  it('serve --rules: the same evaluator in the server, GET /audit/alerts, stopped cleanly by SIGTERM', async () => {
+    const dir = join(root, 'served');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, 'audit.log'), event(new Date(Date.now() - 60_000).toISOString(), { level: 'ERROR', event_type: 'system_error' }));
+    const rules = join(root, 'served.json');
+    writeFileSync(rules, JSON.stringify({ evaluation_interval: '1s', rules: [{ name: 'AnyError', kind: 'error_count', window: '1h', threshold: 0 }] }));
+    let url = '';
+    let answer: { enabled: boolean; active: { name: string; state: string; value: number }[] } | undefined;
+    const r = await daybook(['serve', '--dir', dir, '--rules', rules, '--port', '0'], undefined, async (child, stdout) => {
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m === null || url !== '') return;
+      url = m[1]!;
+      for (let i = 0; i < 100 && (answer === undefined || answer.active.length === 0); i++) {
+        answer = (await (await fetch(`${url}/audit/alerts`)).json()) as typeof answer;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      child.kill('SIGTERM');
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(answer?.active.map((a) => [a.name, a.state, a.value]), [['AnyError', 'firing', 1]]);
+    assert.ok(existsSync(join(dir, '.daybook', 'alerts', 'state.json')));
+    assert.match(readFileSync(join(dir, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8'), /"event_type":"alert_firing"/);
   });
 
   it('bad usage is exit 2', async () => {
