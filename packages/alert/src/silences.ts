@@ -5,6 +5,7 @@ import { CodedError } from '@daybook/core';
 import type { AlertAudit, Silence } from './types.js';
 import { NOTIFY_CODES, problemLine } from './notify/codes.js';
 import { readJson, writeJsonAtomic } from './notify/state-file.js';
+import { parseDuration } from './duration.js';
 
 /**
  * Silences, as Alertmanager's: a set of label matchers (equality; `alertname` included) and a
@@ -32,10 +33,6 @@ export interface SilenceInput {
 /** Expired silences are kept this long (for `list --all`), then removed (as Alertmanager's retention). */
 export const SILENCE_RETENTION_MS = 5 * 24 * 3600_000;
 
-/** Where `daybook alert` keeps its state for a log directory: beside the logs, in daybook's own subdirectory. */
-export function alertStateDir(logDir: string): string {
-  return join(logDir, '.daybook', 'alerts');
-}
 
 export class SilenceError extends CodedError<'DAYBOOK_E_ALERT_SILENCE'> {
   constructor(message: string) {
@@ -70,13 +67,11 @@ export function parseMatchers(texts: readonly string[]): Record<string, string> 
   return out;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 7 * 86_400_000 };
-
-/** A Prometheus-style duration: 2h, 30m, 1h30m, 1d. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new SilenceError(`duration '${text}' is not like 2h, 30m, 1h30m or 1d`);
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNIT_MS[p[2]!]!, 0);
+/** A Prometheus-style duration (2h, 30m, 1h30m, 1d), or an error saying what one looks like. */
+export function silenceDuration(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new SilenceError(`duration '${text}' is not like 2h, 30m, 1h30m or 1d`);
+  return ms;
 }
 
 interface SilencesFile {

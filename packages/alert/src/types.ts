@@ -21,7 +21,7 @@ export type RuleKind =
 export interface Rule {
   name: string;
   kind: RuleKind;
-  /** The figure is computed over (now - window, now]. */
+  /** The figure is computed over [now - window, now], both included as in a report's range (0 for chain_damaged: the whole chain). */
   window: number;
   /** Fires when the value is above it (`no_events`: when no event arrived in `window`; threshold 0). */
   threshold: number;
@@ -61,7 +61,7 @@ export interface Route {
 }
 
 export interface RulesFile {
-  /** Seconds between evaluations in continuous mode. */
+  /** Milliseconds between evaluations in continuous mode (`evaluation_interval`, default 1m). */
   evaluationInterval: number;
   rules: Rule[];
   receivers: Receiver[];

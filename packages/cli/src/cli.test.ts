@@ -59,7 +59,7 @@ describe('the bin', () => {
 });
 
 describe('help and mistakes', () => {
-  const COMMANDS = ['demo', 'report', 'trades', 'export', 'query', 'audit', 'migrate', 'monitor', 'verify', 'serve', 'tail', 'ship'];
+  const COMMANDS = ['demo', 'report', 'trades', 'export', 'query', 'audit', 'migrate', 'monitor', 'verify', 'serve', 'tail', 'ship', 'alert'];
 
   it('every command has generated help listing its options; daybook help CMD is the same', async () => {
     const top = daybook('--help');

@@ -15,6 +15,7 @@ export const COMMANDS: Readonly<Record<string, { summary: string; load: () => Pr
   verify: { summary: 'check the hash chain and signed checkpoints of a log directory', load: () => import('./commands/verify.js') },
   serve: { summary: 'REST API, live stream, Prometheus metrics and API docs over a log directory', load: () => import('./commands/serve.js') },
   tail: { summary: 'follow the events of a log directory live, filtered and pretty-printed', load: () => import('./commands/tail.js') },
+  alert: { summary: 'evaluate alert rules over a log directory or a fleet and notify (the guide\'s monitoring script as rules)', load: () => import('./commands/alert.js') },
   ship: { summary: 'follow log directories into ClickHouse (a fleet in one place; every event once)', load: () => import('./commands/ship.js') },
 };
 

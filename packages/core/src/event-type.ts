@@ -1,6 +1,8 @@
 /**
  * Every event type of the DayBot guide, with the value its Python logger wrote, plus
- * `app_log` (daybook's own): a line of an app logger written in the `json` format.
+ * daybook's own: `app_log` (a line of an app logger written in the `json` format) and the
+ * `alert_*` events of `daybook alert` (its firings, resolutions, notification attempts and
+ * silences, written like any event so that they are chained and verified).
  */
 export const EventType = {
   // trading
@@ -36,6 +38,11 @@ export const EventType = {
   LATENCY_MEASUREMENT: 'latency_measurement',
   // daybook extension
   APP_LOG: 'app_log',
+  // alerting (daybook alert): the record of who was told what, and when
+  ALERT_FIRING: 'alert_firing',
+  ALERT_RESOLVED: 'alert_resolved',
+  ALERT_NOTIFICATION: 'alert_notification',
+  ALERT_SILENCE: 'alert_silence',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -77,6 +84,12 @@ export const CATEGORY_OF: Readonly<Record<EventType, EventCategory>> = {
   rate_limit: 'api',
   performance_metric: 'performance',
   latency_measurement: 'performance',
+  // Appended last: analytics numbers event types by their place in this table (segment.ts
+  // TYPE_CODE), and segments kept on disk hold those numbers.
+  alert_firing: 'system',
+  alert_resolved: 'system',
+  alert_notification: 'system',
+  alert_silence: 'system',
 };
 
 export const EVENT_TYPES: readonly EventType[] = Object.keys(CATEGORY_OF) as EventType[];

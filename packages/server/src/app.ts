@@ -22,6 +22,7 @@ import { SharedSource } from './shared-source.js';
 import { VerifyResults } from './verify-results.js';
 import { VERSION } from './version.js';
 import type { FleetReader } from './fleet.js';
+import { alertRoutes, type AlertsView } from './routes-alerts.js';
 
 const DAY_MS = 86_400_000;
 
@@ -75,6 +76,8 @@ export interface AppOptions {
    * the per-bot overview. The events, stream, verify and export routes still read `logDir`.
    */
   fleet?: FleetReader;
+  /** Alerts evaluated beside the server (daybook serve --rules wires @daybook/alert's Evaluator): GET /audit/alerts. */
+  alerts?: AlertsView;
   /** Fastify's own request logger (pino), off by default. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -147,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     source,
     analyzer: new LogAnalyzer(dirs, { ...analyzerOptions, source }),
     fleet: options.fleet,
+    alerts: options.alerts,
     index: new EventIndex(dirs, { ...limits, maxLineBytes }),
     tail: new EventIndex(dirs, { ...limits, from: 'end', maxLineBytes }),
     monitor,
@@ -198,6 +202,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   eventRoutes(app, ctx);
   tradeRoutes(app, ctx);
   opsRoutes(app, ctx);
+  alertRoutes(app, ctx);
 
   if (options.staticDir !== undefined) {
     // The dashboard's hook: its build output at `/`, index.html for `/`.

@@ -5,6 +5,7 @@ import type { EventIndex } from './event-index.js';
 import type { DirMonitor } from './monitor.js';
 import type { VerifyResults } from './verify-results.js';
 import type { FleetReader } from './fleet.js';
+import type { AlertsView } from './routes-alerts.js';
 
 /** What the routes share: one analyzer, one event index, one change monitor, the caches. */
 export interface ServerContext {
@@ -12,6 +13,8 @@ export interface ServerContext {
   readonly analyzer: LogAnalyzer;
   /** The reports of a fleet held elsewhere (ClickHouse), when the server reads one: the report routes and /audit/fleet use it. */
   readonly fleet: FleetReader | undefined;
+  /** The alert rules evaluated beside the server (`daybook serve --rules`): /audit/alerts. */
+  readonly alerts: AlertsView | undefined;
   /** The analyzer's files (shared-source.ts): loads shared between requests, filled in the background. */
   readonly source: SharedSource;
   /** Every event: /audit/events, and a stream resumed from before the tail index began. */

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { alertStateDir, parseDuration, parseMatchers, SilenceError, silenceState, SilenceStore, type AlertAudit, type Silence } from '@daybook/alert';
+import { parseMatchers, silenceDuration, stateDirOf, SilenceError, silenceState, SilenceStore, type AlertAudit, type Silence } from '@daybook/alert';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { table } from '../table.js';
 
@@ -10,9 +10,9 @@ import { table } from '../table.js';
  * command hands its arguments after `silence` to run().
  */
 
-/** How the `alert` command lets silences reach the audit trail (the logger of the log directory); without it they are not audited. */
+/** How the `alert` command lets silences reach its audit trail (`<state dir>/audit`); without it they are not audited. */
 export interface SilenceDeps {
-  openAudit?: (logDir: string) => Promise<{ audit: AlertAudit; close(): Promise<void> }>;
+  openAudit?: (stateDir: string) => Promise<{ audit: AlertAudit; close(): Promise<void> }>;
   now?: () => number;
 }
 
@@ -72,7 +72,7 @@ export async function run(argv: string[], deps: SilenceDeps = {}): Promise<numbe
   const v = parsed.values as { dir?: string; state?: string; matcher?: string[]; duration?: string; until?: string; start?: string; comment?: string; author?: string; json?: boolean; all?: boolean };
   if (v.dir !== undefined && v.state !== undefined) return usageError(cmd, 'give --dir or --state, not both');
   const logDir = v.dir ?? 'logs';
-  const stateDir = v.state ?? alertStateDir(logDir);
+  const stateDir = v.state ?? stateDirOf(logDir);
   try {
     if (sub === 'list') {
       const t = now();
@@ -83,7 +83,7 @@ export async function run(argv: string[], deps: SilenceDeps = {}): Promise<numbe
       ])));
       return 0;
     }
-    const audited = v.state === undefined && deps.openAudit !== undefined ? await deps.openAudit(logDir) : undefined;
+    const audited = deps.openAudit === undefined ? undefined : await deps.openAudit(stateDir);
     const store = new SilenceStore(stateDir, { audit: audited?.audit });
     try {
       if (sub === 'add') {
@@ -91,7 +91,7 @@ export async function run(argv: string[], deps: SilenceDeps = {}): Promise<numbe
         if (v.duration !== undefined && v.until !== undefined) return usageError(cmd, 'give --duration or --until, not both');
         const start = v.start === undefined ? undefined : instant('--start', v.start);
         const s = await store.add({
-          matchers: parseMatchers(v.matcher ?? []), startsAt: start, duration: v.duration === undefined ? undefined : parseDuration(v.duration),
+          matchers: parseMatchers(v.matcher ?? []), startsAt: start, duration: v.duration === undefined ? undefined : silenceDuration(v.duration),
           endsAt: v.until === undefined ? undefined : instant('--until', v.until), createdBy: v.author ?? user(), comment: v.comment ?? '',
         }, now());
         process.stdout.write(v.json === true ? JSON.stringify(s, null, 2) + '\n' : `${s.id}\n`);

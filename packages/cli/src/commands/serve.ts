@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
+import { serveAlerts, type ServedAlerts } from './alert.js';
 import { analyzerOf, type OpenedClickHouse } from '@daybook/clickhouse';
 import { openFleet, withClickHouseOptions } from '../clickhouse.js';
 import { builtDashboardDir } from '../dashboard.js';
@@ -26,6 +27,7 @@ and the OpenAPI document with its UI at /docs.`,
   .option('--periods-per-year <n>', '252 (default) or 365, for Sharpe and Sortino')
   .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
   .option('--no-index', 'do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)')
+  .option('--rules <file>', 'evaluate these alert rules over the first --dir as `daybook alert` does (state and audit trail in <dir>/.daybook/alerts); GET /audit/alerts and the dashboard show them')
   .option('--log', "log each request (Fastify's JSON logger) to stdout"), false);
 
 const int = (v: string | undefined, name: string): number | undefined => {
@@ -64,19 +66,30 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     return usageError(cmd, (e as Error).message);
   }
+  let alerts: ServedAlerts | undefined;
+  if (v.rules !== undefined) {
+    const served = serveAlerts(v.rules as string, (options.logDir as string[])[0]!, () => started?.app.daybook.analyzer);
+    if (typeof served === 'number') return served;
+    alerts = served;
+    options.alerts = served.evaluator;
+  }
+  let started: Awaited<ReturnType<typeof startServer>> | undefined;
   let fleet: OpenedClickHouse | undefined;
   if (v.clickhouse !== undefined) {
     const opened = await openFleet('serve', { clickhouse: v.clickhouse as string, database: v.database as string | undefined });
-    if (typeof opened === 'number') return opened;
+    if (typeof opened === 'number') {
+      await alerts?.close();
+      return opened;
+    }
     fleet = opened;
     const { periodsPerYear, startingEquity } = options.analyzer ?? {};
     options.fleet = { analyzer: (filter) => analyzerOf(opened, { ...filter, periodsPerYear, startingEquity }) };
   }
-  let started;
   try {
     started = await startServer(options);
   } catch (e) {
     await fleet?.close();
+    await alerts?.close();
     if (!(e instanceof ServerError)) throw e;
     process.stderr.write(`daybook serve: ${e.message}. ${e.hint} [${e.code}]\n`);
     return e.code === 'DAYBOOK_E_SERVER_OPTION' ? 2 : 1;
@@ -84,7 +97,9 @@ export async function run(argv: string[]): Promise<number> {
   const { app, url } = started;
   const what = fleet === undefined ? (options.logDir as string[]).join(', ') : `the fleet in ClickHouse at ${fleet.target.display} (reports), ${(options.logDir as string[]).join(', ')} (events)`;
   process.stdout.write(`daybook serving ${what} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
+  alerts?.start();
   await untilStopped();
+  await alerts?.close();
   await app.close();
   await fleet?.close();
   return 0;

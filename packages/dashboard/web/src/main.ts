@@ -1,6 +1,7 @@
 // The dashboard: loads the selected range from the /audit API, draws cards, charts and
 // tables, and keeps them current from the live stream.
 import './style.css';
+import { loadAlerts } from './alerts.js';
 import { ApiError, getJson, getToken, setToken, UnreachableError } from './api.js';
 import { renderCards } from './cards.js';
 import { barList, COLORS, timeChart } from './charts.js';
@@ -335,3 +336,5 @@ initTrades(() => range, handleFailure);
 setRange(rangeFromHash());
 feed.start();
 setInterval(() => void loadChain(), 60_000);
+void loadAlerts();
+setInterval(() => void loadAlerts(), 15_000);

@@ -84,3 +84,13 @@ export interface VerifyResult {
   files?: { file: string; lines: number; ok: boolean }[];
   problems?: { file: string; line?: number; kind: string }[];
 }
+
+/** GET /audit/alerts (the fields the panel shows). */
+export interface AlertRow {
+  name: string; state: 'inactive' | 'pending' | 'firing'; value: number | null; threshold: number;
+  labels: Record<string, string>; annotations: Record<string, string>; since: string | null;
+}
+export interface AlertsAnswer {
+  enabled: boolean; evaluated_at: string | null; active: AlertRow[];
+  recent: { at: string; from: string; to: string; alert: AlertRow }[];
+}

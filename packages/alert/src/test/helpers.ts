@@ -1,0 +1,56 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+
+let counter = 0;
+const nextId = (): string => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
+
+/** An event as daybook writes it, with defaults for what a test does not care about. */
+export function ev(timestamp: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: nextId(),
+    event_type: 'health_check', component: 'system', session_id: 's1', environment: 'test', metadata: { status: 'healthy' },
+    ...fields,
+  };
+}
+
+export const errorEv = (t: string): Record<string, unknown> => ev(t, { level: 'ERROR', event_type: 'system_error', message: 'broker down' });
+export const apiEv = (t: string, latency: number): Record<string, unknown> =>
+  ev(t, { event_type: 'api_call', component: 'api', latency_ms: latency, metadata: { endpoint: '/orders', method: 'POST', status_code: 200 } });
+export const entryEv = (t: string, pos: string): Record<string, unknown> =>
+  ev(t, { event_type: 'trade_entry', component: 'trading', symbol: 'AAPL', side: 'BUY', quantity: 1, price: 100, position_id: pos });
+export const exitEv = (t: string, pos: string, pnl: number): Record<string, unknown> =>
+  ev(t, { event_type: 'trade_exit', component: 'trading', symbol: 'AAPL', side: 'SELL', quantity: 1, price: 100 + pnl, pnl, position_id: pos });
+export const riskEv = (t: string): Record<string, unknown> => ev(t, { level: 'WARNING', event_type: 'risk_limit_hit', component: 'risk' });
+export const rateEv = (t: string): Record<string, unknown> => ev(t, { level: 'WARNING', event_type: 'rate_limit', component: 'api', metadata: { endpoint: '/orders', method: 'GET', status_code: 429 } });
+
+/** Appends events to `<dir>/audit.log` (unchained lines, as a DayBot's Python logger writes them). */
+export function append(dir: string, events: readonly Record<string, unknown>[]): void {
+  appendFileSync(join(dir, 'audit.log'), events.map((e) => JSON.stringify(e) + '\n').join(''));
+}
+
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'daybook-alert-'));
+  after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+export const at = (iso: string): number => Date.parse(iso);
+
+/** A real HTTP receiver on loopback that keeps the JSON bodies it was sent. */
+export async function receiver(): Promise<{ url: string; bodies: unknown[]; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const bodies: unknown[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hook`, bodies, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+
+// The real bin, as a user (or cron) runs it; receivers are real HTTP servers on loopback.
+const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../../../../examples/alerts.json', import.meta.url));
+
+/** Runs the bin; `onStarted` when continuous mode says it started, `onStdout` on each piece of stdout. */
+function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) => void, onStdout?: (child: ReturnType<typeof spawn>, stdout: string) => Promise<void>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      void onStdout?.(child, stdout);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (onStarted !== undefined && stderr.includes('Ctrl-C stops')) {
+        const f = onStarted;
+        onStarted = undefined;
+        f(child);
+      }
+    });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'daybook-cli-alert-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const event = (timestamp: string, fields: Record<string, unknown>) => JSON.stringify({
+  timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`,
+  event_type: 'health_check', component: 'system', session_id: 's', environment: 'test', metadata: {}, ...fields,
+}) + '\n';
+
+function logsWithErrors(name: string, errors: number): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  let s = '';
+  for (let i = 0; i < errors; i++) s += event(new Date(Date.parse('2026-09-15T11:10:00Z') + i * 60_000).toISOString(), { level: 'ERROR', event_type: 'system_error' });
+  s += event('2026-09-15T11:58:00.000Z', { event_type: 'api_call', component: 'api', latency_ms: 250, metadata: { endpoint: '/o', method: 'GET', status_code: 200 } });
+  appendFileSync(join(dir, 'audit.log'), s);
+  return dir;
+}
+
+async function hook(): Promise<{ url: string; bodies: { status: string; alerts: { labels: Record<string, string> }[] }[]; close: () => Promise<void> }> {
+  const bodies: { status: string; alerts: { labels: Record<string, string> }[] }[] = [];
+  const server = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c: Buffer) => (b += c.toString()));
+    req.on('end', () => {
+      bodies.push(JSON.parse(b));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, bodies, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function rulesFile(name: string, url: string, interval = '15m'): string {
+  const rules = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { evaluation_interval: string; receivers: { webhook: { url: string } }[] };
+  rules.receivers[0]!.webhook.url = url;
+  rules.evaluation_interval = interval;
+  const file = join(root, name);
+  writeFileSync(file, JSON.stringify(rules));
+  return file;
+}
+
+describe('daybook alert', () => {
+  it('--check: 0 and a summary for a valid file, 2 naming the rule and the field for a bad one', async () => {
+    const good = await daybook(['alert', '--check', EXAMPLE]);
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, every 15m/m);
+    const bad = join(root, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ name: 'SlowBroker', kind: 'avg_api_latency_ms', window: '1 hour', threshold: 1000 }] }));
+    const r = await daybook(['alert', '--check', bad]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /rule "SlowBroker": window "1 hour" is not a duration.*\[DAYBOOK_E_ALERT_DURATION\]/);
+    const start = await daybook(['alert', '--rules', bad, '--dir', root, '--once']);
+    assert.equal(start.status, 2, 'a bad file fails start-up the same way');
+    assert.match(start.stderr, /rule "SlowBroker": window/);
+  });
+
+  it("--once on the seed's rules: exit 1 and one notification when more than 10 errors, exit 0 when not", async (t) => {
+    const h = await hook();
+    t.after(h.close);
+    const rules = rulesFile('once.json', h.url);
+    const loud = logsWithErrors('loud', 11);
+    const r = await daybook(['alert', '--dir', loud, '--rules', rules, '--once', '--at', '2026-09-15T12:00:00Z', '--json']);
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { alerts: { name: string; state: string; value: number | null; labels: Record<string, string>; annotations: Record<string, string>; since: string | null }[] };
+    assert.deepEqual(out.alerts.map((a) => [a.name, a.state, a.value]), [['HighErrorCount', 'firing', 11], ['HighApiLatency', 'inactive', 250], ['BotSilent', 'inactive', 1]]);
+    assert.equal(out.alerts[0]!.annotations.summary, 'High error count: 11 errors in the last hour (threshold 10)');
+    assert.equal(out.alerts[0]!.since, '2026-09-15T12:00:00.000Z');
+    assert.deepEqual(h.bodies.map((b) => [b.status, b.alerts[0]!.labels.alertname]), [['firing', 'HighErrorCount']]);
+    // The state and the audit trail are beside the logs.
+    assert.ok(existsSync(join(loud, '.daybook', 'alerts', 'state.json')));
+    const trail = readFileSync(join(loud, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8');
+    assert.match(trail, /"event_type":"alert_firing"/);
+    assert.match(trail, /"event_type":"alert_notification".*"ok":true/);
+    // Cron again an hour on: the errors have left the window; the resolution is sent, exit 0.
+    const later = await daybook(['alert', '--dir', loud, '--rules', rules, '--once', '--at', '2026-09-15T13:00:00Z']);
+    assert.equal(later.status, 0, later.stdout + later.stderr);
+    assert.match(later.stdout, /INACTIVE\s+HighErrorCount/);
+    assert.deepEqual(h.bodies.map((b) => b.status), ['firing', 'resolved']);
+    const quiet = logsWithErrors('quiet', 10);
+    const q = await daybook(['alert', '--dir', quiet, '--rules', rules, '--once', '--at', '2026-09-15T12:00:00Z']);
+    assert.equal(q.status, 0, q.stdout + q.stderr);
+  });
+
+  it('continuous mode stops cleanly on SIGTERM with its state saved', async () => {
+    const dir = logsWithErrors('cont', 1);
+    const rules = rulesFile('cont.json', 'http://127.0.0.1:9/none', '1s');
+    const r = await daybook(['alert', '--dir', dir, '--rules', rules], (child) => setTimeout(() => child.kill('SIGTERM'), 1500));
+    assert.equal(r.status, 0, r.stderr);
+    const state = JSON.parse(readFileSync(join(dir, '.daybook', 'alerts', 'state.json'), 'utf8')) as { evaluatedAt: string; alerts: unknown[] };
+    assert.equal(state.alerts.length, 3);
+    assert.ok(state.evaluatedAt !== null);
+  });
+
+  it('serve --rules: the same evaluator in the server, GET /audit/alerts, stopped cleanly by SIGTERM', async () => {
+    const dir = join(root, 'served');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(join(dir, 'audit.log'), event(new Date(Date.now() - 60_000).toISOString(), { level: 'ERROR', event_type: 'system_error' }));
+    const rules = join(root, 'served.json');
+    writeFileSync(rules, JSON.stringify({ evaluation_interval: '1s', rules: [{ name: 'AnyError', kind: 'error_count', window: '1h', threshold: 0 }] }));
+    let url = '';
+    let answer: { enabled: boolean; active: { name: string; state: string; value: number }[] } | undefined;
+    const r = await daybook(['serve', '--dir', dir, '--rules', rules, '--port', '0'], undefined, async (child, stdout) => {
+      const m = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m === null || url !== '') return;
+      url = m[1]!;
+      for (let i = 0; i < 100 && (answer === undefined || answer.active.length === 0); i++) {
+        answer = (await (await fetch(`${url}/audit/alerts`)).json()) as typeof answer;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      child.kill('SIGTERM');
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(answer?.active.map((a) => [a.name, a.state, a.value]), [['AnyError', 'firing', 1]]);
+    assert.ok(existsSync(join(dir, '.daybook', 'alerts', 'state.json')));
+    assert.match(readFileSync(join(dir, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8'), /"event_type":"alert_firing"/);
+  });
+
+  it('silence add through `daybook alert`: a silenced alert fires without a notification, and the silence is in the trail', async (t) => {
+    const h = await hook();
+    t.after(h.close);
+    const rules = rulesFile('silenced.json', h.url);
+    // A silence cannot end in the past: the errors are this hour's, evaluated now.
+    const dir = join(root, 'silenced');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 12; i++) appendFileSync(join(dir, 'audit.log'), event(new Date(Date.now() - (20 - i) * 60_000).toISOString(), { level: 'ERROR', event_type: 'system_error' }));
+    const add = await daybook(['alert', 'silence', 'add', '--dir', dir, '--matcher', 'alertname=HighErrorCount', '--duration', '2h', '--comment', 'broker maintenance']);
+    assert.equal(add.status, 0, add.stderr);
+    const list = await daybook(['alert', 'silence', 'list', '--dir', dir, '--all']);
+    assert.match(list.stdout, /alertname=HighErrorCount.*broker maintenance/);
+    const r = await daybook(['alert', '--dir', dir, '--rules', rules, '--once', '--json']);
+    assert.equal(r.status, 1, 'still evaluated: it fires');
+    assert.equal((JSON.parse(r.stdout) as { alerts: { name: string; state: string }[] }).alerts.find((a) => a.name === 'HighErrorCount')?.state, 'firing');
+    assert.deepEqual(h.bodies, [], 'but nobody is told');
+    const trail = readFileSync(join(dir, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8');
+    assert.match(trail, /"event_type":"alert_silence"/);
+    assert.match(trail, /"event_type":"alert_firing"/);
+  });
+
+  it('--prometheus-rules: the rules file as Prometheus alerting rules; a bad file is exit 2', async () => {
+    const r = await daybook(['alert', '--prometheus-rules', EXAMPLE]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^groups:/m);
+    assert.match(r.stdout, /alert: HighErrorCount\n\s+expr: increase\(daybook_errors_total\[1h\]\) > 10/);
+    const bad = join(root, 'bad-prom.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ name: 'X', kind: 'nope', window: '1h', threshold: 1 }] }));
+    const b = await daybook(['alert', '--prometheus-rules', bad]);
+    assert.equal(b.status, 2);
+    assert.match(b.stderr, /rule "X": kind/);
+  });
+
+  it('bad usage is exit 2', async () => {
+    assert.equal((await daybook(['alert', '--dir', root])).status, 2, 'no --rules');
+    assert.equal((await daybook(['alert', '--rules', EXAMPLE, '--dir', root, '--at', '2026-09-15T12:00:00Z'])).status, 2, '--at without --once');
+    assert.equal((await daybook(['alert', '--rules', EXAMPLE, '--clickhouse', 'http://127.0.0.1:8123'])).status, 2, '--clickhouse without --state');
+  });
+});

@@ -1,0 +1,275 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditLogger } from '@daybook/core';
+import { LogAnalyzer } from '@daybook/analytics';
+import {
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, stateDirOf,
+  type Alert, type Evaluation, type RulesFile, type Target,
+} from '@daybook/alert';
+import { analyzerOf, EVENTS_TABLE, ident, type OpenedClickHouse } from '@daybook/clickhouse';
+import { defineCommand, parseCommand, usageError } from '../args.js';
+import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
+import { untilStopped } from './serve.js';
+import { run as silence } from './alert-silence.js';
+
+export const command = () => withClickHouseOptions(defineCommand('alert', '--rules FILE [--dir logs | --clickhouse URL] [--once [--at ISO]] [--json] | --check FILE | --prometheus-rules FILE | silence add|list|expire',
+  `Evaluates alert rules over a log directory (or a fleet in ClickHouse) and notifies their
+receivers: the DayBot guide's monitoring script as a rules file (examples/alerts.json).
+
+Each rule's value is a figure of the reports over [now - window, now] (error_count is
+error_summary.total_errors, avg_api_latency_ms is system_metrics.avg_api_latency, ...), so
+a rule and \`daybook report\` over the same range agree. A rule fires when its value is above
+its threshold (no_events: when the window holds no event) for at least \`for\`, and resolves
+when that stops. Over ClickHouse, one alert per bot and host (labels bot and host).
+
+State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
+(--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
+resolution. Every firing, resolution and notification attempt is also written as an event
+(alert_firing, alert_resolved, alert_notification) to the hash-chained log in
+<state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
+
+--once evaluates once (at --at, default now), sends, and exits; without it, evaluates every
+evaluation_interval of the rules file until Ctrl-C or SIGTERM (then sends what is queued and
+saves the state).
+
+Notifications are grouped as Alertmanager groups them (the file's route: group_by,
+group_wait, group_interval, repeat_interval), retried with backoff, rate-limited per receiver,
+and not sent for silenced alerts: \`daybook alert silence add|list|expire\` (see
+\`daybook alert silence --help\`). --prometheus-rules FILE prints the same rules as
+Prometheus alerting rules over \`daybook serve\`'s /metrics.`,
+  `Exit status: --once: 0 nothing fires, 1 something fires (or a rule could not be evaluated);
+--check: 0 the file is valid, 2 it is not (the message names the rule and the field); 2 bad
+usage or a bad rules file; continuous mode: 0 after a clean stop.`)
+  .option('--rules <file>', 'the rules file (JSON)')
+  .option('--dir <dir>', 'log directory (default logs)')
+  .option('--once', 'evaluate once and exit (for cron)')
+  .option('--at <iso>', 'with --once: evaluate at this instant instead of now')
+  .option('--json', 'print { "alerts": [...] } (continuous mode: one such line per evaluation)')
+  .option('--check <file>', 'validate a rules file and exit')
+  .option('--prometheus-rules <file>', "print the rules file as Prometheus alerting rules (YAML) over daybook serve's /metrics")
+  .option('--state <dir>', 'where state.json and the audit log live (default <dir>/.daybook/alerts; required with --clickhouse)'));
+
+type Values = { rules?: string; dir?: string; once?: boolean; at?: string; json?: boolean; check?: string; 'prometheus-rules'?: string; state?: string } & ClickHouseValues;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'silence') {
+    return silence(argv.slice(1), { openAudit: async (stateDir) => {
+      const logger = trailLogger(stateDir);
+      return { audit: loggerAudit(logger), close: () => logger.close() };
+    } });
+  }
+  const cmd = command();
+  const parsed = parseCommand(cmd, argv);
+  if (typeof parsed === 'number') return parsed;
+  const v = parsed.values as Values;
+  if (parsed.positionals.length > 0) return usageError(cmd, `unexpected argument '${parsed.positionals[0]}'`);
+  if (v.check !== undefined) return check(v.check);
+  if (v['prometheus-rules'] !== undefined) return prometheusExport(v['prometheus-rules']);
+  if (v.rules === undefined) return usageError(cmd, 'give the rules file: --rules alerts.json (or --check FILE to validate one)');
+  if (v.at !== undefined && v.once !== true) return usageError(cmd, '--at evaluates a past instant once: add --once');
+  const at = v.at === undefined ? undefined : Date.parse(v.at);
+  if (at !== undefined && !Number.isFinite(at)) return usageError(cmd, `--at ${v.at} is not an ISO-8601 instant`);
+  const chUsage = clickhouseUsage(v, v.dir === undefined ? undefined : [v.dir]);
+  if (chUsage !== undefined) return usageError(cmd, chUsage);
+  if (v.clickhouse !== undefined && v.state === undefined) return usageError(cmd, '--clickhouse has no log directory to keep the state beside: give --state DIR');
+  let rules: RulesFile;
+  try {
+    rules = loadRules(v.rules);
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+  const dir = v.dir ?? 'logs';
+  if (v.clickhouse === undefined && !existsSync(dir)) return usageError(cmd, `no log directory ${dir}: give --dir`);
+  let fleet: OpenedClickHouse | undefined;
+  if (v.clickhouse !== undefined) {
+    const opened = await openFleet('alert', { ...v, clickhouse: v.clickhouse });
+    if (typeof opened === 'number') return opened;
+    fleet = opened;
+  }
+  const stateDir = v.state ?? stateDirOf(dir);
+  const logger = trailLogger(stateDir);
+  const audit = loggerAudit(logger);
+  const dispatcher = dispatcherFor(rules, audit, { stateDir, once: v.once === true });
+  try {
+    const targets = fleet === undefined ? dirTargets(dir) : fleetTargets(fleet, v);
+    const evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
+    if (v.once === true) {
+      const e = await evaluator.evaluate(at);
+      print(e, v.json === true, false);
+      // Retries and rate limits included; what still cannot be sent is owed to the next run.
+      await dispatcher.flush();
+      return e.errors.length > 0 || e.alerts.some((a) => a.state === 'firing') ? 1 : 0;
+    }
+    await continuous(evaluator, rules, v.json === true);
+    return 0;
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    return clickhouseFailed('alert', e);
+  } finally {
+    await dispatcher.close();
+    await logger.close();
+    await fleet?.close();
+  }
+}
+
+function check(file: string): number {
+  try {
+    const rules = loadRules(file);
+    const lines = rules.rules.map((r) => `  ${r.name}: ${r.kind} (${KIND_SOURCE[r.kind]})${r.window > 0 ? ` over ${formatDuration(r.window)}` : ''}, threshold ${r.threshold}${r.for > 0 ? `, for ${formatDuration(r.for)}` : ''}`);
+    process.stdout.write(`ok: ${file}: ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, ${rules.receivers.length} receiver${rules.receivers.length === 1 ? '' : 's'}, every ${formatDuration(rules.evaluationInterval)}\n${lines.join('\n')}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+}
+
+function prometheusExport(file: string): number {
+  try {
+    process.stdout.write(prometheusRulesCommand(loadRules(file)));
+    return 0;
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+}
+
+/**
+ * The chained log of the alerting itself (firing, resolution, notification, silence), beside
+ * the state: the bot owns its directory's lock, and alert events among its events would count.
+ */
+function trailLogger(stateDir: string): AuditLogger {
+  return new AuditLogger({ logDir: join(stateDir, 'audit'), consoleLevel: false, durability: { system: 'batch' } });
+}
+
+function badRules(e: AlertError): number {
+  process.stderr.write(`daybook alert: ${e.message}. ${e.hint} [${e.code}]\n`);
+  return 2;
+}
+
+/** One target for the directory, its analyzer kept for the process (what was read stays read). */
+function dirTargets(dir: string): () => Target[] {
+  const target = directoryTarget(dir, { analyzer: new LogAnalyzer(dir) });
+  return () => [target];
+}
+
+/** One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers kept. */
+function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promise<Target[]> {
+  const known = new Map<string, Target>();
+  const filters = [v.bot === undefined ? '' : `bot = '${v.bot.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`, v.host === undefined ? '' : `host = '${v.host.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`].filter((s) => s !== '');
+  const sql = `SELECT DISTINCT bot, host FROM ${ident(fleet.target.database)}.${ident(EVENTS_TABLE)}${filters.length > 0 ? ` WHERE ${filters.join(' AND ')}` : ''} ORDER BY bot, host`;
+  return async () => {
+    const rows = await fleet.runner.rows<{ bot: string; host: string }>(sql);
+    return rows.map(({ bot, host }) => {
+      const key = `${bot}\u0000${host}`;
+      let t = known.get(key);
+      if (t === undefined) known.set(key, (t = { labels: { bot, host }, figures: analyzerOf(fleet, { bot, host }) }));
+      return t;
+    });
+  };
+}
+
+/** Evaluates every interval from start() until stop(), which waits for the evaluation under way. */
+class Loop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly evaluator: Evaluator, private readonly interval: number, private readonly json: boolean) {}
+
+  start(): void {
+    const tick = (): void => {
+      const started = Date.now();
+      this.running = this.evaluator.evaluate().then((e) => print(e, this.json, true), (e: unknown) => {
+        process.stderr.write(`daybook alert: evaluation failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      }).finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.interval - (Date.now() - started)));
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.running;
+  }
+}
+
+async function continuous(evaluator: Evaluator, rules: RulesFile, json: boolean): Promise<void> {
+  process.stderr.write(`daybook alert: ${rules.rules.length} rules every ${formatDuration(rules.evaluationInterval)}; Ctrl-C stops\n`);
+  const loop = new Loop(evaluator, rules.evaluationInterval, json);
+  loop.start();
+  await untilStopped();
+  await loop.stop();
+}
+
+export interface ServedAlerts {
+  evaluator: Evaluator;
+  start(): void;
+  /** Stops the loop, sends what is queued, closes the audit log. */
+  close(): Promise<void>;
+}
+
+/**
+ * `daybook serve --rules FILE`: the evaluator of `daybook alert` over the server's own
+ * analyzer (its reports' cache serves the rules too), state and trail beside the logs.
+ * An exit code when the rules file is bad.
+ */
+export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyzer | undefined): ServedAlerts | number {
+  let rules: RulesFile;
+  try {
+    rules = loadRules(file);
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+  const stateDir = stateDirOf(dir);
+  const logger = trailLogger(stateDir);
+  const audit = loggerAudit(logger);
+  const dispatcher = dispatcherFor(rules, audit, { stateDir });
+  const damage = damageOf(dir);
+  let evaluator: Evaluator;
+  try {
+    evaluator = new Evaluator({ rules, targets: () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }], dispatcher, audit, state: new FileStateStore(stateDir) });
+  } catch (e) {
+    void logger.close();
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
+  }
+  const loop = new Loop(evaluator, rules.evaluationInterval, false);
+  return {
+    evaluator,
+    start: () => loop.start(),
+    async close() {
+      await loop.stop();
+      await dispatcher.close();
+      await logger.close();
+    },
+  };
+}
+
+function print(e: Evaluation, json: boolean, continuous: boolean): void {
+  for (const err of e.errors) process.stderr.write(`daybook alert: rule ${err.rule}${labelText(err.labels)} could not be evaluated: ${err.message}\n`);
+  if (json) {
+    const out = { at: e.at, alerts: e.alerts.map(alertJson), ...(e.errors.length > 0 ? { errors: e.errors } : {}) };
+    process.stdout.write(continuous ? JSON.stringify(out) + '\n' : JSON.stringify(out, null, 2) + '\n');
+    return;
+  }
+  if (continuous) {
+    for (const t of e.transitions) process.stdout.write(`${t.at}  ${t.alert.name}${labelText(t.alert.labels)}  ${t.from} -> ${t.to}  value ${formatValue(t.alert.value)} (threshold ${formatValue(t.alert.threshold)})${t.to === 'firing' && t.alert.annotations.summary ? `  ${t.alert.annotations.summary}` : ''}\n`);
+    return;
+  }
+  const rows = e.alerts.map((a) => [a.state.toUpperCase(), a.name + labelText(a.labels), formatValue(a.value), formatValue(a.threshold), a.since ?? '', a.state === 'firing' ? a.annotations.summary ?? '' : '']);
+  const head = ['STATE', 'ALERT', 'VALUE', 'THRESHOLD', 'SINCE', 'SUMMARY'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  process.stdout.write(`alerts at ${e.at}\n${[head, ...rows].map(line).join('\n')}\n`);
+}
+
+function labelText(labels: Record<string, string>): string {
+  const parts = ['bot', 'host'].filter((k) => labels[k] !== undefined).map((k) => `${k}=${labels[k]}`);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
