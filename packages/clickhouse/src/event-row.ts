@@ -1,4 +1,6 @@
+import { isoOf } from '@daybook/analytics';
 import { EVENT_FIELDS } from '@daybook/core';
+import { APP_LINE_ID_PREFIX } from './row.js';
 
 // An `events` row back as the event a log line holds: what /audit/events, the stream and the
 // export give over ClickHouse. Pure.
@@ -22,6 +24,10 @@ export type EventRow = Record<string, unknown> & { bot: string; host: string; ha
 
 /** The event of a row, in EVENT_FIELDS order (no chain link, as analytics and the event index read a line). */
 export function eventOf(row: EventRow): Record<string, unknown> {
+  // An app text line as the file export writes one (analytics' export.ts FilterSink.addAppLine).
+  if (row.event_id.startsWith(APP_LINE_ID_PREFIX)) {
+    return { timestamp: isoOf(Number(row.ts)), level: String(row.level).toUpperCase(), event_type: 'app_log', component: row.component, message: row.message, logger: row.logger, metadata: {} };
+  }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of FIELDS) {
     const v = row[name];

@@ -2,7 +2,7 @@ import type { TimeRange } from '@daybook/analytics';
 import { EVENT_ROW_COLUMNS, eventOf, type EventRow } from './event-row.js';
 import type { QueryRunner } from './runner.js';
 import { EVENTS_TABLE, ident } from './schema.js';
-import { conditions, from, num, str, where, type FleetFilter } from './sql.js';
+import { conditions, from, IS_APP_LINE, num, str, where, type FleetFilter } from './sql.js';
 
 // The events of the fleet, one page or one stream at a time: /audit/events, the live stream
 // and the export over ClickHouse. Every query reads `events FINAL` (a line shipped twice is
@@ -56,9 +56,14 @@ export function decodeEventKey(text: string): EventKey | undefined {
 
 const list = (xs: readonly string[]): string => `(${xs.map(str).join(', ')})`;
 
-/** The SQL conditions of a query. */
-export function eventConditions(q: EventQuery): string[] {
+/**
+ * The SQL conditions of a query. App text lines (`<app>.log`) are left out unless `appLines`:
+ * the event index behind /audit/events and the stream lists audit events only, while the
+ * file export writes app lines too (as app_log events).
+ */
+export function eventConditions(q: EventQuery, appLines = false): string[] {
   const out = conditions(q.range, q);
+  if (!appLines) out.push(`NOT (${IS_APP_LINE})`);
   if (q.types !== undefined && q.types.length > 0) out.push(`event_type IN ${list(q.types)}`);
   if (q.minLevel !== undefined) {
     // The event index's rule: the level as written, else upper-cased; an unknown one is below DEBUG.
@@ -81,8 +86,8 @@ export const eventOrder = (order: 'asc' | 'desc'): string => (order === 'asc' ? 
 const COLUMNS_SQL = EVENT_ROW_COLUMNS.map(ident).join(', ');
 
 /** The SELECT of the events of `q` after `after`, in `order`, at most `limit` rows (undefined: all). */
-export function eventsSql(database: string, q: EventQuery, order: 'asc' | 'desc', after?: EventKey, limit?: number): string {
-  const conds = eventConditions(q);
+export function eventsSql(database: string, q: EventQuery, order: 'asc' | 'desc', after?: EventKey, limit?: number, appLines = false): string {
+  const conds = eventConditions(q, appLines);
   if (after !== undefined) conds.push(afterKey(after, order));
   return `SELECT ${COLUMNS_SQL} FROM ${from(database)} ${where(conds)} ORDER BY ${eventOrder(order)}${limit === undefined ? '' : ` LIMIT ${num(limit)}`}`;
 }
@@ -109,11 +114,6 @@ export class ClickHouseEvents {
     return { events: kept.map(eventOf), next_cursor: more && last !== undefined ? encodeEventKey(keyOf(last)) : null };
   }
 
-  /** Up to `limit` rows after `after`, oldest first. */
-  rowsAfter(q: EventQuery, after: EventKey | undefined, limit: number): Promise<EventRow[]> {
-    return this.runner.rows<EventRow>(eventsSql(this.database, q, 'asc', after, limit));
-  }
-
   /**
    * The stream's poll (follow.ts): up to `limit` rows of `q` that match `cond`, oldest first,
    * one per (bot, host, event_id). Not FINAL: the follower's keys already leave out the older
@@ -131,18 +131,18 @@ export class ClickHouseEvents {
     return rows.map((r) => ({ bot: r.bot, host: r.host, ts: Number(r.ts) }));
   }
 
-  /** Every row of `q`, oldest first, streamed (bounded memory): the export. */
+  /** Every row of `q`, app text lines included, oldest first, streamed (bounded memory): the export. */
   async *each(q: EventQuery): AsyncGenerator<EventRow> {
     if (this.runner.stream === undefined) {
       // A runner without streaming (chdb in tests): pages of 10,000.
       let after: EventKey | undefined;
       for (;;) {
-        const rows = await this.rowsAfter(q, after, 10_000);
+        const rows = await this.runner.rows<EventRow>(eventsSql(this.database, q, 'asc', after, 10_000, true));
         yield* rows;
         if (rows.length < 10_000) return;
         after = keyOf(rows.at(-1)!);
       }
     }
-    yield* this.runner.stream<EventRow>(eventsSql(this.database, q, 'asc'));
+    yield* this.runner.stream<EventRow>(eventsSql(this.database, q, 'asc', undefined, undefined, true));
   }
 }

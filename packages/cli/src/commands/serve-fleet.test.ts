@@ -8,15 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, startServer } from '@daybook/server';
 import { analyzerOf, clickhouseTarget, fleetEvents, openClickHouse, Shipper, type OpenedClickHouse } from '@daybook/clickhouse';
-import { loggedBot } from '../../../clickhouse/dist/test/fleet.js';
+import { appLog, loggedBot } from '../../../clickhouse/dist/test/fleet.js';
+import { same } from '../../../clickhouse/dist/test/same.js';
 import { botLogger, logOne, writeLogs } from '../../../clickhouse/dist/test/logs.js';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
 import { sseClient } from '../../../server/dist/test/sse.js';
 
 // The event routes of `daybook serve --clickhouse` (events, stream, export) and `daybook
 // export --clickhouse` against the same routes over the files: two bots' directories (one with
-// rotated, gzipped backups) shipped by the real Shipper into a real ClickHouse 18.16, and each
-// output compared with the file server's on that bot's directory.
+// rotated, gzipped backups, the other with an app's text log beside its audit log) shipped by
+// the real Shipper into a real ClickHouse 18.16, and each output compared with the file
+// server's on that bot's directory.
 
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
@@ -44,6 +46,7 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
     const empty = join(root, 'none');
     mkdirSync(empty);
     [ch] = await Promise.all([startClickHouse(), loggedBot(dirs.bot1, 7, Date.UTC(2024, 2, 1, 9), 2, 150), writeLogs(dirs.bot2, 2500, { maxFileSize: 48 * 1024 })]);
+    appLog(dirs.bot1, 'trader', Date.UTC(2024, 2, 2, 7, 0, 1, 5)); // bot1's app writes text lines beside its audit log
     await ship(['bot1', 'bot2']);
     opened = await openClickHouse(ch.url);
     fleetApp = await buildApp({ logDir: empty, pollMs: 0, docs: false, fleet: { analyzer: (f) => analyzerOf(opened, f), events: fleetEvents(opened.runner, 'daybook'), pollMs: 100 } });
@@ -92,6 +95,17 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
     assert.equal((await allPages(fleetApp, 'bot=nobody')).length, 0);
   });
 
+  it('app text lines count in the reports over ClickHouse as in the files\' (events, errors, warnings, error summary, series)', async () => {
+    for (const url of ['/audit/system_metrics', '/audit/error_summary', '/audit/system_metrics?start_date=2024-03-03&end_date=2024-03-04', '/audit/timeseries?start_date=2024-03-01&end_date=2024-03-05&bucket=hour', '/audit/daily_report?date=2024-03-02']) {
+      const files = (await filesApps.bot1!.inject({ url })).json<Record<string, unknown>>();
+      const fleet = await fleetApp.inject({ url: `${url}${url.includes('?') ? '&' : '?'}bot=bot1` });
+      assert.equal(fleet.statusCode, 200, fleet.body);
+      same({ ...fleet.json<Record<string, unknown>>(), generated_at: '' }, { ...files, generated_at: '' }, url);
+    }
+    const errors = (await fleetApp.inject({ url: '/audit/error_summary?bot=bot1' })).json<{ by_error_type: Record<string, number> }>();
+    assert.ok((errors.by_error_type.app_log ?? 0) >= 10, JSON.stringify(errors.by_error_type));
+  });
+
   it('/audit/events: a cursor of the other kind, or a made-up one, is a 400 naming the parameter', async () => {
     const filesCursor = (await filesApps.bot1!.inject({ url: '/audit/events?limit=1' })).json<{ next_cursor: string }>().next_cursor;
     for (const cursor of [filesCursor, 'bm90LWEtY3Vyc29y']) {
@@ -111,7 +125,13 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
         const fleet = await fleetApp.inject({ method: 'POST', url: '/audit/export_logs', payload: { ...body, format, bot } });
         assert.equal(fleet.statusCode, 200, fleet.body);
         assert.ok(files.body.split('\n').length > 20);
-        assert.equal(fleet.body, files.body, `${bot} ${format} ${JSON.stringify(body)}`);
+        if (bot === 'bot2') assert.equal(fleet.body, files.body, `${bot} ${format} ${JSON.stringify(body)}`);
+        else {
+          // The same lines; the file export writes the app log's lines after the audit log's, ClickHouse's in time order.
+          const lines = (text: string) => text.split('\n').sort();
+          assert.deepEqual(lines(fleet.body), lines(files.body), `${bot} ${format} ${JSON.stringify(body)}`);
+          if (format === 'jsonl' && body.event_types === undefined) assert.ok(fleet.body.includes('"event_type":"app_log","component":"trader"'));
+        }
       }
     }
     const parquet = await fleetApp.inject({ method: 'POST', url: '/audit/export_logs', payload: { format: 'parquet' } });

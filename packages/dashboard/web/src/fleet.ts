@@ -10,7 +10,6 @@ import { scope } from './scope.js';
 // The overview's shape, from the package that computes it (a type only: nothing of it is bundled).
 import type { FleetBot } from '@daybook/clickhouse';
 
-
 /** What /health says (no token needed): whether the server reads a fleet, and whether it has a readable log directory. */
 let health: Promise<{ fleet: boolean; dirReadable: boolean }> | undefined;
 const serverHealth = () => (health ??= fetch('/health', { headers: { accept: 'application/json' } })
