@@ -191,4 +191,20 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
       await app.close();
     }
   });
+
+  it('ClickHouse down: each fleet route answers 503 naming the cause; back up, the same request answers', async () => {
+    await ch.stop();
+    try {
+      for (const url of ['/audit/events?bot=bot1', '/audit/trading_metrics?bot=bot1', '/audit/fleet']) {
+        const r = await fleetApp.inject({ url });
+        assert.equal(r.statusCode, 503, `${url}: ${r.body}`);
+        const body = r.json<{ error: string; message: string }>();
+        assert.equal(body.error, 'DAYBOOK_E_SERVER_FLEET');
+        assert.match(body.message, /cannot reach ClickHouse at http:\/\/127\.0\.0\.1:\d+.*DAYBOOK_E_CLICKHOUSE_UNREACHABLE/);
+      }
+    } finally {
+      await ch.start();
+    }
+    assert.equal((await fleetApp.inject({ url: '/audit/events?bot=bot1&limit=1' })).statusCode, 200);
+  });
 });
