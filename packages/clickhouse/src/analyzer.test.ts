@@ -8,7 +8,8 @@ import { ClickHouseAnalyzer, type ClickHouseAnalyzerOptions } from './analyzer.j
 import { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 import { connect, clickhouseTarget } from './connect.js';
 import { createSettings, createStatements } from './schema.js';
-import { allFiles, auditFiles, insertSql, loggedBot, pythonBot, rowsOf } from './test/fleet.js';
+import { same } from './test/same.js';
+import { allFiles, appLog, auditFiles, insertSql, loggedBot, pythonBot, rowsOf } from './test/fleet.js';
 import { chdbMissing, chdbSession, type ChdbSession } from './test/chdb.js';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from './test/server.js';
 import type { Row } from './row.js';
@@ -18,30 +19,6 @@ import type { Row } from './row.js';
 // (chdb). The fleet: two bots written by core's logger (host h1) and a Python DayBot
 // directory (host h2, its five files shipped, so each event arrives several times); one
 // bot's lines are inserted twice, so that only FINAL keeps the figures right.
-
-/** `actual` equals `expected`: numbers within relative 1e-9 (absolute 1e-12 near 0), the same keys, the same order of lists. */
-export function same(actual: unknown, expected: unknown, path = '$'): void {
-  if (typeof expected === 'number' && typeof actual === 'number') {
-    const tol = Math.max(1e-12, Math.abs(expected) * 1e-9);
-    assert.ok(Math.abs(actual - expected) <= tol || (Number.isNaN(actual) && Number.isNaN(expected)), `${path}: ${actual} != ${expected}`);
-    return;
-  }
-  if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path}: not a list`);
-    assert.equal(actual.length, expected.length, `${path}: length`);
-    expected.forEach((x, i) => same(actual[i], x, `${path}[${i}]`));
-    return;
-  }
-  if (expected !== null && typeof expected === 'object') {
-    assert.ok(actual !== null && typeof actual === 'object', `${path}: not an object`);
-    const a = actual as Record<string, unknown>;
-    const e = expected as Record<string, unknown>;
-    assert.deepEqual(Object.keys(a).sort(), Object.keys(e).sort(), `${path}: keys`);
-    for (const k of Object.keys(e)) same(a[k], e[k], `${path}.${k}`);
-    return;
-  }
-  assert.equal(actual, expected, path);
-}
 
 interface Fleet {
   root: string;
@@ -70,7 +47,8 @@ async function makeFleet(): Promise<Fleet> {
   await loggedBot(bot1, 1);
   await loggedBot(bot2, 2, Date.UTC(2024, 2, 6, 13, 30));
   pythonBot(py);
-  const r1 = rowsOf(auditFiles(bot1), 'a-bot1', 'h1');
+  // bot1 runs an app beside its audit log: its text lines count in the reports, as app_log events.
+  const r1 = rowsOf([...auditFiles(bot1), appLog(bot1, 'trader', Date.UTC(2024, 2, 3, 8, 1, 2, 345))], 'a-bot1', 'h1');
   const r2 = rowsOf(auditFiles(bot2), 'b-bot2', 'h1');
   const r3 = rowsOf(allFiles(py), 'c-py', 'h2');
   return { root, bot1, bot2, py, empty, inserts: [r1, r2, r3, r1.slice(0, Math.floor(r1.length / 2)), r1] };

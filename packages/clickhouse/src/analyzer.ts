@@ -6,7 +6,7 @@ import {
   type TradeQuery, type TradingMetrics, type WithBadLines,
 } from '@daybook/analytics';
 import type { QueryRunner } from './runner.js';
-import { COUNTED_LATENCY, conditions, distinctRows, from, IS_ERROR, IS_WARNING, LEVEL, percentileSql, READ_ORDER, READ_ORDER_REVERSED, str, where, type FleetFilter } from './sql.js';
+import { COUNTED_LATENCY, conditions, distinctRows, from, IS_APP_LINE, IS_ERROR, IS_WARNING, LEVEL, percentileSql, READ_ORDER, READ_ORDER_REVERSED, str, where, type FleetFilter } from './sql.js';
 import { tradingEventSet } from './trading-set.js';
 
 // LogAnalyzer's reports (same method names, same JSON) computed in ClickHouse. Counts, sums,
@@ -175,7 +175,8 @@ FROM ${errs} GROUP BY comp, etype, hour ORDER BY first_ts`),
       this.runner.rows<{ msg: string; c: string; first_ts: string; last_ts: string }>(`SELECT replaceRegexpAll(message, '[0-9]+', '#') AS msg, count() AS c, min(ts) AS first_ts, max(ts) AS last_ts
 FROM ${errs} GROUP BY msg ORDER BY c DESC, first_ts ASC, msg ASC LIMIT ${TOP}`),
       this.runner.rows<{ ts: string; lvl: string; comp: string; event_type: string; message: string; event_id: string; etype: string }>(`SELECT ts,
-  if(${LEVEL} = 'CRITICAL', 'CRITICAL', 'ERROR') AS lvl, if(component = '', 'unknown', component) AS comp, event_type, message, event_id,
+  if(${LEVEL} = 'CRITICAL', 'CRITICAL', 'ERROR') AS lvl, if(component = '', 'unknown', component) AS comp, event_type, message,
+  if(${IS_APP_LINE}, '', event_id) AS event_id,
   if(error_type != '', error_type, event_type) AS etype
 FROM ${errs} ORDER BY ts DESC, ${READ_ORDER_REVERSED} LIMIT ${TOP}`),
     ]);

@@ -10,3 +10,8 @@ export { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 export type { FleetFilter } from './sql.js';
 export { openClickHouse, analyzerOf, clickhouseError, ClickHouseError, type ClickHouseErrorCode, type OpenedClickHouse } from './open.js';
 export { verifyAgainstClickHouse, type FleetVerifyResult, type FleetLine } from './fleet-verify.js';
+export { eventOf, lineOf, EVENT_ROW_COLUMNS, type EventRow } from './event-row.js';
+export { ClickHouseEvents, encodeEventKey, decodeEventKey, eventsSql, type EventQuery, type EventKey, type EventPage } from './events.js';
+export { ClickHouseFollower } from './follow.js';
+export { exportFleetEvents, type FleetExportResult } from './export.js';
+export { fleetEvents, type FleetEventsReader } from './fleet-events.js';

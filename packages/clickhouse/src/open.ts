@@ -63,6 +63,13 @@ function checkedRunner(client: ClickHouseClient, target: ClickHouseTarget): Quer
         throw clickhouseError(e, target);
       }
     },
+    async *stream<T>(sql: string): AsyncGenerator<T> {
+      try {
+        yield* inner.stream!<T>(sql);
+      } catch (e) {
+        throw clickhouseError(e, target);
+      }
+    },
   };
 }
 

@@ -89,3 +89,22 @@ export function chainLink(line: string): string {
   const hash = line.slice(n - 66, n - 2);
   return HEX64.test(hash) ? hash : '';
 }
+
+/**
+ * The event_id of an app text line (the Drift format of `<app>.log`), which has none of its
+ * own: the prefix, the first 16 hex digits of its file's head (the SHA-256 of the file's first
+ * line, by which the shipper knows a file through renames and gzip) and the line's byte
+ * offset. A line shipped again (after a crash, or from `bot.log.1.gz` after rotation) gets the
+ * same id, so the replacing table keeps it once; two lines never share one.
+ */
+export const APP_LINE_ID_PREFIX = 'app-line:';
+export const appLineId = (head: string, offset: number): string => `${APP_LINE_ID_PREFIX}${head.slice(0, 16)}:${offset}`;
+
+/**
+ * The row of an app text line: an `app_log` event of the app (its logger and component), no
+ * session, as analytics' readers count it (SegmentBuilder.addAppLine: events, errors and
+ * warnings by level, error type `app_log`).
+ */
+export function appRowOf(ts: number, timestamp: string, app: string, level: string, message: string, src: RowSource, id: string): Row {
+  return rowOf({ timestamp, level, logger: app, message, event_id: id, event_type: 'app_log', component: app, metadata: {} }, ts, src);
+}

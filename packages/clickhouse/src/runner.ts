@@ -7,6 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 export interface QueryRunner {
   rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /** The rows of one SELECT as they arrive (bounded memory: the export); optional. */
+  stream?<T = Record<string, unknown>>(sql: string): AsyncIterable<T>;
 }
 
 /** A runner over the official client (JSONEachRow, which 18.16 and current servers write alike). */
@@ -15,6 +17,10 @@ export function clientRunner(client: ClickHouseClient): QueryRunner {
     async rows<T>(sql: string): Promise<T[]> {
       const rs = await client.query({ query: sql, format: 'JSONEachRow' });
       return rs.json<T>();
+    },
+    async *stream<T>(sql: string): AsyncGenerator<T> {
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+      for await (const rows of rs.stream()) for (const row of rows) yield row.json<T>();
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { TimeRange } from '@daybook/analytics';
 import { EVENTS_TABLE, ident } from './schema.js';
+import { APP_LINE_ID_PREFIX } from './row.js';
 
 // SQL fragments shared by the analyzer's queries. Every query reads `FROM <db>.events FINAL`
 // (copies of a line shipped twice count once, merged or not) and only what runs on
@@ -72,6 +73,9 @@ const READ_KEYS: readonly [string, 'ASC' | 'DESC'][] = [['bot', 'ASC'], ['host',
 export const READ_ORDER = READ_KEYS.map(([k, d]) => `${k} ${d}`).join(', ');
 /** The read order backwards (the latest read first). */
 export const READ_ORDER_REVERSED = READ_KEYS.map(([k, d]) => `${k} ${d === 'ASC' ? 'DESC' : 'ASC'}`).join(', ');
+
+/** An app text line's row (row.ts appLineId): the file analyzer gives such an error no event_id, and the event index does not list it. */
+export const IS_APP_LINE = `event_id LIKE '${APP_LINE_ID_PREFIX}%'`;
 
 /** A latency that counts (metrics.md: api_call with a numeric latency_ms ≥ 0). */
 export const COUNTED_LATENCY = `event_type = 'api_call' AND ifNull(latency_ms, -1) >= 0`;

@@ -72,8 +72,9 @@ export interface AppOptions {
   analyzer?: Omit<LogAnalyzerOptions, 'source' | 'cache'>;
   /**
    * A fleet held elsewhere (daybook serve --clickhouse wires @daybook/clickhouse's analyzer):
-   * the report routes take `bot` and `host` and are computed by it, and /audit/fleet gives
-   * the per-bot overview. The events, stream, verify and export routes still read `logDir`.
+   * the report, trades, events, stream and export routes take `bot` and `host` and read it
+   * (events, stream and export when the reader has `events`), and /audit/fleet gives the
+   * per-bot overview. /audit/verify, /health and /metrics still read `logDir`.
    */
   fleet?: FleetReader;
   /** Alerts evaluated beside the server (daybook serve --rules wires @daybook/alert's Evaluator): GET /audit/alerts. */

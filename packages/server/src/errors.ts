@@ -17,6 +17,7 @@ export const SERVER_ERROR_CODES = {
   DAYBOOK_E_SERVER_MEDIA_TYPE: { status: 415, hint: 'Send the body as JSON with the header "Content-Type: application/json".' },
   DAYBOOK_E_SERVER_STREAM_LIMIT: { status: 503, hint: 'Too many live streams are open; close some, or start the server with a higher --max-streams.' },
   DAYBOOK_E_SERVER_EXPORT_WRITE: { status: 503, hint: 'The export file could not be written; check that the export directory (--export-dir) exists and is writable by the server.' },
+  DAYBOOK_E_SERVER_FLEET: { status: 503, hint: 'The fleet\'s store (ClickHouse, daybook serve --clickhouse) failed the request; the message says why. Check that it runs and answers at the URL the server was started with; the request can be repeated.' },
   DAYBOOK_E_SERVER_LOG_DIR: { status: 503, hint: 'The log directory cannot be read; check that it exists and is readable by the server process.' },
   DAYBOOK_E_SERVER_HOST: { status: 421, hint: 'Call the server by a loopback name (localhost, 127.0.0.1, [::1]) or start it with --allowed-host NAME for the name clients use; other names are refused so that a web page cannot reach the API through DNS rebinding.' },
   DAYBOOK_E_SERVER_ORIGIN: { status: 403, hint: 'Call the API from the dashboard this server serves, or start the server with --cors ORIGIN for the page that calls it.' },

@@ -370,7 +370,7 @@ export class EventIndex {
         }
       }
     } else {
-      for (r--; fi >= 0; fi--, r = (this.files[fi - 1]?.n ?? 0) - 1) {
+      for (r--; fi >= 0; fi--, r = (this.files[fi]?.n ?? 0) - 1) {
         const f = this.files[fi]!;
         for (; r >= 0; r--) {
           if (!match(f, r)) continue;

@@ -55,6 +55,23 @@ describe('a server reading a fleet', () => {
     assert.equal(b.bots[0]!.n, a.bots[0]!.n + 1);
   });
 
+  it('/health says whether the server reads a fleet; a fleet\'s server is healthy without a readable directory', async () => {
+    assert.equal((await fleetApp.inject({ url: '/health' })).json<{ fleet: boolean }>().fleet, true);
+    assert.equal((await filesApp.inject({ url: '/health' })).json<{ fleet: boolean }>().fleet, false);
+    const fleet = { analyzer: () => { throw new Error('not asked'); } };
+    const noDir = await buildApp({ logDir: `${dir}/missing`, pollMs: 0, fleet });
+    const noDirFiles = await buildApp({ logDir: `${dir}/missing`, pollMs: 0 });
+    try {
+      const h = await noDir.inject({ url: '/health' });
+      assert.equal(h.statusCode, 200);
+      assert.deepEqual({ ...h.json<Record<string, unknown>>(), uptime_seconds: 0, version: '' }, { status: 'healthy', log_dir_readable: false, fleet: true, uptime_seconds: 0, version: '' });
+      assert.equal((await noDirFiles.inject({ url: '/health' })).statusCode, 503);
+    } finally {
+      await noDir.close();
+      await noDirFiles.close();
+    }
+  });
+
   it('without a fleet: /audit/fleet is 404 and bot/host are a bad request, saying how to start one', async () => {
     const none = await filesApp.inject({ url: '/audit/fleet' });
     assert.equal(none.statusCode, 404);

@@ -2,7 +2,7 @@
 export { buildApp, type AppOptions } from './app.js';
 export { startServer, isLoopback, type ServerOptions } from './server.js';
 export { SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.js';
-export type { FleetAnalyzer, FleetFilter, FleetReader } from './fleet.js';
+export type { FleetAnalyzer, FleetFilter, FleetReader, FleetEvents, FleetEventQuery, FleetFollower } from './fleet.js';
 export type { AlertsView } from './routes-alerts.js';
 export { daybookFastify, type DaybookFastifyOptions } from './fastify-plugin.js';
 export { daybookExpress, daybookExpressErrors, expressHealth, type DaybookExpressOptions } from './express.js';

@@ -49,6 +49,11 @@ export function toServerError(err: unknown): ServerError | undefined {
       default: return undefined;
     }
   }
+  // A fleet's store failed (@daybook/clickhouse's ClickHouseError: down, refused, a query
+  // error): the server's dependency, not a bug of the request or of the server. Known by its
+  // code: the server does not depend on that package.
+  const chCode = (err as { code?: unknown } | null)?.code;
+  if (typeof chCode === 'string' && chCode.startsWith('DAYBOOK_E_CLICKHOUSE_')) return new ServerError('DAYBOOK_E_SERVER_FLEET', `${(err as Error).message} [${chCode}]`, { cause: err });
   const fe = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fe?.validation)) return validationError(fe.validation, fe.validationContext);
   const code = typeof fe?.code === 'string' ? fe.code : '';

@@ -6,8 +6,10 @@ import { levelCode, typeCode, type EventFilter, type Position } from './event-in
 import { endOf, Follower } from './follow.js';
 import { rangeOf } from './range.js';
 import { EVENTS_QUERY, LIST_PARAMS, splitList, STREAM_QUERY } from './schemas.js';
+import { refuseFleetFilter, type FleetEventQuery, type FleetEvents, type FleetFilter } from './fleet.js';
+import { fleetStream } from './fleet-stream.js';
 
-interface FilterQuery {
+interface FilterQuery extends FleetFilter {
   start_date?: string;
   end_date?: string;
   event_types?: string[];
@@ -41,6 +43,25 @@ function filterOf(q: FilterQuery): EventFilter {
   };
 }
 
+/** The fleet's query of the same parameters (a server reading a fleet: daybook serve --clickhouse). */
+function fleetQueryOf(q: FilterQuery): FleetEventQuery {
+  const none = (xs: string[] | undefined) => (xs === undefined || xs.length === 0 ? undefined : xs);
+  return { range: rangeOf(q.start_date, q.end_date), bot: q.bot, host: q.host, types: none(q.event_types), minLevel: q.level, symbols: none(q.symbol), sessions: none(q.session) };
+}
+
+/** The fleet's events when the server reads a fleet that has them; else undefined (bot and host are then a bad request). */
+export function fleetEventsOf(ctx: ServerContext, q: FleetFilter): FleetEvents | undefined {
+  if (ctx.fleet?.events !== undefined) return ctx.fleet.events;
+  refuseFleetFilter(q);
+  return undefined;
+}
+
+/** A cursor of the fleet's, or a 400. */
+function fleetCursor(events: FleetEvents, text: string | undefined, field: string): string | undefined {
+  if (text !== undefined && !events.isCursor(text)) throw new ServerError('DAYBOOK_E_SERVER_BAD_CURSOR', `${field} is not a cursor this server issued`, { field });
+  return text;
+}
+
 const key = (q: FilterQuery): string => JSON.stringify([q.start_date, q.end_date, q.event_types, q.level, q.symbol, q.session]);
 
 export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -49,6 +70,12 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     schema: { tags: ['events'], summary: 'Events of the audit log, filtered, newest first (or oldest first with order=asc), one page at a time: pass next_cursor back as cursor', querystring: EVENTS_QUERY },
   }, async (request, reply) => {
     const q = request.query;
+    const fleet = fleetEventsOf(ctx, q);
+    if (fleet !== undefined) {
+      // Per request, not cached: the fleet changes without the local files changing.
+      const page = await fleet.page(fleetQueryOf(q), q.limit, q.order, fleetCursor(fleet, q.cursor, 'cursor'));
+      return reply.type('application/json; charset=utf-8').send({ events: page.events, count: page.events.length, next_cursor: page.next_cursor });
+    }
     const filter = filterOf(q);
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, 'cursor');
     const body = await ctx.cache.get(`/audit/events|${key(q)}|${q.limit}|${q.order}|${q.cursor ?? ''}`, async () => {
@@ -66,9 +93,11 @@ export function eventRoutes(app: FastifyInstance, ctx: ServerContext): void {
     schema: { tags: ['events'], summary: 'Server-Sent Events: each new event as it is written, filtered like /audit/events; resumes after the Last-Event-ID header (or last_event_id)', querystring: STREAM_QUERY },
   }, async (request, reply) => {
     const q = request.query;
-    const filter = filterOf(q);
     const header = request.headers['last-event-id'];
     const resume = typeof header === 'string' && header !== '' ? header : q.last_event_id;
+    const fleet = fleetEventsOf(ctx, q);
+    if (fleet !== undefined) return fleetStream(ctx, request, reply, fleet, fleetQueryOf(q), fleetCursor(fleet, resume, resume === header ? 'Last-Event-ID' : 'last_event_id'));
+    const filter = filterOf(q);
     let pos: Position | undefined = resume === undefined ? undefined : decodeCursor(resume, resume === header ? 'Last-Event-ID' : 'last_event_id');
     // Admission is counted here, before the first await: a burst right after start (the
     // tail index's first refresh takes a while) must not all pass a check of open streams.

@@ -7,14 +7,18 @@ import { VERSION } from './version.js';
 
 /** /health (no token needed), /metrics (Prometheus) and /audit/verify (the hash chain). */
 export function opsRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/health', { config: { public: true }, schema: { tags: ['operations'], summary: 'Liveness: 200 while the log directory is readable, 503 otherwise (no token needed)' } }, async (_request, reply) => {
+  app.get('/health', { config: { public: true }, schema: { tags: ['operations'], summary: 'Liveness: 200 while the log directory is readable (a server reading a fleet: always), 503 otherwise (no token needed); fleet: whether it reads a fleet (serve --clickhouse)' } }, async (_request, reply) => {
     let readable = true;
     try {
       listLogFiles(ctx.dirs);
     } catch {
       readable = false;
     }
-    return reply.code(readable ? 200 : 503).send({ status: readable ? 'healthy' : 'unhealthy', log_dir_readable: readable, version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) });
+    // A server reading a fleet (serve --clickhouse) answers from ClickHouse: a missing local
+    // directory (only /audit/verify reads it there) does not make it unhealthy. `fleet` tells
+    // the dashboard to show the fleet's overview and filters.
+    const healthy = readable || ctx.fleet !== undefined;
+    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'healthy' : 'unhealthy', log_dir_readable: readable, fleet: ctx.fleet !== undefined, version: VERSION, uptime_seconds: Math.round((Date.now() - ctx.startedAt) / 1000) });
   });
 
   // One registry per app (several servers in a process never share series); the log figures

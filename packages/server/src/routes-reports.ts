@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DAY_US, HOUR_US, MAX_TIMESERIES_BUCKETS, type BucketSize, type LogAnalyzer } from '@daybook/analytics';
 import type { ServerContext } from './context.js';
-import type { FleetAnalyzer, FleetFilter } from './fleet.js';
+import { refuseFleetFilter, type FleetAnalyzer, type FleetFilter } from './fleet.js';
 import { ServerError } from './errors.js';
 import { checkDay, rangeOf } from './range.js';
 import { DAILY_QUERY, RANGE_QUERY, TIMESERIES_QUERY } from './schemas.js';
@@ -24,8 +24,7 @@ const REPORTS: readonly [path: string, summary: string, get: (a: LogAnalyzer | F
  */
 function answer(ctx: ServerContext, key: string, q: FleetFilter, get: (a: LogAnalyzer | FleetAnalyzer) => Promise<unknown>): Promise<Buffer> {
   if (ctx.fleet !== undefined) return get(ctx.fleet.analyzer({ bot: q.bot, host: q.host })).then((v) => Buffer.from(JSON.stringify(v)));
-  const field = q.bot !== undefined ? 'bot' : q.host !== undefined ? 'host' : undefined;
-  if (field !== undefined) throw new ServerError('DAYBOOK_E_SERVER_BAD_REQUEST', `query parameter ${field}: this server reads log directories, not a fleet (start it with daybook serve --clickhouse URL)`, { field });
+  refuseFleetFilter(q);
   return ctx.cache.get(key, () => get(ctx.analyzer));
 }
 

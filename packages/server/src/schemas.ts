@@ -43,6 +43,7 @@ export const DAILY_QUERY = {
 
 const FILTER_PROPS = {
   ...RANGE_PROPS,
+  ...FLEET_PROPS,
   event_types: { ...list({ type: 'string', enum: EVENT_TYPES }, 32), description: 'event types, repeated or comma-separated' },
   level: { type: 'string', enum: [...LEVELS, ...LEVELS.map((l) => l.toLowerCase())], description: 'minimum level' },
   symbol: { ...list(NAME), description: 'symbols, repeated or comma-separated' },
@@ -78,6 +79,7 @@ export const EXPORT_BODY = {
     event_types: list({ type: 'string', enum: EVENT_TYPES }, 32),
     symbols: list(NAME),
     sessions: list(NAME),
+    ...FLEET_PROPS,
     format: { type: 'string', enum: ['csv', 'jsonl', 'parquet'], description: 'default: from output_file\'s extension, else csv' },
   },
 } as const;
@@ -97,6 +99,7 @@ export const TRADES_QUERY = {
     open: { type: 'boolean', description: 'true: only trades open at the range\'s end (false or absent: every trade)' },
     symbol: { ...NAME, description: 'only this symbol' },
     strategy: { ...NAME, description: 'only this strategy (the entry\'s, else the first exit\'s, else "unknown")' },
+    ...FLEET_PROPS,
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'trades per page' },
     cursor: { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9_-]+$', description: 'next_cursor of the previous page' },
   },

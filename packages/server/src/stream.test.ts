@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { EventType, type AuditLogger } from '@daybook/core';
 import { ServerError } from './errors.js';
 import { isLoopback, startServer } from './server.js';
 import { logger, tempDir } from './test/helpers.js';
+import { sseClient, type Sse } from './test/sse.js';
 
 let dir: string;
 let audit: AuditLogger;
@@ -24,47 +24,7 @@ after(async () => {
   await app.close();
 });
 
-interface Sse {
-  events: { id: string; data: Record<string, unknown> }[];
-  close(): void;
-  /** Resolves once `n` events arrived. */
-  until(n: number): Promise<void>;
-}
-
-/** A minimal SSE client over node:http (real socket on loopback). */
-function sse(path: string, headers: Record<string, string> = {}, at = base): Promise<Sse> {
-  return new Promise((resolve, reject) => {
-    const events: Sse['events'] = [];
-    const waiters: (() => void)[] = [];
-    const req = request(at + path, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (id !== undefined && data !== undefined) events.push({ id, data: JSON.parse(data) as Record<string, unknown> });
-          for (const w of waiters.splice(0)) w();
-        }
-      });
-      resolve({
-        events,
-        close: () => req.destroy(),
-        until: (n) => new Promise<void>((ok) => {
-          const check = (): void => (events.length >= n ? ok() : void waiters.push(check));
-          check();
-        }),
-      });
-    });
-    req.on('error', () => undefined);
-    req.end();
-  });
-}
+const sse = (path: string, headers: Record<string, string> = {}, at = base): Promise<Sse> => sseClient(at + path, headers);
 
 it('streams new events as they are written, filtered, and resumes after Last-Event-ID', async () => {
   const all = await sse('/audit/stream');

@@ -211,7 +211,7 @@ describe('GET /audit/trades', () => {
     }
     const doc = (await get('/docs/json')).body;
     const op = doc.paths['/audit/trades'].get;
-    assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['cursor', 'end_date', 'limit', 'open', 'start_date', 'strategy', 'symbol']);
+    assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['bot', 'cursor', 'end_date', 'host', 'limit', 'open', 'start_date', 'strategy', 'symbol']);
     const schema = op.responses['200'].content['application/json'].schema;
     assert.ok(['trades', 'open_trades', 'next_cursor', 'bad_lines'].every((k) => k in schema.properties));
     assert.ok(['fees', 'net_pnl', 'age_minutes', 'events'].every((k) => k in schema.properties.trades.items.properties));

@@ -134,6 +134,13 @@ describe('daybook report / verify --clickhouse', { skip: clickhouseMissing() }, 
       const fleet = (await (await fetch(`${base}/audit/fleet`)).json()) as { bots: { bot: string; total_trades: number }[] };
       assert.deepEqual(fleet.bots.map((b) => b.bot), ['bot1', 'partial']);
       assert.equal(fleet.bots[0]!.total_trades, (JSON.parse(files.stdout) as { total_trades: number }).total_trades);
+      // Events come from ClickHouse too (serve wires the fleet's events): the directory's lines,
+      // oldest first, and the one an earlier test added to ClickHouse only.
+      const page = (await (await fetch(`${base}/audit/events?bot=bot1&limit=1000&order=asc`)).json()) as { events: { event_id: string }[] };
+      const lines = readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { event_id: string }).event_id);
+      assert.deepEqual(page.events.map((e) => e.event_id).filter((id) => id !== 'not-in-the-directory'), lines);
+      assert.ok(lines.length > 100);
+      assert.equal(((await (await fetch(`${base}/health`)).json()) as { fleet: boolean }).fleet, true);
     } finally {
       server.kill('SIGTERM');
     }

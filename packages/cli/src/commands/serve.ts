@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { ServerError, startServer, type ServerOptions } from '@daybook/server';
 import { serveAlerts, type ServedAlerts } from './alert.js';
-import { analyzerOf, type OpenedClickHouse } from '@daybook/clickhouse';
+import { analyzerOf, fleetEvents, type OpenedClickHouse } from '@daybook/clickhouse';
 import { openFleet, withClickHouseOptions } from '../clickhouse.js';
 import { builtDashboardDir } from '../dashboard.js';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 
-// With --clickhouse the reports (bot and host are request parameters there) and /audit/fleet
-// are computed in ClickHouse; events, stream, verify and export read --dir.
+// With --clickhouse the reports, trades, events, the live stream and the export (bot and host
+// are request parameters there) and /audit/fleet read ClickHouse; /audit/verify and /health
+// check --dir (a chain is proven by the files' bytes: the fleet's proof is `daybook verify DIR
+// --clickhouse URL` where the files are).
 export const command = () => withClickHouseOptions(defineCommand('serve', '[--dir logs] [--port 8080] [--host 127.0.0.1] [options]',
   `Serves a log directory over HTTP: the /audit reports (docs/metrics.md), events with filters and
 cursor pagination, a live stream (Server-Sent Events), chain verification, Prometheus /metrics,
@@ -83,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     fleet = opened;
     const { periodsPerYear, startingEquity } = options.analyzer ?? {};
-    options.fleet = { analyzer: (filter) => analyzerOf(opened, { ...filter, periodsPerYear, startingEquity }) };
+    options.fleet = { analyzer: (filter) => analyzerOf(opened, { ...filter, periodsPerYear, startingEquity }), events: fleetEvents(opened.runner, opened.target.database) };
   }
   try {
     started = await startServer(options);
@@ -95,7 +97,7 @@ export async function run(argv: string[]): Promise<number> {
     return e.code === 'DAYBOOK_E_SERVER_OPTION' ? 2 : 1;
   }
   const { app, url } = started;
-  const what = fleet === undefined ? (options.logDir as string[]).join(', ') : `the fleet in ClickHouse at ${fleet.target.display} (reports), ${(options.logDir as string[]).join(', ')} (events)`;
+  const what = fleet === undefined ? (options.logDir as string[]).join(', ') : `the fleet in ClickHouse at ${fleet.target.display} (chain checks: ${(options.logDir as string[]).join(', ')})`;
   process.stdout.write(`daybook serving ${what} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
   alerts?.start();
   await untilStopped();

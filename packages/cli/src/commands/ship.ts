@@ -39,7 +39,7 @@ function summaryLine(s: ShipSummary): string {
   const bad = Object.values(s.bad).reduce((a, b) => a + b, 0);
   return `shipped ${s.events} event${s.events === 1 ? '' : 's'} in ${s.inserts} insert${s.inserts === 1 ? '' : 's'}` +
     (bad > 0 ? `; ${bad} bad line${bad === 1 ? '' : 's'} not shipped (as the file reports count them)` : '') +
-    (s.appLines > 0 ? `; ${s.appLines} app text line${s.appLines === 1 ? '' : 's'} not shipped` : '') +
+    (s.appLines > 0 ? ` (${s.appLines} of them app text line${s.appLines === 1 ? '' : 's'}, as app_log events)` : '') +
     (s.rejected > 0 ? `; ${s.rejected} line${s.rejected === 1 ? '' : 's'} refused by ClickHouse (named above)` : '');
 }
 

@@ -1,16 +1,16 @@
 import { basename } from 'node:path';
-import { analyzerOf, clickhouseTarget, openClickHouse, ShipError, Shipper, type OpenedClickHouse } from '@daybook/clickhouse';
+import { analyzerOf, clickhouseTarget, fleetEvents, openClickHouse, ShipError, Shipper, type OpenedClickHouse } from '@daybook/clickhouse';
 import type { ServerOptions } from '@daybook/server';
 import { clickhouseFailed } from '../clickhouse.js';
 import { count } from '../format.js';
 
 // `daybook demo --clickhouse URL` (`npm start -- --clickhouse URL`): the demo's directory is
-// followed into ClickHouse by the same Shipper as `daybook ship`, and the dashboard's
-// reports are computed there (as `daybook serve --clickhouse`), a second or so behind the
-// files. When the demo stops, the last lines are shipped before it exits.
+// followed into ClickHouse by the same Shipper as `daybook ship`, and the dashboard reads it
+// there (reports, events, live feed, as `daybook serve --clickhouse`), a second or so behind
+// the files. When the demo stops, the last lines are shipped before it exits.
 
 export interface DemoShipping {
-  /** The server's fleet option: reports from ClickHouse. */
+  /** The server's fleet option: reports and events from ClickHouse. */
   readonly fleet: NonNullable<ServerOptions['fleet']>;
   /** Starts following the directory (after the history is written). */
   follow(): void;
@@ -41,7 +41,7 @@ export async function startDemoShipping(dir: string, ch: { url: string; database
   const shipper = follower;
   let following: Promise<void> | undefined;
   return {
-    fleet: { analyzer: (filter) => analyzerOf(opened, filter) },
+    fleet: { analyzer: (filter) => analyzerOf(opened, filter), events: fleetEvents(opened.runner, opened.target.database) },
     follow: () => {
       following ??= shipper.run().catch((e: unknown) => say(`  shipping stopped: ${(e as Error).message}`));
     },

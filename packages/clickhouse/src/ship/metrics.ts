@@ -25,7 +25,7 @@ export class ShipMetrics {
     this.failures = new Counter({ name: 'daybook_ship_failures_total', help: 'Failures by cause (unreachable, auth, schema, rejected, server, file); each also printed on stderr.', labelNames: ['cause'], registers: r });
     this.rejected = new Counter({ name: 'daybook_ship_rejected_lines_total', help: 'Event lines ClickHouse refused (named on stderr) and not shipped.', registers: r });
     this.badLines = new Counter({ name: 'daybook_ship_bad_lines_total', help: 'Lines the file analyzer counts as bad, by kind: not shipped.', labelNames: ['dir', 'kind'], registers: r });
-    this.appLines = new Counter({ name: 'daybook_ship_app_lines_total', help: 'App text lines (Drift format) read: not shipped.', labelNames: ['dir'], registers: r });
+    this.appLines = new Counter({ name: 'daybook_ship_app_lines_total', help: 'App text lines (Drift format) shipped as app_log rows.', labelNames: ['dir'], registers: r });
     this.lagSeconds = new Gauge({ name: 'daybook_ship_last_insert_age_seconds', help: 'Seconds between the oldest line of the last insert being read and its acknowledgement.', registers: r });
     for (const c of FAILURE_CAUSES) this.failures.inc({ cause: c }, 0);
   }

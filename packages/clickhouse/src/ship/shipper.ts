@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLineCounts, type LineSink, type LogFileInfo } from '@daybook/analytics';
 import { connect, type ClickHouseTarget } from '../connect.js';
-import { chainLink, rowOf } from '../row.js';
+import { appLineId, appRowOf, chainLink, rowOf } from '../row.js';
 import { EVENTS_TABLE, ident } from '../schema.js';
 import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
@@ -67,8 +67,9 @@ export interface ShipSummary {
   inserts: number;
   /** Lines ClickHouse refused (each named on stderr). */
   rejected: number;
-  /** Lines the file analyzer counts as bad (not shipped), and app text lines (not shipped). */
+  /** Lines the file analyzer counts as bad (not shipped). */
   bad: BadLineCounts;
+  /** App text lines (Drift format) read, shipped as app_log rows (counted in `events` once acknowledged). */
   appLines: number;
 }
 
@@ -409,7 +410,8 @@ export class Shipper {
       if (this.closing) throw new Closed();
       let files: LogFileInfo[];
       try {
-        files = eventFiles(listLogs([d.dir]).files).filter((f) => f.foreign !== true);
+        // A foreign file (an app's `<app>.log` beside audit.log, analytics' reader.ts) is read for its app text lines only.
+        files = eventFiles(listLogs([d.dir]).files);
       } catch (e) {
         this.fileProblem(`cannot list ${d.dir} (${(e as Error).message})`);
         continue;
@@ -456,6 +458,7 @@ export class Shipper {
       head = await fileHead(file, this.maxLineBytes);
     }
     if (head === undefined) return 0; // no complete line yet
+    const fileId = head;
     d.seen.set(head, this.passNo);
     const name = basename(f.path);
     const known = this.pending.get(d)?.get(head) ?? this.sending?.get(d)?.get(head) ?? d.positions.get(head);
@@ -468,13 +471,16 @@ export class Shipper {
     const sink: LineSink = {
       bad,
       add: (o, ts, line) => {
+        if (f.foreign === true) return; // its JSON events do not count in the file reports either
         if (this.batch.rows === 0) this.firstAt = Date.now();
         const row = rowOf(o, ts, src);
         if (row.hash === '') row.hash = chainLink(line);
         this.batch.add(row);
       },
-      addAppLine: () => {
+      addAppLine: (ts, timestamp, app, level, message) => {
         d.appLines++;
+        if (this.batch.rows === 0) this.firstAt = Date.now();
+        this.batch.add(appRowOf(ts, timestamp, app, level, message, src, appLineId(fileId, src.offset)));
       },
     };
     const badBefore = { ...bad };

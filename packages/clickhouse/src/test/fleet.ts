@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AuditLogger, EventType, splitLink } from '@daybook/core';
 import { emptyBadLinesSink } from './sink.js';
 import { readLine } from '@daybook/analytics';
-import { rowOf, type Row } from '../row.js';
+import { appLineId, appRowOf, rowOf, type Row } from '../row.js';
 
 // Fleet fixtures for the equality tests: log directories written by core's logger (several
 // sessions over three weeks, a clock of our own) and in the Python DayBot's format (five
@@ -140,16 +141,19 @@ export function rowsOf(files: readonly string[], bot: string, host = 'h1'): Row[
   const rows: Row[] = [];
   for (const path of files) {
     const text = readFileSync(path, 'utf8');
+    // The file's head, as the shipper knows it (app text lines' ids are made of it).
+    const head = createHash('sha256').update(text.slice(0, text.indexOf('\n') + 1)).digest('hex');
     let offset = 0;
     for (const line of text.split('\n')) {
       const at = offset;
       offset += Buffer.byteLength(line) + 1;
       if (line === '') continue;
+      const src = { bot, host, file: basename(path), offset: at };
       const sink = emptyBadLinesSink((o, ts) => {
-        const row = rowOf(o, ts, { bot, host, file: basename(path), offset: at });
+        const row = rowOf(o, ts, src);
         row.hash = splitLink(line)?.hash ?? '';
         rows.push(row);
-      });
+      }, (ts, timestamp, app, level, message) => rows.push(appRowOf(ts, timestamp, app, level, message, src, appLineId(head, at))));
       readLine(line, sink);
     }
   }
@@ -163,3 +167,20 @@ export const auditFiles = (dir: string): string[] => readdirSync(dir).filter((f)
 export const allFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.log')).sort().map((f) => join(dir, f));
 
 export const insertSql = (database: string, rows: readonly Row[]): string => `INSERT INTO ${database}.events FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}\n`;
+
+/**
+ * An app log (`<app>.log`, the Drift format core's AppLogger writes) of `lines` text lines in
+ * `dir`, one every 97 minutes from `start`: every level (errors, criticals and warnings count
+ * in the reports), one written in lower case, numbers in messages (normalized in top messages).
+ */
+export function appLog(dir: string, app: string, start: number, lines = 40): string {
+  const levels = ['INFO', 'ERROR', 'WARNING', 'CRITICAL', 'DEBUG', 'error'];
+  const path = join(dir, `${app}.log`);
+  let text = '';
+  for (let i = 0; i < lines; i++) {
+    const iso = new Date(start + i * 97 * 60_000).toISOString();
+    text += `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)} | ${app} | ${levels[i % levels.length]} | step ${i} of the ${app} loop took ${i * 7} ms\n`;
+  }
+  writeFileSync(path, text);
+  return path;
+}

@@ -1,5 +1,7 @@
 // Talks to the /audit REST API of `daybook serve`. The token (if the server asks for one) is
 // asked once and kept in sessionStorage for the tab's life.
+import { scoped } from './scope.js';
+
 const TOKEN_KEY = 'daybook.token';
 
 export class ApiError extends Error {
@@ -34,11 +36,12 @@ export function url(path: string, params: Params = {}): string {
   return s === '' ? path : `${path}?${s}`;
 }
 
-export async function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
+/** GET `path` as JSON; `inScope` (default) adds the fleet's bot and host filters (scope.ts). */
+export async function getJson<T>(path: string, params: Params = {}, signal?: AbortSignal, inScope = true): Promise<T> {
   signal?.throwIfAborted();
   let res: Response;
   try {
-    res = await fetch(url(path, params), { headers: { accept: 'application/json', ...authHeaders() }, signal });
+    res = await fetch(url(path, inScope ? scoped(params) : params), { headers: { accept: 'application/json', ...authHeaders() }, signal });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new UnreachableError(e instanceof Error ? e.message : String(e));

@@ -3,7 +3,8 @@
 // (type, level, symbol), the list is also filled from /audit/events for the selected range,
 // so that it shows what the cards count, not only what arrived since the page was opened.
 import eventSchema from '@daybook/core/schema/event.schema.json';
-import { authHeaders, getJson } from './api.js';
+import { authHeaders, getJson, url } from './api.js';
+import { scoped } from './scope.js';
 import { byId, h, replace } from './dom.js';
 import { fmt, shortTime, signClass, timeOf } from './format.js';
 import { isoDay } from './range.js';
@@ -109,13 +110,23 @@ export class LiveFeed {
     this.controller = undefined;
   }
 
+  /** Forgets the live events and follows the stream again (the fleet's bot or host changed). */
+  reset(): void {
+    this.stop();
+    this.events = [];
+    this.seen.clear();
+    this.lastId = undefined;
+    this.render();
+    this.start();
+  }
+
   private async connect(controller: AbortController): Promise<void> {
     while (!controller.signal.aborted) {
       this.onStatus('connecting');
       try {
         const headers: Record<string, string> = { accept: 'text/event-stream', ...authHeaders() };
         if (this.lastId !== undefined) headers['last-event-id'] = this.lastId;
-        const res = await fetch('/audit/stream', { headers, signal: controller.signal, cache: 'no-store' });
+        const res = await fetch(url('/audit/stream', scoped({})), { headers, signal: controller.signal, cache: 'no-store' });
         if (res.status === 401 || res.status === 403) {
           this.onStatus('unauthorized');
           return;

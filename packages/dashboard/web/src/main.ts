@@ -11,6 +11,7 @@ import { LiveFeed, type StreamStatus } from './feed.js';
 import { DAY, dayMs, isLive, isoDay, rangeDays, rangeOf, type Range, type RangeKey } from './range.js';
 import { renderErrors, renderSymbols, renderTrades, tradeOf } from './tables.js';
 import { initTrades, loadTrades, offerFilters } from './trades.js';
+import { initFleet, loadFleet, noLocalChain } from './fleet.js';
 import type { AuditEvent, ErrorSummary, SymbolPerformance, SystemMetrics, Timeseries, TradingMetrics, VerifyResult } from './types.js';
 
 const CLOSED = new Set(['trade_exit', 'trade_partial_exit']);
@@ -188,8 +189,15 @@ function renderBuckets(r: Range, s: Timeseries): void {
 
 async function loadChain(): Promise<void> {
   const el = byId('chain');
+  const none = await noLocalChain();
+  if (none !== undefined) {
+    el.className = 'chain wait';
+    el.textContent = 'Chains: verified per host';
+    el.title = none;
+    return;
+  }
   try {
-    const v = await getJson<VerifyResult>('/audit/verify');
+    const v = await getJson<VerifyResult>('/audit/verify', {}, undefined, false);
     const problems = v.problems ?? [];
     if (v.ok) {
       el.className = 'chain ok';
@@ -236,7 +244,8 @@ function reload(): void {
     renderBuckets(r, t);
   });
   const tradesDone = loadTrades(r, signal);
-  const loaded = Promise.all([summary, seriesDone, tradesDone]).then(
+  const fleetDone = loadFleet(r, signal);
+  const loaded = Promise.all([summary, seriesDone, tradesDone, fleetDone]).then(
     () => {
       if (gen !== generation) return;
       document.body.dataset.loading = 'false';
@@ -270,6 +279,7 @@ function scheduleRefresh(urgent: boolean): void {
       if (gen === generation) renderSummary(s);
     }, () => undefined);
     loadTrades(range).catch(() => undefined);
+    loadFleet(range).catch(() => undefined);
   }, wait);
 }
 
@@ -333,6 +343,12 @@ function rangeFromHash(): RangeKey {
 window.addEventListener('hashchange', () => setRange(rangeFromHash()));
 
 initTrades(() => range, handleFailure);
+// A bot or host chosen: every panel again, and the live feed from the start for that part of the fleet.
+initFleet(() => {
+  feed.reset();
+  reload();
+  feed.refill();
+});
 setRange(rangeFromHash());
 feed.start();
 setInterval(() => void loadChain(), 60_000);
