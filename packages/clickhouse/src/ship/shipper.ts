@@ -10,7 +10,7 @@ import { EVENTS_TABLE, ident } from '../schema.js';
 import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
 import { ShipMetrics } from './metrics.js';
-import { decodeRow, INSERT_COLUMNS, RowBinaryBatch } from './rowbinary.js';
+import { INSERT_COLUMNS, NativeBatch } from './native.js';
 import { loadPositions, positionPath, savePositions, type FilePosition } from './positions.js';
 import { checkSchema, ensureTable } from './table.js';
 
@@ -42,7 +42,7 @@ export interface ShipperOptions {
   ttlDays?: number;
   /** Rows per insert at most (default 100,000). */
   batchRows?: number;
-  /** Bytes of RowBinary per insert at most (default 32 MiB): with batchRows, the memory bound. */
+  /** Bytes of Native block per insert at most (default 32 MiB): with batchRows, the memory bound. */
   batchBytes?: number;
   /** Following: a batch is sent once its oldest row waited this long (default 1000 ms). */
   flushMs?: number;
@@ -119,7 +119,7 @@ export class Shipper {
   private passNo = 0;
   private readonly summary: ShipSummary = { events: 0, inserts: 0, rejected: 0, bad: emptyBad(), appLines: 0 };
   // The batch being gathered.
-  private batch = new RowBinaryBatch();
+  private batch = new NativeBatch();
   private firstAt = 0;
   private gen = 0;
   private pending = new Map<DirState, Map<string, FilePosition>>();
@@ -144,7 +144,7 @@ export class Shipper {
       giveUpMs: options.giveUpMs ?? 5 * 60_000,
     };
     const t = options.target;
-    this.insertQuery = `INSERT INTO ${ident(t.database)}.${ident(EVENTS_TABLE)} ${INSERT_COLUMNS} FORMAT RowBinary`;
+    this.insertQuery = `INSERT INTO ${ident(t.database)}.${ident(EVENTS_TABLE)} ${INSERT_COLUMNS} FORMAT Native`;
     this.dirs = [...new Set(options.dirs.map((d) => resolve(d)))].map((dir) => {
       const posPath = positionPath(dir, t.display, t.database);
       const positions = loadPositions(posPath);
@@ -221,9 +221,9 @@ export class Shipper {
     });
   }
 
-  private async insert(body: Buffer): Promise<void> {
+  private async insert(body: Buffer[]): Promise<void> {
     const settings = this.options.cluster === undefined ? {} : { insert_distributed_sync: 1 as const };
-    const res = await this.client.exec({ query: this.insertQuery, values: Readable.from([body]), clickhouse_settings: settings });
+    const res = await this.client.exec({ query: this.insertQuery, values: Readable.from(body), clickhouse_settings: settings });
     // The answer to an INSERT is empty; read it so that the socket goes back to the pool.
     for await (const _ of res.stream) void _;
   }
@@ -261,12 +261,12 @@ export class Shipper {
   }
 
   /** Inserts rows; a batch the server refuses for its data is halved until the refused line is found and left out. Returns the rows inserted. */
-  private async deliver(batch: RowBinaryBatch, from: number, to: number): Promise<number> {
+  private async deliver(batch: NativeBatch, from: number, to: number): Promise<number> {
     let refused: unknown;
     await this.retrying(async () => {
       refused = undefined;
       try {
-        await this.insert(batch.slice(from, to));
+        await this.insert(batch.block(from, to));
       } catch (e) {
         const cause = causeOf(e);
         if (cause === 'schema') {
@@ -285,7 +285,7 @@ export class Shipper {
       const mid = from + ((to - from) >>> 1);
       return (await this.deliver(batch, from, mid)) + (await this.deliver(batch, mid, to));
     }
-    const r = decodeRow(batch.slice(from, to));
+    const r = batch.row(from);
     const where = `${r.file} at byte ${r.offset} (bot ${r.bot}, event_id ${r.event_id})`;
     this.summary.rejected++;
     this.metrics.rejected.inc();
@@ -341,7 +341,7 @@ export class Shipper {
     // The positions as they are now: reading goes on and moves the live ones.
     const positions = new Map([...this.pending].map(([d, files]) => [d, new Map([...files].map(([h, p]) => [h, { ...p }]))]));
     const firstAt = this.firstAt;
-    this.batch = new RowBinaryBatch();
+    this.batch = new NativeBatch();
     this.pending = new Map();
     this.gen++;
     this.sending = positions;
@@ -365,7 +365,7 @@ export class Shipper {
   }
 
   /** Inserts one batch and, once ClickHouse acknowledged it, saves the positions it advanced. */
-  private async send(batch: RowBinaryBatch, positions: Map<DirState, Map<string, FilePosition>>, firstAt: number): Promise<void> {
+  private async send(batch: NativeBatch, positions: Map<DirState, Map<string, FilePosition>>, firstAt: number): Promise<void> {
     const bytes = batch.bytes;
     const started = Date.now();
     let inserted = 0;
