@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLineCounts, type LineSink, type LogFileInfo } from '@daybook/analytics';
+import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLineCounts, type LogFileInfo } from '@daybook/analytics';
 import { connect, type ClickHouseTarget } from '../connect.js';
-import { chainLink, rowOf } from '../row.js';
 import { EVENTS_TABLE, ident } from '../schema.js';
-import { classifyLine, closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
+import { closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
 import { ShipMetrics } from './metrics.js';
-import { INSERT_COLUMNS, NativeBatch } from './native.js';
+import { EncodedBatch, EncoderPool, LineChunkBuilder } from './encode.js';
+import { INSERT_COLUMNS } from './native.js';
 import { loadPositions, positionPath, savePositions, type FilePosition } from './positions.js';
 import { checkSchema, ensureTable } from './table.js';
 
@@ -55,6 +55,8 @@ export interface ShipperOptions {
   giveUpMs?: number;
   /** Per-request timeout (default 30 s). */
   requestTimeoutMs?: number;
+  /** Worker threads that parse lines and encode rows (default 2, at most the cores; 0: on the main thread). */
+  encoders?: number;
   /** Metrics registry owner; default a new one (ShipMetrics.registry). */
   metrics?: ShipMetrics;
   /** Where the failure lines go (default stderr). */
@@ -104,6 +106,8 @@ export class Shipper {
   /** 'batch' and 'failure' (ShipperEvents): progress for a library user. */
   readonly events = new EventEmitter<ShipperEvents>();
   private readonly client: ClickHouseClient;
+  private readonly encoders: EncoderPool;
+  private readonly encoderCount: number;
   private readonly dirs: DirState[];
   private readonly host: string;
   private readonly o: Required<Pick<ShipperOptions, 'batchRows' | 'batchBytes' | 'flushMs' | 'pollMs' | 'retryMinMs' | 'retryMaxMs' | 'giveUpMs'>>;
@@ -119,7 +123,7 @@ export class Shipper {
   private passNo = 0;
   private readonly summary: ShipSummary = { events: 0, inserts: 0, rejected: 0, bad: emptyBad(), appLines: 0 };
   // The batch being gathered.
-  private batch = new NativeBatch();
+  private batch = new EncodedBatch();
   private firstAt = 0;
   private gen = 0;
   private pending = new Map<DirState, Map<string, FilePosition>>();
@@ -133,6 +137,8 @@ export class Shipper {
     this.metrics = options.metrics ?? new ShipMetrics();
     this.client = connect(options.target, { useDatabase: false, ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }) });
     this.host = options.host ?? hostname();
+    this.encoderCount = options.encoders ?? Math.min(2, availableParallelism());
+    this.encoders = new EncoderPool(this.encoderCount);
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.o = {
       batchRows: options.batchRows ?? 100_000,
@@ -205,6 +211,7 @@ export class Shipper {
       for (const wake of [...this.wakers]) wake();
       await this.running;
       await this.inflight?.catch(() => undefined);
+      await this.encoders.close();
       await this.client.close();
     })();
     return this.closed;
@@ -261,7 +268,7 @@ export class Shipper {
   }
 
   /** Inserts rows; a batch the server refuses for its data is halved until the refused line is found and left out. Returns the rows inserted. */
-  private async deliver(batch: NativeBatch, from: number, to: number): Promise<number> {
+  private async deliver(batch: EncodedBatch, from: number, to: number): Promise<number> {
     let refused: unknown;
     await this.retrying(async () => {
       refused = undefined;
@@ -341,7 +348,7 @@ export class Shipper {
     // The positions as they are now: reading goes on and moves the live ones.
     const positions = new Map([...this.pending].map(([d, files]) => [d, new Map([...files].map(([h, p]) => [h, { ...p }]))]));
     const firstAt = this.firstAt;
-    this.batch = new NativeBatch();
+    this.batch = new EncodedBatch();
     this.pending = new Map();
     this.gen++;
     this.sending = positions;
@@ -365,7 +372,7 @@ export class Shipper {
   }
 
   /** Inserts one batch and, once ClickHouse acknowledged it, saves the positions it advanced. */
-  private async send(batch: NativeBatch, positions: Map<DirState, Map<string, FilePosition>>, firstAt: number): Promise<void> {
+  private async send(batch: EncodedBatch, positions: Map<DirState, Map<string, FilePosition>>, firstAt: number): Promise<void> {
     const bytes = batch.bytes;
     const started = Date.now();
     let inserted = 0;
@@ -462,21 +469,9 @@ export class Shipper {
     if (known?.done === true) return 0;
     if (!f.gz && known !== undefined && file.size <= known.bytes) return 0;
     const pos: FilePosition = { bytes: known?.bytes ?? 0, lines: known?.lines ?? 0, name };
-    const src = { bot: d.bot, host: this.host, file: name, offset: 0 };
+    const source = { bot: d.bot, host: this.host, file: name };
     const bad = d.bad;
     let read = 0;
-    const sink: LineSink = {
-      bad,
-      add: (o, ts, line) => {
-        if (this.batch.rows === 0) this.firstAt = Date.now();
-        const row = rowOf(o, ts, src);
-        if (row.hash === '') row.hash = chainLink(line);
-        this.batch.add(row);
-      },
-      addAppLine: () => {
-        d.appLines++;
-      },
-    };
     const badBefore = { ...bad };
     const appBefore = d.appLines;
     let gen = -1;
@@ -487,17 +482,45 @@ export class Shipper {
       if (this.pending.size === 1 && m.size === 1 && this.batch.rows === 0) this.firstAt = Date.now();
       gen = this.gen;
     };
+    // Chunks being encoded, in read order; each applied (rows into the batch, then the
+    // position moved past its lines) only after every earlier one.
+    const queue: Promise<() => Promise<void>>[] = [];
+    const apply = async () => {
+      await (await queue.shift()!)();
+    };
+    let lines = new LineChunkBuilder();
+    let seen = 0;
+    let end = pos.bytes;
     try {
-      await readLines(file, pos.bytes, this.maxLineBytes, (line, offset, end) => {
-        src.offset = offset;
-        classifyLine(line, sink, offset === 0);
-        pos.bytes = end;
-        pos.lines++;
-        read++;
-        if (gen !== this.gen) register();
+      await readLines(file, pos.bytes, this.maxLineBytes, (line, offset, after) => {
+        if (line === null) bad.too_long++;
+        else lines.add(line, offset);
+        seen++;
+        end = after;
       }, async () => {
-        if (this.full()) await this.flush();
+        if (seen === 0) return;
+        const chunk = lines.take();
+        const chunkLines = seen;
+        const chunkEnd = end;
+        seen = 0;
+        const encoded = this.encoders.encode(chunk, source);
+        const job = encoded.then((e) => async () => {
+          if (e.rows > 0 && this.batch.rows === 0) this.firstAt = Date.now();
+          this.batch.add(chunk, source, e);
+          for (const k of BAD_LINE_KINDS) bad[k] += e.bad[k];
+          d.appLines += e.appLines;
+          pos.bytes = chunkEnd;
+          pos.lines += chunkLines;
+          read += chunkLines;
+          if (gen !== this.gen) register();
+          if (this.full()) await this.flush();
+        });
+        job.catch(() => undefined); // a chunk left behind by an error is read again next pass
+        queue.push(job);
+        // Enough chunks ahead to keep every encoder busy; memory: a few chunks beyond the batch.
+        while (queue.length > this.encoderCount + 1) await apply();
       });
+      while (queue.length > 0) await apply();
       if (f.gz) {
         pos.done = true;
         register();
