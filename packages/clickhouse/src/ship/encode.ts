@@ -167,16 +167,24 @@ export class EncoderPool {
   private nextId = 0;
   private broken = false;
 
-  constructor(private readonly size: number) {}
+  /** `size` workers; chunks under `minChunk` bytes are encoded on the main thread. */
+  constructor(private readonly size: number, private readonly minChunk: number) {}
 
-  encode(chunk: LineChunk, source: ChunkSource): Promise<EncodedChunk> {
-    if (this.size === 0 || this.broken) return Promise.resolve(encodeChunk(chunk, source));
+  /** Starts the workers (loading their modules takes a while on a busy machine: before the first chunk, not after it). */
+  start(): void {
     try {
-      if (this.workers.length < this.size) this.spawn();
+      while (!this.broken && this.workers.length < this.size) this.spawn();
     } catch {
       this.broken = true;
-      return Promise.resolve(encodeChunk(chunk, source));
     }
+  }
+
+  encode(chunk: LineChunk, source: ChunkSource): Promise<EncodedChunk> {
+    // A few lines (a follower keeping up with a bot) are encoded at once: a round trip to a
+    // thread, which a busy machine may schedule late, would only add to the lag.
+    if (this.size === 0 || this.broken || chunk.data.byteLength < this.minChunk) return Promise.resolve(encodeChunk(chunk, source));
+    this.start();
+    if (this.broken) return Promise.resolve(encodeChunk(chunk, source));
     const w = this.workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const id = this.nextId++;
     return new Promise<EncodedChunk>((resolve, reject) => {

@@ -67,7 +67,7 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
     }
   });
 
-  it('the same rows whether the lines are encoded in worker threads or on the main thread', async () => {
+  it('the same rows whether the lines are encoded in worker threads (every chunk) or on the main thread', async () => {
     const dir = tmp('encoders');
     try {
       await writeLogs(dir, 1500, { maxFileSize: 16 * 1024 });
@@ -78,7 +78,7 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
       const got: string[] = [];
       for (const [database, encoders] of [['enc0', 0], ['enc2', 2]] as const) {
         rmSync(join(dir, '.daybook'), { recursive: true, force: true });
-        const s = await shipOnce({ dirs: [dir], target: clickhouseTarget(ch.url, database), bot: 'b', encoders, batchRows: 400 });
+        const s = await shipOnce({ dirs: [dir], target: clickhouseTarget(ch.url, database), bot: 'b', encoders, encoderMinChunk: 0, batchRows: 400 });
         assert.equal(s.events, files.events);
         assert.equal(s.bad.invalid_json, 1);
         assertSame(await clickhouseFigures(ch, database), files);

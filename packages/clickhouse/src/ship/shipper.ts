@@ -57,6 +57,8 @@ export interface ShipperOptions {
   requestTimeoutMs?: number;
   /** Worker threads that parse lines and encode rows (default 2, at most the cores; 0: on the main thread). */
   encoders?: number;
+  /** Chunks of lines smaller than this are encoded on the main thread (default 256 KiB: a follower keeping up with a bot does not wait for a thread). */
+  encoderMinChunk?: number;
   /** Metrics registry owner; default a new one (ShipMetrics.registry). */
   metrics?: ShipMetrics;
   /** Where the failure lines go (default stderr). */
@@ -138,7 +140,7 @@ export class Shipper {
     this.client = connect(options.target, { useDatabase: false, ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }) });
     this.host = options.host ?? hostname();
     this.encoderCount = options.encoders ?? Math.min(2, availableParallelism());
-    this.encoders = new EncoderPool(this.encoderCount);
+    this.encoders = new EncoderPool(this.encoderCount, options.encoderMinChunk ?? 256 * 1024);
     this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
     this.o = {
       batchRows: options.batchRows ?? 100_000,
@@ -220,6 +222,7 @@ export class Shipper {
   // --- ClickHouse --------------------------------------------------------------------------
 
   private async setup(allShards = true): Promise<void> {
+    if (allShards) this.encoders.start(); // not for --create-only
     const t = this.options.target;
     await ensureTable(this.client, {
       database: t.database, display: t.display, allShards,
