@@ -179,10 +179,11 @@ export class EncoderPool {
     }
   }
 
-  encode(chunk: LineChunk, source: ChunkSource): Promise<EncodedChunk> {
-    // A few lines (a follower keeping up with a bot) are encoded at once: a round trip to a
-    // thread, which a busy machine may schedule late, would only add to the lag.
-    if (this.size === 0 || this.broken || chunk.data.byteLength < this.minChunk) return Promise.resolve(encodeChunk(chunk, source));
+  /** `threads` false: on the main thread (a follower keeping up with a bot, see Shipper). */
+  encode(chunk: LineChunk, source: ChunkSource, threads = true): Promise<EncodedChunk> {
+    // A few lines are encoded at once: a round trip to a thread, which a busy machine may
+    // schedule late, would only add to the lag.
+    if (!threads || this.size === 0 || this.broken || chunk.data.byteLength < this.minChunk) return Promise.resolve(encodeChunk(chunk, source));
     this.start();
     if (this.broken) return Promise.resolve(encodeChunk(chunk, source));
     const w = this.workers.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
