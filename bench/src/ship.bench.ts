@@ -29,7 +29,7 @@ import { eventFiles, listLogs, LogAnalyzer } from '@daybook/analytics';
 import { closeAuditLogger, initializeAuditLogger } from '@daybook/core';
 import { clickhouseTarget, COLUMNS, createSettings, ident, Shipper } from '@daybook/clickhouse';
 // The tests' harness for a real clickhouse-server (not part of the package's published files).
-import { startClickHouse, type ClickHouseInstance } from '../../packages/clickhouse/dist/test/server.js';
+import { clickhouseMissing, hasClickHouseClient, startClickHouse, type ClickHouseInstance } from '../../packages/clickhouse/dist/test/server.js';
 import { dirBytes, generate } from './analytics-gen.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -218,6 +218,11 @@ async function shipRun(dir: string, encoders: number): Promise<Load> {
 }
 
 export async function main(): Promise<void> {
+  const missing = clickhouseMissing() ?? (hasClickHouseClient() ? undefined : 'clickhouse-client not found: apt-get install clickhouse-client (the bulk loader compared)');
+  if (missing !== undefined) {
+    process.stdout.write(`skipped: ${missing}\n`);
+    return;
+  }
   const dir = process.env.DAYBOOK_BENCH_DIR ?? '.bench-data/analytics';
   if (!existsSync(dir)) {
     process.stdout.write(`generating ${dir} (${process.env.DAYBOOK_BENCH_MB ?? 1024} MiB)...\n`);
