@@ -6,20 +6,18 @@
 //
 // Data: analytics-gen.ts (daybook's logger, ~60 simulated days, rotated and gzipped files) in
 // DAYBOOK_BENCH_CH_DIR (default .bench-data/clickhouse-<N>), N = DAYBOOK_BENCH_CH_EVENTS
-// (default 10,000,000; generated if missing, ~820 bytes per event on disk). The audit.log
-// family is shipped as a shipper would (rowOf over analytics' readLine, 50,000 rows per
-// INSERT); shipping is timed but not compared. ClickHouse is queried while its background
-// merges may still run: FINAL does the folding a merge would.
-import { existsSync, readFileSync } from 'node:fs';
+// (default 10,000,000; generated if missing, ~870 bytes per event written). The directory is
+// shipped by daybook ship's Shipper (timed, not compared: `npm run bench -- ship` compares
+// shipping). ClickHouse is queried while its background merges may still run: FINAL does the
+// folding a merge would. The bench fails unless every figure of the first report equals the
+// file analyzer's (1e-9) and the repeated report equals the first.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
-import { gunzipSync } from 'node:zlib';
-import { BAD_LINE_KINDS, eventFiles, listLogFiles, LogAnalyzer, readLine, type BadLineCounts, type FullReport } from '@daybook/analytics';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseAnalyzer, clientRunner, clickhouseTarget, connect, createSettings, createStatements, rowOf, type Row } from '@daybook/clickhouse';
+import { LogAnalyzer, type FullReport } from '@daybook/analytics';
+import { ClickHouseAnalyzer, clientRunner, clickhouseTarget, connect, Shipper } from '@daybook/clickhouse';
 import { clickhouseMissing, startClickHouse } from '../../packages/clickhouse/dist/test/server.js';
 import { dirBytes, generate } from './analytics-gen.js';
-
-const BATCH = 50_000;
 
 /** Leaves of `a` and `b` that differ (numbers beyond relative 1e-9), as paths. */
 function differences(a: unknown, b: unknown, path = '$', out: string[] = []): string[] {
@@ -44,39 +42,17 @@ function leaves(x: unknown): number {
   return 1;
 }
 
-/** Ships the audit.log family of `dir` (the files the file analyzer reads) into `url`. */
-async function ship(dir: string, client: ClickHouseClient): Promise<number> {
-  let rows: Row[] = [];
-  let total = 0;
-  // Through the client: it retires idle sockets before the server's keep-alive timeout (3 s on
-  // 18.16), which a plain fetch would reuse after building a large batch, and fail (EPIPE).
-  const flush = async () => {
-    if (rows.length === 0) return;
-    await client.insert({ table: 'daybook.events', values: rows, format: 'JSONEachRow' });
-    total += rows.length;
-    rows = [];
-  };
-  const bad = Object.fromEntries(BAD_LINE_KINDS.map((k) => [k, 0])) as unknown as BadLineCounts;
-  for (const f of eventFiles(listLogFiles([dir]))) {
-    const bytes = readFileSync(f.path);
-    const text = (f.gz ? gunzipSync(bytes) : bytes).toString('utf8');
-    const file = f.path.slice(f.path.lastIndexOf('/') + 1);
-    let offset = 0;
-    let at = 0;
-    const sink = { bad, add: (o: Record<string, unknown>, ts: number) => rows.push(rowOf(o, ts, { bot: 'bench', host: 'h1', file, offset: at })), addAppLine: () => undefined };
-    for (let i = 0; i < text.length; ) {
-      let j = text.indexOf('\n', i);
-      if (j < 0) j = text.length;
-      const line = text.slice(i, j);
-      at = offset;
-      offset += Buffer.byteLength(line) + 1;
-      if (line !== '') readLine(line, sink);
-      if (rows.length >= BATCH) await flush();
-      i = j + 1;
-    }
+/** Ships `dir` into `url` with daybook ship's Shipper (the audit.log family: the files the file analyzer reads); positions of an earlier run removed first and after. */
+async function ship(dir: string, url: string): Promise<number> {
+  const positions = join(dir, '.daybook', 'ship');
+  rmSync(positions, { recursive: true, force: true });
+  const shipper = new Shipper({ dirs: [dir], target: clickhouseTarget(url), bot: 'bench', host: 'h1', requestTimeoutMs: 600_000 });
+  try {
+    return (await shipper.once()).events;
+  } finally {
+    await shipper.close();
+    rmSync(positions, { recursive: true, force: true });
   }
-  await flush();
-  return total;
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; s: number }> {
@@ -95,35 +71,52 @@ export async function main(): Promise<void> {
   const dir = process.env.DAYBOOK_BENCH_CH_DIR ?? `.bench-data/clickhouse-${n}`;
   if (!existsSync(dir)) {
     process.stdout.write(`generating ${dir} (~${n} events)...\n`);
-    const g = await generate(dir, Math.ceil((n * 820) / 1048576));
+    const g = await generate(dir, Math.ceil((n * 870) / 1048576));
     process.stdout.write(`  ${g.events} events, ${g.seconds.toFixed(0)} s\n`);
   }
   process.stdout.write(`${dir}: ${(dirBytes(dir) / 1048576).toFixed(0)} MiB on disk; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n`);
 
-  const files = await timed(() => new LogAnalyzer(dir, { persist: false, cache: false }).getReport());
-  process.stdout.write(`file analyzer, first report: ${files.s.toFixed(2)} s\n`);
+  const runs = Number(process.env.DAYBOOK_BENCH_CH_RUNS ?? 3);
   const ch = await startClickHouse();
   try {
-    const settings = Object.entries(createSettings('18.16.1')).map(([k, v]) => `${k}=${v}`).join('&');
-    for (const s of createStatements({ database: 'daybook' })) await fetch(`${ch.url}/?${settings}`, { method: 'POST', body: s }).then((r) => r.text());
+    const shipped = await timed(() => ship(dir, ch.url));
+    process.stdout.write(`shipped ${shipped.value} rows in ${shipped.s.toFixed(0)} s (daybook ship, not compared)\n`);
     const client = connect(clickhouseTarget(ch.url), { requestTimeoutMs: 600_000 });
-    const shipped = await timed(() => ship(dir, client));
-    const analyzer = new ClickHouseAnalyzer(clientRunner(client));
-    process.stdout.write(`shipped ${shipped.value} rows in ${shipped.s.toFixed(0)} s\n`);
-    const first = await timed(() => analyzer.getReport());
-    const repeat = await timed(() => analyzer.getReport());
-    await client.close();
-    const events = files.value.system_metrics.total_events;
-    const trading = files.value.trading_metrics;
-    process.stdout.write(`${events} events (${shipped.value} rows shipped in ${shipped.s.toFixed(0)} s, not compared), ${trading.total_trades} closed trades\n\n`);
-    const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(40) : c.padStart(14))).join('');
-    process.stdout.write(pad(['full report', 'seconds', 'vs files']) + '\n');
-    process.stdout.write(pad(['file analyzer, first report (cold)', files.s.toFixed(2), '1.00x']) + '\n');
-    process.stdout.write(pad(['ClickHouse 18.16, first report', first.s.toFixed(2), `${(files.s / first.s).toFixed(2)}x`]) + '\n');
-    process.stdout.write(pad(['ClickHouse 18.16, repeated', repeat.s.toFixed(2), `${(files.s / repeat.s).toFixed(2)}x`]) + '\n');
+    // The two alternate, `runs` times, so that they share the machine's load: the file
+    // analyzer's first report each time (a new LogAnalyzer, no segment index: cold but for the
+    // OS page cache), ClickHouse's report by a new ClickHouseAnalyzer (its first run also pays
+    // for the server's cold caches).
     const strip = (r: FullReport) => ({ ...r, bad_lines: undefined, read_problems: undefined });
-    const diff = differences(strip(first.value), strip(files.value));
-    process.stdout.write(`\nfigures ClickHouse vs files: ${leaves(strip(files.value)) - diff.length}/${leaves(strip(files.value))} agree to 1e-9${diff.length > 0 ? `; differ: ${diff.slice(0, 10).join('; ')}` : ''}\n`);
+    const fileS: number[] = [];
+    const chS: number[] = [];
+    const loads: string[] = [];
+    let reference: FullReport | undefined;
+    for (let i = 0; i < runs; i++) {
+      const load = loadavg()[0]!;
+      const files = await timed(() => new LogAnalyzer(dir, { persist: false, cache: false }).getReport());
+      const inCh = await timed(() => new ClickHouseAnalyzer(clientRunner(client)).getReport());
+      fileS.push(files.s);
+      chS.push(inCh.s);
+      loads.push(`${load.toFixed(1)}-${loadavg()[0]!.toFixed(1)}`);
+      process.stdout.write(`run ${i + 1} (load average ${loads[i]}): file analyzer ${files.s.toFixed(2)} s, ClickHouse ${inCh.s.toFixed(2)} s\n`);
+      reference ??= files.value;
+      const diff = differences(strip(inCh.value), strip(files.value));
+      const n = leaves(strip(files.value));
+      process.stdout.write(`  figures ClickHouse vs files: ${n - diff.length}/${n} agree to 1e-9${diff.length > 0 ? `; differ: ${diff.slice(0, 10).join('; ')}` : ''}\n`);
+      if (diff.length > 0) throw new Error(`the report over ClickHouse differs from the files' in ${diff.length} of ${n} figures`);
+    }
+    await client.close();
+    const median = (xs: number[]) => {
+      const v = [...xs].sort((x, y) => x - y);
+      return (v[(v.length - 1) >> 1]! + v[v.length >> 1]!) / 2;
+    };
+    const events = reference!.system_metrics.total_events;
+    process.stdout.write(`\n${events} events, ${reference!.trading_metrics.total_trades} closed trades; ${runs} runs each, alternating (load average ${loads.join(', ')})\n`);
+    const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(40) : c.padStart(14))).join('');
+    process.stdout.write(pad(['full report (median)', 'seconds', 'vs files']) + '\n');
+    process.stdout.write(pad(['file analyzer, first report', median(fileS).toFixed(2), '1.00x']) + '\n');
+    process.stdout.write(pad(['ClickHouse 18.16, new analyzer', median(chS).toFixed(2), `${(median(fileS) / median(chS)).toFixed(2)}x`]) + '\n');
+    process.stdout.write(pad(['ClickHouse 18.16, run 1 (cold server)', chS[0]!.toFixed(2), `${(median(fileS) / chS[0]!).toFixed(2)}x`]) + '\n');
   } finally {
     await ch.destroy();
   }

@@ -7,15 +7,21 @@
 //               per file (gzipped ones through zcat), unknown fields skipped: the raw lines into
 //               the same columns, no parsing by anyone but ClickHouse (metadata and the values
 //               read from it are left empty: less work than the shipper's rows);
-//      daybook  `Shipper.once()` in a child process: analytics' reader, a typed row per event,
-//               batches, positions saved after each acknowledgement.
-//    Rates as events/s and their ratio, the shipper's CPU per event, its peak RSS.
+//      daybook  `Shipper.once()` in a child process: analytics' reader, a typed row per event
+//               (parsed and encoded in DAYBOOK_SHIP_ENCODERS worker threads, default 2; a
+//               list such as `0,2` compares them), Native blocks, positions saved after each
+//               acknowledgement.
+//    The contenders alternate DAYBOOK_SHIP_RUNS times (default 3), each on a fresh server;
+//    every run's row with the load average at its start, then the medians: rates as events/s
+//    and their ratio, CPU per event of the loader (all its processes or threads) and of the
+//    server, the shipper's peak RSS. Every shipped table holds the files' events (FINAL).
 // 2. Lag: a bot process logs at 1,000 and 10,000 events/s for DAYBOOK_SHIP_LAG_S seconds
 //    (default 10) while a shipper follows the directory; a poller reads the new rows every
 //    50 ms. Lag of an event = when the poller first saw it - its timestamp (the log call), so
-//    it includes up to one poll interval. p50 / p99 / max.
+//    it includes up to one poll interval. p50 / p99 / max, DAYBOOK_SHIP_RUNS times per rate.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +29,7 @@ import { eventFiles, listLogs, LogAnalyzer } from '@daybook/analytics';
 import { closeAuditLogger, initializeAuditLogger } from '@daybook/core';
 import { clickhouseTarget, COLUMNS, createSettings, ident, Shipper } from '@daybook/clickhouse';
 // The tests' harness for a real clickhouse-server (not part of the package's published files).
-import { startClickHouse, type ClickHouseInstance } from '../../packages/clickhouse/dist/test/server.js';
+import { clickhouseMissing, hasClickHouseClient, startClickHouse, type ClickHouseInstance } from '../../packages/clickhouse/dist/test/server.js';
 import { dirBytes, generate } from './analytics-gen.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -36,8 +42,8 @@ interface ShipChild {
   inserts: number;
 }
 
-async function shipChild(dir: string, url: string): Promise<ShipChild> {
-  const shipper = new Shipper({ dirs: [dir], target: clickhouseTarget(url, 'shipped'), bot: 'bench', host: 'bench' });
+async function shipChild(dir: string, url: string, encoders: number): Promise<ShipChild> {
+  const shipper = new Shipper({ dirs: [dir], target: clickhouseTarget(url, 'shipped'), bot: 'bench', host: 'bench', encoders });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const s = await shipper.once();
@@ -82,8 +88,26 @@ function serverCpu(ch: ClickHouseInstance): number {
   return NaN;
 }
 
+/**
+ * One statement on a connection of its own: 18.16 closes an idle keep-alive socket after 3 s,
+ * and a fetch that reuses it after a long load fails ("fetch failed").
+ */
+function post(url: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`ClickHouse ${res.statusCode}: ${text.trim()}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function count(ch: ClickHouseInstance, sql: string): Promise<number> {
-  return Number((await ch.query(sql)).trim());
+  return Number((await post(ch.url, sql)).trim());
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
@@ -143,60 +167,128 @@ async function lag(ch: ClickHouseInstance, rate: number, seconds: number): Promi
   return { events: lags.length, p50: pct(lags, 0.5), p99: pct(lags, 0.99), max: lags[lags.length - 1] ?? NaN };
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Load {
+  events: number;
+  ms: number;
+  /** The loader's CPU seconds (all its processes or threads) and the server's. */
+  cpuS: number;
+  serverS: number;
+  /** Load average (1 min) when the load started. */
+  load: number;
+  rssMb?: number;
+  inserts?: number;
+  final?: number;
+}
+
+async function bulkRun(dir: string): Promise<Load & { version: string }> {
+  return withServer(async (ch) => {
+    const version = (await post(ch.url, 'SELECT version()')).trim();
+    const settings = Object.entries(createSettings(version)).map(([k, v]) => `${k}=${v}`).join('&');
+    const cols = COLUMNS.filter(([n]) => n !== 'metadata').map(([n, t]) => `${ident(n)} ${t}`).join(', ');
+    for (const q of ['CREATE DATABASE bulk', `CREATE TABLE bulk.events (${cols}) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(time) ORDER BY (bot, toDate(time), event_id)`]) await post(`${ch.url}/?${settings}`, q);
+    const load = loadavg()[0]!;
+    const server0 = serverCpu(ch);
+    const { ms, cpuS } = bulk(ch, dir);
+    return { version, load, ms, cpuS, serverS: serverCpu(ch) - server0, events: await count(ch, 'SELECT count() FROM bulk.events') };
+  });
+}
+
+async function shipRun(dir: string, encoders: number): Promise<Load> {
+  // The shipper's positions of an earlier run would make this one ship nothing.
+  const positions = join(dir, '.daybook', 'ship');
+  rmSync(positions, { recursive: true, force: true });
+  try {
+    return await withServer(async (ch) => {
+      const load = loadavg()[0]!;
+      const server0 = serverCpu(ch);
+      const r = spawnSync(process.execPath, [HERE, '--ship', dir, ch.url, String(encoders)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`daybook ship failed:\n${r.stderr}`);
+      const child = JSON.parse(r.stdout.trim().split('\n').pop()!) as ShipChild;
+      const serverS = serverCpu(ch) - server0;
+      return { ...child, load, serverS, final: await count(ch, 'SELECT count() FROM shipped.events FINAL') };
+    });
+  } finally {
+    rmSync(positions, { recursive: true, force: true });
+  }
+}
+
 export async function main(): Promise<void> {
+  const missing = clickhouseMissing() ?? (hasClickHouseClient() ? undefined : 'clickhouse-client not found: apt-get install clickhouse-client (the bulk loader compared)');
+  if (missing !== undefined) {
+    process.stdout.write(`skipped: ${missing}\n`);
+    return;
+  }
   const dir = process.env.DAYBOOK_BENCH_DIR ?? '.bench-data/analytics';
   if (!existsSync(dir)) {
     process.stdout.write(`generating ${dir} (${process.env.DAYBOOK_BENCH_MB ?? 1024} MiB)...\n`);
     await generate(dir, Number(process.env.DAYBOOK_BENCH_MB ?? 1024));
   }
+  const runs = Number(process.env.DAYBOOK_SHIP_RUNS ?? 3);
+  // `rate` or `lag`: only that part.
+  const only = process.env.DAYBOOK_SHIP_ONLY;
+  if (only !== 'lag') await rates(dir, runs);
+  if (only !== 'rate') await lags(runs);
+}
+
+async function rates(dir: string, runs: number): Promise<void> {
+  // Encoder threads of the shipper; a list compares them (`0,2`: on the main thread, and two workers).
+  const encoderCounts = (process.env.DAYBOOK_SHIP_ENCODERS ?? '2').split(',').map(Number);
   const files = eventFiles(listLogs([dir]).files);
   process.stdout.write(`${dir}: ${files.length} files (${files.filter((f) => f.gz).length} gzipped), ${(dirBytes(dir) / 1048576).toFixed(0)} MiB on disk\n`);
-  const load = loadavg()[0]!;
   const expected = (await new LogAnalyzer(dir).getSystemMetrics()).total_events;
-  // Each load on a server of its own (started empty, stopped after): neither pays for the other's merges.
+  // Each load on a server of its own (started empty, stopped after): neither pays for the
+  // other's merges. The contenders alternate, `runs` times, so that they share the machine's
+  // load (2 cores shared with other users): medians and the ratio of medians.
+  const contenders: { name: string; run: () => Promise<Load> }[] = [
+    { name: 'clickhouse-client bulk', run: () => bulkRun(dir) },
+    ...encoderCounts.map((n) => ({ name: `daybook ship, ${n} encoders`, run: () => shipRun(dir, n) })),
+  ];
+  const results: Load[][] = contenders.map(() => []);
   let version = '';
-  const b = await withServer(async (ch) => {
-    version = (await ch.query('SELECT version()')).trim();
-    const settings = Object.entries(createSettings(version)).map(([k, v]) => `${k}=${v}`).join('&');
-    const cols = COLUMNS.filter(([n]) => n !== 'metadata').map(([n, t]) => `${ident(n)} ${t}`).join(', ');
-    for (const q of ['CREATE DATABASE bulk', `CREATE TABLE bulk.events (${cols}) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(time) ORDER BY (bot, toDate(time), event_id)`]) {
-      const r = await fetch(`${ch.url}/?${settings}`, { method: 'POST', body: q });
-      if (!r.ok) throw new Error(await r.text());
+  for (let i = 0; i < runs; i++) {
+    for (const [k, c] of contenders.entries()) {
+      const r = await c.run();
+      if ('version' in r) version = String(r.version);
+      if (r.final !== undefined && r.final !== expected) throw new Error(`${c.name}: events FINAL holds ${r.final} rows, the files ${expected} events`);
+      results[k]!.push(r);
     }
-    const server0 = serverCpu(ch);
-    const { ms, cpuS } = bulk(ch, dir);
-    return { ms, cpuS, serverS: serverCpu(ch) - server0, rows: await count(ch, 'SELECT count() FROM bulk.events') };
-  });
-  // The shipper's positions of an earlier run would make this one ship nothing.
-  const positions = join(dir, '.daybook', 'ship');
-  rmSync(positions, { recursive: true, force: true });
-  const s = await withServer(async (ch) => {
-    const server0 = serverCpu(ch);
-    const r = spawnSync(process.execPath, [HERE, '--ship', dir, ch.url], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(`daybook ship failed:\n${r.stderr}`);
-    const child = JSON.parse(r.stdout.trim().split('\n').pop()!) as ShipChild;
-    const serverS = serverCpu(ch) - server0;
-    return { ...child, serverS, final: await count(ch, 'SELECT count() FROM shipped.events FINAL') };
-  });
-  rmSync(positions, { recursive: true, force: true });
-  process.stdout.write(`load average at start: ${load.toFixed(1)} on ${availableParallelism()} cores; clickhouse-server ${version} on the same machine\n\n`);
-  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(26) : c.padStart(14))).join('');
+  }
+  process.stdout.write(`clickhouse-server ${version} on the same machine, ${availableParallelism()} cores; ${runs} runs each, alternating; the files hold ${expected} events (LogAnalyzer), every shipped events FINAL as many\n\n`);
+  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(13))).join('');
   // On a shared 2-core machine the wall time follows the other users' load; the CPU seconds
-  // (the loader's own and the server's, all threads) are what each way costs.
-  process.stdout.write(pad(['load', 'rows', 'wall s', 'events/s', 'vs bulk', 'loader CPU s', 'server CPU s', 'events/CPU s', 'vs bulk', 'loader µs/ev', 'peak RSS MB']) + '\n');
-  const bulkRate = b.rows / (b.ms / 1000);
-  const shipRate = s.events / (s.ms / 1000);
-  const bulkCpuRate = b.rows / (b.cpuS + b.serverS);
-  const shipCpuRate = s.events / (s.cpuS + s.serverS);
-  process.stdout.write(pad(['clickhouse-client bulk', String(b.rows), (b.ms / 1000).toFixed(1), bulkRate.toFixed(0), '1.00x', b.cpuS.toFixed(2), b.serverS.toFixed(2), bulkCpuRate.toFixed(0), '1.00x', ((b.cpuS * 1e6) / b.rows).toFixed(1), '']) + '\n');
-  process.stdout.write(pad(['daybook ship --once', String(s.events), (s.ms / 1000).toFixed(1), shipRate.toFixed(0), (shipRate / bulkRate).toFixed(2) + 'x', s.cpuS.toFixed(2), s.serverS.toFixed(2), shipCpuRate.toFixed(0), (shipCpuRate / bulkCpuRate).toFixed(2) + 'x', ((s.cpuS * 1e6) / s.events).toFixed(1), s.rssMb.toFixed(0)]) + '\n');
-  process.stdout.write(`\nthe files hold ${expected} events (LogAnalyzer); shipped.events FINAL holds ${s.final}; ${s.inserts} inserts\n`);
+  // (the loader's own, all its processes or threads, and the server's) are what each way costs.
+  const header = ['load', 'load avg', 'wall s', 'events/s', 'vs bulk', 'loader CPU s', 'server CPU s', 'events/CPU s', 'vs bulk', 'loader µs/ev', 'server µs/ev', 'peak RSS MB'];
+  process.stdout.write(pad(header) + '\n');
+  const row = (name: string, r: Load, bulkRate: number, bulkCpuRate: number) => {
+    const rate = r.events / (r.ms / 1000);
+    const cpuRate = r.events / (r.cpuS + r.serverS);
+    return pad([name, r.load.toFixed(1), (r.ms / 1000).toFixed(1), rate.toFixed(0), (rate / bulkRate).toFixed(2) + 'x', r.cpuS.toFixed(2), r.serverS.toFixed(2), cpuRate.toFixed(0), (cpuRate / bulkCpuRate).toFixed(2) + 'x', ((r.cpuS * 1e6) / r.events).toFixed(1), ((r.serverS * 1e6) / r.events).toFixed(1), r.rssMb === undefined ? '' : r.rssMb.toFixed(0)]) + '\n';
+  };
+  const med = (rs: Load[]): Load => ({ events: median(rs.map((r) => r.events)), ms: median(rs.map((r) => r.ms)), cpuS: median(rs.map((r) => r.cpuS)), serverS: median(rs.map((r) => r.serverS)), load: median(rs.map((r) => r.load)), ...(rs[0]!.rssMb === undefined ? {} : { rssMb: median(rs.map((r) => r.rssMb!)) }) });
+  const bulkMed = med(results[0]!);
+  const bulkRate = bulkMed.events / (bulkMed.ms / 1000);
+  const bulkCpuRate = bulkMed.events / (bulkMed.cpuS + bulkMed.serverS);
+  for (let i = 0; i < runs; i++) for (const [k, c] of contenders.entries()) process.stdout.write(row(`${c.name} #${i + 1}`, results[k]![i]!, bulkRate, bulkCpuRate));
+  process.stdout.write('medians:\n');
+  for (const [k, c] of contenders.entries()) process.stdout.write(row(c.name, med(results[k]!), bulkRate, bulkCpuRate));
+  process.stdout.write(`inserts per ship: ${results.slice(1).map((rs) => rs.map((r) => r.inserts).join(', ')).join('; ')}\n`);
+}
 
+async function lags(runs: number): Promise<void> {
+  const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(28) : c.padStart(13))).join('');
   const seconds = Number(process.env.DAYBOOK_SHIP_LAG_S ?? 10);
-  process.stdout.write(`\n${pad(['lag (log call → queryable)', 'events', 'p50 ms', 'p99 ms', 'max ms'])}\n`);
+  process.stdout.write(`\n${pad(['lag (log call → queryable)', 'load avg', 'events', 'p50 ms', 'p99 ms', 'max ms'])}\n`);
   for (const rate of [1000, 10_000]) {
-    const l = await withServer((ch) => lag(ch, rate, seconds));
-    process.stdout.write(pad([`${rate} events/s, ${seconds} s`, String(l.events), l.p50.toFixed(0), l.p99.toFixed(0), l.max.toFixed(0)]) + '\n');
+    for (let i = 0; i < runs; i++) {
+      const load = loadavg()[0]!;
+      const l = await withServer((ch) => lag(ch, rate, seconds));
+      process.stdout.write(pad([`${rate} events/s, ${seconds} s #${i + 1}`, load.toFixed(1), String(l.events), l.p50.toFixed(0), l.p99.toFixed(0), l.max.toFixed(0)]) + '\n');
+    }
   }
 }
 
@@ -218,7 +310,7 @@ async function withServer<T>(task: (ch: ClickHouseInstance) => Promise<T>): Prom
 }
 
 if (process.argv[2] === '--ship') {
-  process.stdout.write(JSON.stringify(await shipChild(process.argv[3]!, process.argv[4]!)) + '\n');
+  process.stdout.write(JSON.stringify(await shipChild(process.argv[3]!, process.argv[4]!, Number(process.argv[5] ?? 2))) + '\n');
 } else if (process.argv[2] === '--bot') {
   await botChild(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5]));
 }

@@ -76,7 +76,15 @@ export function rowOf(o: Record<string, unknown>, ts: number, src: RowSource): R
 }
 
 const LINK_SUFFIX = ',"hash":"'.length + 64 + 2;
-const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Whether `s[from, from + 64)` is lowercase hex (a loop: the regex it replaced was 3 % of the shipper's CPU). */
+function hex64(s: string, from: number): boolean {
+  for (let i = from; i < from + 64; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
 
 /**
  * The chain link at the end of an event line (`,"hash":"<64 hex>"}`, core's chain.ts), or ''.
@@ -86,8 +94,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export function chainLink(line: string): string {
   const n = line.length;
   if (n <= LINK_SUFFIX || !line.endsWith('"}') || !line.startsWith(',"hash":"', n - LINK_SUFFIX)) return '';
-  const hash = line.slice(n - 66, n - 2);
-  return HEX64.test(hash) ? hash : '';
+  return hex64(line, n - 66) ? line.slice(n - 66, n - 2) : '';
 }
 
 /**

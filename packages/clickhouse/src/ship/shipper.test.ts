@@ -67,6 +67,29 @@ describe('the shipper on Debian\'s ClickHouse', { skip: missing }, () => {
     }
   });
 
+  it('the same rows whether the lines are encoded in worker threads (every chunk) or on the main thread', async () => {
+    const dir = tmp('encoders');
+    try {
+      await writeLogs(dir, 1500, { maxFileSize: 16 * 1024 });
+      // A bad line and an app text line among the events: counted, not shipped, in both ways.
+      appendFileSync(join(dir, 'audit.log'), '{"not json\n');
+      const files = await fileFigures(dir);
+      const sums = `SELECT count(), sum(cityHash64(event_id, hash, file, offset, metadata, message, level, event_type, session_id, ts)), sum(ifNull(pnl, 0)), sum(ifNull(latency_ms, 0)) FROM %.events FINAL`;
+      const got: string[] = [];
+      for (const [database, encoders] of [['enc0', 0], ['enc2', 2]] as const) {
+        rmSync(join(dir, '.daybook'), { recursive: true, force: true });
+        const s = await shipOnce({ dirs: [dir], target: clickhouseTarget(ch.url, database), bot: 'b', encoders, encoderMinChunk: 0, batchRows: 400 });
+        assert.equal(s.events, files.events);
+        assert.equal(s.bad.invalid_json, 1);
+        assertSame(await clickhouseFigures(ch, database), files);
+        got.push((await ch.query(sums.replace('%', database))).trim());
+      }
+      assert.equal(got[0], got[1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('follows a file through rotation and gzip: a position survives both', async () => {
     const dir = tmp('rotate');
     try {
