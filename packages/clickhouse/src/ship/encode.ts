@@ -197,13 +197,13 @@ export class EncoderPool {
     const id = this.nextId++;
     return new Promise<EncodedChunk>((resolve, reject) => {
       w.jobs.set(id, { resolve, reject });
+      w.worker.ref(); // a job under way keeps the process alive until its answer
       w.worker.postMessage({ id, chunk, source });
     }).catch(() => encodeChunk(chunk, source));
   }
 
   private spawn(): void {
     const worker = new Worker(new URL('./encode-worker.js', import.meta.url));
-    worker.unref();
     const entry = { worker, jobs: new Map<number, Job>() };
     const fail = (e: Error) => {
       // Its chunks are encoded on the main thread instead (encode's catch), and no more go to workers.
@@ -214,10 +214,14 @@ export class EncoderPool {
     worker.on('message', (m: { id: number } & EncodedChunk) => {
       const job = entry.jobs.get(m.id);
       entry.jobs.delete(m.id);
+      if (entry.jobs.size === 0) worker.unref();
       job?.resolve(m);
     });
     worker.on('error', fail);
     worker.on('exit', () => fail(new Error('encoder worker exited')));
+    // An idle worker never keeps a process alive (a library's once() without close()); a busy
+    // one does (encode). After the listeners: adding a 'message' listener refs the port again.
+    worker.unref();
     this.workers.push(entry);
   }
 
