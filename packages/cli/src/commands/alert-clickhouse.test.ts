@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,5 +65,43 @@ describe('daybook alert --clickhouse', { skip: clickhouseMissing(), timeout: 300
       assert.equal(of('Errors').annotations.summary, `${bot} on ${host}: ${errors.total_errors}`);
     }
     assert.ok(alerts.some((a) => a.name === 'Errors' && (a.value ?? 0) > 0), 'the fixture has errors');
+  });
+
+  it('serve --clickhouse --rules: the server evaluates over the fleet, GET /audit/alerts has one alert per bot and host', async () => {
+    const rules = join(root, 'served.json');
+    writeFileSync(rules, JSON.stringify({ evaluation_interval: '1s', rules: [{ name: 'Errors', kind: 'error_count', window: '5000d', threshold: 0 }] }));
+    const dir = join(root, 'served-logs');
+    mkdirSync(dir);
+    const p = spawn(process.execPath, [BIN, 'serve', '--clickhouse', ch.url, '--dir', dir, '--rules', rules, '--port', '0']);
+    let stdout = '';
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        p.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          // The server's address, not ClickHouse's that the same line names first.
+          const m = / at (http:\/\/127\.0\.0\.1:\d+) \(API docs/.exec(stdout);
+          if (m !== null) resolve(m[1]!);
+        });
+        void exited.then(() => reject(new Error(`serve ended: ${stderr}`)));
+      });
+      let active: { name: string; state: string; value: number; labels: Record<string, string> }[] = [];
+      for (let i = 0; i < 100 && active.length < 2; i++) {
+        active = ((await (await fetch(`${url}/audit/alerts`)).json()) as { active: typeof active }).active;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.deepEqual(active.map((a) => [a.name, a.state, a.labels.bot, a.labels.host]).sort(), [['Errors', 'firing', 'bot1', 'h1'], ['Errors', 'firing', 'bot2', 'h2']]);
+      for (const a of active) {
+        const out = await daybook(['report', 'errors', '--clickhouse', ch.url, '--bot', a.labels.bot!, '--host', a.labels.host!, '--from', '2024-01-01', '--to', 'today', '--json']);
+        assert.equal(out.status, 0, out.stdout + out.stderr);
+        const report = JSON.parse(out.stdout) as { total_errors: number };
+        assert.equal(a.value, report.total_errors, `${a.labels.bot}: the rule's value is the fleet report's (all the fixture's events are in both ranges)`);
+      }
+    } finally {
+      p.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
   });
 });

@@ -215,10 +215,11 @@ export interface ServedAlerts {
 
 /**
  * `daybook serve --rules FILE`: the evaluator of `daybook alert` over the server's own
- * analyzer (its reports' cache serves the rules too), state and trail beside the logs.
- * An exit code when the rules file is bad.
+ * analyzer (its reports' cache serves the rules too), or over the fleet the server reads
+ * (`--clickhouse`: one alert per bot and host, as `daybook alert --clickhouse`); state and
+ * trail beside the first log directory. An exit code when the rules file is bad.
  */
-export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyzer | undefined): ServedAlerts | number {
+export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyzer | undefined, fleet?: OpenedClickHouse): ServedAlerts | number {
   let rules: RulesFile;
   try {
     rules = loadRules(file);
@@ -233,7 +234,8 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
   const damage = damageOf(dir);
   let evaluator: Evaluator;
   try {
-    evaluator = new Evaluator({ rules, targets: () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }], dispatcher, audit, state: new FileStateStore(stateDir) });
+    const targets = fleet === undefined ? () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }] : fleetTargets(fleet, {});
+    evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
   } catch (e) {
     void logger.close();
     if (e instanceof AlertError) return badRules(e);

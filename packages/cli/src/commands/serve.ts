@@ -29,7 +29,7 @@ and the OpenAPI document with its UI at /docs.`,
   .option('--periods-per-year <n>', '252 (default) or 365, for Sharpe and Sortino')
   .option('--starting-equity <x>', 'starting equity (default: the first portfolio_value in range)')
   .option('--no-index', 'do not keep parsed logs in <dir>/.daybook/index/ (every start parses them again)')
-  .option('--rules <file>', 'evaluate these alert rules over the first --dir as `daybook alert` does (state and audit trail in <dir>/.daybook/alerts); GET /audit/alerts and the dashboard show them')
+  .option('--rules <file>', 'evaluate these alert rules as `daybook alert` does, over the first --dir or, with --clickhouse, over the fleet (one alert per bot and host); state and audit trail in <first dir>/.daybook/alerts; GET /audit/alerts and the dashboard show them')
   .option('--log', "log each request (Fastify's JSON logger) to stdout"), false);
 
 const int = (v: string | undefined, name: string): number | undefined => {
@@ -68,24 +68,24 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     return usageError(cmd, (e as Error).message);
   }
-  let alerts: ServedAlerts | undefined;
-  if (v.rules !== undefined) {
-    const served = serveAlerts(v.rules as string, (options.logDir as string[])[0]!, () => started?.app.daybook.analyzer);
-    if (typeof served === 'number') return served;
-    alerts = served;
-    options.alerts = served.evaluator;
-  }
   let started: Awaited<ReturnType<typeof startServer>> | undefined;
   let fleet: OpenedClickHouse | undefined;
   if (v.clickhouse !== undefined) {
     const opened = await openFleet('serve', { clickhouse: v.clickhouse as string, database: v.database as string | undefined });
-    if (typeof opened === 'number') {
-      await alerts?.close();
-      return opened;
-    }
+    if (typeof opened === 'number') return opened;
     fleet = opened;
     const { periodsPerYear, startingEquity } = options.analyzer ?? {};
     options.fleet = { analyzer: (filter) => analyzerOf(opened, { ...filter, periodsPerYear, startingEquity }), events: fleetEvents(opened.runner, opened.target.database) };
+  }
+  let alerts: ServedAlerts | undefined;
+  if (v.rules !== undefined) {
+    const served = serveAlerts(v.rules as string, (options.logDir as string[])[0]!, () => started?.app.daybook.analyzer, fleet);
+    if (typeof served === 'number') {
+      await fleet?.close();
+      return served;
+    }
+    alerts = served;
+    options.alerts = served.evaluator;
   }
   try {
     started = await startServer(options);
