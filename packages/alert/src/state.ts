@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlertError } from './errors.js';
+import { writeJsonAtomicSync } from './notify/state-file.js';
 import type { Alert, Transition } from './types.js';
 
 // What the evaluator must not forget across a restart: each alert's state (pending since
@@ -8,8 +9,8 @@ import type { Alert, Transition } from './types.js';
 // firing (no second "firing" transition, so no second notification of it) nor forgets to
 // resolve it. Kept beside the logs, in `<logDir>/.daybook/alerts/state.json` (or --state DIR
 // over ClickHouse): the logs' own place for daybook's data, moved and backed up with them.
-// Written whole after each evaluation, atomically (temp file, fsync, rename, fsync of the
-// directory): a crash leaves the old state or the new one, never half of one.
+// Written whole after each evaluation, atomically (notify/state-file.ts, as the notification
+// log and the silences): a crash leaves the old state or the new one, never half of one.
 
 export const STATE_FILE = 'state.json';
 const VERSION = 1;
@@ -59,23 +60,8 @@ export class FileStateStore implements StateStore {
   }
 
   save(data: AlertStateData): void {
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(tmp, 'w', 0o644);
-      try {
-        writeSync(fd, JSON.stringify({ ...data, version: VERSION }));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.file);
-      const dfd = openSync(this.dir, 'r');
-      try {
-        fsyncSync(dfd);
-      } finally {
-        closeSync(dfd);
-      }
+      writeJsonAtomicSync(this.file, { ...data, version: VERSION });
     } catch (e) {
       throw new AlertError('DAYBOOK_E_ALERT_STATE', `cannot write ${this.file}: ${(e as Error).message}`, { cause: e });
     }
