@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -326,7 +326,6 @@ test('--once (immediate): each run tells what is new, and a later run does not r
 test('a damaged notifications.json is reported and replaced, never fatal', async () => {
   const r = await hook();
   const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'notifications.json'), '{"version":1,"log":[');
   const { d, at, warnings } = setup({ receivers: [receiver(r.url)], stateDir: dir });
   assert.match(warnings[0]!, /cannot read .*notifications\.json.*\[DAYBOOK_E_ALERT_STATE\]/);
@@ -336,4 +335,31 @@ test('a damaged notifications.json is reported and replaced, never fatal', async
   assert.equal(r.requests.length, 1);
   const { loadNotifications } = await import('./log.js');
   assert.equal(loadNotifications(join(dir, 'notifications.json')).log.entries.size, 1);
+});
+
+test('notifications.json that cannot be written: one line for the outage, notifications go on, no temp file left, written again once it can be', async () => {
+  const r = await hook();
+  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
+  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'notifications.json');
+  // A directory in the file's place (not empty): every write fails at its rename, as on a
+  // read-only or full disk it fails at its open or write (tests run as root: chmod stops nothing).
+  mkdirSync(file);
+  writeFileSync(join(file, 'x'), '');
+  const { d, at, warnings } = setup({ receivers: [receiver(r.url)], stateDir: dir });
+  d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 })], T0);
+  await at(30_000);
+  d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 }), alert('HighErrorCount', { bot: 'b2' }, { activeAt: T0 + MIN })], T0 + MIN);
+  await at(6 * MIN);
+  assert.equal(r.requests.length, 2, 'both notifications sent');
+  const writes = warnings.filter((w) => w.includes('cannot write'));
+  assert.equal(writes.length, 1, warnings.join(''));
+  assert.match(writes[0]!, /cannot write .*notifications\.json.*\[DAYBOOK_E_ALERT_STATE\]/);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  // The disk is back: the next change is written.
+  rmSync(file, { recursive: true });
+  d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0, resolvedAt: T0 + 7 * MIN })], T0 + 7 * MIN);
+  await d.close();
+  const { loadNotifications } = await import('./log.js');
+  assert.equal(loadNotifications(file).log.entries.size, 1);
 });
