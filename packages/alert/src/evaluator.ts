@@ -3,6 +3,7 @@ import { AlertError } from './errors.js';
 import { holds, valueOf, type Figures, type Target } from './kinds.js';
 import type { AlertStateData, StateStore } from './state.js';
 import { expandAll } from './template.js';
+import { problemLine } from './notify/codes.js';
 import { fingerprint } from './notify/labels.js';
 import type { Alert, AlertAudit, Dispatcher, Rule, RulesFile, Transition } from './types.js';
 
@@ -28,6 +29,8 @@ export interface EvaluatorOptions {
   clock?: () => number;
   /** Transitions kept for `recent` (default 100). */
   keepRecent?: number;
+  /** Where the line of a state that cannot be saved goes; default stderr. */
+  warn?: (line: string) => void;
 }
 
 export interface RuleError {
@@ -83,6 +86,9 @@ export class Evaluator {
   private recentList: Transition[] = [];
   private evaluatedAt: string | null = null;
   private running: Promise<Evaluation> | undefined;
+  private readonly warn: (line: string) => void;
+  /** The last save failed: its line was printed, the next is printed after a save succeeds again. */
+  private saveFailed = false;
 
   constructor(options: EvaluatorOptions) {
     this.rules = options.rules;
@@ -92,6 +98,7 @@ export class Evaluator {
     this.store = options.state;
     this.clock = options.clock ?? Date.now;
     this.keepRecent = options.keepRecent ?? 100;
+    this.warn = options.warn ?? ((line) => void process.stderr.write(line));
     const saved = this.store?.load();
     if (saved !== undefined) {
       for (const a of saved.alerts) this.known.set(a.fingerprint, a);
@@ -182,8 +189,17 @@ export class Evaluator {
     // Forget what resolved now and is no longer produced (kept in `recent`).
     for (const [fp, a] of this.known) if (!seen.has(fp) && a.state === 'inactive') this.known.delete(fp);
     // Saved before anything is told: a crash after this point may lose a notification (the
-    // dispatcher's own log retries it), never repeat a transition.
-    this.store?.save(this.snapshot());
+    // dispatcher's own log retries it), never repeat a transition. A state that cannot be
+    // saved (read-only directory, full disk) does not stop alerting: the transitions are still
+    // audited and told (a restart before the next good save may tell them again), and the
+    // outage costs one line, not one per evaluation.
+    try {
+      this.store?.save(this.snapshot());
+      this.saveFailed = false;
+    } catch (e) {
+      if (!this.saveFailed) this.warn(problemLine(`${(e as Error).message}; alerting goes on, a restart may repeat its transitions`, 'DAYBOOK_E_ALERT_STATE'));
+      this.saveFailed = true;
+    }
     for (const t of transitions) {
       if (t.to === 'firing') this.audit.firing(t.alert);
       else if (t.from === 'firing' && t.to === 'inactive') this.audit.resolved(t.alert);

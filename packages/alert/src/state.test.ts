@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AuditLogger, verify } from '@daybook/core';
@@ -72,6 +72,28 @@ test('an evaluation at or before the last one is refused: no transition is hande
     await assert.rejects(make().evaluate(t), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_CLOCK' && e.message.includes(T0));
   }
   assert.equal((await make().evaluate(at(T0) + 1)).at, new Date(at(T0) + 1).toISOString());
+});
+
+test('a state that cannot be saved (read-only directory, full disk) stops no alerting: transitions audited and told, one line for the outage', async () => {
+  const dir = tempDir();
+  append(dir, [ev(T0), errorEv(T0), errorEv(T0)]);
+  const stateDir = stateDirOf(dir);
+  const audited: string[] = [];
+  const told: string[][] = [];
+  const warnings: string[] = [];
+  const evaluator = new Evaluator({
+    rules: RULES, targets: () => [directoryTarget(dir, { persist: false })], state: new FileStateStore(stateDir), warn: (l) => void warnings.push(l),
+    audit: { ...NO_AUDIT, firing: (a) => void audited.push(`firing ${a.name}`), resolved: (a) => void audited.push(`resolved ${a.name}`) },
+    dispatcher: { update: (alerts) => void told.push(alerts.map((a) => `${a.state} ${a.name}`)), flush: async () => {}, close: async () => {} },
+  });
+  // A directory in state.json's place (not empty): every save fails (tests run as root: chmod stops nothing).
+  mkdirSync(join(stateDir, 'state.json'), { recursive: true });
+  writeFileSync(join(stateDir, 'state.json', 'x'), '');
+  for (const m of [0, 1, 2, 3, 12]) await evaluator.evaluate(at(T0) + m * MIN);
+  assert.deepEqual(audited, ['firing HighErrorCount', 'resolved HighErrorCount']);
+  assert.deepEqual(told.filter((t) => t.length > 0), [['firing HighErrorCount'], ['firing HighErrorCount'], ['inactive HighErrorCount']]);
+  assert.equal(warnings.length, 1, warnings.join(''));
+  assert.match(warnings[0]!, /cannot write .*state\.json.*\[DAYBOOK_E_ALERT_STATE\]/);
 });
 
 test('a damaged state file stops start-up rather than forgetting what fires', () => {
