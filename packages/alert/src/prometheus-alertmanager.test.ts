@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { AuditLogger, EventType } from '@daybook/core';
 import { prometheusRulesCommand } from './prometheus-rules.js';
+import { freePort } from './test/helpers.js';
 import { HOUR, debianBinary, exampleRules, rule } from './test/prometheus.js';
 
 // The exported rules in a real Prometheus (Debian's 2.42) scraping a real `daybook serve`
@@ -34,18 +34,6 @@ interface Webhook {
   version: string;
   status: string;
   alerts: WebhookAlert[];
-}
-
-/** A free loopback port (Prometheus and Alertmanager take an address, not a port 0 they report back). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const children: ChildProcess[] = [];

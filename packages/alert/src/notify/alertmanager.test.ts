@@ -4,25 +4,17 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Alert } from '../types.js';
 import { createDispatcher } from './dispatcher.js';
 import { fingerprint } from './labels.js';
+import { freePort } from '../test/helpers.js';
 import { FakeClock, noSilences, receiver, recordingAudit, startReceiver, type TestReceiver } from '../test/notify-kit.js';
 
 const AM = 'prometheus-alertmanager';
 const installed = spawnSync(AM, ['--version']).status === 0;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function until<T>(what: string, get: () => T | undefined, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
