@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodedError } from '@daybook/core';
+import { AlertError } from './errors.js';
 import type { AlertAudit, Silence } from './types.js';
 import { NOTIFY_CODES, problemLine } from './notify/codes.js';
 import { readJson, writeJsonAtomic } from './notify/state-file.js';
@@ -155,7 +156,7 @@ export class SilenceStore {
     try {
       await writeJsonAtomic(this.path, { version: 1, silences: kept } satisfies SilencesFile);
     } catch (e) {
-      throw new SilenceError(`cannot write ${this.path}: ${(e as Error).message}`);
+      throw new AlertError('DAYBOOK_E_ALERT_STATE', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e });
     }
     this.silences = kept;
     this.seen = this.stamp();
@@ -182,7 +183,7 @@ export class SilenceStore {
       this.seen = stamp;
       this.warned = false;
     } catch (e) {
-      if (strict) throw new SilenceError(`cannot read ${this.path}: ${(e as Error).message}; move it aside to start afresh`);
+      if (strict) throw new AlertError('DAYBOOK_E_ALERT_STATE', `cannot read ${this.path}: ${(e as Error).message}; move it aside to start afresh`, { cause: e });
       if (!this.warned) (this.o.warn ?? ((l) => void process.stderr.write(l)))(problemLine(`cannot read ${this.path} (${(e as Error).message}); the silences read before stay in force`, 'DAYBOOK_E_ALERT_STATE'));
       this.warned = true;
       this.seen = stamp;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -59,4 +59,24 @@ test('daybook alert silence: bad usage exits 2 and says what to fix', () => {
   }
   assert.equal(silence(['expire', 'abcdef12', '--dir', dir]).status, 1, 'no such silence: a finding, exit 1');
   assert.equal(silence(['add', '--help']).status, 0);
+});
+
+test('daybook alert silence: a silences.json that cannot be written or read exits 1 with DAYBOOK_E_ALERT_STATE, one line, nothing overwritten', () => {
+  const state = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  const file = join(state, 'silences.json');
+  const add = ['add', '--matcher', 'alertname=BotSilent', '--duration', '2h', '--state', state];
+  // A directory in the file's place (not empty): the write fails, as on a read-only or full disk (tests run as root: chmod stops nothing).
+  mkdirSync(file);
+  writeFileSync(join(file, 'x'), '');
+  let r = silence(add);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^daybook alert silence add: cannot .*silences\.json.*make the directory writable.*\[DAYBOOK_E_ALERT_STATE\]\n$/);
+  const damaged = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  writeFileSync(join(damaged, 'silences.json'), '{"version":1,"silences":[');
+  for (const argv of [['add', ...add.slice(1, -1), damaged], ['expire', 'abcdef12', '--state', damaged]]) {
+    r = silence(argv);
+    assert.equal(r.status, 1, argv.join(' '));
+    assert.match(r.stderr, /cannot read .*silences\.json.*move it aside.*\[DAYBOOK_E_ALERT_STATE\]\n$/, argv.join(' '));
+  }
+  assert.equal(readFileSync(join(damaged, 'silences.json'), 'utf8'), '{"version":1,"silences":[');
 });

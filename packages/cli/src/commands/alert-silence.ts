@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { parseMatchers, silenceDuration, stateDirOf, SilenceError, silenceState, SilenceStore, type AlertAudit, type Silence } from '@daybook/alert';
+import { AlertError, parseMatchers, silenceDuration, stateDirOf, SilenceError, silenceState, SilenceStore, type AlertAudit, type Silence } from '@daybook/alert';
 import { defineCommand, parseCommand, repeatable, usageError } from '../args.js';
 import { table } from '../table.js';
 
@@ -28,7 +28,7 @@ export const commands = {
 until the end: they are neither notified nor counted against a receiver's rate limit. They are
 still evaluated, and their firing and resolution still written to the audit trail. Prints the
 silence's id.`,
-    `${WHERE}\n\nExit codes: 0 added, 2 bad usage.\n\nExample:\n  daybook alert silence add --matcher alertname=HighErrorCount --duration 2h --comment "broker maintenance"`))
+    `${WHERE}\n\nExit codes: 0 added, 1 silences.json cannot be read or written, 2 bad usage.\n\nExample:\n  daybook alert silence add --matcher alertname=HighErrorCount --duration 2h --comment "broker maintenance"`))
     .option('--matcher <name=value>', 'a label that must equal the value (repeat; alertname=NAME for a rule)', repeatable)
     .option('--duration <d>', 'how long, like 30m, 2h, 1d')
     .option('--until <time>', 'or the end, an ISO-8601 instant')
@@ -43,7 +43,7 @@ silence's id.`,
     .option('--json', 'print { "silences": [...] } with each one\'s state'),
   expire: () => withWhere(defineCommand('alert silence expire', 'ID [options]',
     'Ends a silence now. ID is the id add printed, or its first 8 characters or more, as list prints it.',
-    `${WHERE}\n\nExit codes: 0 expired, 1 no such silence or already ended, 2 bad usage.`))
+    `${WHERE}\n\nExit codes: 0 expired, 1 no such silence, already ended, or silences.json cannot be read or written, 2 bad usage.`))
     .argument('[id]', 'the silence'),
 };
 
@@ -106,10 +106,11 @@ export async function run(argv: string[], deps: SilenceDeps = {}): Promise<numbe
       await audited?.close();
     }
   } catch (e) {
-    if (!(e instanceof SilenceError)) throw e;
+    if (!(e instanceof SilenceError) && !(e instanceof AlertError)) throw e;
     process.stderr.write(`daybook alert silence ${sub}: ${e.message}. ${e.hint} [${e.code}]\n`);
-    // A silence that does not exist (or ended) is a finding, not a usage mistake.
-    return sub === 'expire' && /^no silence|already ended/.test(e.message) ? 1 : 2;
+    // A silences.json that cannot be read or written, or a silence that does not exist (or
+    // ended), is a finding, not a usage mistake.
+    return e instanceof AlertError || (sub === 'expire' && /^no silence|already ended/.test(e.message)) ? 1 : 2;
   }
 }
 
