@@ -95,9 +95,9 @@ export class SilenceStore {
     this.path = join(stateDir, 'silences.json');
   }
 
-  /** Every silence in the file (expired ones for SILENCE_RETENTION_MS), oldest first. */
+  /** Every silence in the file (expired ones for SILENCE_RETENTION_MS), oldest first. Throws on a damaged file: an empty list would say there is none. */
   list(): Silence[] {
-    this.reload();
+    this.reload(true);
     return [...this.silences];
   }
 

@@ -61,7 +61,7 @@ test('daybook alert silence: bad usage exits 2 and says what to fix', () => {
   assert.equal(silence(['add', '--help']).status, 0);
 });
 
-test('daybook alert silence: a silences.json that cannot be written or read exits 1 with DAYBOOK_E_ALERT_STATE, one line, nothing overwritten', () => {
+test('daybook alert silence: a silences.json that cannot be written or read exits 1 (list too: not "no silences") with DAYBOOK_E_ALERT_STATE, one line, nothing overwritten', () => {
   const state = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
   const file = join(state, 'silences.json');
   const add = ['add', '--matcher', 'alertname=BotSilent', '--duration', '2h', '--state', state];
@@ -73,7 +73,7 @@ test('daybook alert silence: a silences.json that cannot be written or read exit
   assert.match(r.stderr, /^daybook alert silence add: cannot .*silences\.json.*make the directory writable.*\[DAYBOOK_E_ALERT_STATE\]\n$/);
   const damaged = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
   writeFileSync(join(damaged, 'silences.json'), '{"version":1,"silences":[');
-  for (const argv of [['add', ...add.slice(1, -1), damaged], ['expire', 'abcdef12', '--state', damaged]]) {
+  for (const argv of [['add', ...add.slice(1, -1), damaged], ['expire', 'abcdef12', '--state', damaged], ['list', '--state', damaged]]) {
     r = silence(argv);
     assert.equal(r.status, 1, argv.join(' '));
     assert.match(r.stderr, /cannot read .*silences\.json.*move it aside.*\[DAYBOOK_E_ALERT_STATE\]\n$/, argv.join(' '));

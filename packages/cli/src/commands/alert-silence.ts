@@ -38,7 +38,7 @@ silence's id.`,
     .option('--json', 'print the silence as JSON'),
   list: () => withWhere(defineCommand('alert silence list', '[--all] [--json] [options]',
     'Lists the silences in force or to come (with --all, also those ended in the last 5 days).',
-    `${WHERE}\n\nExit codes: 0, 2 bad usage.`))
+    `${WHERE}\n\nExit codes: 0, 1 silences.json cannot be read, 2 bad usage.`))
     .option('--all', 'also the expired ones')
     .option('--json', 'print { "silences": [...] } with each one\'s state'),
   expire: () => withWhere(defineCommand('alert silence expire', 'ID [options]',
