@@ -3,8 +3,9 @@
 // receivers on loopback: a good one, and beside it a second good one (the baseline), one
 // that never answers (timeout 2 s, 3 attempts) or a closed port. Measured, side by side as
 // ratios to the baseline:
-//   update()  its duration per evaluation (40 evaluations 50 ms apart, values changing so
-//             that each one writes the state file): p50 and p99;
+//   update()  its duration per evaluation (40 evaluations 50 ms apart, values changing as
+//             the evaluator hands them; a new value alone writes no notifications.json, the
+//             first evaluation and each notification told do): p50 and p99;
 //   told      ms from the first update until the good receiver has all 50 notifications.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
