@@ -17,10 +17,10 @@ const FORMATS: readonly ReceiverFormat[] = ['alertmanager', 'slack', 'telegram']
 const THRESHOLD_DEFAULT: Partial<Record<RuleKind, number>> = { no_events: 0, chain_damaged: 0 };
 
 /** Alertmanager's route defaults (group_by: none, one group for all alerts). */
-export const DEFAULT_ROUTE: Route = { groupBy: [], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
+const DEFAULT_ROUTE: Route = { groupBy: [], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
 /** Prometheus' default evaluation interval. */
-export const DEFAULT_EVALUATION_INTERVAL = 60_000;
-export const RECEIVER_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true } as const;
+const DEFAULT_EVALUATION_INTERVAL = 60_000;
+const RECEIVER_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true } as const;
 
 const TOP_FIELDS = new Set(['rules', 'receivers', 'route', 'evaluation_interval']);
 const RULE_FIELDS = new Set(['name', 'kind', 'window', 'threshold', 'for', 'labels', 'annotations', 'receivers']);
