@@ -92,12 +92,15 @@ export class Evaluator {
     this.store = options.state;
     this.clock = options.clock ?? Date.now;
     this.keepRecent = options.keepRecent ?? 100;
-    const saved = this.store?.load();
-    if (saved !== undefined) {
-      for (const a of saved.alerts) this.known.set(a.fingerprint, a);
-      this.recentList = saved.recent.slice(-this.keepRecent);
-      this.evaluatedAt = saved.evaluatedAt;
-    }
+    this.restore(this.store?.load());
+  }
+
+  /** Takes the saved state as the current one (none saved: no alert known). */
+  private restore(saved: AlertStateData | undefined): void {
+    this.known.clear();
+    for (const a of saved?.alerts ?? []) this.known.set(a.fingerprint, a);
+    this.recentList = saved?.recent.slice(-this.keepRecent) ?? [];
+    this.evaluatedAt = saved?.evaluatedAt ?? null;
   }
 
   get rulesFile(): RulesFile {
@@ -183,7 +186,20 @@ export class Evaluator {
     for (const [fp, a] of this.known) if (!seen.has(fp) && a.state === 'inactive') this.known.delete(fp);
     // Saved before anything is told: a crash after this point may lose a notification (the
     // dispatcher's own log retries it), never repeat a transition.
-    this.store?.save(this.snapshot());
+    if (this.store !== undefined) {
+      try {
+        this.store.save(this.snapshot());
+      } catch (e) {
+        // Nothing was told (a full disk, say): back to the saved state, as a restart would
+        // load it, so that the next evaluation finds these transitions again and tells them.
+        try {
+          this.restore(this.store.load());
+        } catch {
+          // The save's error says what is wrong.
+        }
+        throw e;
+      }
+    }
     for (const t of transitions) {
       if (t.to === 'firing') this.audit.firing(t.alert);
       else if (t.from === 'firing' && t.to === 'inactive') this.audit.resolved(t.alert);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AuditLogger, verify } from '@daybook/core';
@@ -72,6 +72,33 @@ test('an evaluation at or before the last one is refused: no transition is hande
     await assert.rejects(make().evaluate(t), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_CLOCK' && e.message.includes(T0));
   }
   assert.equal((await make().evaluate(at(T0) + 1)).at, new Date(at(T0) + 1).toISOString());
+});
+
+test('a state the disk refuses to save tells nothing, and the next evaluation tells the transition once', async () => {
+  const dir = tempDir();
+  append(dir, [ev(T0)]);
+  const store = new FileStateStore(stateDirOf(dir));
+  const fired: string[] = [];
+  const handed: string[][] = [];
+  const evaluator = new Evaluator({
+    rules: parseRules({ rules: [{ name: 'HighErrorCount', kind: 'error_count', window: '10m', threshold: 1 }] }),
+    targets: () => [directoryTarget(dir, { persist: false })],
+    audit: { ...NO_AUDIT, firing: (a) => void fired.push(a.name) },
+    dispatcher: { update: (alerts) => void handed.push(alerts.map((a) => a.state)), flush: async () => {}, close: async () => {} },
+    state: store,
+  });
+  await evaluator.evaluate(at(T0));
+  append(dir, [errorEv(T0), errorEv(T0)]);
+  // A real write error: the temp file's name is taken by a directory.
+  const blocker = `${store.file}.${process.pid}.tmp`;
+  mkdirSync(blocker);
+  await assert.rejects(evaluator.evaluate(at(T0) + MIN), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_STATE');
+  assert.deepEqual([fired, handed], [[], [[]]], 'nothing told of an evaluation that was not saved');
+  assert.equal(evaluator.lastEvaluation(), T0, 'back to the saved state');
+  rmSync(blocker, { recursive: true });
+  const e = await evaluator.evaluate(at(T0) + 2 * MIN);
+  assert.deepEqual(e.transitions.map((t) => [t.from, t.to]), [['inactive', 'firing']]);
+  assert.deepEqual([fired, handed.at(-1)], [['HighErrorCount'], ['firing']]);
 });
 
 test('a damaged state file stops start-up rather than forgetting what fires', () => {
