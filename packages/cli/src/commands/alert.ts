@@ -150,7 +150,7 @@ function badRules(e: AlertError): number {
 
 /** One target for the directory, its analyzer kept for the process (what was read stays read). */
 function dirTargets(dir: string): () => Target[] {
-  const target = directoryTarget(dir, { analyzer: new LogAnalyzer(dir) });
+  const target = directoryTarget(dir);
   return () => [target];
 }
 
