@@ -18,7 +18,6 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { closeAuditLogger, initializeAuditLogger, type AuditLogger } from '@daybook/core';
-import { LogAnalyzer } from '@daybook/analytics';
 import { Evaluator, parseRules, directoryTarget, type RulesFile } from '@daybook/alert';
 import { dirBytes, generate } from './analytics-gen.js';
 
@@ -109,7 +108,7 @@ export async function main(): Promise<void> {
   process.stdout.write(`${dir}: ${(dirBytes(dir) / 1048576).toFixed(0)} MiB on disk; ${rf.rules.length} rules (windows ${WINDOWS.join(', ')}), every ${INTERVAL_MS / 1000} s, ${RATE} events/s appended between evaluations\n`);
   process.stdout.write(`load average at start: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores\n\n`);
   const seq = { n: 0 };
-  const kept = new Evaluator({ rules: rf, targets: (() => { const t = directoryTarget(dir, { analyzer: new LogAnalyzer(dir) }); return () => [t]; })() });
+  const kept = new Evaluator({ rules: rf, targets: (() => { const t = directoryTarget(dir); return () => [t]; })() });
   // The first evaluation of the kept analyzer builds the index the "new, indexed" contender reads.
   const first = await measure(kept, now);
   const rows: Record<string, Measure[]> = { 'kept analyzer': [], 'new, indexed': [], 'new, no index': [] };
@@ -117,10 +116,10 @@ export async function main(): Promise<void> {
     now += INTERVAL_MS;
     await traffic(dir, now, INTERVAL_MS / 1000, seq);
     const a = await measure(kept, now);
-    const b = await measure(new Evaluator({ rules: rf, targets: () => [directoryTarget(dir, { analyzer: new LogAnalyzer(dir) })] }), now);
+    const b = await measure(new Evaluator({ rules: rf, targets: () => [directoryTarget(dir)] }), now);
     rows['kept analyzer']!.push(a);
     rows['new, indexed']!.push(b);
-    if (i === 0) rows['new, no index']!.push(await measure(new Evaluator({ rules: rf, targets: () => [directoryTarget(dir, { analyzer: new LogAnalyzer(dir, { persist: false }) })] }), now));
+    if (i === 0) rows['new, no index']!.push(await measure(new Evaluator({ rules: rf, targets: () => [directoryTarget(dir, { persist: false })] }), now));
     if (b.values !== a.values || (i === 0 && rows['new, no index']![0]!.values !== a.values)) throw new Error(`the contenders disagree at evaluation ${i}: ${a.values} vs ${b.values}`);
   }
   const base = rows['kept analyzer']!;

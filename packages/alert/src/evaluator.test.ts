@@ -6,6 +6,7 @@ import { directoryTarget } from './targets.js';
 import { parseRules } from './rules.js';
 import { MemoryStateStore } from './state.js';
 import { append, apiEv, at, entryEv, errorEv, ev, exitEv, rateEv, riskEv, tempDir } from './test/helpers.js';
+import type { Figures } from './kinds.js';
 import type { Alert, Dispatcher } from './types.js';
 
 /** A dispatcher that records what the evaluator hands it (the seam only; the real one sends). */
@@ -159,13 +160,44 @@ test('templates: $value, $threshold and $labels in annotations, $labels in label
   assert.notEqual(e.alerts[0]!.fingerprint, e.alerts[1]!.fingerprint);
 });
 
+/** Figures of a target with no event; getSystemMetrics throws while `failing()`, as an analyzer whose ClickHouse is down. */
+const quiet = (failing: () => boolean): Figures => ({
+  getSystemMetrics: async () => {
+    if (failing()) throw new Error('ClickHouse unreachable');
+    return { total_events: 0, avg_api_latency: null, p99_api_latency: null, rate_limit_hits: 0 };
+  },
+  getErrorSummary: async () => ({ total_errors: 0 }), getTradingMetrics: async () => ({ net_pnl: 0, max_drawdown: 0 }), getRiskMetrics: async () => ({ risk_limit_hits: 0 }),
+});
+
+test('when the targets cannot be listed (ClickHouse down), the evaluation fails whole: nothing resolves, nothing is handed over, the next one goes on', async () => {
+  let down = false;
+  const figures = quiet(() => false);
+  const dispatcher = recording();
+  const state = new MemoryStateStore();
+  const evaluator = new Evaluator({
+    rules: parseRules({ rules: [{ name: 'Silent', kind: 'no_events', window: '5m' }] }),
+    targets: async () => {
+      if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
+      return [{ labels: { bot: 'b', host: 'h' }, figures }];
+    },
+    dispatcher, state,
+  });
+  assert.equal((await evaluator.evaluate(at(T0))).alerts[0]!.state, 'firing');
+  down = true;
+  await assert.rejects(evaluator.evaluate(at(T0) + MIN), /ECONNREFUSED/);
+  assert.equal(dispatcher.calls.length, 1, 'a failed listing hands nothing over (no resolution of every alert)');
+  assert.deepEqual(evaluator.alerts().map((a) => a.state), ['firing']);
+  assert.equal(state.data!.evaluatedAt, T0, 'the saved state is the last good evaluation');
+  down = false;
+  const next = await evaluator.evaluate(at(T0) + 2 * MIN);
+  assert.deepEqual(next.transitions, [], 'still firing: no second firing transition');
+  assert.deepEqual(dispatcher.calls.at(-1)!.alerts.map((a) => a.state), ['firing']);
+});
+
 test('a target that fails keeps its state and is reported; a target that leaves resolves', async () => {
   let fail = false;
   let present = true;
-  const figures = {
-    getSystemMetrics: async () => { if (fail) throw new Error('ClickHouse unreachable'); return { total_events: 0, avg_api_latency: null, p99_api_latency: null, rate_limit_hits: 0 }; },
-    getErrorSummary: async () => ({ total_errors: 0 }), getTradingMetrics: async () => ({ net_pnl: 0, max_drawdown: 0 }), getRiskMetrics: async () => ({ risk_limit_hits: 0 }),
-  };
+  const figures = quiet(() => fail);
   const dispatcher = recording();
   const evaluator = new Evaluator({ rules: parseRules({ rules: [{ name: 'Silent', kind: 'no_events', window: '5m' }] }), targets: () => (present ? [{ labels: { bot: 'b', host: 'h' }, figures }] : []), dispatcher });
   assert.equal((await evaluator.evaluate(at(T0))).alerts[0]!.state, 'firing');

@@ -99,12 +99,15 @@ export class Evaluator {
     this.clock = options.clock ?? Date.now;
     this.keepRecent = options.keepRecent ?? 100;
     this.warn = options.warn ?? ((line) => void process.stderr.write(line));
-    const saved = this.store?.load();
-    if (saved !== undefined) {
-      for (const a of saved.alerts) this.known.set(a.fingerprint, a);
-      this.recentList = saved.recent.slice(-this.keepRecent);
-      this.evaluatedAt = saved.evaluatedAt;
-    }
+    this.restore(this.store?.load());
+  }
+
+  /** Takes the saved state as the current one (none saved: no alert known). */
+  private restore(saved: AlertStateData | undefined): void {
+    this.known.clear();
+    for (const a of saved?.alerts ?? []) this.known.set(a.fingerprint, a);
+    this.recentList = saved?.recent.slice(-this.keepRecent) ?? [];
+    this.evaluatedAt = saved?.evaluatedAt ?? null;
   }
 
   get rulesFile(): RulesFile {

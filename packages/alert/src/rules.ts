@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { durationOf } from './duration.js';
 import { AlertError } from './errors.js';
+import { KIND_SOURCE } from './kinds.js';
 import type { Receiver, ReceiverFormat, Route, Rule, RuleKind, RulesFile } from './types.js';
 
 // The rules file: JSON, snake_case as Prometheus and Alertmanager write their configuration
@@ -8,19 +9,17 @@ import type { Receiver, ReceiverFormat, Route, Rule, RuleKind, RulesFile } from 
 // `daybook alert --check` rather than the first evaluation. Every error names the rule (or
 // receiver) and the field.
 
-export const RULE_KINDS: readonly RuleKind[] = [
-  'error_count', 'avg_api_latency_ms', 'p99_api_latency_ms', 'no_events', 'daily_loss', 'max_drawdown', 'risk_limit_hits', 'rate_limit_hits', 'chain_damaged',
-];
+const RULE_KINDS = Object.keys(KIND_SOURCE) as readonly RuleKind[];
 const FORMATS: readonly ReceiverFormat[] = ['alertmanager', 'slack', 'telegram'];
 
 /** Kinds whose threshold may be left out: no_events fires at 0 events, chain_damaged at any damage. */
 const THRESHOLD_DEFAULT: Partial<Record<RuleKind, number>> = { no_events: 0, chain_damaged: 0 };
 
 /** Alertmanager's route defaults (group_by: none, one group for all alerts). */
-export const DEFAULT_ROUTE: Route = { groupBy: [], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
+const DEFAULT_ROUTE: Route = { groupBy: [], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
 /** Prometheus' default evaluation interval. */
-export const DEFAULT_EVALUATION_INTERVAL = 60_000;
-export const RECEIVER_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true } as const;
+const DEFAULT_EVALUATION_INTERVAL = 60_000;
+const RECEIVER_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true } as const;
 
 const TOP_FIELDS = new Set(['rules', 'receivers', 'route', 'evaluation_interval']);
 const RULE_FIELDS = new Set(['name', 'kind', 'window', 'threshold', 'for', 'labels', 'annotations', 'receivers']);
@@ -55,11 +54,17 @@ function positiveInt(v: unknown, dflt: number, where: string, field: string): nu
   return v;
 }
 
-function parseRule(r: unknown, i: number): Rule {
-  if (!isObj(r)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', `rules[${i}] must be an object`);
-  if (typeof r.name !== 'string' || r.name.trim() === '') throw new AlertError('DAYBOOK_E_ALERT_NAME', `rules[${i}]: name must be a non-empty string`);
-  const where = `rule "${r.name}"`;
-  known(r, RULE_FIELDS, where);
+/** Item `i` of the list `list` as a named object of known fields, and how errors call it (`rule "X"`). */
+function named(r: unknown, list: 'rules' | 'receivers', i: number, fields: ReadonlySet<string>): { r: Obj & { name: string }; where: string } {
+  if (!isObj(r)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', `${list}[${i}] must be an object`);
+  if (typeof r.name !== 'string' || r.name.trim() === '') throw new AlertError('DAYBOOK_E_ALERT_NAME', `${list}[${i}]: name must be a non-empty string`);
+  const where = `${list === 'rules' ? 'rule' : 'receiver'} "${r.name}"`;
+  known(r, fields, where);
+  return { r: r as Obj & { name: string }, where };
+}
+
+function parseRule(item: unknown, i: number): Rule {
+  const { r, where } = named(item, 'rules', i, RULE_FIELDS);
   const kind = r.kind as RuleKind;
   if (typeof r.kind !== 'string' || !RULE_KINDS.includes(kind)) throw new AlertError('DAYBOOK_E_ALERT_KIND', `${where}: kind ${JSON.stringify(r.kind)} is not a rule kind (${RULE_KINDS.join(', ')})`);
   // chain_damaged looks at the whole chain, not a window of it.
@@ -91,11 +96,8 @@ function parseRule(r: unknown, i: number): Rule {
   return rule;
 }
 
-function parseReceiver(r: unknown, i: number): Receiver {
-  if (!isObj(r)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', `receivers[${i}] must be an object`);
-  if (typeof r.name !== 'string' || r.name.trim() === '') throw new AlertError('DAYBOOK_E_ALERT_NAME', `receivers[${i}]: name must be a non-empty string`);
-  const where = `receiver "${r.name}"`;
-  known(r, RECEIVER_FIELDS, where);
+function parseReceiver(item: unknown, i: number): Receiver {
+  const { r, where } = named(item, 'receivers', i, RECEIVER_FIELDS);
   const w = r.webhook;
   if (!isObj(w)) throw new AlertError('DAYBOOK_E_ALERT_RECEIVER', `${where}: webhook is missing (an object with url and format)`);
   known(w, WEBHOOK_FIELDS, `${where}: webhook`);

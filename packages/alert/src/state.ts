@@ -12,7 +12,7 @@ import type { Alert, Transition } from './types.js';
 // Written whole after each evaluation, atomically (notify/state-file.ts, as the notification
 // log and the silences): a crash leaves the old state or the new one, never half of one.
 
-export const STATE_FILE = 'state.json';
+const STATE_FILE = 'state.json';
 const VERSION = 1;
 
 export interface AlertStateData {

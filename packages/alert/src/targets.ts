@@ -23,7 +23,6 @@ export function damageOf(dir: string): () => Promise<number> {
  * The target of a log directory: one LogAnalyzer kept for the process (its segment cache and
  * the on-disk index make each evaluation read only what was appended), no labels.
  */
-export function directoryTarget(dir: string, options: LogAnalyzerOptions & { analyzer?: LogAnalyzer } = {}): Target {
-  const { analyzer, ...rest } = options;
-  return { labels: {}, figures: analyzer ?? new LogAnalyzer(dir, rest), damage: damageOf(dir) };
+export function directoryTarget(dir: string, options: LogAnalyzerOptions = {}): Target {
+  return { labels: {}, figures: new LogAnalyzer(dir, options), damage: damageOf(dir) };
 }

@@ -10,7 +10,7 @@ export function formatValue(v: number | null): string {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
 }
 
-export function expand(text: string, ctx: { value: number | null; threshold: number; labels: Record<string, string> }): string {
+function expand(text: string, ctx: { value: number | null; threshold: number; labels: Record<string, string> }): string {
   return text.replace(EXPR, (all, expr: string, a?: string, b?: string) => {
     if (expr === '$value' || expr === '.Value') return formatValue(ctx.value);
     if (expr === '$threshold') return formatValue(ctx.threshold);

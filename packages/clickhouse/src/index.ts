@@ -7,7 +7,7 @@ export { ShipMetrics } from './ship/metrics.js';
 export { positionPath, loadPositions, type FilePosition } from './ship/positions.js';
 export { ClickHouseAnalyzer, type ClickHouseAnalyzerOptions, type FleetBot, type FleetOverview } from './analyzer.js';
 export { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
-export type { FleetFilter } from './sql.js';
+export { str, where, type FleetFilter } from './sql.js';
 export { openClickHouse, analyzerOf, clickhouseError, ClickHouseError, type ClickHouseErrorCode, type OpenedClickHouse } from './open.js';
 export { verifyAgainstClickHouse, type FleetVerifyResult, type FleetLine } from './fleet-verify.js';
 export { eventOf, lineOf, EVENT_ROW_COLUMNS, type EventRow } from './event-row.js';

@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Evaluator, parseRules } from '@daybook/alert';
+import { ev, lines } from '../../analytics/dist/test/helpers.js';
 import { buildApp } from './app.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'daybook-server-alerts-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-const line = (timestamp: string, fields: Record<string, unknown>) => JSON.stringify({
-  timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`,
-  event_type: 'health_check', component: 'system', session_id: 's', environment: 'test', metadata: {}, ...fields,
-}) + '\n';
+const line = (timestamp: string, fields: Record<string, unknown>): string => lines([ev({ timestamp, ...fields })]);
 
 test('GET /audit/alerts: the active alerts of the rules the server evaluates, firing first, and the recent changes', async (t) => {
   appendFileSync(join(dir, 'audit.log'), line('2026-09-15T11:30:00.000Z', { level: 'ERROR', event_type: 'system_error' }) + line('2026-09-15T11:31:00.000Z', { level: 'ERROR', event_type: 'system_error' }));

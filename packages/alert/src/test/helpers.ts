@@ -1,20 +1,13 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { ev as event, lines } from '../../../analytics/dist/test/helpers.js';
 
-let counter = 0;
-const nextId = (): string => `00000000-0000-4000-8000-${(++counter).toString(16).padStart(12, '0')}`;
+export { tempDir } from '../../../analytics/dist/test/helpers.js';
 
-/** An event as daybook writes it, with defaults for what a test does not care about. */
-export function ev(timestamp: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: nextId(),
-    event_type: 'health_check', component: 'system', session_id: 's1', environment: 'test', metadata: { status: 'healthy' },
-    ...fields,
-  };
-}
+/** An event as daybook writes it (analytics' test event), a health check unless `fields` say otherwise. */
+export const ev = (timestamp: string, fields: Record<string, unknown> = {}): Record<string, unknown> =>
+  event({ timestamp, event_type: 'health_check', metadata: { status: 'healthy' }, ...fields });
 
 export const errorEv = (t: string): Record<string, unknown> => ev(t, { level: 'ERROR', event_type: 'system_error', message: 'broker down' });
 export const apiEv = (t: string, latency: number): Record<string, unknown> =>
@@ -28,13 +21,7 @@ export const rateEv = (t: string): Record<string, unknown> => ev(t, { level: 'WA
 
 /** Appends events to `<dir>/audit.log` (unchained lines, as a DayBot's Python logger writes them). */
 export function append(dir: string, events: readonly Record<string, unknown>[]): void {
-  appendFileSync(join(dir, 'audit.log'), events.map((e) => JSON.stringify(e) + '\n').join(''));
-}
-
-export function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'daybook-alert-'));
-  after(() => rmSync(d, { recursive: true, force: true }));
-  return d;
+  appendFileSync(join(dir, 'audit.log'), lines(events));
 }
 
 export const at = (iso: string): number => Date.parse(iso);

@@ -67,6 +67,18 @@ describe('daybook alert --clickhouse', { skip: clickhouseMissing(), timeout: 300
     assert.ok(alerts.some((a) => a.name === 'Errors' && (a.value ?? 0) > 0), 'the fixture has errors');
   });
 
+  it('--bot and --host narrow the fleet; a name with a quote and a backslash is a name, not SQL', async () => {
+    const rules = join(root, 'narrow.json');
+    writeFileSync(rules, JSON.stringify({ rules: [{ name: 'Errors', kind: 'error_count', window: '30d', threshold: 1e12 }] }));
+    const run = (state: string, ...filter: string[]) => daybook(['alert', '--clickhouse', ch.url, '--state', join(root, state), '--rules', rules, '--once', '--at', AT, '--json', ...filter]);
+    const one = await run('narrow-1', '--bot', 'bot2', '--host', 'h2');
+    assert.equal(one.status, 0, one.stderr);
+    assert.deepEqual((JSON.parse(one.stdout) as { alerts: { labels: Record<string, string> }[] }).alerts.map((a) => [a.labels.bot, a.labels.host]), [['bot2', 'h2']]);
+    const odd = await run('narrow-2', '--bot', "bot1' OR '1'='1\\");
+    assert.equal(odd.status, 0, odd.stderr);
+    assert.deepEqual((JSON.parse(odd.stdout) as { alerts: unknown[] }).alerts, [], 'no bot has that name');
+  });
+
   it('serve --clickhouse --rules: the server evaluates over the fleet, GET /audit/alerts has one alert per bot and host', async () => {
     const rules = join(root, 'served.json');
     writeFileSync(rules, JSON.stringify({ evaluation_interval: '1s', rules: [{ name: 'Errors', kind: 'error_count', window: '5000d', threshold: 0 }] }));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { ev, lines } from '../../../analytics/dist/test/helpers.js';
 
 // The real bin, as a user (or cron) runs it; receivers are real HTTP servers on loopback.
 const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
@@ -35,11 +36,7 @@ function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) =
 
 const root = mkdtempSync(join(tmpdir(), 'daybook-cli-alert-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const event = (timestamp: string, fields: Record<string, unknown>) => JSON.stringify({
-  timestamp, level: 'INFO', logger: 'daybook_audit', message: 'm', event_id: `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`,
-  event_type: 'health_check', component: 'system', session_id: 's', environment: 'test', metadata: {}, ...fields,
-}) + '\n';
+const event = (timestamp: string, fields: Record<string, unknown>): string => lines([ev({ timestamp, ...fields })]);
 
 function logsWithErrors(name: string, errors: number): string {
   const dir = join(root, name);

@@ -6,7 +6,7 @@ import {
   AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, stateDirOf,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
-import { analyzerOf, EVENTS_TABLE, ident, type OpenedClickHouse } from '@daybook/clickhouse';
+import { analyzerOf, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
 import { defineCommand, parseCommand, usageError } from '../args.js';
 import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
 import { untilStopped } from './serve.js';
@@ -150,15 +150,15 @@ function badRules(e: AlertError): number {
 
 /** One target for the directory, its analyzer kept for the process (what was read stays read). */
 function dirTargets(dir: string): () => Target[] {
-  const target = directoryTarget(dir, { analyzer: new LogAnalyzer(dir) });
+  const target = directoryTarget(dir);
   return () => [target];
 }
 
 /** One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers kept. */
 function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promise<Target[]> {
   const known = new Map<string, Target>();
-  const filters = [v.bot === undefined ? '' : `bot = '${v.bot.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`, v.host === undefined ? '' : `host = '${v.host.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`].filter((s) => s !== '');
-  const sql = `SELECT DISTINCT bot, host FROM ${ident(fleet.target.database)}.${ident(EVENTS_TABLE)}${filters.length > 0 ? ` WHERE ${filters.join(' AND ')}` : ''} ORDER BY bot, host`;
+  const filters = [...(v.bot === undefined ? [] : [`bot = ${str(v.bot)}`]), ...(v.host === undefined ? [] : [`host = ${str(v.host)}`])];
+  const sql = `SELECT DISTINCT bot, host FROM ${ident(fleet.target.database)}.${ident(EVENTS_TABLE)} ${where(filters)} ORDER BY bot, host`;
   return async () => {
     const rows = await fleet.runner.rows<{ bot: string; host: string }>(sql);
     return rows.map(({ bot, host }) => {

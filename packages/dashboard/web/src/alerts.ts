@@ -34,7 +34,8 @@ export async function loadAlerts(): Promise<void> {
   const firing = answer.active.filter((a) => a.state === 'firing').length;
   replace(byId('alerts-note'), `${firing} firing · ${answer.active.length - firing} pending · evaluated ${time(answer.evaluated_at)} UTC`);
   replace(byId('alerts-active'), ...(answer.active.length === 0 ? [empty('No alert is pending or firing.')] : answer.active.map(row)));
-  replace(byId('alerts-recent'), ...answer.recent.slice(0, RECENT_SHOWN).map((t) =>
-    h('li', { 'data-transition': `${t.alert.name}:${t.to === 'inactive' && t.from === 'firing' ? 'resolved' : t.to}` },
-      h('time', { datetime: t.at }, time(t.at)), h('strong', {}, t.alert.name), ` ${t.from} → ${t.to === 'inactive' && t.from === 'firing' ? 'resolved' : t.to}`)));
+  replace(byId('alerts-recent'), ...answer.recent.slice(0, RECENT_SHOWN).map((t) => {
+    const to = t.to === 'inactive' && t.from === 'firing' ? 'resolved' : t.to;
+    return h('li', { 'data-transition': `${t.alert.name}:${to}` }, h('time', { datetime: t.at }, time(t.at)), h('strong', {}, t.alert.name), ` ${t.from} → ${to}`);
+  }));
 }
