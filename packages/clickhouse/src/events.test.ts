@@ -124,6 +124,23 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     assert.deepEqual((await resumed.next(1000)).map((g) => g.event.event_id), ids.slice(10));
     assert.deepEqual(await follower.next(), []);
   });
+
+  it('the stream\'s follower over a fleet of 2,000 hosts: its poll stays within max_query_size, and a dropped host\'s new rows come once', async () => {
+    const ev = new ClickHouseEvents(runner, 'daybook');
+    // Hosts that came and went (containers): one old row each, of a bot z.
+    const proto = f.rows[0]!;
+    const old = Date.UTC(2024, 0, 1) * 1000;
+    const row = (host: string, ts: number, n: number): Row => ({ ...proto, bot: 'z', host, ts, time: Math.floor(ts / 1e6), event_id: `0190z-${host}-${n}`, file: 'audit.log', offset: n });
+    await insert(insertSql('daybook', Array.from({ length: 2000 }, (_, i) => row(`h${i}`, old + i, 0))));
+    const follower = await ClickHouseFollower.start(ev, all({ bot: 'z' }));
+    assert.deepEqual(await follower.next(), []);
+    // h3 is among the oldest (dropped at start), h1999 the newest (kept), h-new never seen.
+    const now = Date.UTC(2024, 5, 1) * 1000;
+    const fresh = [row('h3', now, 1), row('h1999', now + 1, 1), row('h-new', now + 2, 1)];
+    await insert(insertSql('daybook', [...fresh, ...fresh]));
+    assert.deepEqual((await follower.next()).map((g) => g.event.event_id), fresh.map((r) => r.event_id));
+    assert.deepEqual(await follower.next(), []);
+  });
 }
 
 describe('fleet events on ClickHouse 18.16', { skip: clickhouseMissing() }, () => {
