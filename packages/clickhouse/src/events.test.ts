@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALL_TIME, parseRange, readLine } from '@daybook/analytics';
 import { ClickHouseEvents, decodeEventKey, type EventQuery } from './events.js';
 import { ClickHouseFollower } from './follow.js';
+import { exportFleetEvents } from './export.js';
 import { lineOf } from './event-row.js';
 import { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 import { connect, clickhouseTarget } from './connect.js';
@@ -103,6 +104,30 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     const audit = rows.filter((r) => !r.event_id.startsWith('app-line:'));
     assert.deepEqual(audit.map((r) => lineOf(r)), f.lines);
     assert.equal(rows.length - audit.length, 12);
+  });
+
+  it('the export: ClickHouse gone mid-stream rejects with its error and leaves no partial file', async () => {
+    const ev = new ClickHouseEvents(runner, 'daybook');
+    const file = join(f.root, 'cut.csv');
+    const reset = new Error('socket hang up');
+    // The connection reset after the first rows (a runner without streaming: at the first page).
+    const stream = runner.stream;
+    const cut: QueryRunner = stream === undefined
+      ? { rows: () => Promise.reject(reset) }
+      : {
+        rows: (sql) => runner.rows(sql),
+        async *stream<T>(sql: string) {
+          let n = 0;
+          for await (const row of stream.call(runner, sql) as AsyncIterable<T>) {
+            if (n++ === 50) throw reset;
+            yield row;
+          }
+        },
+      };
+    await assert.rejects(exportFleetEvents(new ClickHouseEvents(cut, 'daybook'), file, 'csv', all({ bot: 'a' })), reset);
+    assert.equal(existsSync(file), false);
+    const whole = await exportFleetEvents(ev, file, 'csv', all({ bot: 'a' }));
+    assert.ok(whole.rows > 50 && existsSync(file));
   });
 
   it('the stream\'s follower: what arrives after it started, once, per bot in order; a re-sent copy is not new', async () => {
