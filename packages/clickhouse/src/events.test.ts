@@ -95,6 +95,10 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     const sym = await pages(ev, all({ symbols: ['AAPL'], sessions: ['sess_3_1'] }), 'asc');
     assert.deepEqual(sym, f.events.a!.filter((e) => e.symbol === 'AAPL' && e.session_id === 'sess_3_1'));
     assert.deepEqual(await ev.page(all({ bot: 'nobody' }), 10, 'asc'), { events: [], next_cursor: null });
+    // Filters and cursors are request parameters: quoted, never SQL.
+    assert.deepEqual(await ev.page(all({ bot: "a' OR bot != '", host: 'h1\\' }), 10, 'asc'), { events: [], next_cursor: null });
+    const quoted = decodeEventKey(Buffer.from(JSON.stringify(['ch', 0, "a' OR 1 = 1) --", '\\', "x'"])).toString('base64url'));
+    assert.deepEqual((await ev.page(all({ bot: 'a' }), 1000, 'asc', quoted)).events, f.events.a);
   });
 
   it('the export\'s rows: the audit lines as written (chain links included), and the app\'s text lines', async () => {
