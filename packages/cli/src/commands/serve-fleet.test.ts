@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, startServer } from '@daybook/server';
@@ -12,6 +10,7 @@ import { appLog, loggedBot } from '../../../clickhouse/dist/test/fleet.js';
 import { same } from '../../../clickhouse/dist/test/same.js';
 import { botLogger, logOne, writeLogs } from '../../../clickhouse/dist/test/logs.js';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
+import { run } from '../test/run.js';
 import { sseClient } from '../../../server/dist/test/sse.js';
 
 // The event routes of `daybook serve --clickhouse` (events, stream, export) and `daybook
@@ -20,15 +19,6 @@ import { sseClient } from '../../../server/dist/test/sse.js';
 // the real Shipper into a real ClickHouse 18.16, and each output compared with the file
 // server's on that bot's directory.
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
-  const p = spawn(process.execPath, [BIN, ...args]);
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
 
 describe('serve --clickhouse: events, stream and export read ClickHouse, as the files give them', { skip: clickhouseMissing() }, () => {
   let ch: ClickHouseInstance;
