@@ -61,7 +61,7 @@ const list = (xs: readonly string[]): string => `(${xs.map(str).join(', ')})`;
  * the event index behind /audit/events and the stream lists audit events only, while the
  * file export writes app lines too (as app_log events).
  */
-export function eventConditions(q: EventQuery, appLines = false): string[] {
+function eventConditions(q: EventQuery, appLines = false): string[] {
   const out = conditions(q.range, q);
   if (!appLines) out.push(`NOT (${IS_APP_LINE})`);
   if (q.types !== undefined && q.types.length > 0) out.push(`event_type IN ${list(q.types)}`);
@@ -81,7 +81,7 @@ export function afterKey(k: EventKey, order: 'asc' | 'desc'): string {
   return `(ts ${op} ${num(k.ts)} OR (ts = ${num(k.ts)} AND (bot ${op} ${str(k.bot)} OR (bot = ${str(k.bot)} AND (host ${op} ${str(k.host)} OR (host = ${str(k.host)} AND event_id ${op} ${str(k.id)}))))))`;
 }
 
-export const eventOrder = (order: 'asc' | 'desc'): string => (order === 'asc' ? 'ts, bot, host, event_id' : 'ts DESC, bot DESC, host DESC, event_id DESC');
+const eventOrder = (order: 'asc' | 'desc'): string => (order === 'asc' ? 'ts, bot, host, event_id' : 'ts DESC, bot DESC, host DESC, event_id DESC');
 
 const COLUMNS_SQL = EVENT_ROW_COLUMNS.map(ident).join(', ');
 

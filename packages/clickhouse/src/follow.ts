@@ -27,7 +27,7 @@ import { num, str } from './sql.js';
 const PAIR_SEP = '\u0000';
 
 /** The most (bot, host) keys a follower keeps: ~40 KB of SQL. */
-export const MAX_PAIRS = 256;
+const MAX_PAIRS = 256;
 
 export interface FollowStart {
   /** Resume after this key (an id the stream sent: Last-Event-ID). */
