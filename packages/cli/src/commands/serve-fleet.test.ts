@@ -177,6 +177,12 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
       await resumed.until(12);
       assert.deepEqual(resumed.events.map((e) => e.data), new2.slice(30));
       resumed.close();
+      // A Last-Event-ID this server did not issue (a file server's, a made-up one) is a 400 naming the header, not a stream from now.
+      for (const id of ['bm90LWEtY3Vyc29y', 'not base64 at all']) {
+        const bad = await fetch(`${url}/audit/stream?bot=bot2`, { headers: { 'last-event-id': id } });
+        assert.equal(bad.status, 400);
+        assert.equal((await bad.json() as { field: string }).field, 'Last-Event-ID');
+      }
     } finally {
       await app.close();
     }
