@@ -198,6 +198,9 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
         assert.equal(body.error, 'DAYBOOK_E_SERVER_FLEET');
         assert.match(body.message, /cannot reach ClickHouse at http:\/\/127\.0\.0\.1:\d+.*DAYBOOK_E_CLICKHOUSE_UNREACHABLE/);
       }
+      const exported = await fleetApp.inject({ method: 'POST', url: '/audit/export_logs', payload: { format: 'csv', bot: 'bot1' } });
+      assert.equal(exported.statusCode, 503, exported.body);
+      assert.equal(exported.json<{ error: string }>().error, 'DAYBOOK_E_SERVER_FLEET');
     } finally {
       await ch.start();
     }
