@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ALL_TIME, parseRange, readLine } from '@daybook/analytics';
 import { ClickHouseEvents, decodeEventKey, type EventQuery } from './events.js';
 import { ClickHouseFollower } from './follow.js';
+import { exportFleetEvents } from './export.js';
 import { lineOf } from './event-row.js';
 import { clientRunner, parseJsonEachRow, type QueryRunner } from './runner.js';
 import { connect, clickhouseTarget } from './connect.js';
@@ -94,6 +95,10 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     const sym = await pages(ev, all({ symbols: ['AAPL'], sessions: ['sess_3_1'] }), 'asc');
     assert.deepEqual(sym, f.events.a!.filter((e) => e.symbol === 'AAPL' && e.session_id === 'sess_3_1'));
     assert.deepEqual(await ev.page(all({ bot: 'nobody' }), 10, 'asc'), { events: [], next_cursor: null });
+    // Filters and cursors are request parameters: quoted, never SQL.
+    assert.deepEqual(await ev.page(all({ bot: "a' OR bot != '", host: 'h1\\' }), 10, 'asc'), { events: [], next_cursor: null });
+    const quoted = decodeEventKey(Buffer.from(JSON.stringify(['ch', 0, "a' OR 1 = 1) --", '\\', "x'"])).toString('base64url'));
+    assert.deepEqual((await ev.page(all({ bot: 'a' }), 1000, 'asc', quoted)).events, f.events.a);
   });
 
   it('the export\'s rows: the audit lines as written (chain links included), and the app\'s text lines', async () => {
@@ -103,6 +108,30 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     const audit = rows.filter((r) => !r.event_id.startsWith('app-line:'));
     assert.deepEqual(audit.map((r) => lineOf(r)), f.lines);
     assert.equal(rows.length - audit.length, 12);
+  });
+
+  it('the export: ClickHouse gone mid-stream rejects with its error and leaves no partial file', async () => {
+    const ev = new ClickHouseEvents(runner, 'daybook');
+    const file = join(f.root, 'cut.csv');
+    const reset = new Error('socket hang up');
+    // The connection reset after the first rows (a runner without streaming: at the first page).
+    const stream = runner.stream;
+    const cut: QueryRunner = stream === undefined
+      ? { rows: () => Promise.reject(reset) }
+      : {
+        rows: (sql) => runner.rows(sql),
+        async *stream<T>(sql: string) {
+          let n = 0;
+          for await (const row of stream.call(runner, sql) as AsyncIterable<T>) {
+            if (n++ === 50) throw reset;
+            yield row;
+          }
+        },
+      };
+    await assert.rejects(exportFleetEvents(new ClickHouseEvents(cut, 'daybook'), file, 'csv', all({ bot: 'a' })), reset);
+    assert.equal(existsSync(file), false);
+    const whole = await exportFleetEvents(ev, file, 'csv', all({ bot: 'a' }));
+    assert.ok(whole.rows > 50 && existsSync(file));
   });
 
   it('the stream\'s follower: what arrives after it started, once, per bot in order; a re-sent copy is not new', async () => {
@@ -122,6 +151,23 @@ function checks(setup: () => Promise<{ runner: QueryRunner; insert: (sql: string
     // Resumed after the 10th: the rest.
     const resumed = await ClickHouseFollower.start(ev, all(), { after: decodeEventKey(got[9]!.id) });
     assert.deepEqual((await resumed.next(1000)).map((g) => g.event.event_id), ids.slice(10));
+    assert.deepEqual(await follower.next(), []);
+  });
+
+  it('the stream\'s follower over a fleet of 2,000 hosts: its poll stays within max_query_size, and a dropped host\'s new rows come once', async () => {
+    const ev = new ClickHouseEvents(runner, 'daybook');
+    // Hosts that came and went (containers): one old row each, of a bot z.
+    const proto = f.rows[0]!;
+    const old = Date.UTC(2024, 0, 1) * 1000;
+    const row = (host: string, ts: number, n: number): Row => ({ ...proto, bot: 'z', host, ts, time: Math.floor(ts / 1e6), event_id: `0190z-${host}-${n}`, file: 'audit.log', offset: n });
+    await insert(insertSql('daybook', Array.from({ length: 2000 }, (_, i) => row(`h${i}`, old + i, 0))));
+    const follower = await ClickHouseFollower.start(ev, all({ bot: 'z' }));
+    assert.deepEqual(await follower.next(), []);
+    // h3 is among the oldest (dropped at start), h1999 the newest (kept), h-new never seen.
+    const now = Date.UTC(2024, 5, 1) * 1000;
+    const fresh = [row('h3', now, 1), row('h1999', now + 1, 1), row('h-new', now + 2, 1)];
+    await insert(insertSql('daybook', [...fresh, ...fresh]));
+    assert.deepEqual((await follower.next()).map((g) => g.event.event_id), fresh.map((r) => r.event_id));
     assert.deepEqual(await follower.next(), []);
   });
 }

@@ -1,8 +1,8 @@
 import type { TimeRange } from '@daybook/analytics';
 import { EVENT_ROW_COLUMNS, eventOf, type EventRow } from './event-row.js';
 import type { QueryRunner } from './runner.js';
-import { EVENTS_TABLE, ident } from './schema.js';
-import { conditions, from, IS_APP_LINE, num, str, where, type FleetFilter } from './sql.js';
+import { ident } from './schema.js';
+import { conditions, eventsTable, from, IS_APP_LINE, num, str, strList, where, type FleetFilter } from './sql.js';
 
 // The events of the fleet, one page or one stream at a time: /audit/events, the live stream
 // and the export over ClickHouse. Every query reads `events FINAL` (a line shipped twice is
@@ -54,24 +54,22 @@ export function decodeEventKey(text: string): EventKey | undefined {
   return undefined;
 }
 
-const list = (xs: readonly string[]): string => `(${xs.map(str).join(', ')})`;
-
 /**
  * The SQL conditions of a query. App text lines (`<app>.log`) are left out unless `appLines`:
  * the event index behind /audit/events and the stream lists audit events only, while the
  * file export writes app lines too (as app_log events).
  */
-export function eventConditions(q: EventQuery, appLines = false): string[] {
+function eventConditions(q: EventQuery, appLines = false): string[] {
   const out = conditions(q.range, q);
   if (!appLines) out.push(`NOT (${IS_APP_LINE})`);
-  if (q.types !== undefined && q.types.length > 0) out.push(`event_type IN ${list(q.types)}`);
+  if (q.types !== undefined && q.types.length > 0) out.push(`event_type IN ${strList(q.types)}`);
   if (q.minLevel !== undefined) {
     // The event index's rule: the level as written, else upper-cased; an unknown one is below DEBUG.
     const min = LEVEL_NAMES.indexOf(q.minLevel.toUpperCase() as (typeof LEVEL_NAMES)[number]) + 1;
     out.push(`indexOf([${LEVEL_NAMES.map(str).join(', ')}], upperUTF8(level)) >= ${num(min)}`);
   }
-  if (q.symbols !== undefined && q.symbols.length > 0) out.push(`symbol IN ${list(q.symbols)}`);
-  if (q.sessions !== undefined && q.sessions.length > 0) out.push(`session_id IN ${list(q.sessions)}`);
+  if (q.symbols !== undefined && q.symbols.length > 0) out.push(`symbol IN ${strList(q.symbols)}`);
+  if (q.sessions !== undefined && q.sessions.length > 0) out.push(`session_id IN ${strList(q.sessions)}`);
   return out;
 }
 
@@ -81,7 +79,7 @@ export function afterKey(k: EventKey, order: 'asc' | 'desc'): string {
   return `(ts ${op} ${num(k.ts)} OR (ts = ${num(k.ts)} AND (bot ${op} ${str(k.bot)} OR (bot = ${str(k.bot)} AND (host ${op} ${str(k.host)} OR (host = ${str(k.host)} AND event_id ${op} ${str(k.id)}))))))`;
 }
 
-export const eventOrder = (order: 'asc' | 'desc'): string => (order === 'asc' ? 'ts, bot, host, event_id' : 'ts DESC, bot DESC, host DESC, event_id DESC');
+const eventOrder = (order: 'asc' | 'desc'): string => (order === 'asc' ? 'ts, bot, host, event_id' : 'ts DESC, bot DESC, host DESC, event_id DESC');
 
 const COLUMNS_SQL = EVENT_ROW_COLUMNS.map(ident).join(', ');
 
@@ -120,14 +118,12 @@ export class ClickHouseEvents {
    * copy of a re-sent line, and FINAL would merge the whole month's keys every poll.
    */
   newRows(q: EventQuery, cond: string, limit: number): Promise<EventRow[]> {
-    const table = `${ident(this.database)}.${ident(EVENTS_TABLE)}`;
-    return this.runner.rows<EventRow>(`SELECT ${COLUMNS_SQL} FROM ${table} ${where([...eventConditions(q), cond])} ORDER BY ${eventOrder('asc')} LIMIT 1 BY bot, host, event_id LIMIT ${num(limit)}`);
+    return this.runner.rows<EventRow>(`SELECT ${COLUMNS_SQL} FROM ${eventsTable(this.database)} ${where([...eventConditions(q), cond])} ORDER BY ${eventOrder('asc')} LIMIT 1 BY bot, host, event_id LIMIT ${num(limit)}`);
   }
 
   /** Per (bot, host) of `q`: its latest time (where a new stream starts following it). */
   async latest(q: EventQuery): Promise<{ bot: string; host: string; ts: number }[]> {
-    const table = `${ident(this.database)}.${ident(EVENTS_TABLE)}`;
-    const rows = await this.runner.rows<{ bot: string; host: string; ts: string | number }>(`SELECT bot, host, max(ts) AS ts FROM ${table} ${where(eventConditions(q))} GROUP BY bot, host`);
+    const rows = await this.runner.rows<{ bot: string; host: string; ts: string | number }>(`SELECT bot, host, max(ts) AS ts FROM ${eventsTable(this.database)} ${where(eventConditions(q))} GROUP BY bot, host`);
     return rows.map((r) => ({ bot: r.bot, host: r.host, ts: Number(r.ts) }));
   }
 

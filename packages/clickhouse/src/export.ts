@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { AnalyticsError, csvRow, EXPORT_COLUMNS, type ExportFormat } from '@daybook/analytics';
 import { eventOf, lineOf } from './event-row.js';
 import type { ClickHouseEvents, EventQuery } from './events.js';
@@ -6,7 +6,7 @@ import type { ClickHouseEvents, EventQuery } from './events.js';
 // `daybook export --clickhouse` and /audit/export_logs over ClickHouse: the events of a
 // query, streamed from the server in the fleet's event order (events.ts) into a CSV or JSON
 // Lines file as the file export writes them (analytics' csvRow, the lines as written). Memory:
-// the client's stream and a megabyte of output at most. Parquet is refused: the file export
+// the client's stream and a megabyte of output at most. A failed export leaves no file. Parquet is refused: the file export
 // writes it with DuckDB over a temporary JSON file of every row, which is the file path's
 // business; a fleet that wants Parquet has ClickHouse's own `FORMAT Parquet` (19.x and later).
 
@@ -42,8 +42,12 @@ export async function exportFleetEvents(events: ClickHouseEvents, file: string, 
       }
     }
     await fh.write(out);
-  } finally {
-    await fh.close();
+  } catch (e) {
+    // ClickHouse gone mid-stream, a full disk: a partial file would pass for the export.
+    await fh.close().catch(() => undefined);
+    await rm(file, { force: true });
+    throw e;
   }
+  await fh.close();
   return { file, format, rows };
 }

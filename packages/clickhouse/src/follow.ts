@@ -12,6 +12,12 @@ import { num, str } from './sql.js';
 // lagging shipper's rows are streamed when they arrive, none twice; a re-sent (older) copy
 // of a line is not after its pair's key and is left out.
 //
+// The keys are bounded (MAX_PAIRS, the most recent kept): each is a condition of the poll's
+// SQL, and a fleet whose hosts come and go (containers) would otherwise grow the query past
+// ClickHouse's max_query_size (256 KiB). A pair dropped counts from the base again, which
+// then moves past the pair's key if it was not already: what the pair handed over is never
+// sent twice, at the price of skipping rows of pairs never seen between the two bases.
+//
 // Not streamed, on purpose: rows of one (bot, host) that arrive out of their time order
 // (several processes writing one directory, each shipped by... the same shipper in file
 // order, whose interleaving is by write time: only ties within a millisecond across the
@@ -20,9 +26,14 @@ import { num, str } from './sql.js';
 
 const PAIR_SEP = '\u0000';
 
+/** The most (bot, host) keys a follower keeps: ~40 KB of SQL. */
+const MAX_PAIRS = 256;
+
 export interface FollowStart {
   /** Resume after this key (an id the stream sent: Last-Event-ID). */
   after?: EventKey;
+  /** The most (bot, host) keys kept (default MAX_PAIRS). */
+  maxPairs?: number;
 }
 
 export class ClickHouseFollower {
@@ -34,6 +45,7 @@ export class ClickHouseFollower {
   private constructor(
     private readonly events: ClickHouseEvents,
     private readonly q: EventQuery,
+    private readonly maxPairs: number,
   ) {}
 
   /**
@@ -41,7 +53,7 @@ export class ClickHouseFollower {
    * appears later, from the newest time seen at connect), or after `start.after`.
    */
   static async start(events: ClickHouseEvents, q: EventQuery, start: FollowStart = {}): Promise<ClickHouseFollower> {
-    const f = new ClickHouseFollower(events, q);
+    const f = new ClickHouseFollower(events, q, start.maxPairs ?? MAX_PAIRS);
     if (start.after !== undefined) {
       f.base = start.after;
       return f;
@@ -54,6 +66,7 @@ export class ClickHouseFollower {
       newest = Math.max(newest, p.ts);
     }
     f.base = { ts: Number.isFinite(newest) ? newest + 1 : Date.now() * 1000 };
+    f.bound();
     return f;
   }
 
@@ -62,8 +75,8 @@ export class ClickHouseFollower {
     const parts: string[] = [];
     const pairs: string[] = [];
     for (const k of this.keys.values()) {
-      const pair = `bot = ${str(k.bot)} AND host = ${str(k.host)}`;
-      parts.push(`(${pair} AND ${afterKey(k, 'asc')})`);
+      // Within the pair, after its key is after its time and id (afterKey's bot and host terms are equal here).
+      parts.push(`(bot = ${str(k.bot)} AND host = ${str(k.host)} AND (ts > ${num(k.ts)} OR (ts = ${num(k.ts)} AND event_id > ${str(k.id)})))`);
       pairs.push(`(${str(k.bot)}, ${str(k.host)})`);
     }
     const base = this.base === undefined ? '1' : 'id' in this.base ? afterKey(this.base, 'asc') : `ts >= ${num(this.base.ts)}`;
@@ -83,7 +96,20 @@ export class ClickHouseFollower {
       this.keys.set(pair, key);
       out.push({ id: encodeEventKey(key), event: eventOf(row) });
     }
+    this.bound();
     return out;
+  }
+
+  /** Drops the oldest keys past maxPairs, moving the base past each one it does not already cover. */
+  private bound(): void {
+    if (this.keys.size <= this.maxPairs) return;
+    const oldest = [...this.keys].sort(([, a], [, b]) => (isAfter(a, b) ? 1 : isAfter(b, a) ? -1 : 0));
+    for (const [pair, k] of oldest.slice(0, this.keys.size - this.maxPairs)) {
+      this.keys.delete(pair);
+      const base = this.base;
+      const covered = base !== undefined && ('id' in base ? !isAfter(k, base) : k.ts < base.ts);
+      if (!covered) this.base = k;
+    }
   }
 }
 

@@ -24,8 +24,11 @@ export interface FleetFilter {
   host?: string;
 }
 
+/** `<db>.events`. */
+export const eventsTable = (database: string): string => `${ident(database)}.${ident(EVENTS_TABLE)}`;
+
 /** `<db>.events FINAL`. */
-export const from = (database: string): string => `${ident(database)}.${ident(EVENTS_TABLE)} FINAL`;
+export const from = (database: string): string => `${eventsTable(database)} FINAL`;
 
 /**
  * The rows matching `conds`, one per (bot, day, event_id): a subquery to read FROM. For a
@@ -37,7 +40,7 @@ export const from = (database: string): string => `${ident(database)}.${ident(EV
  */
 export function distinctRows(database: string, columns: readonly string[], conds: readonly string[]): string {
   const cols = [...new Set(['bot', 'host', 'file', 'offset', 'time', 'event_id', ...columns])];
-  return `(SELECT ${cols.join(', ')} FROM ${ident(database)}.${ident(EVENTS_TABLE)} ${where(conds)} LIMIT 1 BY bot, toDate(time), event_id)`;
+  return `(SELECT ${cols.join(', ')} FROM ${eventsTable(database)} ${where(conds)} LIMIT 1 BY bot, toDate(time), event_id)`;
 }
 
 /**
@@ -97,5 +100,5 @@ export function percentileSql(a: string, n: string, p: number, alias: string): s
   ].join(',\n  ');
 }
 
-/** The seven trading event types (metrics.md "Trades"), as an SQL list. */
-export const tradeTypesSql = (types: readonly string[]): string => `(${types.map(str).join(', ')})`;
+/** Strings as an SQL list of literals: `('a', 'b')`. */
+export const strList = (xs: readonly string[]): string => `(${xs.map(str).join(', ')})`;

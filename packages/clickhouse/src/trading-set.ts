@@ -1,6 +1,6 @@
 import { eventSetOf, SegmentBuilder, TRADE_EVENT_TYPES, type EventSet, type TimeRange } from '@daybook/analytics';
 import type { QueryRunner } from './runner.js';
-import { conditions, distinctRows, READ_ORDER, tradeTypesSql, type FleetFilter } from './sql.js';
+import { conditions, distinctRows, READ_ORDER, strList, type FleetFilter } from './sql.js';
 
 // The order-dependent trading figures (linking an exit to its entry, drawdown, streaks, the
 // daily series behind Sharpe and Sortino) are analytics' pure functions over an EventSet. This
@@ -27,7 +27,7 @@ interface TradeRow {
 }
 
 export function tradingEventsSql(database: string, range: TimeRange, filter: FleetFilter): string {
-  const conds = [`event_type IN ${tradeTypesSql(TRADE_EVENT_TYPES)}`, ...conditions(range, filter, true)];
+  const conds = [`event_type IN ${strList(TRADE_EVENT_TYPES)}`, ...conditions(range, filter, true)];
   const columns = ['ts', 'event_id', 'event_type', 'symbol', 'side', 'quantity', 'price', 'pnl', 'fee', 'strategy_name', 'position_id', 'session_id', 'exit_reason', 'hold_minutes'];
   return `SELECT ${columns.join(', ')}
 FROM ${distinctRows(database, columns, conds)}

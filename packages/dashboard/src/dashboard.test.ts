@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { startServer } from '@daybook/server';
 import { dashboardDir, isDashboardBuilt } from './index.js';
-import { CHROMIUM, launchBrowser } from './test/browser.js';
+import { CHROMIUM, collectErrors, launchBrowser } from './test/browser.js';
 import { createFixture, type Fixture } from './test/fixture.js';
 
 // Screenshots of this fixture go to a temporary directory, to look at; the README's pictures
@@ -75,10 +75,7 @@ describe('dashboard in Chromium', { skip, timeout: 120_000 }, () => {
     browser = await launchBrowser();
     close = browser.close;
     page = await browser.context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    collectErrors(page, consoleErrors);
     await page.goto(base);
   });
 

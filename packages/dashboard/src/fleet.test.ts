@@ -15,7 +15,7 @@ import { analyzerOf, clickhouseTarget, fleetEvents, openClickHouse, Shipper, typ
 import { EventType } from '@daybook/core';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from '../../clickhouse/dist/test/server.js';
 import { dashboardDir, isDashboardBuilt } from './index.js';
-import { CHROMIUM, launchBrowser } from './test/browser.js';
+import { CHROMIUM, collectErrors, launchBrowser } from './test/browser.js';
 import { createFixture, type Fixture } from './test/fixture.js';
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -66,10 +66,7 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
     closeServer = () => app.close();
     browser = await launchBrowser();
     page = await browser.context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
+    collectErrors(page, errors);
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/audit/')) requests.push(u);

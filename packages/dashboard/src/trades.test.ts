@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startServer } from '@daybook/server';
 import { dashboardDir, isDashboardBuilt } from './index.js';
-import { CHROMIUM, launchBrowser } from './test/browser.js';
+import { CHROMIUM, collectErrors, launchBrowser } from './test/browser.js';
 import { createTradeDays, GRID, TRADE_DAYS } from './test/trade-days.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : !isDashboardBuilt() ? 'the page is not built (npm run build)' : false;
@@ -42,10 +42,7 @@ describe('dashboard: trades, their events and open positions', { skip, timeout: 
     closeServer = () => app.close();
     browser = await launchBrowser();
     page = await browser.context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    collectErrors(page, consoleErrors);
     await page.goto(`${base}/#${START}..${END}`);
     await page.waitForSelector(`body[data-loading="false"][data-loaded-range="${START}..${END}"]`, { timeout: 30_000 });
   });

@@ -3,25 +3,16 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createSettings, createStatements } from '@daybook/clickhouse';
 import { auditFiles, insertSql, loggedBot, rowsOf } from '../../../clickhouse/dist/test/fleet.js';
+import { BIN, run as daybook } from '../test/run.js';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
 
 // `daybook alert --clickhouse`: one alert per bot and host (labels bot and host), each value
 // the figure `daybook report --clickhouse --bot --host` gives over the same range, against a
 // real ClickHouse 18.16 on loopback.
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const daybook = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
-  const p = spawn(process.execPath, [BIN, ...args]);
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
 
 const AT = '2024-03-20T00:00:00.000Z';
 const FROM = '2024-02-19T00:00:00.000Z';

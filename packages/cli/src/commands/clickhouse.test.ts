@@ -3,28 +3,21 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createSettings, createStatements } from '@daybook/clickhouse';
 import { auditFiles, insertSql, loggedBot, rowsOf } from '../../../clickhouse/dist/test/fleet.js';
 import { clickhouseMissing, freePort, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
+import { BIN, run, type Run } from '../test/run.js';
 
 // `--clickhouse` on report and verify, run as a user runs them (the real bin, a real
 // ClickHouse 18.16 on loopback): the same JSON as over the directory, verify's proof against
 // what was shipped, and clear errors that never print the password.
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-interface Run { status: number | null; stdout: string; stderr: string }
 // Asynchronous: the ClickHouse server's HTTP answers must not wait on a blocked event loop.
-const daybook = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => new Promise((resolve) => {
+const daybook = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => {
   const { CLICKHOUSE_USER: _u, CLICKHOUSE_PASSWORD: _p, ...rest } = process.env;
-  const p = spawn(process.execPath, [BIN, ...args], { env: { ...rest, ...env } });
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+  return run(args, { ...rest, ...env });
+};
 
 function near(actual: unknown, expected: unknown, path = '$'): void {
   if (typeof expected === 'number') {

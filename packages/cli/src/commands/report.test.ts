@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { daybook } from '../test/run.js';
 
 // The real bin, as a user runs it.
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const daybook = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 const dir = mkdtempSync(join(tmpdir(), 'daybook-cli-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

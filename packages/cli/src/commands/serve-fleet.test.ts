@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, startServer } from '@daybook/server';
@@ -12,6 +10,7 @@ import { appLog, loggedBot } from '../../../clickhouse/dist/test/fleet.js';
 import { same } from '../../../clickhouse/dist/test/same.js';
 import { botLogger, logOne, writeLogs } from '../../../clickhouse/dist/test/logs.js';
 import { clickhouseMissing, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
+import { run } from '../test/run.js';
 import { sseClient } from '../../../server/dist/test/sse.js';
 
 // The event routes of `daybook serve --clickhouse` (events, stream, export) and `daybook
@@ -20,15 +19,6 @@ import { sseClient } from '../../../server/dist/test/sse.js';
 // the real Shipper into a real ClickHouse 18.16, and each output compared with the file
 // server's on that bot's directory.
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const run = (args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
-  const p = spawn(process.execPath, [BIN, ...args]);
-  let stdout = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  p.on('close', (status) => resolve({ status, stdout, stderr }));
-});
 
 describe('serve --clickhouse: events, stream and export read ClickHouse, as the files give them', { skip: clickhouseMissing() }, () => {
   let ch: ClickHouseInstance;
@@ -187,6 +177,12 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
       await resumed.until(12);
       assert.deepEqual(resumed.events.map((e) => e.data), new2.slice(30));
       resumed.close();
+      // A Last-Event-ID this server did not issue (a file server's, a made-up one) is a 400 naming the header, not a stream from now.
+      for (const id of ['bm90LWEtY3Vyc29y', 'not base64 at all']) {
+        const bad = await fetch(`${url}/audit/stream?bot=bot2`, { headers: { 'last-event-id': id } });
+        assert.equal(bad.status, 400);
+        assert.equal((await bad.json() as { field: string }).field, 'Last-Event-ID');
+      }
     } finally {
       await app.close();
     }
@@ -202,6 +198,9 @@ describe('serve --clickhouse: events, stream and export read ClickHouse, as the 
         assert.equal(body.error, 'DAYBOOK_E_SERVER_FLEET');
         assert.match(body.message, /cannot reach ClickHouse at http:\/\/127\.0\.0\.1:\d+.*DAYBOOK_E_CLICKHOUSE_UNREACHABLE/);
       }
+      const exported = await fleetApp.inject({ method: 'POST', url: '/audit/export_logs', payload: { format: 'csv', bot: 'bot1' } });
+      assert.equal(exported.statusCode, 503, exported.body);
+      assert.equal(exported.json<{ error: string }>().error, 'DAYBOOK_E_SERVER_FLEET');
     } finally {
       await ch.start();
     }

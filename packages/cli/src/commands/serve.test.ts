@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { BIN, daybook } from '../test/run.js';
 
 // `daybook serve` and `daybook tail` as a user runs them: the real bin, real sockets on loopback.
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const daybook = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 const dir = mkdtempSync(join(tmpdir(), 'daybook-cli-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

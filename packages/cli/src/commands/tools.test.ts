@@ -1,15 +1,13 @@
 // The audit, migrate and monitor commands as a user runs them: exit codes, --help, --json.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { daybook } from '../test/run.js';
 
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../../tools/fixtures/', import.meta.url));
-const daybook = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 const dirs: string[] = [];
 const scratch = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'daybook-cli-'));

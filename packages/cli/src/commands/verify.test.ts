@@ -4,13 +4,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { AuditLogger } from '@daybook/core';
+import { daybook } from '../test/run.js';
 
 // The real bin, as a user runs it.
-const BIN = fileURLToPath(new URL('../bin.js', import.meta.url));
-const daybook = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 
 const root = mkdtempSync(join(tmpdir(), 'daybook-cli-verify-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -83,7 +83,7 @@ export class LineChunkBuilder {
 const emptyBad = (): BadLineCounts => Object.fromEntries(BAD_LINE_KINDS.map((k) => [k, 0])) as unknown as BadLineCounts;
 
 /** Adds the rows of `chunk`'s lines to `batch` (the file analyzer's reading of each line); returns the bad lines (not shipped) and the app lines. */
-export function encodeInto(batch: NativeBatch, chunk: LineChunk, source: ChunkSource): { bad: BadLineCounts; appLines: number } {
+function encodeInto(batch: NativeBatch, chunk: LineChunk, source: ChunkSource): { bad: BadLineCounts; appLines: number } {
   const src = { bot: source.bot, host: source.host, file: source.file, offset: 0 };
   let appLines = 0;
   const sink: LineSink = {

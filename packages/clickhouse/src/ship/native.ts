@@ -219,6 +219,12 @@ class StringColumn implements Encoder {
   }
 }
 
+/** Sets row `r` of a Nullable column's null map (1: null, 0: a value); whether `v` is null. */
+function markNull(nulls: Uint8Array, r: number, v: string | number | null): v is null {
+  nulls[r] = v === null ? 1 : 0;
+  return v === null;
+}
+
 /** Nullable(String): the null map, then every row's string ('' for a null). */
 class NullableStringColumn implements Encoder {
   readonly s: Strings;
@@ -229,13 +235,7 @@ class NullableStringColumn implements Encoder {
     this.nulls = new Uint8Array(capacity);
   }
   add(r: number, v: string | number | null): void {
-    if (v === null) {
-      this.nulls[r] = 1;
-      this.s.add('');
-    } else {
-      this.nulls[r] = 0;
-      this.s.add(v as string);
-    }
+    this.s.add(markNull(this.nulls, r, v) ? '' : (v as string));
   }
   grow(): void {
     this.s.grow();
@@ -287,7 +287,7 @@ class Int64Column implements Encoder {
     this.width = nullable ? 9 : 8;
   }
   add(r: number, v: string | number | null): void {
-    if (this.nulls !== undefined) this.nulls[r] = v === null ? 1 : 0;
+    if (this.nulls !== undefined) markNull(this.nulls, r, v);
     const x = v === null ? 0 : (v as number);
     const hi = Math.floor(x / TWO32);
     this.u32[2 * r] = x - hi * TWO32;
@@ -319,13 +319,7 @@ class NullableFloat64Column implements Encoder {
     this.nulls = new Uint8Array(capacity);
   }
   add(r: number, v: string | number | null): void {
-    if (v === null) {
-      this.nulls[r] = 1;
-      this.f64[r] = 0;
-    } else {
-      this.nulls[r] = 0;
-      this.f64[r] = v as number;
-    }
+    this.f64[r] = markNull(this.nulls, r, v) ? 0 : (v as number);
   }
   grow(): void {
     this.f64 = grown(this.f64, (n) => new Float64Array(n));

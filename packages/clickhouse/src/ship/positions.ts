@@ -31,7 +31,7 @@ export interface PositionFile {
 }
 
 /** The name of a target's position file: a hash of what it ships to. */
-export function positionKey(display: string, database: string): string {
+function positionKey(display: string, database: string): string {
   return createHash('sha256').update(`${display}\n${database}`).digest('hex').slice(0, 16);
 }
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BAD_LINE_KINDS, DEFAULT_READ_LIMITS, eventFiles, listLogs, type BadLineCounts, type LogFileInfo } from '@daybook/analytics';
 import { connect, type ClickHouseTarget } from '../connect.js';
-import { EVENTS_TABLE, ident } from '../schema.js';
+import { eventsTable } from '../sql.js';
 import { closeLog, fileHead, openLog, readLines, type OpenLog } from './file-lines.js';
 import { causeOf, describe, failureMessage, SHIP_ERROR_CODES, ShipError, type FailureCause } from './failure.js';
 import { ShipMetrics } from './metrics.js';
@@ -155,7 +155,7 @@ export class Shipper {
       giveUpMs: options.giveUpMs ?? 5 * 60_000,
     };
     const t = options.target;
-    this.insertQuery = `INSERT INTO ${ident(t.database)}.${ident(EVENTS_TABLE)} ${INSERT_COLUMNS} FORMAT Native`;
+    this.insertQuery = `INSERT INTO ${eventsTable(t.database)} ${INSERT_COLUMNS} FORMAT Native`;
     this.dirs = [...new Set(options.dirs.map((d) => resolve(d)))].map((dir) => {
       const posPath = positionPath(dir, t.display, t.database);
       const positions = loadPositions(posPath);

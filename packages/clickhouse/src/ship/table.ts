@@ -24,7 +24,7 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
 }
 
 /** The server's version (`SELECT version()`). */
-export async function serverVersion(client: ClickHouseClient): Promise<string> {
+async function serverVersion(client: ClickHouseClient): Promise<string> {
   const [r] = await rows<{ v: string }>(client, 'SELECT version() AS v');
   return r?.v ?? '0.0';
 }
