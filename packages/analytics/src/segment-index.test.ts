@@ -7,7 +7,7 @@ import { LogAnalyzer } from './analyzer.js';
 import { INDEX_DIR } from './segment-index.js';
 import { STORE_VERSION } from './segment-store.js';
 import { FileSource } from './source.js';
-import { ev, exit, lines, tempDir } from './test/helpers.js';
+import { ev, exit, tempDir } from './test/helpers.js';
 
 // Each `new LogAnalyzer` stands for a new process: its in-memory cache is empty, so whatever
 // it does not parse comes from the index on disk.
