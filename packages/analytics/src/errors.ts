@@ -69,19 +69,28 @@ const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
 /**
  * A message with every run of digits replaced by `#` (top_messages' key). Bots repeat their
  * error messages, and a repeated report would otherwise run the regex over every error of the
- * range again: the keys are remembered, up to a bound (then forgotten all at once).
+ * range again: the keys are remembered, up to a bound (then forgotten all at once). The bound
+ * counts characters as well as messages: a message may be 64 Ki characters (a traceback), and
+ * 10,000 of them, each held twice (message and key), would keep over a GB after their reports.
  */
 function messageKey(message: string): string {
   let key = messageKeys.get(message);
   if (key === undefined) {
-    if (messageKeys.size >= MAX_MESSAGE_KEYS) messageKeys.clear();
     key = message.replace(/\d+/g, '#');
+    if (messageKeys.size >= MAX_MESSAGE_KEYS || messageKeyChars + message.length + key.length > MAX_MESSAGE_KEY_CHARS) {
+      messageKeys.clear();
+      messageKeyChars = 0;
+    }
     messageKeys.set(message, key);
+    messageKeyChars += message.length + key.length;
   }
   return key;
 }
 const messageKeys = new Map<string, string>();
+let messageKeyChars = 0;
 const MAX_MESSAGE_KEYS = 10_000;
+/** Characters of the remembered messages and keys together: a few MB. */
+const MAX_MESSAGE_KEY_CHARS = 4 * 1024 * 1024;
 
 /** Whether error a (read at ia) is more recent than b (read at ib): newer first, then the one read later. */
 const newer = (a: ErrorRecord, ia: number, b: ErrorRecord, ib: number): boolean => a.ts > b.ts || (a.ts === b.ts && ia > ib);

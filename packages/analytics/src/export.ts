@@ -10,7 +10,8 @@ import { ABSENT, IdSet } from './dedup.js';
 import { CSV_HEADER, csvRow, EXPORT_COLUMNS, NUMERIC_COLUMNS, columnValue } from './export-csv.js';
 import type { LineSink } from './lines.js';
 import { eventFiles, foreignProblem, listLogs, readInto, type LogFileInfo, type ReadProblem } from './reader.js';
-import { contentDigest, uuidWords } from './segment.js';
+import { contentDigest } from './digest.js';
+import { uuidWords } from './segment.js';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'parquet';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'jsonl', 'parquet'];

@@ -82,8 +82,6 @@ function leadingTimestampAgrees(line: string, t: string): boolean {
   return q - LEADING.length === t.length && line.startsWith(t, LEADING.length);
 }
 
-export { LINK_SUFFIX } from './digest.js';
-
 function isLinkHex(line: string, from: number): boolean {
   for (let i = from; i < from + 64; i++) {
     const c = line.charCodeAt(i);

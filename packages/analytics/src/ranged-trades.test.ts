@@ -9,6 +9,7 @@ import { parseRange, parseTimestamp } from './dates.js';
 import type { EventSet } from './event-set.js';
 import { computeReport } from './report.js';
 import { INDEX_DIR } from './segment-index.js';
+import { decodePart, STORE_VERSION } from './segment-store.js';
 import { FileSource } from './source.js';
 import { ev, exit, lines, tempDir } from './test/helpers.js';
 
@@ -160,6 +161,28 @@ describe('ranged loads keep what linking needs', () => {
     writeFileSync(join(dir, INDEX_DIR, trd[0]!), 'not a part');
     assert.deepEqual(await day5(new LogAnalyzer(dir)), expected);
     assert.notEqual(readFileSync(join(dir, INDEX_DIR, trd[0]!), 'utf8'), 'not a part');
+  });
+
+  it('a .trd of an older format, or cut short, is ignored and written again from the file', async () => {
+    const { dir, p1Entry } = directory();
+    const path = join(dir, 'audit.log.2');
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    await new LogAnalyzer(dir).getReport(DAY5, DAY5);
+    const trd = join(dir, INDEX_DIR, trdOf(dir, 'audit.log.2'));
+    const stored = readFileSync(trd);
+    // The file changes in place (same size and mtime): a .trd taken for valid still says 100.
+    writeFileSync(path, readFileSync(path, 'utf8').replace(p1Entry, p1Entry.replace('"price":100', '"price":200')));
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const older = Buffer.from(stored);
+    older.writeUInt32LE(STORE_VERSION - 1, 4); // outside the checksum: only the version says it
+    for (const [what, bytes] of [['older format', older], ['cut short', stored.subarray(0, stored.length >> 1)]] as const) {
+      writeFileSync(trd, bytes);
+      const r = await new LogAnalyzer(dir).getReport(DAY5, DAY5);
+      assert.equal(r.trading_metrics.total_pnl, 10 - 900, `${what}: p1 linked from the file as it is now`);
+      const again = readFileSync(trd);
+      assert.equal(again.readUInt32LE(4), STORE_VERSION, `${what}: written again`);
+      assert.ok(decodePart(again)?.trades !== undefined, `${what}: whole`);
+    }
   });
 
   it('a backup left out and then needed whole comes from its stored segments when the index has them', async () => {

@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { LogAnalyzer } from './analyzer.js';
 import { INDEX_DIR } from './segment-index.js';
+import { STORE_VERSION } from './segment-store.js';
 import { FileSource } from './source.js';
-import { ev, exit, lines, tempDir } from './test/helpers.js';
+import { ev, exit, tempDir } from './test/helpers.js';
 
 // Each `new LogAnalyzer` stands for a new process: its in-memory cache is empty, so whatever
 // it does not parse comes from the index on disk.
@@ -158,6 +159,8 @@ describe('segment index', () => {
     const sizes = [a, b, c].map((p) => statSync(p!).size);
     await sameAsParsing(dir);
     assert.notDeepEqual([a, b, c].map((p) => statSync(p!).size), sizes, 'rewritten');
+    // The checksum does not cover the version: only the version check has the older part rewritten.
+    assert.equal(readFileSync(c!).readUInt32LE(4), STORE_VERSION, 'the older-format part rewritten in this format');
     assert.equal(parts(dir).length, 3, 'the stray part is deleted');
     await sameAsParsing(dir);
   });

@@ -56,14 +56,6 @@ const removeFile = (path: string): void => {
   }
 };
 
-/**
- * The persisted segment cache of some log directories (`<dir>/.daybook/index/`): reads a
- * file's stored parts back, stores new reads (written to a temporary file and renamed, so a
- * reader sees a whole part or none), and deletes the parts of files that are gone. Never
- * throws: a part that is damaged, of another format version or not on its file's chain is
- * ignored (and deleted); a directory that cannot be written is reported once, as a problem,
- * and then only read.
- */
 /** What a log directory's index holds, per file identity. */
 interface Listing {
   readonly parts: Map<string, { start: number; name: string }[]>;
@@ -77,6 +69,14 @@ export interface StoredTrades {
   readonly segments: Segment[];
 }
 
+/**
+ * The persisted segment cache of some log directories (`<dir>/.daybook/index/`): reads a
+ * file's stored parts back, stores new reads (written to a temporary file and renamed, so a
+ * reader sees a whole part or none), keeps a backup's trading rows beside them (`.trd`), and
+ * deletes what belongs to files that are gone. Never throws: a part or `.trd` that is
+ * damaged, of another format version or not on its file's chain is ignored (and deleted); a
+ * directory that cannot be written is reported once, as a problem, and then only read.
+ */
 export class SegmentIndex {
   private listing = new Map<string, Listing>();
   private readonly failed = new Map<string, ReadProblem>();

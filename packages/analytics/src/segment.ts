@@ -2,8 +2,6 @@ import { EVENT_TYPES } from '@daybook/core';
 import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
 import { contentDigest } from './digest.js';
 
-export { contentDigest } from './digest.js';
-
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
 // metrics look at. Dense columns are typed arrays (cheap to keep, to cache and to move

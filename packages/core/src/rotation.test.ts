@@ -14,7 +14,12 @@ const EVENTS = Number(process.env.DAYBOOK_ROTATION_EVENTS ?? 1_000_000);
 test(`${EVENTS} events through 1 MB rotation with compression: each exactly once, in order, chain valid`, async (t) => {
   const dir = tempDir(t);
   const started = Date.now();
-  const sink = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 1024 * 1024, backupCount: 100_000, compress: true });
+  // close() returns after closeTimeoutMs (30 s by default) with lines still queued, and the
+  // writer goes on rotating behind it: on a loaded machine the write-out of 1,000,000 lines
+  // took longer, the listing below then found backups not yet compressed, and the removal of
+  // the directory made the still running rotation fail (rename ENOENT). This test checks what
+  // the writer leaves once it is done, so its close waits for all of it.
+  const sink = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 1024 * 1024, backupCount: 100_000, compress: true, closeTimeoutMs: 600_000 });
   const pad = 'p'.repeat(120);
   for (let i = 0; i < EVENTS; i++) {
     void sink.write(`{"timestamp":"2026-11-22T20:00:00.000Z","level":"INFO","event_type":"trade_entry","seq":${i},"symbol":"AAPL","metadata":{"pad":"${pad}"}}`, 'none', false);
