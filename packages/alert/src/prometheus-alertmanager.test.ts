@@ -118,7 +118,7 @@ describe('exported rules in a real Prometheus, through a real Alertmanager', { s
       ...file.rules.filter((r) => r.name === 'HighErrorCount' || r.name === 'SlowBroker' || r.name === 'DailyLoss'),
       rule({ name: 'QuietRule', kind: 'chain_damaged', window: HOUR, threshold: 0 }), // a whole chain: never fires
     ];
-    file.evaluationInterval = 1;
+    file.evaluationInterval = 1000;
     writeFileSync(join(tmp, 'rules.yml'), prometheusRulesCommand(file));
 
     const amPort = await freePort();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { promDuration, promExpr, promTemplate, prometheusRules, prometheusRulesCommand } from './prometheus-rules.js';
+import { parseRules } from './rules.js';
 import { HOUR, debianBinary, exampleRules, rule } from './test/prometheus.js';
 
 interface PromRule {
@@ -34,6 +35,9 @@ describe('prometheusRules', () => {
     assert.equal(g[0]!.rules.find((r) => r.alert === 'BotSilent')!.for, '1m');
     assert.equal(g[0]!.rules.find((r) => r.alert === 'Drawdown')!.for, '90s');
     assert.equal(g[0]!.rules.find((r) => r.alert === 'BotSilent')!.labels, undefined, 'no empty labels map');
+    // a parsed rules file (what the command exports) keeps its interval in milliseconds
+    const parsed = parseRules({ evaluation_interval: '15m', rules: [{ name: 'E', kind: 'error_count', window: '1h', threshold: 10 }] });
+    assert.equal(groups(prometheusRules(parsed))[0]!.interval, '15m');
   });
 
   it('each kind as PromQL over daybook\'s series, in the unit of daybook\'s figure', () => {
@@ -98,7 +102,7 @@ describe('prometheusRules', () => {
   it('promtool test rules: every kind fires on its condition and not before, per instance', { skip: promtool === undefined ? 'promtool is not installed (Debian package prometheus)' : false }, () => {
     const M = 60_000;
     const file = exampleRules();
-    file.evaluationInterval = 60;
+    file.evaluationInterval = 60_000;
     file.rules = [
       rule({ name: 'Errors', kind: 'error_count', window: 10 * M, threshold: 5 }),
       rule({ name: 'AvgLatency', kind: 'avg_api_latency_ms', window: 10 * M, threshold: 1000 }),

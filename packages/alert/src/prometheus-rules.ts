@@ -57,7 +57,7 @@ export function prometheusRuleGroups(file: RulesFile, options: PrometheusRulesOp
     groups: [
       {
         name: options.group ?? 'daybook',
-        interval: promDuration(file.evaluationInterval * 1000),
+        interval: promDuration(file.evaluationInterval), // both milliseconds
         rules: file.rules.map((r) => ({
           alert: r.name,
           expr: promExpr(r),
