@@ -90,3 +90,10 @@ test('every error code is documented in the README with its hint', async () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const [code, hint] of Object.entries(ALERT_ERROR_CODES)) assert.ok(readme.includes(`| \`${code}\` | ${hint} |`), code);
 });
+
+test('every error code is in docs/errors.md, the list of all of daybook\'s codes', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { ALERT_ERROR_CODES } = await import('./errors.js');
+  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+  for (const code of Object.keys(ALERT_ERROR_CODES)) assert.ok(doc.includes(`| \`${code}\` |`), `${code} is missing from docs/errors.md`);
+});

@@ -172,6 +172,7 @@ describe('daybook alert', () => {
     const r = await daybook(['alert', '--prometheus-rules', EXAMPLE]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^groups:/m);
+    assert.match(r.stdout, /^    interval: 15m$/m, 'the example\'s evaluation_interval (15m)');
     assert.match(r.stdout, /alert: HighErrorCount\n\s+expr: increase\(daybook_errors_total\[1h\]\) > 10/);
     const bad = join(root, 'bad-prom.json');
     writeFileSync(bad, JSON.stringify({ rules: [{ name: 'X', kind: 'nope', window: '1h', threshold: 1 }] }));

@@ -24,9 +24,9 @@ when that stops. Over ClickHouse, one alert per bot and host (labels bot and hos
 
 State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
 (--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
-resolution. Every firing, resolution and notification attempt is also written as an event
-(alert_firing, alert_resolved, alert_notification) to the hash-chained log in
-<state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
+resolution. Every firing, resolution, notification attempt and silence is also written as an
+event (alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained
+log in <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
 --once evaluates once (at --at, default now), sends, and exits; without it, evaluates every
 evaluation_interval of the rules file until Ctrl-C or SIGTERM (then sends what is queued and

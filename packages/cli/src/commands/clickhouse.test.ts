@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSettings, createStatements } from '@daybook/clickhouse';
-import { auditFiles, insertSql, loggedBot, rowsOf } from '../../../clickhouse/dist/test/fleet.js';
+import { appLog, auditFiles, insertSql, loggedBot, rowsOf } from '../../../clickhouse/dist/test/fleet.js';
 import { clickhouseMissing, freePort, startClickHouse, type ClickHouseInstance } from '../../../clickhouse/dist/test/server.js';
 import { BIN, run, type Run } from '../test/run.js';
 
@@ -81,6 +81,24 @@ describe('daybook report / verify --clickhouse', { skip: clickhouseMissing() }, 
     assert.match(bad.stdout, /^altered +audit\.log:1 +event \S+ differs in ClickHouse: message$/m);
     assert.match(bad.stdout, /^added +\S+ +event not-in-the-directory is in ClickHouse, not in the directory$/m);
     assert.match(bad.stdout, /^DIFFERS: .* 0 missing, 1 altered, 1 added/m);
+  });
+
+  // What a user does (README, "A fleet on ClickHouse"): ship a directory holding an app's text
+  // log beside the audit log, then verify it. The app lines are shipped (app_log rows) but no
+  // chain vouches for them: they are not "added" events of the directory.
+  it('verify DIR --clickhouse after daybook ship of a directory with an app log: exit 0', async () => {
+    const withApp = join(root, 'with-app', 'bot1');
+    cpSync(dir, withApp, { recursive: true });
+    appLog(withApp, 'hedge-bot', Date.UTC(2024, 2, 1, 9), 12);
+    // its own database: the other tests read the fleet of `daybook`
+    const shipped = await daybook(['ship', '--dir', withApp, '--clickhouse', url, '--database', 'with_app', '--once']);
+    assert.equal(shipped.status, 0, shipped.stderr);
+    assert.match(shipped.stdout, /\(12 of them app text lines, as app_log events\)/);
+    const r = await daybook(['verify', withApp, '--clickhouse', url, '--database', 'with_app', '--json']);
+    const json = JSON.parse(r.stdout) as { clickhouse: { ok: boolean; counts: Record<string, number>; lines: number; rows: number } };
+    assert.deepEqual(json.clickhouse.counts, { missing: 0, altered: 0, added: 0 });
+    assert.equal(json.clickhouse.rows, json.clickhouse.lines);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   it('a directory cut short after shipping fails against ClickHouse, the outside witness', async () => {
