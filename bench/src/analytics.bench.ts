@@ -18,11 +18,17 @@
 // `npm run bench -- python` (python.bench.ts) runs the same on the Python DayBot's format
 // (python-gen.ts: DAYBOOK_BENCH_DIR default .bench-data/python, DAYBOOK_BENCH_MB default
 // 300): five files repeating each event by level, micro-second `+00:00` timestamps, no chain.
-// Its repeated-report cycles append 5,000 events each as the Python bot did, to the files by level.
-// The directory keeps what the cycles append (python: ~9 MiB per cycle, ~44 MiB per run of
-// five): runs meant to be compared start from the same copy of it.
+// Its repeated-report cycles append 5,000 events each as the Python bot did, to the files by level,
+// in a working copy (`<dir>.run`, made afresh for each run and removed after it): every run
+// starts from the same 347 MiB, and DAYBOOK_BENCH_DIR may be a link to a directory shared with
+// other runs. The daybook format's directory (1 GiB) keeps what the cycles append (~2 MiB per
+// cycle): runs meant to be compared start from the same copy of it.
+//
+// DAYBOOK_BENCH_PROFILE=DIR writes a CPU profile (node:inspector) of each repeated report of
+// the daybook contender to DIR/repeat-<k>.cpuprofile.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -96,6 +102,19 @@ interface Repeat {
  */
 const REPEATS = Math.max(2, Number(process.env.DAYBOOK_BENCH_REPEATS ?? 5));
 
+/** Where the repeated reports' CPU profiles go (DAYBOOK_BENCH_PROFILE), if anywhere. */
+const PROFILE = process.env.DAYBOOK_BENCH_PROFILE;
+
+/** An inspector session on this thread with the profiler enabled (started after the first report: it costs little, but not nothing). */
+async function startProfiler(): Promise<Session> {
+  mkdirSync(PROFILE!, { recursive: true });
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  return session;
+}
+
 /** Appends `n` events from `startMs` on, 1 s apart, the way a running bot of `format` does. */
 async function appendEvents(dir: string, format: Format, startMs: number, n: number): Promise<void> {
   // The Python bot is another process: it appends, the analyzer's process reads.
@@ -133,18 +152,25 @@ async function runDaybook(dir: string, format: Format): Promise<Omit<ChildResult
   const appended = 5000;
   const repeats: Repeat[] = [];
   let seen = first.system_metrics.total_events;
+  const profiler = PROFILE === undefined ? undefined : await startProfiler();
   for (let k = 0; k < REPEATS; k++) {
     await appendEvents(dir, format, sim, appended);
     sim += (appended + 60) * 1000;
+    await profiler?.post('Profiler.start');
     const cpu1 = process.cpuUsage();
     const t1 = performance.now();
     const again = await analyzer.getReport();
     const repeatMs = performance.now() - t1;
     const c1 = process.cpuUsage(cpu1);
+    if (profiler !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(join(PROFILE!, `repeat-${k + 1}.cpuprofile`), JSON.stringify(profile));
+    }
     if (again.system_metrics.total_events < seen + appended) throw new Error(`repeated report ${k + 1} counted ${again.system_metrics.total_events - seen} new events, fewer than the ${appended} appended`);
     seen = again.system_metrics.total_events;
     repeats.push({ ms: repeatMs, cpuS: (c1.user + c1.system) / 1e6 });
   }
+  profiler?.disconnect();
   return { ms, figures: figuresOf(first), repeats, appended, marks };
 }
 
@@ -265,12 +291,30 @@ function agree(a: number | null | undefined, b: number | null | undefined): bool
 }
 
 export async function main(format: Format = 'daybook'): Promise<void> {
-  const dir = process.env.DAYBOOK_BENCH_DIR ?? (format === 'python' ? '.bench-data/python' : '.bench-data/analytics');
+  const source = process.env.DAYBOOK_BENCH_DIR ?? (format === 'python' ? '.bench-data/python' : '.bench-data/analytics');
   const mb = Number(process.env.DAYBOOK_BENCH_MB ?? (format === 'python' ? 300 : 1024));
-  if (!existsSync(dir)) {
-    process.stdout.write(`generating ${dir} (${mb} MiB, ${format} format)...\n`);
-    await (format === 'python' ? generatePython(dir, mb) : generate(dir, mb));
+  if (!existsSync(source)) {
+    process.stdout.write(`generating ${source} (${mb} MiB, ${format} format)...\n`);
+    await (format === 'python' ? generatePython(source, mb) : generate(source, mb));
   }
+  const dir = format === 'python' ? workingCopy(source) : source;
+  try {
+    await compare(dir, format);
+  } finally {
+    if (dir !== source) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of the log files of `source` (not its index) in `<source>.run`, which the appends grow. */
+function workingCopy(source: string): string {
+  const dir = `${source.replace(/\/+$/, '')}.run`;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(source)) if (statSync(join(source, f)).isFile()) copyFileSync(join(source, f), join(dir, f));
+  return dir;
+}
+
+async function compare(dir: string, format: Format): Promise<void> {
   const files = listLogFiles([dir]);
   process.stdout.write(`${dir}: ${files.length} files (${files.filter((f) => f.gz).length} gzipped), ${(dirBytes(dir) / 1048576).toFixed(0)} MiB on disk\n\n`);
   const index = join(dir, INDEX_DIR);
