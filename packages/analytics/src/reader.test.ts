@@ -43,7 +43,7 @@ describe('lines', () => {
       assert.equal(parseTimestamp(bad), undefined, bad);
     }
     assert.equal(parseTimestamp('2024-02-29T00:00:00Z'), Date.UTC(2024, 1, 29) * 1000);
-    // the same-minute fast path agrees with Date.parse, and still rejects what the slow path does
+    // the same-day fast path agrees with Date.parse, and still rejects what the slow path does
     for (let t = Date.UTC(2024, 0, 1, 23, 58); t < Date.UTC(2024, 0, 2, 0, 2); t += 997) {
       const iso = new Date(t).toISOString();
       assert.equal(parseTimestamp(iso), t * 1000, iso);
