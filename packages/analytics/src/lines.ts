@@ -68,18 +68,23 @@ export function readLine(line: string, sink: LineSink, bytes?: Buffer, at = 0): 
   sink.add(rec, ts, line, bytes === undefined ? undefined : bytesDigest(bytes, at, line.length));
 }
 
-const LEADING = '{"timestamp":"';
+const LEADING = '{"timestamp":';
 
 /**
- * A line that begins with its timestamp (daybook's own) must mean that one: JSON.parse keeps
- * the last of repeated keys, so a second "timestamp" (or one spelled with \u escapes) would
- * date the event differently from the first. Such a line is ambiguous and counted as bad,
- * which also lets scan.ts date a file from the leading timestamps alone.
+ * A line that begins with its timestamp (daybook's `{"timestamp":"`, the Python DayBot's
+ * `{"timestamp": "`) must mean that one: JSON.parse keeps the last of repeated keys, so a
+ * second "timestamp" (or one spelled with \u escapes) would date the event differently from
+ * the first. Such a line is ambiguous and counted as bad, which also lets scan.ts date a file
+ * from the leading timestamps alone (core's leading-time.ts reads the same two prefixes).
  */
 function leadingTimestampAgrees(line: string, t: string): boolean {
   if (!line.startsWith(LEADING)) return true;
-  const q = line.indexOf('"', LEADING.length);
-  return q - LEADING.length === t.length && line.startsWith(t, LEADING.length);
+  let at = LEADING.length;
+  if (line.charCodeAt(at) === 32 /* space */) at++;
+  if (line.charCodeAt(at) !== 34 /* " */) return true;
+  at++;
+  const q = line.indexOf('"', at);
+  return q - at === t.length && line.startsWith(t, at);
 }
 
 function isLinkHex(line: string, from: number): boolean {

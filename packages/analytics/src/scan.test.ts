@@ -12,6 +12,8 @@ import { FileSource } from './source.js';
 import { ev, exit, lines, tempDir } from './test/helpers.js';
 
 const us = (iso: string): number => parseTimestamp(iso)!;
+/** A line as the Python DayBot's json.dumps writes it (`", "` and `": "`), `more` its other members. */
+const py = (ts: string, id: string, more = ''): string => `{"timestamp": "${ts}", "level": "INFO", "event_id": "${id}"${more}}`;
 const bytes = (text: string): Buffer => Buffer.from(text);
 
 /** The latest event time the parser finds in these lines (-Infinity: none). */
@@ -39,6 +41,14 @@ describe('latest event time by scan', () => {
     assert.equal(latestEventTimeOf(bytes(lookalike)), us('2099-01-01T05:00:00Z'));
   });
 
+  it('dates the Python DayBot\'s lines (`{"timestamp": "`, micro-seconds and +00:00) like the reader', () => {
+    const text = [py('2024-01-03T10:00:00.000001+00:00', 'a'), py('2024-01-05T10:00:00+00:00', 'b'), py('2024-01-04T23:59:59.999999+00:00', 'c')].join('\n') + '\n';
+    for (const piece of [1, 7, 64, 100_000]) assert.equal(latestEventTimeOf(bytes(text), piece), us('2024-01-05T10:00:00Z'), `pieces of ${piece}`);
+    assert.equal(parsedLatest(text), us('2024-01-05T10:00:00Z'));
+    // json.dumps writes one space; any other spacing is not a shape the scan knows.
+    assert.equal(latestEventTimeOf(bytes(text + '{"timestamp":  "2024-01-01T00:00:00+00:00", "event_id": "d"}\n')), undefined);
+  });
+
   it('says nothing of a file with a line that does not begin with its timestamp', () => {
     for (const odd of ['', 'not json', '{ "timestamp":"2024-01-01T00:00:00.000Z"}', '{"event_id":"x","timestamp":"2024-01-01T00:00:00.000Z"}', '2025-08-30 21:49:03,511 | app | INFO | text']) {
       const text = lines([ev({ timestamp: '2024-01-01T00:00:00.000Z' })]) + odd + '\n';
@@ -60,6 +70,10 @@ describe('latest event time by scan', () => {
       (d) => `{"timestamp":"${day(d).slice(0, 19)}+00:00","event_id":"v${d}"}`,
       // 24 bytes that end in Z" but hold a shorter timestamp with an offset, and the next key.
       (d) => `{"timestamp":"${day(d).slice(0, 16)}-23","aZ":1,"event_id":"u${d}"}`,
+      // The Python DayBot's spacing, alone and with a repeated or escaped key.
+      (d) => py(`${day(d).slice(0, 19)}.000001+00:00`, `p${d}`),
+      (d) => `{"timestamp": "${day(d).slice(0, 19)}+00:00", "event_id": "q${d}", "timestamp": "${day(d + 10).slice(0, 19)}+00:00"}`,
+      (d) => `{"timestamp": "${day(d).slice(0, 19)}+00:00", "event_id": "r${d}", "time\\u0073tamp": "${day(d + 10)}"}`,
     ];
     for (let round = 0; round < 300; round++) {
       const n = 1 + Math.floor(random() * 6);
@@ -75,8 +89,9 @@ describe('latest event time by scan', () => {
       '{"timestamp":"2024-01-01T00:00:00.000Z","event_id":"b","time\\u0073tamp":"2024-02-01T00:00:00.000Z"}',
       '{"timestamp":"2024-01-01T00:00:00.000Z","event_id":"c","timestamp":"2024-01-01T00:00:00.000Z"}',
       '{"event_id":"d","timestamp":"2024-01-01T00:00:00.000Z","timestamp":"2024-02-01T00:00:00.000Z"}',
+      '{"timestamp": "2024-01-01T00:00:00+00:00", "event_id": "e", "timestamp": "2024-02-01T00:00:00+00:00"}',
     ]);
-    assert.equal(set.bad.invalid_timestamp, 2);
+    assert.equal(set.bad.invalid_timestamp, 3);
     assert.equal(set.segments[0]!.n, 2, 'a repeated key with the same value, and one not at the start (JSON.parse\'s last wins), still read');
   });
 
@@ -164,6 +179,18 @@ describe('ranged loads leave out what ends before them', () => {
     const r = await new LogAnalyzer(dir, { source }).getReport('2024-01-03', '2024-01-03');
     assert.deepEqual(r.read_problems.map((p) => [p.file.endsWith('audit.log.3.gz'), p.code]), [[true, 'DAYBOOK_W_READ_GZIP']]);
     assert.equal(r.trading_metrics.total_trades, 2);
+  });
+
+  it('a report of the last day over the Python DayBot\'s files reads only the current audit.log', async () => {
+    const dir = tempDir();
+    const exitPy = (ts: string, id: string, pnl: number): string => py(ts, id, `, "event_type": "trade_exit", "symbol": "AAPL", "quantity": 1.0, "price": 10.0, "pnl": ${pnl.toFixed(1)}, "metadata": {}`);
+    writeFileSync(join(dir, 'audit.log.1'), [exitPy('2024-01-02T10:00:00.250000+00:00', '11111111-1111-4111-8111-111111111111', 7)].join('\n') + '\n');
+    writeFileSync(join(dir, 'audit.log'), [exitPy('2024-01-03T09:00:00.000001+00:00', '22222222-2222-4222-8222-222222222222', 3), exitPy('2024-01-03T10:00:00+00:00', '33333333-3333-4333-8333-333333333333', -1)].join('\n') + '\n');
+    const source = new FileSource(dir, { persist: false });
+    const r = await new LogAnalyzer(dir, { source }).getTradingMetrics('2024-01-03', '2024-01-03');
+    assert.equal(r.total_trades, 2);
+    assert.equal(r.total_pnl, 2);
+    assert.equal(source.newestLeftOut(), us('2024-01-02T10:00:00.25Z'), 'audit.log.1 was only scanned');
   });
 
   it('a backup the scan cannot vouch for (app text lines) is read', async () => {

@@ -10,9 +10,9 @@ import { openRegular, readAt, readFileSegments, streamFile, type FileSegments } 
 // backups that end before its start (a dashboard's "today" on a directory no reader has seen
 // reads one file instead of 1 GB). It must never call a file older than the parser would, so
 // it only answers for files whose every line is a JSON object that begins with its timestamp
-// (daybook's own lines; core's leading-time.ts), which the parser holds to that timestamp
-// (lines.ts counts a line whose JSON says otherwise as bad); at the first other line it gives
-// up, saying nothing. A gzipped backup of daybook's says it in its header (gzip-pieces.ts):
+// (daybook's own lines and the Python DayBot's; core's leading-time.ts), which the parser
+// holds to that timestamp (lines.ts counts a line whose JSON says otherwise as bad); at the
+// first other line it gives up, saying nothing. A gzipped backup of daybook's says it in its header (gzip-pieces.ts):
 // then nothing is inflated. Bad lines of a file left out are not counted (see FileSource).
 
 /** Larger than the parser's chunks: fewer calls per byte, and nothing is kept of them. */

@@ -19,3 +19,17 @@ test('a torn last line without a newline is read at finish; a line of another sh
   const foreign = line('2026-01-01T00:00:01.000Z') + 'y'.repeat(10_000) + '\n' + line('2026-01-01T00:00:02.000Z');
   assert.equal(scanLeadingTimes(Buffer.from(foreign), undefined, 512).unknown, true);
 });
+
+test('the Python DayBot\'s `{"timestamp": "` lines are read by parseOther; without it, or with other spacing, the file is unknown', () => {
+  const py = (ts: string): string => `{"timestamp": "${ts}", "level": "INFO"}\n`;
+  const text = py('2026-01-01T00:00:05.000001+00:00') + py('2026-01-01T00:00:01+00:00');
+  const seen: string[] = [];
+  const s = scanLeadingTimes(Buffer.from(text), (t) => (seen.push(t), seen.length), 3);
+  assert.equal(s.unknown, false);
+  assert.deepEqual(seen, ['2026-01-01T00:00:05.000001+00:00', '2026-01-01T00:00:01+00:00']);
+  assert.equal(s.latestOther(), 2);
+  assert.equal(scanLeadingTimes(Buffer.from(text)).unknown, true, 'no parseOther');
+  for (const odd of ['{"timestamp":  "2026-01-01T00:00:05+00:00"}\n', '{"timestamp": 5}\n', '{"timestamp": \n']) {
+    assert.equal(scanLeadingTimes(Buffer.from(odd), () => 1).unknown, true, odd);
+  }
+});

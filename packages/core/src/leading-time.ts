@@ -1,11 +1,14 @@
 // The latest timestamp a file's lines begin with, read from its bytes without parsing them.
 // daybook's lines begin `{"timestamp":"YYYY-MM-DDTHH:MM:SS.mmmZ"`, and compared as bytes
 // that string's order is time order, so the scan costs little more than the read (25-30 ms
-// for a 50 MB file). The compressor records it in each backup's gzip header (gzip-pieces.ts),
+// for a 50 MB file). The Python DayBot's lines begin `{"timestamp": "` (json.dumps puts a
+// space after the colon) and a `+00:00` micro-second time: read by `parseOther`. The compressor records it in each backup's gzip header (gzip-pieces.ts),
 // verify checks that record, and analytics uses it (or this scan) to leave out backups that
 // end before a report's range without parsing them.
 
-const PREFIX = Buffer.from('{"timestamp":"');
+/** `{"timestamp":`, then `"` (daybook) or ` "` (the Python DayBot's json.dumps): nothing else. */
+const PREFIX = Buffer.from('{"timestamp":');
+const SPACE = 0x20;
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`: compared as bytes, its order is time order. */
 const CANONICAL = 24;
 const QUOTE = 0x22;
@@ -28,8 +31,9 @@ function isCanonical(buf: Buffer, at: number): boolean {
 
 /**
  * The latest leading timestamp of a file's lines, from its bytes in any pieces. `unknown`
- * once a line does not begin with `{"timestamp":"` (or, without `parseOther`, has another
- * form than the canonical one): nothing can then be said of the file from its first keys.
+ * once a line does not begin with `{"timestamp":"` or `{"timestamp": "` (or, without
+ * `parseOther`, has another form than the canonical one): nothing can then be said of the
+ * file from its first keys.
  */
 export class LeadingTimeScanner {
   /** The greatest canonical timestamp seen, as bytes (empty: none). */
@@ -112,13 +116,15 @@ export class LeadingTimeScanner {
     let lineEnd = end;
     if (lineEnd > start && buf[lineEnd - 1] === 13) lineEnd--;
     // Byte loops, not Buffer.compare: these run per line, and a short loop beats the call.
-    let ok = lineEnd - start > PREFIX.length;
+    let ok = lineEnd - start > PREFIX.length + 1;
     for (let i = 0; ok && i < PREFIX.length; i++) ok = buf[start + i] === PREFIX[i];
-    if (!ok) {
+    let at = start + PREFIX.length;
+    if (ok && buf[at] === SPACE) at++;
+    if (!ok || buf[at] !== QUOTE) {
       this.unknown = true;
       return false;
     }
-    const at = start + PREFIX.length;
+    at++;
     if (at + CANONICAL < lineEnd && buf[at + CANONICAL] === QUOTE && isCanonical(buf, at)) {
       const max = this.canonical;
       let i = 0;
