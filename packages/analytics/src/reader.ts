@@ -249,6 +249,7 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
     if (e instanceof NotRegularFile) return e.problem;
     return { file: path, code: 'DAYBOOK_W_READ_FILE', message: `${path}: ${(e as Error).message}` };
   }
+  if (!gz) return readChunks(path, opened.fd, start, onChunk, chunkBytes);
   const file = createReadStream(path, { fd: opened.fd, start, highWaterMark: chunkBytes });
   const stream = gz ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
@@ -279,6 +280,33 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
       code: damaged ? 'DAYBOOK_W_READ_GZIP' : 'DAYBOOK_W_READ_FILE',
       message: `${path}: ${err.message}`,
     };
+  }
+}
+
+/**
+ * A plain file's bytes from `start` to its end, in synchronous reads of `chunkBytes` with a
+ * turn of the event loop between them (a thread that serves requests, or takes in workers'
+ * results, still does between chunks). From the page cache a read is a copy: cheaper than a
+ * stream's round trip through the thread pool and its async iteration. Measured on the
+ * 2.4 MB a repeated report of the Python bench reads: ~3 ms CPU and ~9 ms wall instead of
+ * ~6 and ~20 on a busy machine. Each chunk is a new buffer: the line splitter keeps pieces
+ * of it. Closes `fd`.
+ */
+async function readChunks(path: string, fd: number, start: number, onChunk: (b: Buffer) => void, chunkBytes: number): Promise<ReadProblem | undefined> {
+  let pos = start;
+  try {
+    for (let n = 0; ; n++) {
+      if (n > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const buf = Buffer.allocUnsafe(chunkBytes);
+      const got = readSync(fd, buf, 0, chunkBytes, pos);
+      if (got === 0) return undefined;
+      pos += got;
+      onChunk(got === chunkBytes ? buf : buf.subarray(0, got));
+    }
+  } catch (e) {
+    return { file: path, code: 'DAYBOOK_W_READ_FILE', message: `${path}: ${(e as Error).message}` };
+  } finally {
+    closeSync(fd);
   }
 }
 
