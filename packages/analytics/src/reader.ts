@@ -249,7 +249,7 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
     if (e instanceof NotRegularFile) return e.problem;
     return { file: path, code: 'DAYBOOK_W_READ_FILE', message: `${path}: ${(e as Error).message}` };
   }
-  if (!gz) return readChunks(path, opened.fd, start, onChunk, chunkBytes);
+  if (!gz && opened.size - start <= SYNC_READ_BYTES) return readChunks(path, opened.fd, start, onChunk, chunkBytes);
   const file = createReadStream(path, { fd: opened.fd, start, highWaterMark: chunkBytes });
   const stream = gz ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
@@ -282,6 +282,13 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
     };
   }
 }
+
+/**
+ * Up to this many bytes of a plain file are read by readChunks; more by a stream, whose
+ * thread-pool reads run ahead of the parse (on a large file that overlap is worth the
+ * stream's cost per chunk; on what a refresh reads, it is not).
+ */
+const SYNC_READ_BYTES = 8 * 1024 * 1024;
 
 /**
  * A plain file's bytes from `start` to its end, in synchronous reads of `chunkBytes` with a
