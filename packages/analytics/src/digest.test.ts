@@ -10,6 +10,8 @@ const LINES = [
   `{"timestamp":"2025-01-06T00:00:02.000Z","level":"INFO","event_id":"c67064b0-c54f-4ed9-af41-965e584b86b8","event_type":"api_call"${LINK}`,
   // not a link: the suffix's place holds something else
   `{"timestamp":"2025-01-06T00:00:03.000Z","level":"INFO","event_id":"d67064b0-c54f-4ed9-af41-965e584b86b8","hash_of":"${'x'.repeat(80)}"}`,
+  // nor here: the same length, the same first bytes (`,"h`), another key
+  `{"timestamp":"2025-01-06T00:00:04.000Z","level":"INFO","event_id":"e67064b0-c54f-4ed9-af41-965e584b86b8","hasx":"${'ab'.repeat(32)}"}`,
 ];
 
 describe('line digests from bytes', () => {
@@ -23,7 +25,7 @@ describe('line digests from bytes', () => {
 
   it('a segment read from bytes holds each line’s contentDigest: ASCII runs, CRLF, non-ASCII runs and lines in pieces', () => {
     const nonAscii = LINES[0]!.replace('"DEBUG"', '"DEBUG", "message": "Ünïcode ✓"').replace('be8aca44', 'ae8aca44');
-    const text = `${LINES[0]}\r\n${LINES[1]}\n${LINES[2]}\n`;
+    const text = `${LINES[0]}\r\n${LINES.slice(1).join('\n')}\n`;
     for (const [input, lines] of [
       [text, LINES],
       [`${nonAscii}\n${LINES[1]}\n`, [nonAscii, LINES[1]!]],

@@ -27,7 +27,10 @@ const HASH_KEY = Buffer.from(',"hash":"');
  */
 export function bytesDigest(buf: Buffer, at: number, len: number): number {
   const end = at + len;
-  if (len > LINK_SUFFIX && buf[end - 1] === 125 && buf.compare(HASH_KEY, 0, HASH_KEY.length, end - LINK_SUFFIX, end - LINK_SUFFIX + HASH_KEY.length) === 0) {
+  const key = end - LINK_SUFFIX;
+  // `,"h` looked at byte by byte first: most lines without a link (the Python DayBot's end in
+  // `"}` too) are told apart without the native compare, which cost a line 0.7 µs.
+  if (len > LINK_SUFFIX && buf[end - 1] === 125 && buf[key] === 44 && buf[key + 2] === 104 && buf.compare(HASH_KEY, 0, HASH_KEY.length, key, key + HASH_KEY.length) === 0) {
     return crc32('}', crc32(buf.subarray(at, end - LINK_SUFFIX)));
   }
   return crc32(buf.subarray(at, end));
