@@ -75,6 +75,11 @@ export class Schedule<E = unknown> {
     return this.planned === undefined ? undefined : { ...this.planned };
   }
 
+  /** Resolves when no evaluation is under way (what a test waits for after moving its clock). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
   /** Evaluates now, then watches and plans. Once. */
   start(): void {
     if (this.started || this.stopped) return;
@@ -128,14 +133,15 @@ export class Schedule<E = unknown> {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.planned = undefined;
-      this.run(reason);
+      this.run(reason, at);
     }, at - this.clock.now());
   }
 
-  private run(reason: EvaluationReason): void {
+  /** `at`: the instant planned. A timer may fire a millisecond before Date.now() reaches it (a `for` would not have ended yet): evaluated at it. */
+  private run(reason: EvaluationReason, at = -Infinity): void {
     if (this.stopped) return;
     const started = this.clock.now();
-    const now = Math.max(started, this.lastStart + 1);
+    const now = Math.max(started, at, this.lastStart + 1);
     // Lines arriving from here on may be after what this evaluation reads: they plan the next.
     this.dirty = false;
     this.lastStart = now;

@@ -20,6 +20,8 @@ export interface DirectoryWatch {
 export interface WatchOptions {
   /** Milliseconds between two polls (default 1000). */
   pollMs?: number;
+  /** false: the poll alone, as on a file system where fs.watch says nothing (default true). */
+  fsWatch?: boolean;
 }
 
 const isLog = (name: string | null | undefined): boolean => name !== null && name !== undefined && name !== '' && !name.startsWith('.');
@@ -30,21 +32,25 @@ export function watchDirectory(dir: string, onChange: () => void, options: Watch
   let watcher: FSWatcher | undefined;
   /** fs.watch reported a change since the last poll: the poll only takes the new signature. */
   let watched = false;
-  try {
-    watcher = watch(dir, { persistent: false }, (_event, name) => {
-      // Without a name (some platforms) it may be a log: reported.
-      if (name !== null && !isLog(String(name))) return;
-      watched = true;
-      onChange();
-    });
-    // The directory removed or unreadable: the poll carries on alone.
-    watcher.on('error', () => {
-      watcher?.close();
-      watcher = undefined;
-    });
-  } catch {
-    watcher = undefined;
-  }
+  const fsWatch = (): FSWatcher | undefined => {
+    try {
+      const w = watch(dir, { persistent: false }, (_event, name) => {
+        // Without a name (some platforms) it may be a log: reported.
+        if (name !== null && !isLog(String(name))) return;
+        watched = true;
+        onChange();
+      });
+      // The directory removed or unreadable: the poll carries on alone.
+      w.on('error', () => {
+        w.close();
+        watcher = undefined;
+      });
+      return w;
+    } catch {
+      return undefined;
+    }
+  };
+  watcher = options.fsWatch === false ? undefined : fsWatch();
 
   let names: string[] = [];
   let dirMtime = -1;
