@@ -27,17 +27,22 @@ const EVALS = Number(process.env.DAYBOOK_ALERT_EVALS ?? 5);
 const KINDS = ['error_count', 'avg_api_latency_ms', 'p99_api_latency_ms', 'no_events', 'daily_loss', 'max_drawdown', 'risk_limit_hits', 'rate_limit_hits'];
 const WINDOWS = ['1m', '5m', '15m', '1h', '6h', '1d'];
 
-function rules(): RulesFile {
-  const list: unknown[] = [
+/** The 50 rules as a rules file writes them (alert-latency.bench.ts runs them in `daybook alert`). */
+export function ruleList(): Record<string, unknown>[] {
+  const list: Record<string, unknown>[] = [
     { name: 'HighErrorCount', kind: 'error_count', window: '1h', threshold: 10 },
     { name: 'HighApiLatency', kind: 'avg_api_latency_ms', window: '1h', threshold: 1000 },
   ];
   for (const kind of KINDS) for (const window of WINDOWS) list.push({ name: `${kind}_${window}`, kind, window, threshold: kind === 'no_events' ? 0 : 1e12 });
-  return parseRules({ rules: list });
+  return list;
+}
+
+function rules(): RulesFile {
+  return parseRules({ rules: ruleList() });
 }
 
 /** A working copy (copied, not linked: a link would change the source's ctime, which verify caches read), without the index. */
-function workingCopy(source: string, dir: string): void {
+export function workingCopy(source: string, dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, '.daybook'), { recursive: true });
   for (const f of readdirSync(source)) {
@@ -57,6 +62,17 @@ function lastTimestamp(dir: string): number {
   return Date.parse((JSON.parse(last.replace(/\t[^\t]*$/, '')) as { timestamp: string }).timestamp);
 }
 
+/** The k-th event of the bench bots' traffic: API calls, an error every 200 events, a trade every 50. */
+export function logTraffic(audit: AuditLogger, k: number): void {
+  if (k % 200 === 0) audit.logError('API connection failed', 'alpaca_client');
+  else if (k % 50 === 0) audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 100 + (k % 7) });
+  else if (k % 50 === 1) audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 100 + (k % 11), pnl: (k % 11) - (k % 7) });
+  else audit.logApiCall({ endpoint: '/v2/orders', method: 'GET', statusCode: k % 997 === 0 ? 429 : 200, latencyMs: 20 + (k % 300) });
+}
+
+/** The logger options of the bench bots: 50 MiB files, uncompressed backups, trades not synced. */
+export const BOT_LOGGER = { environment: 'bench', consoleLevel: false, maxFileSize: 50 * 1024 * 1024, backupCount: 1000, compress: false, durability: { trading: 'none' } } as const;
+
 /** Appends `seconds` of simulated traffic ending at `end` (API calls, some errors, trades). */
 async function traffic(dir: string, end: number, seconds: number, seq: { n: number }): Promise<void> {
   const realNow = Date.now;
@@ -64,15 +80,11 @@ async function traffic(dir: string, end: number, seconds: number, seq: { n: numb
   Date.now = () => sim;
   let audit: AuditLogger | undefined;
   try {
-    audit = initializeAuditLogger({ logDir: dir, environment: 'bench', sessionId: 'bench_alert', consoleLevel: false, maxFileSize: 50 * 1024 * 1024, backupCount: 1000, compress: false, durability: { trading: 'none' }, bufferSize: 256 * 1024 * 1024 });
+    audit = initializeAuditLogger({ ...BOT_LOGGER, logDir: dir, sessionId: 'bench_alert', bufferSize: 256 * 1024 * 1024 });
     const n = RATE * seconds;
     for (let i = 0; i < n; i++) {
       sim += 1000 / RATE;
-      const k = ++seq.n;
-      if (k % 200 === 0) audit.logError('API connection failed', 'alpaca_client');
-      else if (k % 50 === 0) audit.logTradeEntry({ symbol: 'AAPL', side: 'buy', quantity: 1, price: 100 + (k % 7) });
-      else if (k % 50 === 1) audit.logTradeExit({ symbol: 'AAPL', quantity: 1, price: 100 + (k % 11), pnl: (k % 11) - (k % 7) });
-      else audit.logApiCall({ endpoint: '/v2/orders', method: 'GET', statusCode: k % 997 === 0 ? 429 : 200, latencyMs: 20 + (k % 300) });
+      logTraffic(audit, ++seq.n);
     }
   } finally {
     await closeAuditLogger();
@@ -95,12 +107,18 @@ async function measure(evaluator: Evaluator, at: number): Promise<Measure> {
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pad = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(13))).join('');
 
-export async function main(): Promise<void> {
+/** DAYBOOK_ALERT_SOURCE (default .bench-data/analytics), generated if missing. */
+export async function benchSource(): Promise<string> {
   const source = process.env.DAYBOOK_ALERT_SOURCE ?? '.bench-data/analytics';
   if (!existsSync(join(source, 'audit.log'))) {
     process.stdout.write(`generating ${source} (1024 MiB over 60 days)...\n`);
     await generate(source, 1024);
   }
+  return source;
+}
+
+export async function main(): Promise<void> {
+  const source = await benchSource();
   const dir = '.bench-data/alert';
   workingCopy(source, dir);
   const rf = rules();

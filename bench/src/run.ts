@@ -7,9 +7,11 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const benches = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.js'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+const all = readdirSync(here).filter((f) => f.endsWith('.bench.js'));
+const names = new Set(all.map((f) => f.replace(/\.bench\.js$/, '')));
+// A name picks its bench (`alert` is alert.bench.js, not alert-latency too); a prefix that is no bench's name picks every bench it starts.
+const benches = all
+  .filter((f) => wanted.length === 0 || wanted.some((w) => (names.has(w) ? f === `${w}.bench.js` : f.startsWith(w))))
   .sort();
 
 for (const file of benches) {

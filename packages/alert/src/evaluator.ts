@@ -128,6 +128,23 @@ export class Evaluator {
     return this.evaluatedAt;
   }
 
+  /**
+   * The first instant (epoch ms) at which a pending alert's `for` will have elapsed, if one is
+   * pending: the schedule evaluates then, so that it fires at that instant, not at the next
+   * tick. Undefined when nothing is pending (or its rule left the file).
+   */
+  nextDue(): number | undefined {
+    let due: number | undefined;
+    for (const a of this.known.values()) {
+      if (a.state !== 'pending' || a.activeAt === null) continue;
+      const rule = this.rules.rules.find((r) => r.name === a.name);
+      if (rule === undefined) continue;
+      const at = Date.parse(a.activeAt) + rule.for;
+      if (due === undefined || at < due) due = at;
+    }
+    return due;
+  }
+
   /** Evaluates every rule at `now` (default the clock). Evaluations never overlap: a second call waits for the first. */
   async evaluate(now?: number): Promise<Evaluation> {
     while (this.running !== undefined) await this.running.catch(() => undefined);

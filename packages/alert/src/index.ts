@@ -10,6 +10,8 @@ export { FileStateStore, stateDirOf, type StateStore, type AlertStateData } from
 export { loggerAudit } from './audit.js';
 export { directoryTarget, damageOf } from './targets.js';
 export { dispatcherFor } from './dispatch.js';
+export { Schedule, type ScheduleOptions, type EvaluationReason } from './schedule.js';
+export { watchDirectory, type DirectoryWatch, type WatchOptions } from './watch.js';
 export { alertJson, transitionJson, type AlertJson } from './json.js';
 export { createDispatcher, type DispatcherOptions, type NotifyDispatcher, type SilenceMatcher } from './notify/dispatcher.js';
 export type { Clock } from './notify/clock.js';

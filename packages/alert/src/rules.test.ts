@@ -38,6 +38,7 @@ test("the contract's example parses, with Alertmanager's defaults", () => {
   assert.deepEqual(f.rules.map((r) => [r.name, r.window, r.threshold, r.for]), [['HighErrorCount', 3_600_000, 10, 0], ['SlowBroker', 3_600_000, 1000, 0], ['BotSilent', 300_000, 0, 0]]);
   assert.deepEqual(f.route, { groupBy: [], groupWait: 30_000, groupInterval: 300_000, repeatInterval: 14_400_000 });
   assert.equal(f.evaluationInterval, 60_000);
+  assert.equal(f.minInterval, 1000);
   assert.deepEqual(f.receivers[0], { name: 'ops', url: 'http://127.0.0.1:9099/hook', format: 'alertmanager', timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true });
 });
 
@@ -61,6 +62,15 @@ test('bad files fail naming the rule and the field', () => {
   fails({ rules: [], route: { group_wait: 'later' } }, 'DAYBOOK_E_ALERT_DURATION', 'route', 'group_wait');
   fails({ rule: [] }, 'DAYBOOK_E_ALERT_UNKNOWN_FIELD', 'rule');
   fails([], 'DAYBOOK_E_ALERT_RULES_SHAPE');
+});
+
+test('min_interval: new lines evaluated at most this often, between 100ms and evaluation_interval', () => {
+  assert.equal(ok([], { min_interval: '250ms' }).minInterval, 250);
+  assert.equal(ok([], { evaluation_interval: '15s', min_interval: '15s' }).minInterval, 15_000);
+  fails({ rules: [], min_interval: 'often' }, 'DAYBOOK_E_ALERT_DURATION', 'the rules file', 'min_interval');
+  fails({ rules: [], min_interval: '10ms' }, 'DAYBOOK_E_ALERT_DURATION', 'min_interval', '100ms');
+  fails({ rules: [], min_interval: 0 }, 'DAYBOOK_E_ALERT_DURATION', 'min_interval', '100ms');
+  fails({ rules: [], evaluation_interval: '15s', min_interval: '1m' }, 'DAYBOOK_E_ALERT_DURATION', 'min_interval', '1m', 'evaluation_interval', '15s');
 });
 
 test('chain_damaged needs no window or threshold; no_events no threshold', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { durationOf } from './duration.js';
+import { durationOf, formatDuration } from './duration.js';
 import { AlertError } from './errors.js';
 import { KIND_SOURCE } from './kinds.js';
 import type { Receiver, ReceiverFormat, Route, Rule, RuleKind, RulesFile } from './types.js';
@@ -19,9 +19,13 @@ const THRESHOLD_DEFAULT: Partial<Record<RuleKind, number>> = { no_events: 0, cha
 const DEFAULT_ROUTE: Route = { groupBy: [], groupWait: 30_000, groupInterval: 5 * 60_000, repeatInterval: 4 * 3_600_000 };
 /** Prometheus' default evaluation interval. */
 const DEFAULT_EVALUATION_INTERVAL = 60_000;
+/** New lines are evaluated at most once a second: latency of about a second, the cost of one evaluation a second at most. */
+const DEFAULT_MIN_INTERVAL = 1000;
+/** Below this an evaluation per append burst would cost more than it tells. */
+const SHORTEST_MIN_INTERVAL = 100;
 const RECEIVER_DEFAULTS = { timeoutMs: 10_000, maxAttempts: 3, maxPerMinute: 60, sendResolved: true } as const;
 
-const TOP_FIELDS = new Set(['rules', 'receivers', 'route', 'evaluation_interval']);
+const TOP_FIELDS = new Set(['rules', 'receivers', 'route', 'evaluation_interval', 'min_interval']);
 const RULE_FIELDS = new Set(['name', 'kind', 'window', 'threshold', 'for', 'labels', 'annotations', 'receivers']);
 const RECEIVER_FIELDS = new Set(['name', 'webhook']);
 const WEBHOOK_FIELDS = new Set(['url', 'format', 'chat_id', 'headers', 'timeout', 'max_attempts', 'max_per_minute', 'send_resolved']);
@@ -171,7 +175,10 @@ export function parseRules(input: unknown): RulesFile {
   }
   const interval = input.evaluation_interval === undefined ? DEFAULT_EVALUATION_INTERVAL : durationOf(input.evaluation_interval, 'the rules file', 'evaluation_interval');
   if (interval < 1000) throw new AlertError('DAYBOOK_E_ALERT_DURATION', 'the rules file: evaluation_interval must be at least 1s');
-  return { evaluationInterval: interval, rules, receivers, route: parseRoute(input.route) };
+  const minInterval = input.min_interval === undefined ? DEFAULT_MIN_INTERVAL : durationOf(input.min_interval, 'the rules file', 'min_interval');
+  if (minInterval < SHORTEST_MIN_INTERVAL) throw new AlertError('DAYBOOK_E_ALERT_DURATION', `the rules file: min_interval must be at least ${SHORTEST_MIN_INTERVAL}ms`);
+  if (minInterval > interval) throw new AlertError('DAYBOOK_E_ALERT_DURATION', `the rules file: min_interval (${formatDuration(minInterval)}) must not be longer than evaluation_interval (${formatDuration(interval)}); equal to it, only the interval evaluates`);
+  return { evaluationInterval: interval, minInterval, rules, receivers, route: parseRoute(input.route) };
 }
 
 /** Reads and validates a rules file. */

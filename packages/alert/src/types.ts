@@ -61,8 +61,18 @@ export interface Route {
 }
 
 export interface RulesFile {
-  /** Milliseconds between evaluations in continuous mode (`evaluation_interval`, default 1m). */
+  /**
+   * Milliseconds between evaluations in continuous mode (`evaluation_interval`, default 1m): the
+   * longest the schedule waits with no new line and no pending `for` to end (no_events and
+   * sliding windows need the clock).
+   */
   evaluationInterval: number;
+  /**
+   * `min_interval` (default 1s): new lines in the watched directory start an evaluation, at
+   * most one per this many milliseconds (schedule.ts). Equal to evaluationInterval: evaluation
+   * by the interval alone.
+   */
+  minInterval: number;
   rules: Rule[];
   receivers: Receiver[];
   route: Route;

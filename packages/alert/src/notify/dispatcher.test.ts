@@ -46,6 +46,14 @@ test('a new group waits group_wait, then tells every alert that joined meanwhile
   assert.equal(body.groupKey, '{}:{alertname="HighErrorCount"}');
 });
 
+test('group_wait 0s: a new group is told by the update that brings it, without the clock moving', async () => {
+  const r = await hook();
+  const { d } = setup({ receivers: [receiver(r.url)], route: { ...ROUTE, groupWait: 0 } });
+  d.update([alert('HighErrorCount', { bot: 'b2' }, { activeAt: T0 })], T0);
+  await d.idle();
+  assert.deepEqual(r.requests.map((q) => [q.body.status, q.body.alerts.map((a: any) => a.labels.bot)]), [['firing', ['b2']]]);
+});
+
 test('a changed group is told again only at group_interval; an unchanged one only after repeat_interval', async () => {
   const r = await hook();
   const { d, at } = setup({ receivers: [receiver(r.url)] });

@@ -15,6 +15,7 @@ export const HOUR = 3_600_000;
 export function exampleRules(): RulesFile {
   return {
     evaluationInterval: 15_000,
+    minInterval: 1000,
     rules: [
       rule({ name: 'HighErrorCount', kind: 'error_count', window: HOUR, threshold: 10, labels: { severity: 'critical' }, annotations: { summary: '{{ $value }} errors in the last hour on {{ $labels.instance }} (threshold {{ $threshold }})' } }),
       rule({ name: 'SlowBroker', kind: 'avg_api_latency_ms', window: HOUR, threshold: 1000, labels: { severity: 'warning' }, annotations: { summary: 'average API latency {{ $value }} ms' } }),

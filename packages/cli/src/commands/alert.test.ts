@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { AuditLogger } from '@daybook/core';
 import { ev, lines } from '../../../analytics/dist/test/helpers.js';
 
 // The real bin, as a user (or cron) runs it; receivers are real HTTP servers on loopback.
@@ -75,7 +76,7 @@ describe('daybook alert', () => {
   it('--check: 0 and a summary for a valid file, 2 naming the rule and the field for a bad one', async () => {
     const good = await daybook(['alert', '--check', EXAMPLE]);
     assert.equal(good.status, 0, good.stderr);
-    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, every 15m/m);
+    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, on new lines \(at most every 1s\) and every 15m/m);
     const bad = join(root, 'bad.json');
     writeFileSync(bad, JSON.stringify({ rules: [{ name: 'SlowBroker', kind: 'avg_api_latency_ms', window: '1 hour', threshold: 1000 }] }));
     const r = await daybook(['alert', '--check', bad]);
@@ -121,6 +122,54 @@ describe('daybook alert', () => {
     const state = JSON.parse(readFileSync(join(dir, '.daybook', 'alerts', 'state.json'), 'utf8')) as { evaluatedAt: string; alerts: unknown[] };
     assert.equal(state.alerts.length, 3);
     assert.ok(state.evaluatedAt !== null);
+  });
+
+  it('continuous mode notifies soon after the lines that make a rule hold, and when a `for` ends, not at the hour\'s tick', async (t) => {
+    const h = await hook();
+    t.after(h.close);
+    const dir = join(root, 'live');
+    mkdirSync(dir, { recursive: true });
+    const rules = join(root, 'live.json');
+    // An interval of an hour: only the new lines (and the end of the `for`) can explain an evaluation within the test.
+    writeFileSync(rules, JSON.stringify({
+      evaluation_interval: '1h', min_interval: '200ms',
+      rules: [
+        { name: 'Errors', kind: 'error_count', window: '10m', threshold: 2, annotations: { summary: '{{ $value }} errors' } },
+        { name: 'ErrorsHeld', kind: 'error_count', window: '10m', threshold: 2, for: '2s' },
+      ],
+      receivers: [{ name: 'ops', webhook: { url: h.url } }],
+      route: { group_by: ['alertname'], group_wait: '0s', group_interval: '1s' },
+    }));
+    // The bot: a real logger, which has logged an API call before the alerting starts.
+    const logger = new AuditLogger({ logDir: dir, consoleLevel: false });
+    t.after(() => logger.close());
+    void logger.logApiCall({ endpoint: '/v2/orders', method: 'GET', statusCode: 200, latencyMs: 20 });
+    await logger.flush();
+    let logged = false;
+    const evaluations: { alerts: { name: string; state: string; value: number }[] }[] = [];
+    const r = await daybook(['alert', '--dir', dir, '--rules', rules, '--json'], undefined, async (child, stdout) => {
+      evaluations.splice(0, evaluations.length, ...stdout.split('\n').slice(0, -1).map((l) => JSON.parse(l) as (typeof evaluations)[number]));
+      // After the first evaluation (nothing holds), the bot logs three errors.
+      if (!logged) {
+        logged = true;
+        for (let i = 0; i < 3; i++) void logger.logError('broker down', 'broker');
+        await logger.flush();
+        // Generous: the hour's tick is far beyond it.
+        const deadline = Date.now() + 60_000;
+        while (h.bodies.length < 2 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+        child.kill('SIGTERM');
+      }
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /2 rules on new lines \(at most every 200ms\) and every 1h/);
+    assert.deepEqual(evaluations[0]!.alerts.map((a) => [a.name, a.state, a.value]), [['Errors', 'inactive', 0], ['ErrorsHeld', 'inactive', 0]]);
+    // Told in order: the rule without `for` as soon as the errors were read, the other when its 2 s had passed.
+    assert.deepEqual(h.bodies.map((b) => [b.status, b.alerts.map((a) => a.labels.alertname)]), [['firing', ['Errors']], ['firing', ['ErrorsHeld']]]);
+    assert.equal((h.bodies[0] as unknown as { alerts: { annotations: Record<string, string> }[] }).alerts[0]!.annotations.summary, '3 errors');
+    // Between them, an evaluation saw ErrorsHeld pending with the same value.
+    const states = evaluations.map((e) => e.alerts.map((a) => `${a.name}:${a.state}:${a.value}`).join(' '));
+    assert.ok(states.includes('Errors:firing:3 ErrorsHeld:pending:3'), states.join('\n'));
+    assert.equal(states.at(-1), 'Errors:firing:3 ErrorsHeld:firing:3');
   });
 
   it('serve --rules: the same evaluator in the server, GET /audit/alerts, stopped cleanly by SIGTERM', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, stateDirOf,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, watchDirectory,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -28,9 +28,11 @@ resolution. Every firing, resolution, notification attempt and silence is also w
 event (alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained
 log in <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
---once evaluates once (at --at, default now), sends, and exits; without it, evaluates every
-evaluation_interval of the rules file until Ctrl-C or SIGTERM (then sends what is queued and
-saves the state).
+--once evaluates once (at --at, default now), sends, and exits; without it, evaluates until
+Ctrl-C or SIGTERM (then sends what is queued and saves the state): soon after new lines reach
+the directory (at most every min_interval of the rules file, default 1s), at the instant a
+pending alert's \`for\` ends, and every evaluation_interval (over ClickHouse: every
+evaluation_interval only).
 
 Notifications are grouped as Alertmanager groups them (the file's route: group_by,
 group_wait, group_interval, repeat_interval), retried with backoff, rate-limited per receiver,
@@ -101,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
       await dispatcher.flush();
       return e.errors.length > 0 || e.alerts.some((a) => a.state === 'firing') ? 1 : 0;
     }
-    await continuous(evaluator, rules, v.json === true);
+    await continuous(evaluator, rules, fleet === undefined ? dir : undefined, v.json === true);
     return 0;
   } catch (e) {
     if (e instanceof AlertError) return badRules(e);
@@ -117,7 +119,7 @@ function check(file: string): number {
   try {
     const rules = loadRules(file);
     const lines = rules.rules.map((r) => `  ${r.name}: ${r.kind} (${KIND_SOURCE[r.kind]})${r.window > 0 ? ` over ${formatDuration(r.window)}` : ''}, threshold ${r.threshold}${r.for > 0 ? `, for ${formatDuration(r.for)}` : ''}`);
-    process.stdout.write(`ok: ${file}: ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, ${rules.receivers.length} receiver${rules.receivers.length === 1 ? '' : 's'}, every ${formatDuration(rules.evaluationInterval)}\n${lines.join('\n')}\n`);
+    process.stdout.write(`ok: ${file}: ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, ${rules.receivers.length} receiver${rules.receivers.length === 1 ? '' : 's'}, ${cadence(rules, true)}\n${lines.join('\n')}\n`);
     return 0;
   } catch (e) {
     if (e instanceof AlertError) return badRules(e);
@@ -170,40 +172,36 @@ function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promi
   };
 }
 
-/** Evaluates every interval from start() until stop(), which waits for the evaluation under way. */
-class Loop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  constructor(private readonly evaluator: Evaluator, private readonly interval: number, private readonly json: boolean) {}
-
-  start(): void {
-    const tick = (): void => {
-      const started = Date.now();
-      this.running = this.evaluator.evaluate().then((e) => print(e, this.json, true), (e: unknown) => {
-        process.stderr.write(`daybook alert: evaluation failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      }).finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.timer = setTimeout(tick, Math.max(0, this.interval - (Date.now() - started)));
-      });
-    };
-    tick();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running;
-  }
+/**
+ * Continuous evaluation (@daybook/alert's Schedule): soon after new lines reach `dir` (at most
+ * every min_interval), when a pending `for` ends, and every evaluation_interval. Without a
+ * directory (ClickHouse) the interval alone: telling that a fleet's table changed would cost a
+ * query per check, about what the evaluation's own queries cost.
+ */
+function scheduleOf(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Schedule<Evaluation> {
+  return new Schedule<Evaluation>({
+    evaluate: (now) => evaluator.evaluate(now),
+    due: () => evaluator.nextDue(),
+    interval: rules.evaluationInterval,
+    minInterval: rules.minInterval,
+    ...(dir === undefined ? {} : { watch: (changed: () => void) => watchDirectory(dir, changed, { pollMs: rules.minInterval }) }),
+    onEvaluation: (e) => print(e, json, true),
+    onError: (e) => void process.stderr.write(`daybook alert: evaluation failed: ${e instanceof Error ? e.message : String(e)}\n`),
+  });
 }
 
-async function continuous(evaluator: Evaluator, rules: RulesFile, json: boolean): Promise<void> {
-  process.stderr.write(`daybook alert: ${rules.rules.length} rules every ${formatDuration(rules.evaluationInterval)}; Ctrl-C stops\n`);
-  const loop = new Loop(evaluator, rules.evaluationInterval, json);
-  loop.start();
+/** How often continuous mode evaluates, for its first line. */
+function cadence(rules: RulesFile, watched: boolean): string {
+  const every = `every ${formatDuration(rules.evaluationInterval)}`;
+  return watched && rules.minInterval < rules.evaluationInterval ? `on new lines (at most every ${formatDuration(rules.minInterval)}) and ${every}` : every;
+}
+
+async function continuous(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Promise<void> {
+  process.stderr.write(`daybook alert: ${rules.rules.length} rules ${cadence(rules, dir !== undefined)}; Ctrl-C stops\n`);
+  const schedule = scheduleOf(evaluator, rules, dir, json);
+  schedule.start();
   await untilStopped();
-  await loop.stop();
+  await schedule.stop();
 }
 
 export interface ServedAlerts {
@@ -241,12 +239,12 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
     if (e instanceof AlertError) return badRules(e);
     throw e;
   }
-  const loop = new Loop(evaluator, rules.evaluationInterval, false);
+  const schedule = scheduleOf(evaluator, rules, fleet === undefined ? dir : undefined, false);
   return {
     evaluator,
-    start: () => loop.start(),
+    start: () => schedule.start(),
     async close() {
-      await loop.stop();
+      await schedule.stop();
       await dispatcher.close();
       await logger.close();
     },
