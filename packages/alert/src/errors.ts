@@ -6,7 +6,7 @@ import { CodedError } from '@daybook/core';
  */
 export const ALERT_ERROR_CODES = {
   DAYBOOK_E_ALERT_RULES_READ: 'The rules file could not be read: check its path and permissions.',
-  DAYBOOK_E_ALERT_RULES_SYNTAX: 'The rules file is not valid JSON: fix the syntax at the position given.',
+  DAYBOOK_E_ALERT_RULES_SYNTAX: 'The rules file is not valid JSON (or YAML, for a .yml/.yaml file): fix the syntax at the position or line given.',
   DAYBOOK_E_ALERT_RULES_SHAPE: 'The rules file must be an object with a "rules" list (and optionally "receivers", "route", "evaluation_interval"); fix the field named.',
   DAYBOOK_E_ALERT_UNKNOWN_FIELD: 'A field the rules file does not know (a typo?): remove or rename it.',
   DAYBOOK_E_ALERT_KIND: 'Use one of the rule kinds error_count, avg_api_latency_ms, p99_api_latency_ms, no_events, daily_loss, max_drawdown, risk_limit_hits, rate_limit_hits, chain_damaged.',

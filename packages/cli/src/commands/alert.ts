@@ -40,7 +40,7 @@ Prometheus alerting rules over \`daybook serve\`'s /metrics.`,
   `Exit status: --once: 0 nothing fires, 1 something fires (or a rule could not be evaluated);
 --check: 0 the file is valid, 2 it is not (the message names the rule and the field); 2 bad
 usage or a bad rules file; continuous mode: 0 after a clean stop.`)
-  .option('--rules <file>', 'the rules file (JSON)')
+  .option('--rules <file>', 'the rules file (JSON; YAML when it ends in .yml or .yaml)')
   .option('--dir <dir>', 'log directory (default logs)')
   .option('--once', 'evaluate once and exit (for cron)')
   .option('--at <iso>', 'with --once: evaluate at this instant instead of now')
