@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, stateDirOf,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, stateDirOf,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -24,7 +24,8 @@ when that stops. Over ClickHouse, one alert per bot and host (labels bot and hos
 
 State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
 (--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
-resolution. Every firing, resolution, notification attempt and silence is also written as an
+resolution. One evaluator per state directory: while one runs, another (--once too, or serve
+--rules) over the same directory exits 2 (DAYBOOK_E_ALERT_LOCKED, naming the holder). Every firing, resolution, notification attempt and silence is also written as an
 event (alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained
 log in <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
@@ -39,7 +40,7 @@ and not sent for silenced alerts: \`daybook alert silence add|list|expire\` (see
 Prometheus alerting rules over \`daybook serve\`'s /metrics.`,
   `Exit status: --once: 0 nothing fires, 1 something fires (or a rule could not be evaluated);
 --check: 0 the file is valid, 2 it is not (the message names the rule and the field); 2 bad
-usage or a bad rules file; continuous mode: 0 after a clean stop.`)
+usage, a bad rules file, or another evaluator on the state directory; continuous mode: 0 after a clean stop.`)
   .option('--rules <file>', 'the rules file (JSON; YAML when it ends in .yml or .yaml)')
   .option('--dir <dir>', 'log directory (default logs)')
   .option('--once', 'evaluate once and exit (for cron)')
@@ -88,6 +89,11 @@ export async function run(argv: string[]): Promise<number> {
     fleet = opened;
   }
   const stateDir = v.state ?? stateDirOf(dir);
+  const lock = takeLock(stateDir);
+  if (typeof lock === 'number') {
+    await fleet?.close();
+    return lock;
+  }
   const logger = trailLogger(stateDir);
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir, once: v.once === true });
@@ -110,6 +116,19 @@ export async function run(argv: string[]): Promise<number> {
     await dispatcher.close();
     await logger.close();
     await fleet?.close();
+    lock.release();
+  }
+}
+
+/** The state directory's lock (one evaluator per directory, lock.ts), or exit status 2 when another process holds it. */
+function takeLock(stateDir: string): ReturnType<typeof lockStateDir> | number {
+  try {
+    const lock = lockStateDir(stateDir);
+    if (lock.problem !== undefined) process.stderr.write(`daybook alert: ${lock.problem.message}. ${lock.problem.hint} [${lock.problem.code}]\n`);
+    return lock;
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
   }
 }
 
@@ -228,6 +247,8 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
     throw e;
   }
   const stateDir = stateDirOf(dir);
+  const lock = takeLock(stateDir);
+  if (typeof lock === 'number') return lock;
   const logger = trailLogger(stateDir);
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir });
@@ -238,6 +259,7 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
     evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
   } catch (e) {
     void logger.close();
+    lock.release();
     if (e instanceof AlertError) return badRules(e);
     throw e;
   }
@@ -249,6 +271,7 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
       await loop.stop();
       await dispatcher.close();
       await logger.close();
+      lock.release();
     },
   };
 }
