@@ -9,7 +9,7 @@ export { Evaluator, type EvaluatorOptions, type Evaluation, type RuleError } fro
 export { FileStateStore, stateDirOf, type StateStore, type AlertStateData } from './state.js';
 export { lockStateDir, LOCK_FILE, type StateLock } from './lock.js';
 export { loggerAudit } from './audit.js';
-export { directoryTarget, damageOf } from './targets.js';
+export { directoryTarget, damageOf, targetStateFile, type TargetStateFile } from './targets.js';
 export { dispatcherFor } from './dispatch.js';
 export { alertJson, transitionJson, type AlertJson } from './json.js';
 export { createDispatcher, type DispatcherOptions, type NotifyDispatcher, type SilenceMatcher } from './notify/dispatcher.js';

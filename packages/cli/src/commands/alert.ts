@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, stateDirOf,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, stateDirOf, targetStateFile,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
-import { analyzerOf, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
+import { analyzerOf, ClickHouseChainCheck, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
 import { defineCommand, parseCommand, usageError } from '../args.js';
 import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
 import { untilStopped } from './serve.js';
@@ -98,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir, once: v.once === true });
   try {
-    const targets = fleet === undefined ? dirTargets(dir) : fleetTargets(fleet, v);
+    const targets = fleet === undefined ? dirTargets(dir) : fleetTargets(fleet, v, stateDir);
     const evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
     if (v.once === true) {
       const e = await evaluator.evaluate(at);
@@ -173,17 +173,25 @@ function dirTargets(dir: string): () => Target[] {
   return () => [target];
 }
 
-/** One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers kept. */
-function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promise<Target[]> {
+/**
+ * One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers
+ * kept; chain_damaged from one chain check of the fleet (@daybook/clickhouse chain-check.ts),
+ * its positions saved in the state directory.
+ */
+function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues, stateDir: string): () => Promise<Target[]> {
   const known = new Map<string, Target>();
+  const { database, display } = fleet.target;
+  const store = targetStateFile(stateDir, 'clickhouse-chain.json', (m) => process.stderr.write(`daybook alert: chain check: ${m}\n`));
+  const chain = new ClickHouseChainCheck(fleet.runner, { database, target: `${display} ${database}`, store });
   const filters = [...(v.bot === undefined ? [] : [`bot = ${str(v.bot)}`]), ...(v.host === undefined ? [] : [`host = ${str(v.host)}`])];
   const sql = `SELECT DISTINCT bot, host FROM ${ident(fleet.target.database)}.${ident(EVENTS_TABLE)} ${where(filters)} ORDER BY bot, host`;
   return async () => {
+    chain.round();
     const rows = await fleet.runner.rows<{ bot: string; host: string }>(sql);
     return rows.map(({ bot, host }) => {
       const key = `${bot}\u0000${host}`;
       let t = known.get(key);
-      if (t === undefined) known.set(key, (t = { labels: { bot, host }, figures: analyzerOf(fleet, { bot, host }) }));
+      if (t === undefined) known.set(key, (t = { labels: { bot, host }, figures: analyzerOf(fleet, { bot, host }), damage: () => chain.damage(bot, host) }));
       return t;
     });
   };
@@ -255,7 +263,7 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
   const damage = damageOf(dir);
   let evaluator: Evaluator;
   try {
-    const targets = fleet === undefined ? () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }] : fleetTargets(fleet, {});
+    const targets = fleet === undefined ? () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }] : fleetTargets(fleet, {}, stateDir);
     evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
   } catch (e) {
     void logger.close();
