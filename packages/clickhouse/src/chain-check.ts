@@ -1,9 +1,8 @@
-import { uuidv7Time } from '@daybook/core';
 import { emptyWalk, walkRows, type ChainProblem, type StreamWalk } from './chain-walk.js';
 import { EVENT_ROW_COLUMNS, type EventRow } from './event-row.js';
 import type { QueryRunner } from './runner.js';
 import { EVENTS_TABLE, ident, LOCAL_TABLE } from './schema.js';
-import { eventsTable, IS_APP_LINE, num, str, where } from './sql.js';
+import { eventsTable, IS_APP_LINE, str, where } from './sql.js';
 
 // chain_damaged over a fleet: the chain-damage problems in each bot's rows in ClickHouse
 // (chain-walk.ts says what they are), checked as rows arrive, not by reading a bot's history
@@ -12,17 +11,16 @@ import { eventsTable, IS_APP_LINE, num, str, where } from './sql.js';
 // Per bot, host and stream (the file a row was shipped from, without its backup number:
 // `audit.log`), the walk keeps the last event_id it walked and the chain's open links; each
 // check reads only the rows after that event_id (not FINAL: copies of a re-sent line are
-// compared, not hidden; bounded by a day before that id's time, so ClickHouse skips older
-// partitions). A row already walked that changes afterwards is found through ClickHouse's own
+// compared, not hidden). A row already walked that changes afterwards is found through ClickHouse's own
 // record of changes, without reading the history:
 //
 // - a mutation of the table (ALTER TABLE ... UPDATE or DELETE, in system.mutations) that this
 //   check has not seen done: every stream is walked again from its start (a mutation can touch
 //   any row), once;
 // - rows inserted since the last check (parts whose blocks are all newer than the newest block
-//   seen, system.parts) holding an event_id at or before their stream's position (a forged
-//   copy of an old event, a line put back in the past, or a shipper's re-send after a crash):
-//   that stream is walked again from its start;
+//   seen, system.parts) holding an event_id at or before where that check started reading the
+//   stream (a forged copy of an old event, a line put back in the past, or a shipper's re-send
+//   after a crash): that stream is walked again from its start;
 // - whatever these miss (such rows merged into an older part before a check saw them, a
 //   partition dropped or attached by hand) is found by a walk of everything from the start
 //   every `fullEvery` (default a day).
@@ -45,8 +43,15 @@ export interface ChainCheckState {
   maxBlock: number;
   /** When every stream was last walked from its start (ms). */
   fullAt: number;
-  streams: Record<string, StreamWalk & { bot: string; host: string; stream: string }>;
+  streams: Record<string, StreamState>;
 }
+
+/**
+ * A stream's walk, and `from`: where its latest check started reading. Rows that a check read
+ * may sit in parts listed as new at the next one (inserted between the listing and the read):
+ * only a row at or before `from` is one no check could have read in order.
+ */
+export type StreamState = StreamWalk & { bot: string; host: string; stream: string; from?: string };
 
 export interface ChainCheckStore {
   load(): unknown;
@@ -113,23 +118,21 @@ export class ClickHouseChainCheck {
     return this.streamsOf(bot, host).flatMap((w) => w.problems);
   }
 
-  private streamsOf(bot: string, host: string): ChainCheckState['streams'][string][] {
+  private streamsOf(bot: string, host: string): StreamState[] {
     return Object.values(this.state.streams).filter((w) => w.bot === bot && w.host === host);
   }
 
   private async check(bot: string, host: string): Promise<number> {
     await (this.signals ??= this.changes());
     const known = this.streamsOf(bot, host);
+    for (const w of known) w.from = w.cursor;
     // From the least advanced stream's position (a bot with one stream, audit.log: its own).
     const from = known.length === 0 ? '' : known.map((w) => w.cursor).reduce((a, b) => (a < b ? a : b));
     const conds = [`bot = ${str(bot)}`, `host = ${str(host)}`, ...CHAINED];
-    if (from !== '') {
-      conds.push(`event_id > ${str(from)}`);
-      // Later lines have later ids; their times may lag their ids (a clock set back inside a
-      // process) by less than a day: the bound lets the server skip older partitions.
-      const ms = uuidv7Time(from);
-      if (Number.isFinite(ms) && ms > DAY_MS) conds.push(`time >= toDateTime(${num(Math.floor((ms - DAY_MS) / 1000))})`);
-    }
+    // No bound on time: a line's timestamp may lag its id by any amount (a backfill's clock
+    // behind what the process logged before: ids never go back). The table's key (bot, day,
+    // event_id) still lets the server skip the granules of each day that end before `from`.
+    if (from !== '') conds.push(`event_id > ${str(from)}`);
     const sql = `SELECT ${STREAM} AS stream, ${EVENT_ROW_COLUMNS.map(ident).join(', ')} FROM ${eventsTable(this.options.database)} ${where(conds)} ORDER BY stream, event_id`;
     const rows = this.runner.stream === undefined ? await this.runner.rows<EventRow & { stream: string }>(sql) : this.runner.stream<EventRow & { stream: string }>(sql);
     const it = (rows as AsyncIterable<EventRow & { stream: string }>)[Symbol.asyncIterator]?.() ?? toAsync(rows as Iterable<EventRow & { stream: string }>);
@@ -137,7 +140,7 @@ export class ClickHouseChainCheck {
     while (next.done !== true) {
       const stream = next.value.stream;
       const key = keyOf(bot, host, stream);
-      const w = (this.state.streams[key] ??= { ...emptyWalk(), bot, host, stream });
+      const w = (this.state.streams[key] ??= { ...emptyWalk(), bot, host, stream, from: '' });
       const after = w.cursor;
       // This stream's rows, from the shared answer (ordered by stream), past its own position.
       const ofStream = async function* (): AsyncGenerator<EventRow> {
@@ -173,7 +176,7 @@ export class ClickHouseChainCheck {
       for (const f of firsts) {
         const key = keyOf(f.bot, f.host, f.stream);
         const w = s.streams[key];
-        if (w !== undefined && f.first <= w.cursor) delete s.streams[key];
+        if (w !== undefined && f.first <= (w.from ?? w.cursor)) delete s.streams[key];
       }
     }
     s.maxBlock = parts.reduce((m, p) => Math.max(m, Number(p.hi)), s.maxBlock < 0 ? 0 : s.maxBlock);
