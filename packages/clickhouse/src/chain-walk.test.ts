@@ -64,7 +64,7 @@ describe('the chain from rows (chain-walk)', () => {
 
   it('a forged row is one break: a made-up link, or one computed over the row before it (then the next row breaks)', async () => {
     const i = 100;
-    const id = rows[i]!.event_id.slice(0, -1) + (rows[i]!.event_id.endsWith('f') ? 'e' : 'f');
+    const id = rows[i]!.event_id + '0'; // sorts right after row i
     assert.ok(id > rows[i]!.event_id && id < rows[i + 1]!.event_id);
     const forged = { ...rows[i]!, event_id: id, message: 'forged', hash: 'ab'.repeat(32) };
     const w = await walk([...rows.slice(0, i + 1), forged, ...rows.slice(i + 1)]);
@@ -94,6 +94,18 @@ describe('the chain from rows (chain-walk)', () => {
     const r = rowsOfDir(dir);
     assert.deepEqual(r.filter((x) => x.event_type === 'trade_exit').map((x) => [x.price, x.pnl]), [[null, null], [10, null]]);
     assert.equal((await walk(r)).damage, 0);
+  });
+
+  it('strings as core escapes them (U+2028, U+2029, DEL and C1 controls too), quotes, emoji: rebuilt byte for byte', async () => {
+    const dir = join(root, 'strings');
+    const log = new AuditLogger({ logDir: dir, consoleLevel: false });
+    for (const m of ['a\u2028b\u2029c', 'ctl\u0001\u001f\u007f\u0085\u009f', 'tab\tq"b\\s/', 'emoji \u{1f600} é', 'token: abc123secret']) {
+      void log.logError(m, 'c', { metadata: { m, ['k\u2028' + m]: [m, -0, 0.1 + 0.2, 1e21, null, true] } });
+    }
+    await log.close();
+    const r = rowsOfDir(dir);
+    assert.equal(r.filter((x) => x.event_type === 'system_error').length, 5);
+    assert.deepEqual((await walk(r)).problems, []);
   });
 
   it('a bot whose clock went back between two runs: rows out of id order still follow, no damage', async () => {

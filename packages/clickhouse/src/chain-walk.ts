@@ -1,5 +1,5 @@
 import { EVENT_FIELDS, GENESIS, link, type NumericField } from '@daybook/core';
-import { eventOf, type EventRow } from './event-row.js';
+import { eventOf, jsonOf, type EventRow } from './event-row.js';
 
 // The hash chain (core's CHAIN.md) re-checked from `events` rows alone, one stream of one bot
 // and host at a time, in pieces: each call walks the rows that arrived since the last one,
@@ -73,7 +73,7 @@ interface Rebuilt {
 
 function rebuild(row: EventRow): Rebuilt {
   const event = eventOf(row);
-  return { id: row.event_id, hash: row.hash, timestamp: String(row.timestamp), content: JSON.stringify(event), event };
+  return { id: row.event_id, hash: row.hash, timestamp: String(row.timestamp), content: jsonOf(event), event };
 }
 
 /**
@@ -96,7 +96,7 @@ function variants(r: Rebuilt): string[] {
       if (f in r.event) out[f] = r.event[f];
       else if (nulls.includes(f as NumericField)) out[f] = null;
     }
-    return JSON.stringify(out);
+    return jsonOf(out);
   });
   return r.more;
 }

@@ -41,7 +41,7 @@ describe('daybook alert --clickhouse: chain_damaged', { skip: clickhouseMissing(
     assert.deepEqual(clean.alerts, [['bot1', 'inactive', 0], ['bot2', 'inactive', 0]]);
     const id = (await ch.query("SELECT event_id FROM daybook.events WHERE bot = 'bot2' AND event_type = 'api_call' ORDER BY event_id LIMIT 1 OFFSET 20")).trim();
     assert.match(id, /^[0-9a-f-]{36}$/);
-    await ch.query(`ALTER TABLE daybook.events UPDATE latency_ms = 1 WHERE event_id = '${id}'`);
+    await ch.query(`ALTER TABLE daybook.events UPDATE latency_ms = 123456.5 WHERE event_id = '${id}'`);
     for (let i = 0; i < 300 && (await ch.query('SELECT count() FROM system.mutations WHERE is_done = 0')).trim() !== '0'; i++) await new Promise((r) => setTimeout(r, 100));
     const damaged = await alert();
     assert.equal(damaged.status, 1, damaged.stderr);
