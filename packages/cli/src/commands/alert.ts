@@ -20,7 +20,9 @@ Each rule's value is a figure of the reports over [now - window, now] (error_cou
 error_summary.total_errors, avg_api_latency_ms is system_metrics.avg_api_latency, ...), so
 a rule and \`daybook report\` over the same range agree. A rule fires when its value is above
 its threshold (no_events: when the window holds no event) for at least \`for\`, and resolves
-when that stops. Over ClickHouse, one alert per bot and host (labels bot and host).
+when that stops. Over ClickHouse, one alert per bot and host (labels bot and host);
+chain_damaged there re-checks each bot's rows as a hash chain as they arrive (positions kept in
+<state dir>/clickhouse-chain.json).
 
 State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
 (--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
