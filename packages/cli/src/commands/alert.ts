@@ -27,9 +27,10 @@ chain_damaged there re-checks each bot's rows as a hash chain as they arrive (po
 State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
 (--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
 resolution. One evaluator per state directory: while one runs, another (--once too, or serve
---rules) over the same directory exits 2 (DAYBOOK_E_ALERT_LOCKED, naming the holder). Every firing, resolution, notification attempt and silence is also written as an
-event (alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained
-log in <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
+--rules) over the same directory exits 2 (DAYBOOK_E_ALERT_LOCKED, naming the holder). Every
+firing, resolution, notification attempt and silence is also written as an event
+(alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained log in
+<state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
 --once evaluates once (at --at, default now), sends, and exits; without it, evaluates every
 evaluation_interval of the rules file until Ctrl-C or SIGTERM (then sends what is queued and
@@ -42,7 +43,8 @@ and not sent for silenced alerts: \`daybook alert silence add|list|expire\` (see
 Prometheus alerting rules over \`daybook serve\`'s /metrics.`,
   `Exit status: --once: 0 nothing fires, 1 something fires (or a rule could not be evaluated);
 --check: 0 the file is valid, 2 it is not (the message names the rule and the field); 2 bad
-usage, a bad rules file, or another evaluator on the state directory; continuous mode: 0 after a clean stop.`)
+usage, a bad rules file, or another evaluator on the state directory; continuous mode: 0
+after a clean stop.`)
   .option('--rules <file>', 'the rules file (JSON; YAML when it ends in .yml or .yaml)')
   .option('--dir <dir>', 'log directory (default logs)')
   .option('--once', 'evaluate once and exit (for cron)')
