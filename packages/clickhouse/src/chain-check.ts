@@ -17,10 +17,11 @@ import { eventsTable, IS_APP_LINE, str, where } from './sql.js';
 // - a mutation of the table (ALTER TABLE ... UPDATE or DELETE, in system.mutations) that this
 //   check has not seen done: every stream is walked again from its start (a mutation can touch
 //   any row), once;
-// - rows inserted since the last check (parts whose blocks are all newer than the newest block
-//   seen, system.parts) holding an event_id at or before where that check started reading the
-//   stream (a forged copy of an old event, a line put back in the past, or a shipper's re-send
-//   after a crash): that stream is walked again from its start;
+// - rows of a bot inserted since its last check (parts above the newest block listed just
+//   before that check read, that the read did not take rows from: system.parts, `_part`)
+//   with an event_id at or before their stream's position (a forged copy of an old event, a
+//   line put back in the past, or a shipper's re-send after a crash): that stream is walked
+//   again from its start;
 // - whatever these miss (such rows merged into an older part before a check saw them, a
 //   partition dropped or attached by hand) is found by a walk of everything from the start
 //   every `fullEvery` (default a day).
@@ -39,19 +40,17 @@ export interface ChainCheckState {
   target: string;
   /** Mutations of the table seen done. */
   mutations: string[];
-  /** The newest block number of the table's parts at the last check (-1: none yet). */
-  maxBlock: number;
   /** When every stream was last walked from its start (ms). */
   fullAt: number;
   streams: Record<string, StreamState>;
 }
 
 /**
- * A stream's walk, and `from`: where its latest check started reading. Rows that a check read
- * may sit in parts listed as new at the next one (inserted between the listing and the read):
- * only a row at or before `from` is one no check could have read in order.
+ * A stream's walk, and what its latest read could see: the newest block of the parts listed
+ * before it (`block`), and the parts made after that listing it read rows from (`seen`). Rows
+ * in any other part above `block` were inserted after that read began.
  */
-export type StreamState = StreamWalk & { bot: string; host: string; stream: string; from?: string };
+export type StreamState = StreamWalk & { bot: string; host: string; stream: string; block?: number; seen?: string[] };
 
 export interface ChainCheckStore {
   load(): unknown;
@@ -68,7 +67,7 @@ export interface ChainCheckOptions {
   now?: () => number;
 }
 
-const fresh = (target: string): ChainCheckState => ({ version: 1, target, mutations: [], maxBlock: -1, fullAt: 0, streams: {} });
+const fresh = (target: string): ChainCheckState => ({ version: 1, target, mutations: [], fullAt: 0, streams: {} });
 const keyOf = (bot: string, host: string, stream: string): string => JSON.stringify([bot, host, stream]);
 
 function loaded(data: unknown, target: string): ChainCheckState {
@@ -123,9 +122,14 @@ export class ClickHouseChainCheck {
   }
 
   private async check(bot: string, host: string): Promise<number> {
-    await (this.signals ??= this.changes());
+    await (this.signals ??= this.mutations());
+    const db = this.options.database;
+    // The parts the read below can see, at least (those made after it may be seen too).
+    const parts = await this.runner.rows<{ name: string; lo: number | string; hi: number | string }>(`SELECT name, min_block_number AS lo, max_block_number AS hi FROM system.parts WHERE database = ${str(db)} AND table = ${str(EVENTS_TABLE)} AND active`);
+    const listed = new Set(parts.map((p) => p.name));
+    const top = parts.reduce((m, p) => Math.max(m, Number(p.hi)), 0);
+    await this.insertedBehind(bot, host, parts);
     const known = this.streamsOf(bot, host);
-    for (const w of known) w.from = w.cursor;
     // From the least advanced stream's position (a bot with one stream, audit.log: its own).
     const from = known.length === 0 ? '' : known.map((w) => w.cursor).reduce((a, b) => (a < b ? a : b));
     const conds = [`bot = ${str(bot)}`, `host = ${str(host)}`, ...CHAINED];
@@ -133,34 +137,61 @@ export class ClickHouseChainCheck {
     // behind what the process logged before: ids never go back). The table's key (bot, day,
     // event_id) still lets the server skip the granules of each day that end before `from`.
     if (from !== '') conds.push(`event_id > ${str(from)}`);
-    const sql = `SELECT ${STREAM} AS stream, ${EVENT_ROW_COLUMNS.map(ident).join(', ')} FROM ${eventsTable(this.options.database)} ${where(conds)} ORDER BY stream, event_id`;
-    const rows = this.runner.stream === undefined ? await this.runner.rows<EventRow & { stream: string }>(sql) : this.runner.stream<EventRow & { stream: string }>(sql);
-    const it = (rows as AsyncIterable<EventRow & { stream: string }>)[Symbol.asyncIterator]?.() ?? toAsync(rows as Iterable<EventRow & { stream: string }>);
+    const sql = `SELECT ${STREAM} AS stream, _part AS part, ${EVENT_ROW_COLUMNS.map(ident).join(', ')} FROM ${eventsTable(db)} ${where(conds)} ORDER BY stream, event_id`;
+    type Read = EventRow & { stream: string; part: string };
+    const rows = this.runner.stream === undefined ? await this.runner.rows<Read>(sql) : this.runner.stream<Read>(sql);
+    const it = (rows as AsyncIterable<Read>)[Symbol.asyncIterator]?.() ?? toAsync(rows as Iterable<Read>);
+    const seen = new Map<string, Set<string>>();
     let next = await it.next();
     while (next.done !== true) {
       const stream = next.value.stream;
       const key = keyOf(bot, host, stream);
-      const w = (this.state.streams[key] ??= { ...emptyWalk(), bot, host, stream, from: '' });
+      const w = (this.state.streams[key] ??= { ...emptyWalk(), bot, host, stream });
       const after = w.cursor;
-      // This stream's rows, from the shared answer (ordered by stream), past its own position.
+      const made = new Set<string>();
+      seen.set(key, made);
+      // This stream's rows, from the shared answer (ordered by stream), past its own position;
+      // the parts made after the listing that it read from.
       const ofStream = async function* (): AsyncGenerator<EventRow> {
         while (next.done !== true && next.value.stream === stream) {
           const row = next.value;
           next = await it.next();
+          if (!listed.has(row.part)) made.add(row.part);
           if (row.event_id > after) yield row;
         }
       };
       await walkRows(w, ofStream());
     }
+    for (const w of this.streamsOf(bot, host)) {
+      w.block = top;
+      w.seen = [...(seen.get(keyOf(bot, host, w.stream)) ?? [])];
+    }
     this.options.store?.save(this.state);
     return this.streamsOf(bot, host).reduce((n, w) => n + w.damage, 0);
   }
 
-  /** Decides which streams are walked again from their start this round (see the top). */
-  private async changes(): Promise<void> {
-    const db = str(this.options.database);
+  /**
+   * Rows of `bot` on `host` inserted since a stream's latest read (in parts above the blocks
+   * listed before it, other than parts that read took rows from) at or before its position:
+   * that stream is walked again from its start.
+   */
+  private async insertedBehind(bot: string, host: string, parts: readonly { name: string; lo: number | string }[]): Promise<void> {
+    const known = this.streamsOf(bot, host).filter((w) => w.block !== undefined);
+    const newer = (w: StreamState) => parts.filter((p) => Number(p.lo) > w.block! && !(w.seen ?? []).includes(p.name)).map((p) => p.name);
+    const names = [...new Set(known.flatMap(newer))];
+    if (names.length === 0) return;
+    const firsts = await this.runner.rows<{ stream: string; part: string; first: string }>(`SELECT ${STREAM} AS stream, _part AS part, min(event_id) AS first FROM ${eventsTable(this.options.database)} ${where([`bot = ${str(bot)}`, `host = ${str(host)}`, `_part IN (${names.map(str).join(', ')})`, ...CHAINED])} GROUP BY stream, part`);
+    for (const f of firsts) {
+      const key = keyOf(bot, host, f.stream);
+      const w = this.state.streams[key];
+      if (w !== undefined && newer(w).includes(f.part) && f.first <= w.cursor) delete this.state.streams[key];
+    }
+  }
+
+  /** After a mutation of the table not seen done, or once every fullEvery: every stream is walked again from its start. */
+  private async mutations(): Promise<void> {
     const s = this.state;
-    const mutations = await this.runner.rows<{ id: string; done: number | string }>(`SELECT mutation_id AS id, is_done AS done FROM system.mutations WHERE database = ${db} AND table IN (${str(EVENTS_TABLE)}, ${str(LOCAL_TABLE)})`);
+    const mutations = await this.runner.rows<{ id: string; done: number | string }>(`SELECT mutation_id AS id, is_done AS done FROM system.mutations WHERE database = ${str(this.options.database)} AND table IN (${str(EVENTS_TABLE)}, ${str(LOCAL_TABLE)})`);
     const seen = new Set(s.mutations);
     const now = this.now();
     if (mutations.some((m) => !seen.has(m.id)) || now - s.fullAt >= this.fullEvery) {
@@ -169,17 +200,6 @@ export class ClickHouseChainCheck {
     }
     // Only a finished mutation is recorded: while one runs, each round walks from the start.
     s.mutations = mutations.filter((m) => Number(m.done) === 1).map((m) => m.id);
-    const parts = await this.runner.rows<{ name: string; lo: number | string; hi: number | string }>(`SELECT name, min_block_number AS lo, max_block_number AS hi FROM system.parts WHERE database = ${db} AND table = ${str(EVENTS_TABLE)} AND active`);
-    const fresh = s.maxBlock < 0 ? [] : parts.filter((p) => Number(p.lo) > s.maxBlock).map((p) => p.name);
-    if (fresh.length > 0 && Object.keys(s.streams).length > 0) {
-      const firsts = await this.runner.rows<{ bot: string; host: string; stream: string; first: string }>(`SELECT bot, host, ${STREAM} AS stream, min(event_id) AS first FROM ${eventsTable(this.options.database)} ${where([`_part IN (${fresh.map(str).join(', ')})`, ...CHAINED])} GROUP BY bot, host, stream`);
-      for (const f of firsts) {
-        const key = keyOf(f.bot, f.host, f.stream);
-        const w = s.streams[key];
-        if (w !== undefined && f.first <= (w.from ?? w.cursor)) delete s.streams[key];
-      }
-    }
-    s.maxBlock = parts.reduce((m, p) => Math.max(m, Number(p.hi)), s.maxBlock < 0 ? 0 : s.maxBlock);
   }
 }
 
