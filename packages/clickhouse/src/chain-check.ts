@@ -11,8 +11,8 @@ import { eventsTable, IS_APP_LINE, str, where } from './sql.js';
 // Per bot, host and stream (the file a row was shipped from, without its backup number:
 // `audit.log`), the walk keeps the last event_id it walked and the chain's open links; each
 // check reads only the rows after that event_id (not FINAL: copies of a re-sent line are
-// compared, not hidden). A row already walked that changes afterwards is found through ClickHouse's own
-// record of changes, without reading the history:
+// compared, not hidden). A row already walked that changes afterwards is found through
+// ClickHouse's own record of changes, without reading the history:
 //
 // - a mutation of the table (ALTER TABLE ... UPDATE or DELETE, in system.mutations) that this
 //   check has not seen done: every stream is walked again from its start (a mutation can touch
