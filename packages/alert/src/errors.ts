@@ -6,7 +6,7 @@ import { CodedError } from '@daybook/core';
  */
 export const ALERT_ERROR_CODES = {
   DAYBOOK_E_ALERT_RULES_READ: 'The rules file could not be read: check its path and permissions.',
-  DAYBOOK_E_ALERT_RULES_SYNTAX: 'The rules file is not valid JSON: fix the syntax at the position given.',
+  DAYBOOK_E_ALERT_RULES_SYNTAX: 'The rules file is not valid JSON (or YAML, for a .yml/.yaml file): fix the syntax at the position or line given.',
   DAYBOOK_E_ALERT_RULES_SHAPE: 'The rules file must be an object with a "rules" list (and optionally "receivers", "route", "evaluation_interval", "min_interval"); fix the field named.',
   DAYBOOK_E_ALERT_UNKNOWN_FIELD: 'A field the rules file does not know (a typo?): remove or rename it.',
   DAYBOOK_E_ALERT_KIND: 'Use one of the rule kinds error_count, avg_api_latency_ms, p99_api_latency_ms, no_events, daily_loss, max_drawdown, risk_limit_hits, rate_limit_hits, chain_damaged.',
@@ -18,6 +18,7 @@ export const ALERT_ERROR_CODES = {
   DAYBOOK_E_ALERT_LABEL: 'Labels and annotations are maps of strings; a label may not use {{ $value }} (a label that changes with the value would make a new alert at every evaluation).',
   DAYBOOK_E_ALERT_CLOCK: 'An evaluation must come after the last one the state holds (states only move forward in time): evaluate at a later --at, or keep this run\'s state elsewhere (--state DIR).',
   DAYBOOK_E_ALERT_STATE: 'The alert state (state.json, notifications.json or silences.json in <logDir>/.daybook/alerts/, or in --state DIR) could not be read or written: make the directory writable; restore a damaged file, or move it aside to start afresh (without state.json no alert is active; without notifications.json a notification may be repeated once).',
+  DAYBOOK_E_ALERT_LOCKED: 'Another evaluator (daybook alert, or daybook serve --rules) uses this state directory: stop it, or give this one a state directory of its own (--state DIR). A lock left by a killed process is taken over automatically.',
 } as const;
 export type AlertErrorCode = keyof typeof ALERT_ERROR_CODES;
 

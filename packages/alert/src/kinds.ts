@@ -15,8 +15,10 @@ export interface Figures {
 
 /**
  * One thing the rules are evaluated for: a log directory (no labels), or one bot on one host
- * of a fleet (labels bot and host). `damage` answers chain_damaged: the number of damage
- * problems verify finds; absent where there is no chain to check (ClickHouse).
+ * of a fleet (labels bot and host). `damage` answers chain_damaged: for a directory, the
+ * damage problems verify finds; for a bot and host of a fleet, the chain-damage problems in
+ * its rows in ClickHouse (@daybook/clickhouse chain-check.ts: rows whose link does not follow
+ * the row before, gaps, copies of an event with other columns). Absent: no value.
  */
 export interface Target {
   labels: Record<string, string>;
@@ -34,7 +36,7 @@ export const KIND_SOURCE: Readonly<Record<RuleKind, string>> = {
   max_drawdown: 'trading_metrics.max_drawdown',
   risk_limit_hits: 'risk_metrics.risk_limit_hits',
   rate_limit_hits: 'system_metrics.rate_limit_hits',
-  chain_damaged: "verify's damage problems (the whole chain, window ignored)",
+  chain_damaged: "verify's damage problems (the whole chain, window ignored); over ClickHouse, the bot's rows re-checked as a chain (breaks and conflicting copies)",
 };
 
 /** no_events fires when the count is at or below its threshold; every other kind above it. */

@@ -94,6 +94,40 @@ test('examples/alerts.json is a valid rules file', () => {
   assert.equal(f.evaluationInterval, 15 * 60_000);
 });
 
+test('examples/alerts.yml is examples/alerts.json in YAML: both load to the same rules', () => {
+  const example = (name: string) => new URL(`../../../examples/${name}`, import.meta.url).pathname;
+  const json = loadRules(example('alerts.json'));
+  const yaml = loadRules(example('alerts.yml'));
+  assert.deepEqual(yaml, json);
+  assert.equal(yaml.rules.length, 3);
+});
+
+test('YAML rules files (.yml, .yaml): the same checks and messages as JSON; a syntax error names the line', () => {
+  const dir = tempDir();
+  const write = (name: string, text: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  const good = loadRules(write('a.yaml', 'rules:\n  - name: Errors\n    kind: error_count\n    window: 1h\n    threshold: 10\n    for: 5m\n'));
+  assert.deepEqual(good.rules.map((r) => [r.name, r.kind, r.window, r.threshold, r.for]), [['Errors', 'error_count', 3_600_000, 10, 300_000]]);
+  // The validation is parseRules', whatever the syntax: the same code and message as JSON's.
+  const jsonErr = (() => { try { loadRules(write('b.json', '{"rules":[{"name":"A","kind":"errors","window":"1h","threshold":1}]}')); } catch (e) { return e as AlertError; } })();
+  const yamlErr = (() => { try { loadRules(write('b.yml', 'rules:\n  - { name: A, kind: errors, window: 1h, threshold: 1 }\n')); } catch (e) { return e as AlertError; } })();
+  assert.ok(jsonErr instanceof AlertError && yamlErr instanceof AlertError);
+  assert.equal(yamlErr.code, 'DAYBOOK_E_ALERT_KIND');
+  assert.equal(yamlErr.message, jsonErr.message);
+  // YAML's own types are not JSON's: a quoted threshold stays a string and is refused.
+  assert.throws(() => loadRules(write('c.yml', 'rules:\n  - name: A\n    kind: error_count\n    window: 1h\n    threshold: "10"\n')), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_THRESHOLD' && e.message.includes('rule "A"'));
+  // A syntax error: the file and the line.
+  const broken = write('d.yml', 'rules:\n  - name: A\n    kind: [error_count\n  - name: B\n');
+  assert.throws(() => loadRules(broken), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_RULES_SYNTAX' && e.message.includes(broken) && /at line 4, column \d+/.test(e.message) && !e.message.includes('\n'));
+  // A key given twice is an error in YAML (JSON.parse would keep the last silently).
+  assert.throws(() => loadRules(write('e.yaml', 'rules: []\nrules: []\n')), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_RULES_SYNTAX' && /line 2/.test(e.message));
+  // Not a mapping.
+  assert.throws(() => loadRules(write('f.yml', '- a\n- b\n')), (e: AlertError) => e.code === 'DAYBOOK_E_ALERT_RULES_SHAPE');
+});
+
 test('every error code is documented in the README with its hint', async () => {
   const { readFileSync } = await import('node:fs');
   const { ALERT_ERROR_CODES } = await import('./errors.js');

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { durationOf, formatDuration } from './duration.js';
 import { AlertError } from './errors.js';
 import { KIND_SOURCE } from './kinds.js';
 import type { Receiver, ReceiverFormat, Route, Rule, RuleKind, RulesFile } from './types.js';
 
-// The rules file: JSON, snake_case as Prometheus and Alertmanager write their configuration
+// The rules file: JSON (or YAML, by its extension .yml/.yaml: what Prometheus and Alertmanager
+// users write their configuration in), snake_case as Prometheus and Alertmanager write their configuration
 // (`for`, `group_wait`, `send_resolved`), validated whole at start-up so that a mistake fails
 // `daybook alert --check` rather than the first evaluation. Every error names the rule (or
 // receiver) and the field.
@@ -150,9 +152,9 @@ function parseRoute(r: unknown): Route {
   };
 }
 
-/** A parsed rules file (already JSON.parsed) as a RulesFile, or an AlertError naming what is wrong. */
+/** A parsed rules file (already JSON- or YAML-parsed) as a RulesFile, or an AlertError naming what is wrong. */
 export function parseRules(input: unknown): RulesFile {
-  if (!isObj(input)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', 'the rules file must be a JSON object with a "rules" list');
+  if (!isObj(input)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', 'the rules file must be an object (a JSON object, or a YAML mapping) with a "rules" list');
   known(input, TOP_FIELDS, 'the rules file');
   if (!Array.isArray(input.rules)) throw new AlertError('DAYBOOK_E_ALERT_RULES_SHAPE', 'the rules file has no "rules" list');
   const rules = input.rules.map(parseRule);
@@ -181,7 +183,34 @@ export function parseRules(input: unknown): RulesFile {
   return { evaluationInterval: interval, minInterval, rules, receivers, route: parseRoute(input.route) };
 }
 
-/** Reads and validates a rules file. */
+/** Whether `file` is read as YAML (by its extension; anything else is JSON). */
+export const isYamlFile = (file: string): boolean => /\.ya?ml$/i.test(file);
+
+/**
+ * The text of a rules file as data: YAML 1.2 (the `yaml` package's core schema: `on` and `yes`
+ * stay strings, a key given twice is an error) for .yml/.yaml, JSON otherwise. Both then go
+ * through parseRules, so the checks and their messages are the same whatever the syntax.
+ */
+function parseText(file: string, text: string): unknown {
+  if (!isYamlFile(file)) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new AlertError('DAYBOOK_E_ALERT_RULES_SYNTAX', `${file}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  try {
+    return parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    if (!(e instanceof YAMLParseError)) throw e;
+    // The package's message says where ("at line 4, column 3:") and quotes the lines; the
+    // first line of it is the sentence a one-line error needs.
+    const first = e.message.split('\n')[0]!.replace(/:$/, '');
+    throw new AlertError('DAYBOOK_E_ALERT_RULES_SYNTAX', `${file}: ${first} (YAML)`, { cause: e });
+  }
+}
+
+/** Reads and validates a rules file (JSON, or YAML for .yml/.yaml). */
 export function loadRules(file: string): RulesFile {
   let text: string;
   try {
@@ -189,11 +218,5 @@ export function loadRules(file: string): RulesFile {
   } catch (e) {
     throw new AlertError('DAYBOOK_E_ALERT_RULES_READ', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new AlertError('DAYBOOK_E_ALERT_RULES_SYNTAX', `${file}: ${(e as Error).message}`, { cause: e });
-  }
-  return parseRules(json);
+  return parseRules(parseText(file, text));
 }

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { verify, type VerifyCache } from '@daybook/core';
 import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
 import type { Target } from './kinds.js';
+import { readJson, writeJsonAtomicSync } from './notify/state-file.js';
 
 /** A crash's marks, listed by verify but not damage (verify.ts NOT_DAMAGE). */
 const NOT_DAMAGE = new Set(['torn_tail', 'leftover']);
@@ -25,4 +27,42 @@ export function damageOf(dir: string): () => Promise<number> {
  */
 export function directoryTarget(dir: string, options: LogAnalyzerOptions = {}): Target {
   return { labels: {}, figures: new LogAnalyzer(dir, options), damage: damageOf(dir) };
+}
+
+/** A target's own saved state (the fleet's chain walks): load once, save after each check. */
+export interface TargetStateFile {
+  readonly path: string;
+  load(): unknown;
+  save(value: unknown): void;
+}
+
+/**
+ * `<stateDir>/<name>`, JSON written atomically as the alert state is. It only saves work (a
+ * lost file means reading again what was read), so a file that cannot be read starts empty
+ * and one that cannot be written keeps the state in memory: one `warn` per outage, never a
+ * failed rule.
+ */
+export function targetStateFile(stateDir: string, name: string, warn: (message: string) => void): TargetStateFile {
+  const path = join(stateDir, name);
+  let failing = false;
+  return {
+    path,
+    load() {
+      try {
+        return readJson(path);
+      } catch (e) {
+        warn(`cannot read ${path} (${(e as Error).message}): starting from nothing`);
+        return undefined;
+      }
+    },
+    save(value) {
+      try {
+        writeJsonAtomicSync(path, value);
+        failing = false;
+      } catch (e) {
+        if (!failing) warn(`cannot write ${path} (${(e as Error).message}): kept in memory until it can`);
+        failing = true;
+      }
+    },
+  };
 }

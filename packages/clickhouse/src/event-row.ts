@@ -48,8 +48,19 @@ function parseMetadata(v: unknown): unknown {
   }
 }
 
+/**
+ * What core's `quote` escapes beyond JSON.stringify (U+2028, U+2029, DEL and the C1 controls:
+ * line breaks to some readers). They occur in JSON text only inside strings, so escaping them
+ * in the whole text is escaping them in every string and key, as core's writer does.
+ */
+const CORE_EXTRA_ESCAPE = /[\u007f-\u009f\u2028\u2029]/g;
+const unicodeEscape = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+
+/** An event's JSON as core's logger writes it (its line's content, before the chain link). */
+export const jsonOf = (event: Record<string, unknown>): string => JSON.stringify(event).replace(CORE_EXTRA_ESCAPE, unicodeEscape);
+
 /** The line as written: the event's JSON, with its chain link when it had one (core's chain.ts: `,"hash":"<hex>"}` at the end). */
 export function lineOf(row: EventRow, event = eventOf(row)): string {
-  const json = JSON.stringify(event);
+  const json = jsonOf(event);
   return row.hash === '' ? json : `${json.slice(0, -1)},"hash":"${row.hash}"}`;
 }

@@ -15,3 +15,5 @@ export { ClickHouseEvents, encodeEventKey, decodeEventKey, eventsSql, type Event
 export { ClickHouseFollower } from './follow.js';
 export { exportFleetEvents, type FleetExportResult } from './export.js';
 export { fleetEvents, type FleetEventsReader } from './fleet-events.js';
+export { ClickHouseChainCheck, type ChainCheckOptions, type ChainCheckState, type ChainCheckStore } from './chain-check.js';
+export { walkRows, emptyWalk, type StreamWalk, type ChainProblem, type ChainProblemKind } from './chain-walk.js';

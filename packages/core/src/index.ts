@@ -13,6 +13,7 @@ export { EventSerializer, DEFAULT_LINE_LIMITS, type EventFields, type Serializer
 export { formatPretty } from './pretty.js';
 export { RESOLVED_TRUE, RESOLVED_FALSE, type Sink, type Durability } from './sink.js';
 export { nodeFileDriver, type FileDriver } from './file-driver.js';
+export { acquireLock, type FileLock } from './lock.js';
 export { FileSink, type FileSinkOptions } from './file-sink.js';
 export { GENESIS, link, withLink, splitLink, sha256hex } from './chain.js';
 export { CHAIN_DIR, keyId, parseRecord, type CheckpointRecord, type RecordKind } from './checkpoint.js';

@@ -87,6 +87,19 @@ describe('daybook alert', () => {
     assert.match(start.stderr, /rule "SlowBroker": window/);
   });
 
+  it('--check and --rules take YAML (.yml, .yaml): the example, and a syntax error named by its line', async () => {
+    const good = await daybook(['alert', '--check', EXAMPLE.replace(/\.json$/, '.yml')]);
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /^ok: .*alerts\.yml: 3 rules, 1 receiver, every 15m/m);
+    const bad = join(root, 'bad.yaml');
+    writeFileSync(bad, 'rules:\n  - name: SlowBroker\n    kind: avg_api_latency_ms\n    window: 1h\n   threshold: 1000\n');
+    const r = await daybook(['alert', '--check', bad]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /bad\.yaml: .*at line 5, column \d+ \(YAML\)\. .*\[DAYBOOK_E_ALERT_RULES_SYNTAX\]/);
+    const start = await daybook(['alert', '--rules', bad, '--dir', root, '--once']);
+    assert.equal(start.status, 2, 'a bad file fails start-up the same way');
+  });
+
   it("--once on the seed's rules: exit 1 and one notification when more than 10 errors, exit 0 when not", async (t) => {
     const h = await hook();
     t.after(h.close);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, watchDirectory,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, targetStateFile, watchDirectory,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
-import { analyzerOf, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
+import { analyzerOf, ClickHouseChainCheck, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
 import { defineCommand, parseCommand, usageError } from '../args.js';
 import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
 import { untilStopped } from './serve.js';
@@ -20,13 +20,17 @@ Each rule's value is a figure of the reports over [now - window, now] (error_cou
 error_summary.total_errors, avg_api_latency_ms is system_metrics.avg_api_latency, ...), so
 a rule and \`daybook report\` over the same range agree. A rule fires when its value is above
 its threshold (no_events: when the window holds no event) for at least \`for\`, and resolves
-when that stops. Over ClickHouse, one alert per bot and host (labels bot and host).
+when that stops. Over ClickHouse, one alert per bot and host (labels bot and host);
+chain_damaged there re-checks each bot's rows as a hash chain as they arrive (positions kept in
+<state dir>/clickhouse-chain.json).
 
 State (what is pending or firing since when) is kept in <dir>/.daybook/alerts/state.json
 (--state DIR over ClickHouse), so a restart neither repeats a notification nor forgets a
-resolution. Every firing, resolution, notification attempt and silence is also written as an
-event (alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained
-log in <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
+resolution. One evaluator per state directory: while one runs, another (--once too, or serve
+--rules) over the same directory exits 2 (DAYBOOK_E_ALERT_LOCKED, naming the holder). Every
+firing, resolution, notification attempt and silence is also written as an event
+(alert_firing, alert_resolved, alert_notification, alert_silence) to the hash-chained log in
+<state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
 --once evaluates once (at --at, default now), sends, and exits; without it, evaluates until
 Ctrl-C or SIGTERM (then sends what is queued and saves the state): soon after new lines reach
@@ -41,8 +45,9 @@ and not sent for silenced alerts: \`daybook alert silence add|list|expire\` (see
 Prometheus alerting rules over \`daybook serve\`'s /metrics.`,
   `Exit status: --once: 0 nothing fires, 1 something fires (or a rule could not be evaluated);
 --check: 0 the file is valid, 2 it is not (the message names the rule and the field); 2 bad
-usage or a bad rules file; continuous mode: 0 after a clean stop.`)
-  .option('--rules <file>', 'the rules file (JSON)')
+usage, a bad rules file, or another evaluator on the state directory; continuous mode: 0
+after a clean stop.`)
+  .option('--rules <file>', 'the rules file (JSON; YAML when it ends in .yml or .yaml)')
   .option('--dir <dir>', 'log directory (default logs)')
   .option('--once', 'evaluate once and exit (for cron)')
   .option('--at <iso>', 'with --once: evaluate at this instant instead of now')
@@ -90,11 +95,16 @@ export async function run(argv: string[]): Promise<number> {
     fleet = opened;
   }
   const stateDir = v.state ?? stateDirOf(dir);
+  const lock = takeLock(stateDir);
+  if (typeof lock === 'number') {
+    await fleet?.close();
+    return lock;
+  }
   const logger = trailLogger(stateDir);
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir, once: v.once === true });
   try {
-    const targets = fleet === undefined ? dirTargets(dir) : fleetTargets(fleet, v);
+    const targets = fleet === undefined ? dirTargets(dir) : fleetTargets(fleet, v, stateDir);
     const evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
     if (v.once === true) {
       const e = await evaluator.evaluate(at);
@@ -112,6 +122,19 @@ export async function run(argv: string[]): Promise<number> {
     await dispatcher.close();
     await logger.close();
     await fleet?.close();
+    lock.release();
+  }
+}
+
+/** The state directory's lock (one evaluator per directory, lock.ts), or exit status 2 when another process holds it. */
+function takeLock(stateDir: string): ReturnType<typeof lockStateDir> | number {
+  try {
+    const lock = lockStateDir(stateDir);
+    if (lock.problem !== undefined) process.stderr.write(`daybook alert: ${lock.problem.message}. ${lock.problem.hint} [${lock.problem.code}]\n`);
+    return lock;
+  } catch (e) {
+    if (e instanceof AlertError) return badRules(e);
+    throw e;
   }
 }
 
@@ -156,17 +179,25 @@ function dirTargets(dir: string): () => Target[] {
   return () => [target];
 }
 
-/** One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers kept. */
-function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues): () => Promise<Target[]> {
+/**
+ * One target per bot and host with events in ClickHouse (narrowed by --bot/--host), analyzers
+ * kept; chain_damaged from one chain check of the fleet (@daybook/clickhouse chain-check.ts),
+ * its positions saved in the state directory.
+ */
+function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues, stateDir: string): () => Promise<Target[]> {
   const known = new Map<string, Target>();
+  const { database, display } = fleet.target;
+  const store = targetStateFile(stateDir, 'clickhouse-chain.json', (m) => process.stderr.write(`daybook alert: chain check: ${m}\n`));
+  const chain = new ClickHouseChainCheck(fleet.runner, { database, target: `${display} ${database}`, store });
   const filters = [...(v.bot === undefined ? [] : [`bot = ${str(v.bot)}`]), ...(v.host === undefined ? [] : [`host = ${str(v.host)}`])];
   const sql = `SELECT DISTINCT bot, host FROM ${ident(fleet.target.database)}.${ident(EVENTS_TABLE)} ${where(filters)} ORDER BY bot, host`;
   return async () => {
+    chain.round();
     const rows = await fleet.runner.rows<{ bot: string; host: string }>(sql);
     return rows.map(({ bot, host }) => {
       const key = `${bot}\u0000${host}`;
       let t = known.get(key);
-      if (t === undefined) known.set(key, (t = { labels: { bot, host }, figures: analyzerOf(fleet, { bot, host }) }));
+      if (t === undefined) known.set(key, (t = { labels: { bot, host }, figures: analyzerOf(fleet, { bot, host }), damage: () => chain.damage(bot, host) }));
       return t;
     });
   };
@@ -226,16 +257,19 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
     throw e;
   }
   const stateDir = stateDirOf(dir);
+  const lock = takeLock(stateDir);
+  if (typeof lock === 'number') return lock;
   const logger = trailLogger(stateDir);
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir });
   const damage = damageOf(dir);
   let evaluator: Evaluator;
   try {
-    const targets = fleet === undefined ? () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }] : fleetTargets(fleet, {});
+    const targets = fleet === undefined ? () => [{ labels: {}, figures: analyzer() ?? new LogAnalyzer(dir), damage }] : fleetTargets(fleet, {}, stateDir);
     evaluator = new Evaluator({ rules, targets, dispatcher, audit, state: new FileStateStore(stateDir) });
   } catch (e) {
     void logger.close();
+    lock.release();
     if (e instanceof AlertError) return badRules(e);
     throw e;
   }
@@ -247,6 +281,7 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
       await schedule.stop();
       await dispatcher.close();
       await logger.close();
+      lock.release();
     },
   };
 }
