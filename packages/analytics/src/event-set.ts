@@ -18,6 +18,18 @@ export interface EventSet {
   readonly keep: readonly Uint8Array[];
   readonly bad: BadLineCounts;
   readonly problems: readonly ReadProblem[];
+  /**
+   * Per segment, what names its counted trading rows (default: its keep mask): segments with
+   * the same key, in this set or another of the same lineage, hold the same counted trading
+   * records in the same order (their `row` aside). A source that gives a file's trading rows
+   * alone where a range does not reach it (FileSource) gives them the whole segment's key.
+   */
+  readonly tradeKeys?: readonly object[];
+  /**
+   * The same object on every set of one source: the sets follow one another, so linking may
+   * resume from the last one's (trades.ts). Absent: each set is linked on its own.
+   */
+  readonly lineage?: object;
 }
 
 /**
