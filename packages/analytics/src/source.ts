@@ -65,7 +65,7 @@ interface CacheEntry {
   /**
    * Not read whole: every event before the `since` of the load that found it (scanned, or as
    * the index says), `segments` hold its trading rows only (tradeRowsOnly), de-duplicated
-   * per load (leftOutKeep), not by absorb.
+   * by leftOutKeeps (kept between loads), not by absorb.
    */
   readonly leftOut: boolean;
   /**
@@ -500,7 +500,7 @@ export class FileSource implements EventSource {
     return false;
   }
 
-  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeep). */
+  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeeps). */
   private absorb(e: CacheEntry): void {
     if (e.leftOut) return;
     for (let si = 0; si < e.segments.length; si++) {
