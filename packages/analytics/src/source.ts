@@ -491,7 +491,7 @@ export class FileSource implements EventSource {
    */
   private touchesLeftOut(s: Segment, k: Uint8Array): boolean {
     const seen = this.leftOutMarks?.seen;
-    if (seen === undefined) return false;
+    if (seen === undefined || seen.count === 0) return false;
     for (let r = 0; r < s.n; r++) {
       if (k[r] !== KEEP || (s.flags[r]! & F.NO_ID) !== 0) continue;
       const had = (s.flags[r]! & F.TEXT_ID) !== 0 ? seen.addText(s.textIds.get(r)!, 0, true) : seen.addWords(s.id, r * 4, 0, true);
