@@ -5,7 +5,7 @@ import type { ReadProblem } from './reader.js';
 import { SegmentBuilder, type Segment } from './segment.js';
 import { readLine } from './lines.js';
 import { ALL_TIME, inRange, parseTimestamp, type TimeRange } from './dates.js';
-import type { SegmentMemo } from './memo.js';
+import { perSegment, type SegmentMemo } from './memo.js';
 
 /**
  * What the metrics read: segments of events with, per segment, which rows are the first copy
@@ -18,6 +18,18 @@ export interface EventSet {
   readonly keep: readonly Uint8Array[];
   readonly bad: BadLineCounts;
   readonly problems: readonly ReadProblem[];
+  /**
+   * Per segment, what names its counted trading rows (default: its keep mask): segments with
+   * the same key, in this set or another of the same lineage, hold the same counted trading
+   * records in the same order (their `row` aside). A source that gives a file's trading rows
+   * alone where a range does not reach it (FileSource) gives them the whole segment's key.
+   */
+  readonly tradeKeys?: readonly object[];
+  /**
+   * The same object on every set of one source: the sets follow one another, so linking may
+   * resume from the last one's (trades.ts). Absent: each set is linked on its own.
+   */
+  readonly lineage?: object;
 }
 
 /**
@@ -63,9 +75,35 @@ export interface Selection {
 /** The rows a range selects in a segment, per keep mask (memo.ts): the last range asked. */
 const selected: SegmentMemo<{ start: number; end: number; endExclusive: boolean; rows: Uint32Array }> = new WeakMap();
 
+/**
+ * Per keep mask, the segment's earliest and latest counted time and its counted rows: a range
+ * that holds them all selects `all`, one that holds none `none`, the same arrays whatever the
+ * range, so the metrics' per-segment results (memo.ts) serve every range that holds the
+ * segment whole (an alert's windows, a report after the range moved on) and only the segments
+ * the range's ends cut are passed over again.
+ */
+const spans: SegmentMemo<{ first: number; last: number; all: Uint32Array; none: Uint32Array }> = new WeakMap();
+
+function spanOf(s: Segment, keep: Uint8Array): { first: number; last: number; all: Uint32Array; none: Uint32Array } {
+  return perSegment(spans, keep, s, () => {
+    let first = Infinity;
+    let last = -Infinity;
+    const ts = s.ts;
+    for (let r = 0; r < s.n; r++) {
+      if (keep[r] !== 1) continue;
+      if (ts[r]! < first) first = ts[r]!;
+      if (ts[r]! > last) last = ts[r]!;
+    }
+    return { first, last, all: selectRows(s, keep, ALL_TIME), none: new Uint32Array(0) };
+  });
+}
+
 export function select(set: EventSet, range: TimeRange = ALL_TIME): Selection {
   const rows = set.segments.map((s, i) => {
     const keep = set.keep[i]!;
+    const span = spanOf(s, keep);
+    if (span.all.length === 0 || span.last < range.start || (range.endExclusive ? span.first >= range.end : span.first > range.end)) return span.none;
+    if (inRange(range, span.first) && inRange(range, span.last)) return span.all;
     const was = selected.get(keep);
     if (was !== undefined && was.seg === s && was.value.start === range.start && was.value.end === range.end && was.value.endExclusive === range.endExclusive) return was.value.rows;
     const got = selectRows(s, keep, range);

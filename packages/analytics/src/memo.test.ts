@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LogAnalyzer } from './analyzer.js';
 import { computeReport } from './report.js';
-import { eventSetOf } from './event-set.js';
+import { eventSetOf, select } from './event-set.js';
 import { parseRange } from './dates.js';
 import { SegmentBuilder, type Segment } from './segment.js';
 import { ev, lines, tempDir } from './test/helpers.js';
@@ -68,6 +68,27 @@ describe('per-segment memo of the metrics', () => {
         for (const r of [parseRange(), range]) assert.deepEqual(computeReport(front, r), computeReport(freshFront, r));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('selects the rows of any range, and the same array for every range that holds a segment whole', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(event, { maxLength: 20 }), { minLength: 1, maxLength: 4 }), fc.array(fc.tuple(fc.integer({ min: -1, max: 25 }), fc.integer({ min: -1, max: 25 }), fc.boolean()), { minLength: 1, maxLength: 6 }), (parts, bounds) => {
+        const set = eventSetOf(parts.map((p, i) => segmentOf(p.map(toEvent), `f${i}`)));
+        const times = set.segments.flatMap((s) => [...s.ts]).sort((a, b) => a - b);
+        // Bounds on the rows' own times (the edges a segment's span meets), and outside them.
+        const at = (k: number): number => (k < 0 ? -Infinity : k >= times.length ? Infinity : times[k]!);
+        for (const [a, b, endExclusive] of bounds) {
+          const range = { start: Math.min(at(a), at(b)), end: Math.max(at(a), at(b)), endExclusive };
+          const sel = select(set, range);
+          set.segments.forEach((s, si) => {
+            const want = [...Array(s.n).keys()].filter((r) => set.keep[si]![r] === 1 && s.ts[r]! >= range.start && (endExclusive ? s.ts[r]! < range.end : s.ts[r]! <= range.end));
+            assert.deepEqual([...sel.rows[si]!], want);
+            if (want.length === s.n && s.n > 0) assert.equal(sel.rows[si], select(set).rows[si], 'a segment held whole: the rows of every range holding it');
+          });
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -119,6 +119,22 @@ describe('latest event time by scan', () => {
     assert.equal(await latestEventTime(join(dir, 'a.log.1.gz'), true), us('2024-01-02T00:00:00.000Z'));
     assert.equal(await latestEventTime(join(dir, 'missing.log'), false), undefined);
   });
+
+  it('with stopAt, answers at or after it exactly when the file ends at or after it (a recent file scanned in part)', async () => {
+    const dir = tempDir();
+    // ~3 MB: a late event first, then older ones, the latest of all in the last megabyte.
+    const older = Array.from({ length: 12_000 }, (_, i) => ev({ timestamp: `2024-01-02T00:00:${String(i % 60).padStart(2, '0')}.000Z`, metadata: { pad: 'x'.repeat(150) } }));
+    writeFileSync(join(dir, 'a.log'), lines([ev({ timestamp: '2024-01-05T00:00:00.000Z' }), ...older, ev({ timestamp: '2024-01-09T00:00:00.000Z' })]));
+    const path = join(dir, 'a.log');
+    const latest = us('2024-01-09T00:00:00.000Z');
+    assert.equal(await latestEventTime(path, false), latest);
+    // Stopped in the first megabyte: some time at or after stopAt, not the file's latest.
+    const stopped = (await latestEventTime(path, false, undefined, us('2024-01-04T00:00:00.000Z')))!;
+    assert.ok(stopped >= us('2024-01-04T00:00:00.000Z') && stopped < latest, String(stopped));
+    // Nothing before the end reaches it: scanned to the end.
+    assert.equal(await latestEventTime(path, false, undefined, us('2024-01-08T00:00:00.000Z')), latest);
+    assert.equal(await latestEventTime(path, false, undefined, us('2024-01-10T00:00:00.000Z')), latest);
+  });
 });
 
 describe('ranged loads leave out what ends before them', () => {

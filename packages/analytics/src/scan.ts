@@ -31,8 +31,11 @@ function latestOf(s: LeadingTimeScanner): number | undefined {
 /**
  * The time (µs) of the latest event in a file, read without parsing its lines; undefined when
  * the file has a line this scan cannot vouch for, or cannot be read (the parser then reports why).
+ * With `stopAt`, a plain file's scan stops at the first chunk holding an event at or after
+ * it: the answer is then that chunk's latest, not the file's (a ranged load only asks whether
+ * a file ends before its start; a file written lately says so in its first megabyte).
  */
-export async function latestEventTime(path: string, gz: boolean, limits?: ReadLimits): Promise<number | undefined> {
+export async function latestEventTime(path: string, gz: boolean, limits?: ReadLimits, stopAt = Infinity): Promise<number | undefined> {
   if (gz) {
     // daybook's compressor wrote it in the header (verify checks it): no need to inflate.
     const field = readLatestField(readAt(path, 0, LATEST_HEAD_BYTES));
@@ -44,7 +47,7 @@ export async function latestEventTime(path: string, gz: boolean, limits?: ReadLi
   const s = new LeadingTimeScanner(parseTimestamp);
   if (gz) {
     if ((await streamFile(path, gz, 0, (b) => s.push(b), SCAN_CHUNK, limits)) !== undefined) return undefined;
-  } else if (!(await readPlain(path, s))) return undefined;
+  } else if (!(await readPlain(path, s, stopAt))) return undefined;
   s.finish();
   return latestOf(s);
 }
@@ -55,7 +58,7 @@ export async function latestEventTime(path: string, gz: boolean, limits?: ReadLi
  * otherwise wait half the time). It yields every few megabytes, since it may run on the
  * thread that serves requests.
  */
-async function readPlain(path: string, s: LeadingTimeScanner): Promise<boolean> {
+async function readPlain(path: string, s: LeadingTimeScanner, stopAt: number): Promise<boolean> {
   const buf = Buffer.allocUnsafe(SCAN_CHUNK);
   let fd: number | undefined;
   try {
@@ -65,6 +68,8 @@ async function readPlain(path: string, s: LeadingTimeScanner): Promise<boolean> 
       if (got === 0) return true;
       s.push(buf.subarray(0, got));
       if (s.unknown) return true;
+      // A later line can only make the latest later, or unknown: either way the file is read.
+      if ((latestOf(s) ?? -Infinity) >= stopAt) return true;
       if (n % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } catch {
@@ -86,7 +91,7 @@ export function latestEventTimeOf(bytes: Buffer, pieceBytes = bytes.length): num
  */
 export async function readTask(t: ParseTask): Promise<FileSegments> {
   if (t.since !== undefined && t.start === 0) {
-    const latest = await latestEventTime(t.path, t.gz, t.limits);
+    const latest = await latestEventTime(t.path, t.gz, t.limits, t.since);
     if (latest !== undefined && latest < t.since) return { ...(await readTradeRows(t.path, t.gz, t.limits)), leftOut: latest };
   }
   return readFileSegments(t.path, t.gz, t.start, t.size, t.limits);

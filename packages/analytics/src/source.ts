@@ -65,7 +65,7 @@ interface CacheEntry {
   /**
    * Not read whole: every event before the `since` of the load that found it (scanned, or as
    * the index says), `segments` hold its trading rows only (tradeRowsOnly), de-duplicated
-   * per load (leftOutKeep), not by absorb.
+   * by leftOutKeeps (kept between loads), not by absorb.
    */
   readonly leftOut: boolean;
   /**
@@ -107,6 +107,15 @@ function leftOut(f: LogFileInfo, segments: Segment[], latest: number): CacheEntr
     size: f.size, mtimeMs: f.mtimeMs, gz: f.gz, segments, endOffset: 0, probe: Buffer.alloc(0),
     problems: [], chain: undefined, parts: 0, latest, leftOut: true,
   };
+}
+
+/** The left-out files' marks as a load worked them out (FileSource.leftOutKeeps). */
+interface LeftOutMarks {
+  /** The left-out files' segments, in the order of the load. */
+  readonly order: readonly Segment[];
+  readonly keep: ReadonlyMap<Segment, Uint8Array>;
+  /** The ids of their rows that what was read whole did not have. */
+  readonly seen: IdSet;
 }
 
 const PROBE_BYTES = 64;
@@ -168,6 +177,10 @@ export class FileSource implements EventSource {
   private keepOf = new Map<Segment, Uint8Array>();
   /** Per keep mask of a segment before a load's range: its trading rows and their keep (tradesBefore). */
   private tradesOfKeep = new WeakMap<Uint8Array, { segment: Segment; keep: Uint8Array }>();
+  /** The keep marks of the left-out files' trading rows, as the last load worked them out (leftOutKeeps). */
+  private leftOutMarks: LeftOutMarks | undefined;
+  /** Given to every EventSet of this source: linking resumes from the previous set's (trades.ts). */
+  private readonly lineage = {};
   private readonly unvouched = new UnvouchedLines();
 
   constructor(paths: string | readonly string[], options: FileSourceOptions = {}) {
@@ -259,6 +272,7 @@ export class FileSource implements EventSource {
       if (!current.has(s)) {
         this.ids = new IdSet();
         this.keepOf = new Map();
+        this.leftOutMarks = undefined;
         reset = true;
         break;
       }
@@ -327,14 +341,16 @@ export class FileSource implements EventSource {
         for (const [key, e] of this.cache) if (stale.has(e)) this.cache.delete(key);
         this.ids = new IdSet();
         this.keepOf = new Map();
+        this.leftOutMarks = undefined;
         return undefined;
       }
     }
 
     const segments: Segment[] = [];
     const keep: Uint8Array[] = [];
+    const tradeKeys: object[] = [];
     const bad = emptyBadLines();
-    const leftOutIds = new IdSet();
+    const leftOutMarks = this.leftOutKeeps(all);
     const problems: ReadProblem[] = [...listing.problems];
     all.forEach((e, i) => {
       problems.push(...e.problems);
@@ -343,17 +359,21 @@ export class FileSource implements EventSource {
       // linking needs, its trading rows; no range sees them, so no other figure changes.
       if (e.leftOut || (e.latest > -Infinity && e.latest < since)) {
         for (const s of e.segments) {
-          const t = e.leftOut ? { segment: s, keep: this.leftOutKeep(s, leftOutIds) } : this.tradesBefore(s);
+          const t = e.leftOut ? { segment: s, keep: leftOutMarks.get(s)! } : this.tradesBefore(s);
           if (t.segment.n === 0) continue;
           segments.push(t.segment);
           keep.push(t.keep);
+          // The whole segment's mask: its trading rows are the same whichever form the set holds.
+          tradeKeys.push(e.leftOut ? t.keep : this.keepOf.get(s)!);
         }
         return;
       }
       let tooLong = 0;
       for (const s of e.segments) {
+        const k = this.keepOf.get(s)!;
         segments.push(s);
-        keep.push(this.keepOf.get(s)!);
+        keep.push(k);
+        tradeKeys.push(k);
         addBadLines(bad, s.bad);
         tooLong += s.bad.too_long;
       }
@@ -365,8 +385,9 @@ export class FileSource implements EventSource {
     if (!this.useCache) {
       this.ids = new IdSet();
       this.keepOf = new Map();
+      this.leftOutMarks = undefined;
     }
-    return { segments, keep, bad, problems };
+    return { segments, keep, bad, problems, tradeKeys, lineage: this.lineage };
   }
 
   /** The index's segments of a file, as a cache entry. */
@@ -432,11 +453,25 @@ export class FileSource implements EventSource {
   }
 
   /**
-   * The keep marks of a left-out file's trading rows: against the ids of what was read whole,
-   * then against those of the left-out files before it (`seen`). Worked out per load and not
-   * added to the incremental state: when the file is read whole later (the server fills its
-   * cache so, one backup at a time), its rows replace these without de-duplicating all again.
+   * The keep marks of the left-out files' trading rows, per segment: each row against the ids
+   * of what was read whole, then against those of the left-out files before it. Not added to
+   * the incremental state: when a file is read whole later (the server fills its cache so, one
+   * backup at a time), its rows replace these without de-duplicating all again. Kept between
+   * loads while the left-out segments are the same ones in the same order and no id absorbed
+   * since is one of theirs (absorb checks), so a load pays for them once, not every time.
    */
+  private leftOutKeeps(all: readonly CacheEntry[]): ReadonlyMap<Segment, Uint8Array> {
+    const order: Segment[] = [];
+    for (const e of all) if (e.leftOut) order.push(...e.segments);
+    const was = this.leftOutMarks;
+    if (was !== undefined && was.order.length === order.length && was.order.every((s, i) => s === order[i])) return was.keep;
+    const seen = new IdSet(order.reduce((n, s) => n + s.n, 0));
+    const keep = new Map<Segment, Uint8Array>();
+    for (const s of order) keep.set(s, this.leftOutKeep(s, seen));
+    this.leftOutMarks = { order, keep, seen };
+    return keep;
+  }
+
   private leftOutKeep(s: Segment, seen: IdSet): Uint8Array {
     const k = new Uint8Array(s.n);
     for (let r = 0; r < s.n; r++) {
@@ -449,13 +484,30 @@ export class FileSource implements EventSource {
     return k;
   }
 
-  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeep). */
+  /**
+   * Whether an id new to the de-duplication (a KEEP row of `k`) is one of a left-out trading
+   * row's: its marks then change (the row read whole is the one counted), so they are worked
+   * out again. Any other new id leaves them as they are.
+   */
+  private touchesLeftOut(s: Segment, k: Uint8Array): boolean {
+    const seen = this.leftOutMarks?.seen;
+    if (seen === undefined || seen.count === 0) return false;
+    for (let r = 0; r < s.n; r++) {
+      if (k[r] !== KEEP || (s.flags[r]! & F.NO_ID) !== 0) continue;
+      const had = (s.flags[r]! & F.TEXT_ID) !== 0 ? seen.addText(s.textIds.get(r)!, 0, true) : seen.addWords(s.id, r * 4, 0, true);
+      if (had !== ABSENT) return true;
+    }
+    return false;
+  }
+
+  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeeps). */
   private absorb(e: CacheEntry): void {
     if (e.leftOut) return;
     for (let si = 0; si < e.segments.length; si++) {
       let s = e.segments[si]!;
       if (this.keepOf.has(s)) continue;
       let k = dedupSegment(s, this.ids);
+      if (this.touchesLeftOut(s, k)) this.leftOutMarks = undefined;
       let dropped = 0;
       for (let r = 0; r < k.length; r++) if (k[r] === DROP) dropped++;
       if (this.useCache && dropped > s.n / 4) {

@@ -1,5 +1,5 @@
 import { inRange, isoOf, US_PER_MS, type TimeRange } from './dates.js';
-import { isSelected, type EventSet, type Selection } from './event-set.js';
+import type { EventSet, Selection } from './event-set.js';
 import type { TradeEventType, TradeRecord } from './segment.js';
 
 // Linking, exactly as docs/metrics.md "Trades" defines it: the trading events of everything
@@ -15,10 +15,6 @@ import type { TradeEventType, TradeRecord } from './segment.js';
 export interface LinkedEvent {
   /** The record with the derived pnl (exits), strategy ('unknown' when none) and hold minutes (exits). */
   readonly record: TradeRecord;
-  /** The segment (index in the EventSet) the event was read from. */
-  readonly seg: number;
-  /** The trade it belongs to; undefined for an event that does not link (no position_id, not an entry or exit). */
-  readonly trade: LinkedTrade | undefined;
 }
 
 export interface LinkedTrade {
@@ -40,6 +36,10 @@ export interface Linked {
   /** Every counted trading event, in linking order. */
   readonly events: readonly LinkedEvent[];
   readonly trades: readonly LinkedTrade[];
+  /** The trades open after the last event (entered, not closed), in the order of `trades`: those open at the end of any range that ends after it. */
+  readonly open: readonly LinkedTrade[];
+  /** The timestamp of the last event (-Infinity: none). */
+  readonly lastTs: number;
 }
 
 const isExit = (t: TradeEventType): boolean => t === 'trade_exit' || t === 'trade_partial_exit';
@@ -81,96 +81,199 @@ const cache = new WeakMap<EventSet, Linked>();
 export function linkTrades(set: EventSet): Linked {
   let linked = cache.get(set);
   if (linked === undefined) {
-    linked = link(set);
+    linked = set.lineage === undefined ? new Linker().extend(ordered(set, keysOf(set).segs)).snapshot() : resumed(set);
     cache.set(set, linked);
   }
   return linked;
 }
 
-/** The counted trading records of a set and their segments, in timestamp order (ties: read order). */
-function ordered(set: EventSet): { records: TradeRecord[]; segs: number[] } {
+/** The segments of a set that hold trading rows, and their keys (EventSet.tradeKeys). */
+function keysOf(set: EventSet): { keys: object[]; segs: number[] } {
+  const keys: object[] = [];
+  const segs: number[] = [];
+  set.segments.forEach((s, si) => {
+    if (s.trades.length === 0) return;
+    keys.push(set.tradeKeys?.[si] ?? set.keep[si]!);
+    segs.push(si);
+  });
+  return { keys, segs };
+}
+
+/** The counted trading records of some segments of a set, in timestamp order (ties: read order). */
+function ordered(set: EventSet, segs: readonly number[]): TradeRecord[] {
   let records: TradeRecord[] = [];
-  let segs: number[] = [];
   let sorted = true;
   let last = -Infinity;
-  set.segments.forEach((s, si) => {
+  for (const si of segs) {
     const keep = set.keep[si]!;
-    for (const t of s.trades) {
+    for (const t of set.segments[si]!.trades) {
       if (keep[t.row] !== 1) continue;
       if (t.ts < last) sorted = false;
       last = t.ts;
       records.push(t);
-      segs.push(si);
     }
-  });
+  }
   // One stream read oldest first is already in order: no sort, no index array.
   if (!sorted) {
-    const order = Array.from(records.keys()).sort((a, b) => records[a]!.ts - records[b]!.ts || a - b);
-    records = order.map((i) => records[i]!);
-    segs = order.map((i) => segs[i]!);
+    const r = records;
+    records = Array.from(r.keys()).sort((a, b) => r[a]!.ts - r[b]!.ts || a - b).map((i) => r[i]!);
   }
-  return { records, segs };
+  return records;
 }
 
-function link(set: EventSet): Linked {
-  const { records, segs } = ordered(set);
-  const byPosition = new Map<string, LinkedTrade>();
-  // session → symbol → open trades without position_id, oldest first
-  const fifo = new Map<string, Map<string, LinkedTrade[]>>();
-  const queueOf = (t: TradeRecord): LinkedTrade[] | undefined => fifo.get(t.session)?.get(t.symbol);
-  const trades: LinkedTrade[] = [];
-  const events: LinkedEvent[] = new Array(records.length);
-  const open = (t: TradeRecord): LinkedTrade => {
-    const trade: LinkedTrade = { id: t.eventId, positionId: t.positionId, session: t.session, symbol: t.symbol, entry: undefined, events: [], closedAt: undefined, closedBy: undefined };
-    trades.push(trade);
-    return trade;
-  };
-  for (let i = 0; i < records.length; i++) {
-    const t = records[i]!;
-    let trade: LinkedTrade | undefined;
-    if (t.positionId !== '') {
-      trade = byPosition.get(t.positionId);
-      if (trade === undefined) {
-        trade = open(t);
-        byPosition.set(t.positionId, trade);
-      }
-      if (closes(t.type)) byPosition.delete(t.positionId);
-    } else if (t.type === 'trade_entry') {
-      trade = open(t);
-      let bySymbol = fifo.get(t.session);
-      if (bySymbol === undefined) fifo.set(t.session, (bySymbol = new Map()));
-      const queue = bySymbol.get(t.symbol);
-      if (queue === undefined) bySymbol.set(t.symbol, [trade]);
-      else queue.push(trade);
-    } else if (isExit(t.type)) {
-      const queue = queueOf(t);
-      trade = queue?.[0];
-      if (trade !== undefined && t.type === 'trade_exit') queue!.shift();
-      // An exit with no open trade stands alone: a trade of its own, closed by it.
-      trade ??= open(t);
+/** The linking state of each lineage's last set (EventSet.lineage), and the keys it linked. */
+const lineages = new WeakMap<object, { keys: readonly object[]; linker: Linker; linked: Linked }>();
+
+/**
+ * Linking resumed from the lineage's last set when this one extends it: the same keys first
+ * (the same counted trading rows: nothing linked before changed), then segments none of whose
+ * trading rows is older than the last row linked. Those rows then come after all the others in
+ * timestamp order (ties: read order, and they are read later), so linking them on top of the
+ * last state gives what linking everything would. Otherwise everything is linked again.
+ */
+function resumed(set: EventSet): Linked {
+  const lineage = set.lineage!;
+  const { keys, segs } = keysOf(set);
+  const was = lineages.get(lineage);
+  if (was !== undefined && keys.length >= was.keys.length && was.keys.every((k, i) => k === keys[i])) {
+    if (keys.length === was.keys.length) return was.linked;
+    const tail = ordered(set, segs.slice(was.keys.length));
+    if (tail.length === 0 || tail[0]!.ts >= was.linker.lastTs) {
+      const linked = tail.length === 0 ? was.linked : was.linker.extend(tail).snapshot();
+      lineages.set(lineage, { keys, linker: was.linker, linked });
+      return linked;
     }
+  }
+  const linker = new Linker().extend(ordered(set, segs));
+  const linked = linker.snapshot();
+  lineages.set(lineage, { keys, linker, linked });
+  return linked;
+}
+
+/**
+ * Links records given in linking order, in as many steps as they come (resumed). A snapshot
+ * is never changed afterwards: the next step copies the lists, and a trade of an earlier step
+ * that a new event joins, closes or completes is copied before it changes (open trades only:
+ * a few), so a report still holding an earlier set's trades sees them as they were.
+ */
+class Linker {
+  /** The timestamp of the last record linked. */
+  lastTs = -Infinity;
+  private events: LinkedEvent[] = [];
+  private trades: LinkedTrade[] = [];
+  /** position_id → index in `trades` of its open trade. */
+  private readonly byPosition = new Map<string, number>();
+  /** session → symbol → indexes of the open trades without position_id, oldest first. */
+  private readonly fifo = new Map<string, Map<string, number[]>>();
+  /** Whether `events` and `trades` belong to a snapshot. */
+  private shared = false;
+  /** Trades from this index on were made after the last snapshot: changed in place. */
+  private fresh = 0;
+  /** Indexes below `fresh` of trades copied since the last snapshot. */
+  private readonly copied = new Set<number>();
+  /** Indexes of the trades entered and not closed. */
+  private readonly openNow = new Set<number>();
+
+  snapshot(): Linked {
+    this.shared = true;
+    const trades = this.trades;
+    const open = [...this.openNow].sort((a, b) => a - b).map((i) => trades[i]!);
+    return { events: this.events, trades, open, lastTs: this.lastTs };
+  }
+
+  extend(records: readonly TradeRecord[]): this {
+    if (this.shared) {
+      this.events = this.events.slice();
+      this.trades = this.trades.slice();
+      this.fresh = this.trades.length;
+      this.copied.clear();
+      this.shared = false;
+    }
+    for (const t of records) this.add(t);
+    return this;
+  }
+
+  private open(t: TradeRecord): number {
+    this.trades.push({ id: t.eventId, positionId: t.positionId, session: t.session, symbol: t.symbol, entry: undefined, events: [], closedAt: undefined, closedBy: undefined });
+    return this.trades.length - 1;
+  }
+
+  /** The trade at `i`, copied first if a snapshot holds it. */
+  private writable(i: number): LinkedTrade {
+    const t = this.trades[i]!;
+    if (i >= this.fresh || this.copied.has(i)) return t;
+    const copy = { ...t, events: t.events.slice() };
+    this.trades[i] = copy;
+    this.copied.add(i);
+    return copy;
+  }
+
+  private add(t: TradeRecord): void {
+    let at: number | undefined;
+    if (t.positionId !== '') {
+      at = this.byPosition.get(t.positionId);
+      if (at === undefined) {
+        at = this.open(t);
+        this.byPosition.set(t.positionId, at);
+      }
+      if (closes(t.type)) this.byPosition.delete(t.positionId);
+    } else if (t.type === 'trade_entry') {
+      at = this.open(t);
+      let bySymbol = this.fifo.get(t.session);
+      if (bySymbol === undefined) this.fifo.set(t.session, (bySymbol = new Map()));
+      const queue = bySymbol.get(t.symbol);
+      if (queue === undefined) bySymbol.set(t.symbol, [at]);
+      else queue.push(at);
+    } else if (isExit(t.type)) {
+      const queue = this.fifo.get(t.session)?.get(t.symbol);
+      at = queue?.[0];
+      if (at !== undefined && t.type === 'trade_exit') queue!.shift();
+      // An exit with no open trade stands alone: a trade of its own, closed by it.
+      at ??= this.open(t);
+    }
+    this.lastTs = t.ts;
+    const trade = at === undefined ? undefined : this.writable(at);
     if (trade !== undefined && t.type === 'trade_entry' && trade.entry === undefined) trade.entry = t;
     const record = isExit(t.type) ? resolveExit(t, trade?.entry) : t.strategy === '' ? { ...t, strategy: trade?.entry?.strategy || 'unknown' } : t;
-    const event: LinkedEvent = { record, seg: segs[i]!, trade };
-    events[i] = event;
-    if (trade === undefined) continue;
+    const event: LinkedEvent = { record };
+    this.events.push(event);
+    if (trade === undefined) return;
     trade.events.push(event);
     if (closes(t.type)) {
       trade.closedAt = t.ts;
       trade.closedBy = record;
     }
+    if (trade.entry !== undefined && trade.closedAt === undefined) this.openNow.add(at!);
+    else this.openNow.delete(at!);
   }
-  return { events, trades };
 }
 
-/** The linked trading events of a selection (first copies in its range), in linking order. */
+/**
+ * The linked trading events of a selection (first copies in its range), in linking order:
+ * every linked event is a first copy, and they are in timestamp order, so the range is found
+ * by a binary search rather than a pass over every trading event read.
+ */
 export function selectLinked(sel: Selection): LinkedEvent[] {
-  return linkTrades(sel.set).events.filter((e) => isSelected(sel, e.seg, e.record.row, e.record.ts));
+  const events = linkTrades(sel.set).events;
+  const { start } = sel.range;
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.record.ts < start) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < events.length && byEnd(sel.range, events[end]!.record.ts)) end++;
+  return events.slice(lo, end);
 }
 
 /** Trades open at the end of `range`: entered at or before it, not closed at or before it. */
 export function openTradesAt(set: EventSet, range: TimeRange): LinkedTrade[] {
-  return linkTrades(set).trades.filter((t) => isOpenAt(t, range));
+  const linked = linkTrades(set);
+  // A range that ends at or after the last event (a report up to now): no pass over every trade.
+  if (byEnd(range, linked.lastTs)) return [...linked.open];
+  return linked.trades.filter((t) => isOpenAt(t, range));
 }
 
 /** Whether `t` (µs) is at or before the range's end (before it, for a plain date's exclusive end). */

@@ -90,7 +90,7 @@ describe('daybook alert', () => {
   it('--check and --rules take YAML (.yml, .yaml): the example, and a syntax error named by its line', async () => {
     const good = await daybook(['alert', '--check', EXAMPLE.replace(/\.json$/, '.yml')]);
     assert.equal(good.status, 0, good.stderr);
-    assert.match(good.stdout, /^ok: .*alerts\.yml: 3 rules, 1 receiver, every 15m/m);
+    assert.match(good.stdout, /^ok: .*alerts\.yml: 3 rules, 1 receiver, on new lines \(at most every 1s\) and every 15m/m);
     const bad = join(root, 'bad.yaml');
     writeFileSync(bad, 'rules:\n  - name: SlowBroker\n    kind: avg_api_latency_ms\n    window: 1h\n   threshold: 1000\n');
     const r = await daybook(['alert', '--check', bad]);
