@@ -144,6 +144,39 @@ test("a rule's value is the report's figure over the same range", async () => {
   assert.ok(values.error_count! > 0 && values.risk_limit_hits! > 0 && values.max_drawdown! > 0, 'the figures are not all zero');
 });
 
+test('one evaluation reads a directory once, from its longest window, whatever the rules and windows', async () => {
+  const dir = tempDir();
+  const events = [];
+  for (let i = 0; i < 120; i++) {
+    const t = plus(T0, -26 * 60 * MIN + i * 13 * MIN);
+    events.push(i % 4 === 0 ? errorEv(t) : apiEv(t, 20 + i));
+    if (i % 6 === 0) events.push(entryEv(t, `w${i}`), exitEv(plus(t, 1000), `w${i}`, (i % 9) - 4));
+  }
+  append(dir, events);
+  const analyzer = new LogAnalyzer(dir, { persist: false });
+  const loads: (number | undefined)[] = [];
+  const load = analyzer.load.bind(analyzer);
+  analyzer.load = (o) => (loads.push(o?.since), load(o));
+  const kinds = ['error_count', 'avg_api_latency_ms', 'daily_loss', 'risk_limit_hits'];
+  const windows = ['5m', '1h', '1d'];
+  const rules = parseRules({ rules: kinds.flatMap((kind) => windows.map((window) => ({ name: `${kind}_${window}`, kind, window, threshold: 1e9 }))) });
+  const evaluator = new Evaluator({ rules, targets: () => [{ labels: {}, figures: analyzer }] });
+  const e = await evaluator.evaluate(at(T0));
+  assert.deepEqual(loads, [(at(T0) - 24 * 60 * MIN) * 1000], 'one load, from the start of the 1d window (µs)');
+  // The values are the analyzer's own per range (each method loading for itself).
+  const fresh = new LogAnalyzer(dir, { persist: false });
+  for (const a of e.alerts) {
+    const [kind, window] = [a.name.slice(0, a.name.lastIndexOf('_')), a.name.slice(a.name.lastIndexOf('_') + 1)];
+    const start = plus(T0, -{ '5m': 5, '1h': 60, '1d': 1440 }[window]! * MIN);
+    const want = kind === 'error_count' ? (await fresh.getErrorSummary(start, T0)).total_errors
+      : kind === 'avg_api_latency_ms' ? (await fresh.getSystemMetrics(start, T0)).avg_api_latency
+        : kind === 'daily_loss' ? 0 - (await fresh.getTradingMetrics(start, T0)).net_pnl
+          : (await fresh.getRiskMetrics(start, T0)).risk_limit_hits;
+    assert.equal(a.value, want, a.name);
+  }
+  assert.ok(e.alerts.some((a) => a.name === 'error_count_1d' && a.value! > 0), 'not all zero');
+});
+
 test('templates: $value, $threshold and $labels in annotations, $labels in labels; one alert per target', async () => {
   const dirs = [tempDir(), tempDir()];
   append(dirs[0]!, [errorEv(T0), errorEv(T0)]);

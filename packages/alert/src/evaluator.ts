@@ -67,10 +67,27 @@ function memoFigures(f: Figures): Figures {
   };
 }
 
-function memoTarget(t: Target): Target {
+/**
+ * A target as one evaluation reads it: its figures from one snapshot taken from `since` (the
+ * longest window's start) where the target offers one, each (report, range) computed once,
+ * and its damage checked once.
+ */
+function memoTarget(t: Target, since: string | undefined): Target {
   let damage: Promise<number> | undefined;
   const d = t.damage;
-  return { labels: t.labels, figures: memoFigures(t.figures), ...(d === undefined ? {} : { damage: () => (damage ??= d()) }) };
+  let figures = t.figures;
+  const snap = since === undefined ? undefined : t.figures.snapshot?.bind(t.figures);
+  if (snap !== undefined) {
+    let taken: Promise<Figures> | undefined;
+    const of = () => (taken ??= snap(since!));
+    figures = {
+      getSystemMetrics: async (s, e) => (await of()).getSystemMetrics(s, e),
+      getErrorSummary: async (s, e) => (await of()).getErrorSummary(s, e),
+      getTradingMetrics: async (s, e) => (await of()).getTradingMetrics(s, e),
+      getRiskMetrics: async (s, e) => (await of()).getRiskMetrics(s, e),
+    };
+  }
+  return { labels: t.labels, figures: memoFigures(figures), ...(d === undefined ? {} : { damage: () => (damage ??= d()) }) };
 }
 
 export class Evaluator {
@@ -164,7 +181,10 @@ export class Evaluator {
     if (this.evaluatedAt !== null && now <= Date.parse(this.evaluatedAt)) {
       throw new AlertError('DAYBOOK_E_ALERT_CLOCK', `cannot evaluate at ${at}: the state was last evaluated at ${this.evaluatedAt}`);
     }
-    const targets = (await this.targets()).map(memoTarget);
+    // One read per target for the whole evaluation, from the longest window's start.
+    const windows = this.rules.rules.filter((r) => r.kind !== 'chain_damaged').map((r) => r.window);
+    const since = windows.length === 0 ? undefined : iso(now - Math.max(...windows));
+    const targets = (await this.targets()).map((t) => memoTarget(t, since));
     const transitions: Transition[] = [];
     const errors: RuleError[] = [];
     const seen = new Set<string>();

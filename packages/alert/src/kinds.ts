@@ -11,6 +11,12 @@ export interface Figures {
   getErrorSummary(start: string, end: string): Promise<Pick<ErrorSummary, 'total_errors'>>;
   getTradingMetrics(start: string, end: string): Promise<Pick<TradingMetrics, 'net_pnl' | 'max_drawdown'>>;
   getRiskMetrics(start: string, end: string): Promise<Pick<RiskMetrics, 'risk_limit_hits'>>;
+  /**
+   * The same figures for every range starting at or after `since`, from one read (LogAnalyzer's
+   * snapshot): an evaluation asks it once, from its longest window's start. Absent where each
+   * range is its own query anyway (ClickHouse).
+   */
+  snapshot?(since: string): Promise<Omit<Figures, 'snapshot'>>;
 }
 
 /**

@@ -28,6 +28,14 @@ export interface TradeList extends WithBadLines {
   read_problems: ReadProblem[];
 }
 
+/** The reports of one range each, as LogAnalyzer's methods of the same names (snapshot()). */
+export interface RangeReports {
+  getTradingMetrics(start?: DateInput, end?: DateInput): Promise<TradingMetrics & WithBadLines>;
+  getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines>;
+  getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines>;
+  getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines>;
+}
+
 export interface LogAnalyzerOptions {
   /** Periods per year for Sharpe and Sortino: 252 (default, weekdays) or 365 (every day). */
   periodsPerYear?: number;
@@ -83,27 +91,61 @@ export class LogAnalyzer {
     return this.load({ since: range.start });
   }
 
-  private async selection(start: DateInput, end: DateInput) {
-    const range = parseRange(start, end);
-    const set = await this.loadRange(range);
-    return { set, sel: select(set, range), bad_lines: reportBadLines(set.bad) };
-  }
-
   async getTradingMetrics(start?: DateInput, end?: DateInput): Promise<TradingMetrics & WithBadLines> {
-    const { set, sel, bad_lines } = await this.selection(start, end);
-    const startingEquity = this.startingEquity ?? firstPortfolioValue(sel);
-    const openTrades = openTradesAt(set, sel.range).length;
-    return { ...tradingMetrics(selectTrades(sel), { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }), bad_lines };
+    const range = parseRange(start, end);
+    return this.reports(await this.loadRange(range)).getTradingMetrics(start, end);
   }
 
   async getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines> {
-    const { sel, bad_lines } = await this.selection(start, end);
-    return { ...systemMetrics(sel), bad_lines };
+    const range = parseRange(start, end);
+    return this.reports(await this.loadRange(range)).getSystemMetrics(start, end);
   }
 
   async getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines> {
-    const { sel, bad_lines } = await this.selection(start, end);
-    return { ...riskMetrics(sel), bad_lines };
+    const range = parseRange(start, end);
+    return this.reports(await this.loadRange(range)).getRiskMetrics(start, end);
+  }
+
+  /**
+   * The range reports of every range that starts at or after `since`, from one read: what a
+   * caller asking many ranges at one instant needs (the alert rules' windows: one load instead
+   * of one per window and report, and every figure from the same lines, where separate loads
+   * would each see what a bot appended meanwhile). A range starting before `since` throws: the
+   * read may have left out files it needs.
+   */
+  async snapshot(since: DateInput): Promise<RangeReports> {
+    const from = parseRange(since, undefined).start;
+    const reports = this.reports(await this.load({ since: from }));
+    const checked = <R>(f: (start?: DateInput, end?: DateInput) => R) => (start?: DateInput, end?: DateInput): R => {
+      if (parseRange(start, end).start < from) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `a range starting at ${String(start)} is before the snapshot's ${String(since)}: take a snapshot from the earliest start asked`);
+      return f(start, end);
+    };
+    return {
+      getTradingMetrics: checked(reports.getTradingMetrics),
+      getSystemMetrics: checked(reports.getSystemMetrics),
+      getRiskMetrics: checked(reports.getRiskMetrics),
+      getErrorSummary: checked(reports.getErrorSummary),
+    };
+  }
+
+  /** The range reports over one loaded set (each method of the analyzer loads, then asks these). */
+  private reports(set: EventSet): RangeReports {
+    const bad_lines = reportBadLines(set.bad);
+    const sel = (start?: DateInput, end?: DateInput) => select(set, parseRange(start, end));
+    return {
+      getTradingMetrics: async (start, end) => {
+        const s = sel(start, end);
+        const startingEquity = this.startingEquity ?? firstPortfolioValue(s);
+        const openTrades = openTradesAt(set, s.range).length;
+        return { ...tradingMetrics(selectTrades(s), { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }), bad_lines };
+      },
+      getSystemMetrics: async (start, end) => ({ ...systemMetrics(sel(start, end)), bad_lines }),
+      getRiskMetrics: async (start, end) => ({ ...riskMetrics(sel(start, end)), bad_lines }),
+      getErrorSummary: async (start, end) => {
+        const s = sel(start, end);
+        return { ...errorSummary(selectErrors(s), countWarnings(s)), bad_lines };
+      },
+    };
   }
 
   /**
@@ -117,6 +159,12 @@ export class LogAnalyzer {
     return { ...timeseries(set, range, bucket, options), bad_lines: reportBadLines(set.bad) };
   }
 
+  private async selection(start: DateInput, end: DateInput) {
+    const range = parseRange(start, end);
+    const set = await this.loadRange(range);
+    return { set, sel: select(set, range), bad_lines: reportBadLines(set.bad) };
+  }
+
   /** A list (as the REST API returns it); the bad-line count is in getReport(). */
   async getSymbolPerformance(start?: DateInput, end?: DateInput): Promise<SymbolPerformance[]> {
     const { sel } = await this.selection(start, end);
@@ -124,8 +172,8 @@ export class LogAnalyzer {
   }
 
   async getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines> {
-    const { sel, bad_lines } = await this.selection(start, end);
-    return { ...errorSummary(selectErrors(sel), countWarnings(sel)), bad_lines };
+    const range = parseRange(start, end);
+    return this.reports(await this.loadRange(range)).getErrorSummary(start, end);
   }
 
   /**

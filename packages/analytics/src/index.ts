@@ -1,5 +1,5 @@
 // The public API of @daybook/analytics: named re-exports only.
-export { LogAnalyzer, type LogAnalyzerOptions, type TradeQuery, type TradeList } from './analyzer.js';
+export { LogAnalyzer, type LogAnalyzerOptions, type RangeReports, type TradeQuery, type TradeList } from './analyzer.js';
 export { ANALYTICS_ERROR_CODES, READ_PROBLEM_CODES, AnalyticsError, type AnalyticsErrorCode, type ReadProblemCode } from './codes.js';
 export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, HOUR_US, DAY_US, type TimeRange, type DateInput } from './dates.js';
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
