@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { kthOfSorted, percentiles, percentilesOfSorted } from './stats.js';
+import { kthByBisection, kthOfSorted, percentiles, percentilesOfSorted } from './stats.js';
 
 const PS = [0, 1, 50, 95, 99, 99.9, 100];
 const sorted = (xs: number[]): Float64Array => Float64Array.from(xs).sort();
@@ -25,5 +25,23 @@ describe('percentiles of sorted parts', () => {
     const union = [...parts.flatMap((p) => [...p])].sort((a, b) => a - b);
     union.forEach((v, k) => assert.equal(kthOfSorted(parts, k), v, `k=${k}`));
     assert.throws(() => kthOfSorted(parts, union.length), RangeError);
+  });
+
+  it('with many parts (one per evaluation over a day), the same percentiles, found by bisection without merging', () => {
+    const value = fc.oneof(fc.integer({ min: -5, max: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }), fc.constantFrom(0, -0, 1e-320, -1e-320, Number.MAX_VALUE, -Number.MAX_VALUE));
+    fc.assert(
+      fc.property(fc.array(fc.array(value, { maxLength: 12 }), { minLength: 17, maxLength: 120 }), (parts) => {
+        const all = parts.flat();
+        fc.pre(all.length > 0);
+        // -0 and 0 are equal; which of the two percentiles()' selection lands on is its own.
+        const zero = (xs: number[]) => xs.map((x) => (x === 0 ? 0 : x));
+        assert.deepEqual(zero(percentilesOfSorted(parts.map(sorted), PS)), zero(percentiles(Float64Array.from(all), PS)));
+        const union = Float64Array.from(all).sort();
+        const arrays = parts.map(sorted);
+        for (const k of [0, union.length >> 1, union.length - 1]) assert.ok(Object.is(kthByBisection(arrays, k), union[k]), `k=${k}`);
+      }),
+      { numRuns: 300 },
+    );
+    assert.throws(() => kthByBisection([sorted([1, 2])], 2), RangeError);
   });
 });

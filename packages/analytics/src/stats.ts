@@ -126,24 +126,66 @@ export function kthOfSorted(arrays: readonly Float64Array[], k: number): number 
   }
 }
 
-/** kthOfSorted's cost grows with the square of the arrays' number: past it, the smaller ones are merged. */
+/** kthOfSorted's cost grows with the square of the arrays' number: past it, kthByBisection. */
 const MAX_ARRAYS = 16;
 
+// Doubles as unsigned 64-bit keys in the same order (negatives' bits flipped, positives' sign
+// bit set), so that the k-th value can be found by halving an interval of keys.
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+const SIGN = 1n << 63n;
+const ALL = (1n << 64n) - 1n;
+function keyOf(x: number): bigint {
+  f64[0] = x;
+  const b = u64[0]!;
+  return (b & SIGN) !== 0n ? ~b & ALL : b | SIGN;
+}
+function numberOf(key: bigint): number {
+  u64[0] = (key & SIGN) !== 0n ? key ^ SIGN : ~key & ALL;
+  return f64[0]!;
+}
+
 /**
- * At most MAX_ARRAYS ascending arrays with the same values: the largest kept, the others
- * (a long-running reader's many small appended parts) merged into one, sorted.
+ * kthOfSorted for many arrays (a long-running reader's many small appended parts, a window of
+ * a day at one part per evaluation): the smallest value v with more than k values <= v, found
+ * by halving the interval of doubles between the least and the greatest value (at most 64
+ * steps, each a binary search per array: O(64 m log n)), without copying or merging any array.
+ * Exact: the count changes only at the arrays' values, so the answer is one of them.
  */
-function fewArrays(arrays: Float64Array[]): Float64Array[] {
-  if (arrays.length <= MAX_ARRAYS) return arrays;
-  const bySize = [...arrays].sort((a, b) => b.length - a.length);
-  const rest = bySize.slice(MAX_ARRAYS - 1);
-  const merged = new Float64Array(rest.reduce((a, x) => a + x.length, 0));
-  let at = 0;
-  for (const a of rest) {
-    merged.set(a, at);
-    at += a.length;
+export function kthByBisection(arrays: readonly Float64Array[], k: number): number {
+  let min = Infinity;
+  let max = -Infinity;
+  let n = 0;
+  for (const a of arrays) {
+    if (a.length === 0) continue;
+    n += a.length;
+    if (a[0]! < min) min = a[0]!;
+    if (a[a.length - 1]! > max) max = a[a.length - 1]!;
   }
-  return [...bySize.slice(0, MAX_ARRAYS - 1), merged.sort()];
+  if (k < 0 || k >= n) throw new RangeError(`no ${k}-th value`);
+  const atMost = (v: number): number => {
+    let c = 0;
+    for (const a of arrays) c += bound(a, v, 0, a.length, true);
+    return c;
+  };
+  // Invariant: atMost(numberOf(lo)) <= k < atMost(numberOf(hi)).
+  let lo = keyOf(min) - 1n;
+  let hi = keyOf(max);
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) >> 1n;
+    if (atMost(numberOf(mid)) > k) hi = mid;
+    else lo = mid;
+  }
+  const v = numberOf(hi);
+  if (v !== 0) return v;
+  // -0 and 0 compare equal: which one a sorted copy holds at k (-0 sorts first) is told by
+  // counting the -0s at the start of each array's run of zeros.
+  let below = 0;
+  for (const a of arrays) {
+    for (let i = bound(a, 0, 0, a.length, false); i < a.length && Object.is(a[i], -0); i++) below++;
+    below += bound(a, 0, 0, a.length, false);
+  }
+  return k < below ? -0 : 0;
 }
 
 /**
@@ -152,12 +194,13 @@ function fewArrays(arrays: Float64Array[]): Float64Array[] {
  * append sorts the new rows only, instead of selecting from a copy of every row.
  */
 export function percentilesOfSorted(sortedArrays: readonly Float64Array[], ps: readonly number[]): number[] {
-  const arrays = fewArrays(sortedArrays.filter((a) => a.length > 0));
+  const arrays = sortedArrays.filter((a) => a.length > 0);
   const n = arrays.reduce((a, x) => a + x.length, 0);
+  const kth = arrays.length <= MAX_ARRAYS ? kthOfSorted : kthByBisection;
   return ps.map((p) => {
     const pos = (p / 100) * (n - 1);
     const lo = Math.floor(pos);
-    const a = kthOfSorted(arrays, lo);
-    return pos > lo ? lerp(a, kthOfSorted(arrays, lo + 1), pos - lo) : a;
+    const a = kth(arrays, lo);
+    return pos > lo ? lerp(a, kth(arrays, lo + 1), pos - lo) : a;
   });
 }
