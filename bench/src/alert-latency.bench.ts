@@ -31,7 +31,8 @@
 // Env: DAYBOOK_LATENCY_BURSTS (default 20 per run), DAYBOOK_LATENCY_RUNS (runs per contender,
 // default 1), DAYBOOK_LATENCY_RATE (events/s, default 10000), DAYBOOK_LATENCY_BASELINE,
 // DAYBOOK_LATENCY_SEED (the bursts' instants; default 1), DAYBOOK_LATENCY_CONTENDERS (e.g. `data`),
-// DAYBOOK_LATENCY_NODE_ARGS (node options of the alert process, e.g. --cpu-prof), DAYBOOK_ALERT_SOURCE.
+// DAYBOOK_LATENCY_NODE_ARGS (node options of the alert process, e.g. --cpu-prof), DAYBOOK_ALERT_SOURCE,
+// DAYBOOK_LATENCY_VERBOSE=1 (each burst's latencies on stderr).
 import { spawn, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -253,6 +254,7 @@ export async function main(): Promise<void> {
       for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) {
         const x = await runOnce(source, c, hook);
         results.push(x);
+        if (process.env.DAYBOOK_LATENCY_VERBOSE === '1') process.stderr.write(`${x.contender} per burst, s: ${(Object.keys(RULES) as BurstRule[]).map((r) => `${r} ${x.latencies[r].map((l) => (l / 1000).toFixed(2)).join(' ')}`).join('; ')}\n`);
         process.stdout.write(pad([x.contender, ms(median(x.latencies.BurstErrors)), ms(percentile(x.latencies.BurstErrors, 0.99)), ms(median(x.latencies.BurstErrorsHeld)), ms(percentile(x.latencies.BurstErrorsHeld, 0.99)),
           `${x.missed.BurstErrors}+${x.missed.BurstErrorsHeld}/${2 * BURSTS}`, pct(x.cpuShare), pct(x.botCpuShare), x.evaluationsPerMinute.toFixed(1), x.rate.toFixed(0), x.burstMs.toFixed(0), `${x.load[0].toFixed(1)}-${x.load[1].toFixed(1)}`]) + '\n');
       }

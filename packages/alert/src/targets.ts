@@ -22,11 +22,21 @@ export function damageOf(dir: string): () => Promise<number> {
 }
 
 /**
+ * Below this many bytes to read, an evaluator parses on its own thread. What a bot appends
+ * between two evaluations (50 MB in 15 s at 10,000 events/s) is a read LogAnalyzer would
+ * share with a worker thread, whose start-up and cold code cost more CPU than the wall time
+ * they save (`npm run bench -- alert` at 10,000/s: 915 ms of CPU per evaluation with the
+ * worker, 747 ms without); an evaluator runs beside a bot and should cost it the least CPU.
+ * A first read of a large directory (no index yet) still uses every core.
+ */
+export const EVALUATOR_PARALLEL_THRESHOLD = 256 * 1024 * 1024;
+
+/**
  * The target of a log directory: one LogAnalyzer kept for the process (its segment cache and
  * the on-disk index make each evaluation read only what was appended), no labels.
  */
 export function directoryTarget(dir: string, options: LogAnalyzerOptions = {}): Target {
-  return { labels: {}, figures: new LogAnalyzer(dir, options), damage: damageOf(dir) };
+  return { labels: {}, figures: new LogAnalyzer(dir, { parallelThreshold: EVALUATOR_PARALLEL_THRESHOLD, ...options }), damage: damageOf(dir) };
 }
 
 /** A target's own saved state (the fleet's chain walks): load once, save after each check. */

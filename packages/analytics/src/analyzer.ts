@@ -45,6 +45,8 @@ export interface LogAnalyzerOptions {
   cache?: boolean;
   /** Worker threads for large reads (default: the machine's cores). */
   threads?: number;
+  /** Bytes to read from which worker threads are used (default 16 MiB); below it, this thread alone. */
+  parallelThreshold?: number;
   /** Also read the category views (trades.log, system.log, ...) beside an audit.log; default false (audit.log holds all their lines). */
   readViews?: boolean;
   /** Keep the segments read in `<logDir>/.daybook/index/` for later processes (default true; see FileSource). */
@@ -75,7 +77,7 @@ export class LogAnalyzer {
     this.periodsPerYear = ppy;
     this.startingEquity = eq;
     this.limits = options.limits === undefined ? undefined : readLimits(options.limits);
-    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, readViews: options.readViews, persist: options.persist, limits: this.limits });
+    this.source = options.source ?? new FileSource(logDir, { cache: options.cache, threads: options.threads, parallelThreshold: options.parallelThreshold, readViews: options.readViews, persist: options.persist, limits: this.limits });
   }
 
   /**
