@@ -7,7 +7,7 @@ export { KIND_SOURCE, type Figures, type Target } from './kinds.js';
 export { formatValue } from './template.js';
 export { Evaluator, type EvaluatorOptions, type Evaluation, type RuleError } from './evaluator.js';
 export { FileStateStore, stateDirOf, type StateStore, type AlertStateData } from './state.js';
-export { lockStateDir, LOCK_FILE, type StateLock } from './lock.js';
+export { lockStateDir, type StateLock } from './lock.js';
 export { loggerAudit } from './audit.js';
 export { directoryTarget, damageOf, targetStateFile, type TargetStateFile } from './targets.js';
 export { dispatcherFor } from './dispatch.js';

@@ -184,7 +184,7 @@ export function parseRules(input: unknown): RulesFile {
 }
 
 /** Whether `file` is read as YAML (by its extension; anything else is JSON). */
-export const isYamlFile = (file: string): boolean => /\.ya?ml$/i.test(file);
+const isYamlFile = (file: string): boolean => /\.ya?ml$/i.test(file);
 
 /**
  * The text of a rules file as data: YAML 1.2 (the `yaml` package's core schema: `on` and `yes`

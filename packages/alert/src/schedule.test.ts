@@ -191,3 +191,42 @@ test('watchDirectory without fs.watch: the poll reports appends', async (t) => {
   await logger.flush();
   await until('the poll to see the append', () => changes > 0);
 });
+
+test('an evaluation that fails (ClickHouse down, a clock gone back) is reported, and the next one is still planned', async () => {
+  const clock = new FakeClock(Date.now());
+  const calls: number[] = [];
+  const errors: [string, EvaluationReason][] = [];
+  const done: EvaluationReason[] = [];
+  const schedule = new Schedule<number>({
+    evaluate: async (now) => {
+      calls.push(now);
+      if (calls.length === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:8123');
+      return now;
+    },
+    interval: 10_000, minInterval: 1000, clock,
+    onEvaluation: (_e, reason) => done.push(reason),
+    onError: (e, reason) => errors.push([(e as Error).message, reason]),
+  });
+  schedule.start();
+  await schedule.idle();
+  assert.deepEqual(errors, [['connect ECONNREFUSED 127.0.0.1:8123', 'start']]);
+  assert.deepEqual(schedule.next, { at: calls[0]! + 10_000, reason: 'interval' });
+  await clock.advance(10_000, () => schedule.idle());
+  assert.deepEqual(done, ['interval']);
+  await schedule.stop();
+});
+
+test('watchDirectory on a directory that is not there yet: no error, and appends are reported once it exists', async (t) => {
+  const { mkdirSync, appendFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(tempDir(), 'logs');
+  let changes = 0;
+  const w = watchDirectory(dir, () => changes++, { pollMs: 50 });
+  t.after(() => w.close());
+  await realWait(200);
+  mkdirSync(dir);
+  appendFileSync(join(dir, 'audit.log'), '{}\n');
+  await realWait(200);
+  appendFileSync(join(dir, 'audit.log'), '{}\n');
+  await until('the poll to report the append', () => changes > 0);
+});

@@ -29,7 +29,7 @@ export function damageOf(dir: string): () => Promise<number> {
  * worker, 747 ms without); an evaluator runs beside a bot and should cost it the least CPU.
  * A first read of a large directory (no index yet) still uses every core.
  */
-export const EVALUATOR_PARALLEL_THRESHOLD = 256 * 1024 * 1024;
+const EVALUATOR_PARALLEL_THRESHOLD = 256 * 1024 * 1024;
 
 /**
  * The target of a log directory: one LogAnalyzer kept for the process (its segment cache and
