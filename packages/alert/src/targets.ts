@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { verify, type VerifyCache } from '@daybook/core';
 import { LogAnalyzer, type LogAnalyzerOptions } from '@daybook/analytics';
-import type { Target } from './kinds.js';
+import type { Figures, Target } from './kinds.js';
 import { readJson, writeJsonAtomicSync } from './notify/state-file.js';
 
 /** A crash's marks, listed by verify but not damage (verify.ts NOT_DAMAGE). */
@@ -36,7 +36,26 @@ const EVALUATOR_PARALLEL_THRESHOLD = 256 * 1024 * 1024;
  * the on-disk index make each evaluation read only what was appended), no labels.
  */
 export function directoryTarget(dir: string, options: LogAnalyzerOptions = {}): Target {
-  return { labels: {}, figures: new LogAnalyzer(dir, { parallelThreshold: EVALUATOR_PARALLEL_THRESHOLD, ...options }), damage: damageOf(dir) };
+  return { labels: {}, figures: analyzerFigures(new LogAnalyzer(dir, { parallelThreshold: EVALUATOR_PARALLEL_THRESHOLD, ...options })), damage: damageOf(dir) };
+}
+
+/**
+ * A LogAnalyzer as the rules read it. An evaluation's snapshot answers with the analyzer's
+ * lean figures (RangeFigures: the numbers of the reports, without the rest of them): at an
+ * evaluation a second, the whole trading report of each window was most of the evaluator's
+ * CPU, for the two numbers the trading kinds read.
+ */
+export function analyzerFigures(analyzer: LogAnalyzer): Figures {
+  return {
+    getSystemMetrics: (s, e) => analyzer.getSystemMetrics(s, e),
+    getErrorSummary: (s, e) => analyzer.getErrorSummary(s, e),
+    getTradingMetrics: (s, e) => analyzer.getTradingMetrics(s, e),
+    getRiskMetrics: (s, e) => analyzer.getRiskMetrics(s, e),
+    async snapshot(since) {
+      const snap = await analyzer.snapshot(since);
+      return { getSystemMetrics: snap.getSystemFigures, getErrorSummary: snap.getErrorCount, getTradingMetrics: snap.getPnlFigures, getRiskMetrics: snap.getRiskMetrics };
+    },
+  };
 }
 
 /** A target's own saved state (the fleet's chain walks): load once, save after each check. */

@@ -1,16 +1,16 @@
 import { AnalyticsError } from './codes.js';
 import { dayRange, parseRange, type DateInput, type TimeRange } from './dates.js';
 import { select, type EventSet } from './event-set.js';
-import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
+import { countErrors, countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
 import { exportEvents, type ExportOptions, type ExportResult } from './export.js';
 import { computeReport, reportBadLines, type DailyReport, type FullReport, type WithBadLines } from './report.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { FileSource, type EventSource, type LoadOptions } from './source.js';
 import { symbolPerformance, type SymbolPerformance } from './symbols.js';
-import { systemMetrics, type SystemMetrics } from './system.js';
+import { systemFigures, systemMetrics, type SystemFigures, type SystemMetrics } from './system.js';
 import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
-import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
+import { firstPortfolioValue, pnlFigures, selectTrades, tradingMetrics, type PnlFigures, type TradingMetrics } from './trading.js';
 import { openTradesAt, tradesIn, type Trade, type TradeFilter } from './trades.js';
 import type { ReadProblem } from './reader.js';
 
@@ -34,6 +34,19 @@ export interface RangeReports {
   getSystemMetrics(start?: DateInput, end?: DateInput): Promise<SystemMetrics & WithBadLines>;
   getRiskMetrics(start?: DateInput, end?: DateInput): Promise<RiskMetrics & WithBadLines>;
   getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines>;
+}
+
+/**
+ * A few figures of those reports, each the same number its report gives, without computing
+ * the rest of the report: what alert rules read from a snapshot at every evaluation.
+ */
+export interface RangeFigures {
+  /** net_pnl and max_drawdown of getTradingMetrics. */
+  getPnlFigures(start?: DateInput, end?: DateInput): Promise<PnlFigures>;
+  /** total_events, avg_api_latency, p99_api_latency and rate_limit_hits of getSystemMetrics. */
+  getSystemFigures(start?: DateInput, end?: DateInput): Promise<SystemFigures>;
+  /** total_errors of getErrorSummary. */
+  getErrorCount(start?: DateInput, end?: DateInput): Promise<Pick<ErrorSummary, 'total_errors'>>;
 }
 
 export interface LogAnalyzerOptions {
@@ -115,11 +128,18 @@ export class LogAnalyzer {
    * would each see what a bot appended meanwhile). A range starting before `since` throws: the
    * read may have left out files it needs.
    */
-  async snapshot(since: DateInput): Promise<RangeReports> {
+  async snapshot(since: DateInput): Promise<RangeReports & RangeFigures> {
     const from = parseRange(since, undefined).start;
-    const reports = this.reports(await this.load({ since: from }));
+    const set = await this.load({ since: from });
+    const reports = this.reports(set);
+    const range = (start?: DateInput, end?: DateInput): TimeRange => {
+      const r = parseRange(start, end);
+      if (r.start < from) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `a range starting at ${String(start)} is before the snapshot's ${String(since)}: take a snapshot from the earliest start asked`);
+      return r;
+    };
+    const sel = (start?: DateInput, end?: DateInput) => select(set, range(start, end));
     const checked = <R>(f: (start?: DateInput, end?: DateInput) => R) => (start?: DateInput, end?: DateInput): R => {
-      if (parseRange(start, end).start < from) throw new AnalyticsError('DAYBOOK_E_OPTION_INVALID', `a range starting at ${String(start)} is before the snapshot's ${String(since)}: take a snapshot from the earliest start asked`);
+      range(start, end);
       return f(start, end);
     };
     return {
@@ -127,6 +147,9 @@ export class LogAnalyzer {
       getSystemMetrics: checked(reports.getSystemMetrics),
       getRiskMetrics: checked(reports.getRiskMetrics),
       getErrorSummary: checked(reports.getErrorSummary),
+      getPnlFigures: async (start, end) => pnlFigures(sel(start, end)),
+      getSystemFigures: async (start, end) => systemFigures(sel(start, end)),
+      getErrorCount: async (start, end) => ({ total_errors: countErrors(sel(start, end)) }),
     };
   }
 

@@ -42,6 +42,22 @@ export function selectErrors(sel: Selection): ErrorRecord[] {
   return out;
 }
 
+/** How many ERROR and CRITICAL events a selection holds: selectErrors(sel).length, counted per segment (memo.ts) without the list. */
+export function countErrors(sel: Selection): number {
+  let n = 0;
+  sel.set.segments.forEach((seg, si) => {
+    n += perSegment(errorCounts, sel.rows[si]!, seg, () => {
+      let c = 0;
+      for (const e of seg.errors) if (isSelected(sel, si, e.row, e.ts)) c++;
+      return c;
+    });
+  });
+  return n;
+}
+
+/** ERROR and CRITICAL events per segment's selected rows (memo.ts). */
+const errorCounts: SegmentMemo<number> = new WeakMap();
+
 /** WARNING events of a selection. */
 export function countWarnings(sel: Selection): number {
   let n = 0;

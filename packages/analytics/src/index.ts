@@ -1,5 +1,5 @@
 // The public API of @daybook/analytics: named re-exports only.
-export { LogAnalyzer, type LogAnalyzerOptions, type RangeReports, type TradeQuery, type TradeList } from './analyzer.js';
+export { LogAnalyzer, type LogAnalyzerOptions, type RangeReports, type RangeFigures, type TradeQuery, type TradeList } from './analyzer.js';
 export { ANALYTICS_ERROR_CODES, READ_PROBLEM_CODES, AnalyticsError, type AnalyticsErrorCode, type ReadProblemCode } from './codes.js';
 export { parseTimestamp, parseRange, dayRange, inRange, utcDay, isoOf, ALL_TIME, HOUR_US, DAY_US, type TimeRange, type DateInput } from './dates.js';
 export { BAD_LINE_KINDS, badLinesReport, type BadLineCounts, type BadLineKind } from './bad-lines.js';
@@ -11,8 +11,8 @@ export { DEFAULT_READ_LIMITS, readLimits, inflateLimit, type ReadLimits } from '
 export { eventSetOf, eventSetFromEvents, select, type EventSet, type Selection } from './event-set.js';
 export { FileSource, type EventSource, type FileSourceOptions, type LoadOptions } from './source.js';
 export { INDEX_DIR } from './segment-index.js';
-export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup } from './trading.js';
-export { systemMetrics, type SystemMetrics } from './system.js';
+export { tradingMetrics, selectTrades, firstPortfolioValue, dailyPnlSeries, sharpe, sortino, type TradingMetrics, type TradingOptions, type TradeGroup, type PnlFigures } from './trading.js';
+export { systemMetrics, type SystemMetrics, type SystemFigures } from './system.js';
 export { riskMetrics, type RiskMetrics, type RiskDay } from './risk.js';
 export { timeseries, eventIdOf, BUCKET_SIZES, MAX_TIMESERIES_TRADES, MAX_TIMESERIES_BUCKETS, type BucketSize, type Timeseries, type TimeseriesBucket, type TimeseriesTrade, type TimeseriesOptions } from './timeseries.js';
 export { symbolPerformance, type SymbolPerformance } from './symbols.js';

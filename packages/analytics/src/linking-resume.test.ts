@@ -62,6 +62,7 @@ function view(l: Linked): unknown {
     })),
     open: l.open.map((t) => t.id),
     lastTs: l.lastTs,
+    curve: { ts: [...l.curve.ts], pnl: [...l.curve.pnl], fee: [...l.curve.fee] },
   };
 }
 

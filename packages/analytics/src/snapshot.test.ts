@@ -65,4 +65,50 @@ describe('LogAnalyzer.snapshot', () => {
     await assert.rejects(async () => snap.getSystemMetrics(at(9), at(20)), (e: unknown) => e instanceof AnalyticsError && e.code === 'DAYBOOK_E_OPTION_INVALID' && /before the snapshot/.test(e.message));
     await assert.rejects(async () => snap.getErrorSummary(), AnalyticsError);
   });
+
+  it("gives in its lean figures the reports' own numbers (fees, derived pnl, partial exits, appends, cut ranges)", async () => {
+    // A seeded stream that makes the sums inexact in doubles (fees and prices in cents, latencies
+    // with fractions), exits without pnl (derived from the entry), partial exits, cancels,
+    // CRITICAL errors, ties: the lean figures must be the very doubles of the reports.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const min = (m: number) => new Date(Date.parse('2024-03-01T00:00:00Z') + m * 60_000).toISOString();
+    const batch = (from: number, n: number) => {
+      const out: Record<string, unknown>[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = min(from + Math.floor(i / 2));
+        const r = rnd();
+        const sym = rnd() < 0.5 ? 'AAPL' : 'MSFT';
+        if (r < 0.35) out.push(ev({ timestamp: t, event_type: 'api_call', component: 'api', metadata: { latency_ms: Math.round(rnd() * 90000) / 100, status_code: rnd() < 0.1 ? 429 : 200 } }));
+        else if (r < 0.45) out.push(ev({ timestamp: t, level: rnd() < 0.3 ? 'CRITICAL' : 'ERROR', event_type: 'error', component: 'broker', message: `failed ${i}` }));
+        else if (r < 0.65) out.push(ev({ timestamp: t, event_type: 'trade_entry', component: 'trading', symbol: sym, side: rnd() < 0.5 ? 'buy' : 'sell', quantity: 3, price: Math.round(rnd() * 10000) / 100, fee: Math.round(rnd() * 100) / 100 }));
+        else if (r < 0.75) out.push(ev({ timestamp: t, event_type: 'trade_partial_exit', component: 'trading', symbol: sym, quantity: 1, price: Math.round(rnd() * 10000) / 100, fee: 0.07 }));
+        else if (r < 0.95) out.push(ev({ timestamp: t, event_type: 'trade_exit', component: 'trading', symbol: sym, quantity: 2, price: Math.round(rnd() * 10000) / 100, ...(rnd() < 0.5 ? { pnl: Math.round(rnd() * 20000) / 100 - 100 } : {}), fee: 0.13 }));
+        else out.push(ev({ timestamp: t, event_type: 'trade_cancelled', component: 'trading', symbol: sym, fee: 0.01 }));
+      }
+      return out;
+    };
+    const dir = tempDir();
+    writeFileSync(join(dir, 'audit.log'), lines(batch(0, 600)));
+    const analyzer = new LogAnalyzer(dir);
+    let last = 300;
+    for (let k = 0; k < 4; k++) {
+      // Appended between snapshots: each read adds a segment, and ranges cut the new ones.
+      appendFileSync(join(dir, 'audit.log'), lines(batch(last, 200)));
+      last += 100;
+      const snap = await analyzer.snapshot(min(0));
+      const fresh = new LogAnalyzer(dir, { persist: false });
+      for (const [start, end] of [[min(0), min(last)], [min(17), min(last - 3)], [min(last - 60), min(last)], [min(250), min(last + 5)], [min(last - 1), min(last)], [min(last + 10), min(last + 20)]]) {
+        const what = `${start}..${end} after append ${k}`;
+        const trading = await fresh.getTradingMetrics(start, end);
+        const system = await fresh.getSystemMetrics(start, end);
+        assert.deepEqual(await snap.getPnlFigures(start, end), { net_pnl: trading.net_pnl, max_drawdown: trading.max_drawdown }, `pnl ${what}`);
+        assert.deepEqual(await snap.getSystemFigures(start, end), { total_events: system.total_events, avg_api_latency: system.avg_api_latency, p99_api_latency: system.p99_api_latency, rate_limit_hits: system.rate_limit_hits }, `system ${what}`);
+        assert.deepEqual(await snap.getErrorCount(start, end), { total_errors: (await fresh.getErrorSummary(start, end)).total_errors }, `errors ${what}`);
+      }
+    }
+    const whole = await new LogAnalyzer(dir, { persist: false }).getTradingMetrics();
+    assert.ok(whole.total_fees > 0 && whole.max_drawdown > 0 && whole.total_trades > 50, 'the stream has fees, drawdowns and trades');
+    await assert.rejects(async () => (await analyzer.snapshot(min(10))).getPnlFigures(min(9), min(20)), AnalyticsError, 'a lean figure is checked against the snapshot start too');
+  });
 });

@@ -91,17 +91,8 @@ function countSegment(seg: Segment, rows: Uint32Array): SegmentCounts {
   return { ...c, latencies: own, sorted: own.slice().sort(), sumIn: NaN, sumOut: NaN, first, last };
 }
 
-export function systemMetrics(sel: Selection): SystemMetrics {
-  let total = 0;
-  let apiCalls = 0;
-  let apiErrorEvents = 0;
-  let status5xx = 0;
-  let rateLimits = 0;
-  let errors = 0;
-  let warnings = 0;
-  let health = 0;
-  let healthFailures = 0;
-  let restarts = 0;
+/** Each segment's counts over its selected rows (memoized), and the latencies' count and sum in row order. */
+function tally(sel: Selection): { parts: SegmentCounts[]; latencyCount: number; latencySum: number } {
   const parts = sel.set.segments.map((seg, si) => perSegment(counted, sel.rows[si]!, seg, () => countSegment(seg, sel.rows[si]!)));
   let latencyCount = 0;
   // The latencies summed in row order (metrics.md), segment after segment.
@@ -116,6 +107,44 @@ export function systemMetrics(sel: Selection): SystemMetrics {
     }
     latencySum = p.sumOut;
   }
+  return { parts, latencyCount, latencySum };
+}
+
+/** The system figures an alert rule reads (alert's kinds no_events, avg_api_latency_ms, p99_api_latency_ms, rate_limit_hits). */
+export type SystemFigures = Pick<SystemMetrics, 'total_events' | 'avg_api_latency' | 'p99_api_latency' | 'rate_limit_hits'>;
+
+/**
+ * Those four figures, the same numbers systemMetrics gives (the same tally), without the
+ * three other percentiles (two selections each over every part) and the sessions' spans.
+ */
+export function systemFigures(sel: Selection): SystemFigures {
+  const { parts, latencyCount, latencySum } = tally(sel);
+  let total = 0;
+  let rateLimits = 0;
+  parts.forEach((c, si) => {
+    total += sel.rows[si]!.length;
+    rateLimits += c.rateLimits;
+  });
+  return {
+    total_events: total,
+    avg_api_latency: latencyCount > 0 ? latencySum / latencyCount : null,
+    p99_api_latency: latencyCount > 0 ? percentilesOfSorted(parts.map((p) => p.sorted), [99])[0]! : null,
+    rate_limit_hits: rateLimits,
+  };
+}
+
+export function systemMetrics(sel: Selection): SystemMetrics {
+  let total = 0;
+  let apiCalls = 0;
+  let apiErrorEvents = 0;
+  let status5xx = 0;
+  let rateLimits = 0;
+  let errors = 0;
+  let warnings = 0;
+  let health = 0;
+  let healthFailures = 0;
+  let restarts = 0;
+  const { parts, latencyCount, latencySum } = tally(sel);
   const sessions = new Map<string, [number, number]>();
 
   sel.set.segments.forEach((seg, si) => {

@@ -40,6 +40,21 @@ export interface Linked {
   readonly open: readonly LinkedTrade[];
   /** The timestamp of the last event (-Infinity: none). */
   readonly lastTs: number;
+  /** Per event, as columns: what the money figures read in a loop, without a record per event. */
+  readonly curve: PnlCurve;
+}
+
+/**
+ * Columns of the linked events, index for index: `ts`; `pnl`, the derived pnl of a closed
+ * trade (an exit or partial exit that has one) and 0 for every other event; `fee`, its fee or
+ * 0. Adding those zeros leaves a sum started at +0 exactly as it was (x + 0 = x for every x but
+ * -0, which such a sum never is), so a pass over a span of the columns gives the doubles a pass
+ * over its closed trades and fees gives (trading.ts pnlFigures).
+ */
+export interface PnlCurve {
+  readonly ts: Float64Array;
+  readonly pnl: Float64Array;
+  readonly fee: Float64Array;
 }
 
 const isExit = (t: TradeEventType): boolean => t === 'trade_exit' || t === 'trade_partial_exit';
@@ -173,12 +188,20 @@ class Linker {
   private readonly copied = new Set<number>();
   /** Indexes of the trades entered and not closed. */
   private readonly openNow = new Set<number>();
+  /**
+   * The curve's columns (PnlCurve) with room to grow. Only appended to: a snapshot's views
+   * (subarrays up to its length) never change, and a grown column is a new buffer.
+   */
+  private ts = new Float64Array(64);
+  private pnl = new Float64Array(64);
+  private fee = new Float64Array(64);
 
   snapshot(): Linked {
     this.shared = true;
     const trades = this.trades;
     const open = [...this.openNow].sort((a, b) => a - b).map((i) => trades[i]!);
-    return { events: this.events, trades, open, lastTs: this.lastTs };
+    const n = this.events.length;
+    return { events: this.events, trades, open, lastTs: this.lastTs, curve: { ts: this.ts.subarray(0, n), pnl: this.pnl.subarray(0, n), fee: this.fee.subarray(0, n) } };
   }
 
   extend(records: readonly TradeRecord[]): this {
@@ -191,6 +214,22 @@ class Linker {
     }
     for (const t of records) this.add(t);
     return this;
+  }
+
+  private column(i: number, record: TradeRecord): void {
+    if (i === this.ts.length) {
+      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.ts = grow(this.ts);
+      this.pnl = grow(this.pnl);
+      this.fee = grow(this.fee);
+    }
+    this.ts[i] = record.ts;
+    this.pnl[i] = record.pnl !== undefined && isExit(record.type) ? record.pnl : 0;
+    this.fee[i] = record.fee ?? 0;
   }
 
   private open(t: TradeRecord): number {
@@ -236,6 +275,7 @@ class Linker {
     if (trade !== undefined && t.type === 'trade_entry' && trade.entry === undefined) trade.entry = t;
     const record = isExit(t.type) ? resolveExit(t, trade?.entry) : t.strategy === '' ? { ...t, strategy: trade?.entry?.strategy || 'unknown' } : t;
     const event: LinkedEvent = { record };
+    this.column(this.events.length, record);
     this.events.push(event);
     if (trade === undefined) return;
     trade.events.push(event);
@@ -249,23 +289,33 @@ class Linker {
 }
 
 /**
- * The linked trading events of a selection (first copies in its range), in linking order:
- * every linked event is a first copy, and they are in timestamp order, so the range is found
- * by a binary search rather than a pass over every trading event read.
+ * Where a selection's range lies in the linked events (first copies, in linking order): every
+ * linked event is a first copy, and they are in timestamp order, so the range is found by a
+ * binary search rather than a pass over every trading event read. `events[lo..end)`.
  */
-export function selectLinked(sel: Selection): LinkedEvent[] {
-  const events = linkTrades(sel.set).events;
-  const { start } = sel.range;
+export function linkedRange(sel: Selection): { linked: Linked; lo: number; end: number } {
+  const linked = linkTrades(sel.set);
+  const ts = linked.curve.ts;
+  const { range } = sel;
+  return { linked, lo: firstAtOrAfter(ts, range.start, false), end: firstAtOrAfter(ts, range.end, !range.endExclusive) };
+}
+
+/** The first index of ascending `ts` whose value is at or after `t` (after it, with `after`). */
+function firstAtOrAfter(ts: Float64Array, t: number, after: boolean): number {
   let lo = 0;
-  let hi = events.length;
+  let hi = ts.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (events[mid]!.record.ts < start) lo = mid + 1;
+    if (ts[mid]! < t || (after && ts[mid] === t)) lo = mid + 1;
     else hi = mid;
   }
-  let end = lo;
-  while (end < events.length && byEnd(sel.range, events[end]!.record.ts)) end++;
-  return events.slice(lo, end);
+  return lo;
+}
+
+/** The linked trading events of a selection (first copies in its range), in linking order. */
+export function selectLinked(sel: Selection): LinkedEvent[] {
+  const { linked, lo, end } = linkedRange(sel);
+  return linked.events.slice(lo, end);
 }
 
 /** Trades open at the end of `range`: entered at or before it, not closed at or before it. */

@@ -1,7 +1,7 @@
 import { dayNumber } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
 import type { TradeRecord } from './segment.js';
-import { selectLinked } from './trades.js';
+import { linkedRange, selectLinked } from './trades.js';
 import { isConstant, mean, sampleStd } from './stats.js';
 
 /** Per exit reason or strategy. */
@@ -240,6 +240,32 @@ export function tradingMetrics(events: readonly TradeRecord[], options: TradingO
     by_exit_reason: group(closed, (t) => t.exitReason),
     by_strategy: group(closed, (t) => t.strategy),
   };
+}
+
+/** The two trading figures an alert rule reads (alert's kinds daily_loss and max_drawdown). */
+export type PnlFigures = Pick<TradingMetrics, 'net_pnl' | 'max_drawdown'>;
+
+/**
+ * net_pnl and max_drawdown of a selection, the same doubles as tradingMetrics(selectTrades(sel))
+ * gives (the same additions in the same order: the linked events are in time order, which
+ * tradingMetrics keeps, and the curve's zeros change no sum: trades.ts PnlCurve), from the
+ * linking's columns instead of its records and without the report's other passes, copies and
+ * groups: what an alert evaluating its windows every second reads.
+ */
+export function pnlFigures(sel: Selection): PnlFigures {
+  const { linked, lo, end } = linkedRange(sel);
+  const { pnl, fee } = linked.curve;
+  let total = 0;
+  let fees = 0;
+  let peak = 0;
+  let maxDd = 0;
+  for (let i = lo; i < end; i++) {
+    fees += fee[i]!;
+    total += pnl[i]!;
+    if (total > peak) peak = total;
+    if (peak - total > maxDd) maxDd = peak - total;
+  }
+  return { net_pnl: total - fees, max_drawdown: maxDd };
 }
 
 /** mean / sample std × √periods; null with fewer than 2 values or a std of 0. */
