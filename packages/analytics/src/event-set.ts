@@ -103,11 +103,17 @@ export function select(set: EventSet, range: TimeRange = ALL_TIME): Selection {
     const keep = set.keep[i]!;
     const span = spanOf(s, keep);
     if (span.all.length === 0 || span.last < range.start || (range.endExclusive ? span.first >= range.end : span.first > range.end)) return span.none;
-    if (inRange(range, span.first) && inRange(range, span.last)) return span.all;
+    const holdsFirst = inRange(range, span.first);
+    const holdsLast = inRange(range, span.last);
+    if (holdsFirst && holdsLast) return span.all;
+    // The cut as this segment sees it: an end beyond its rows is no end. Ranges that cut it
+    // alike (every window of an evaluation ends at its instant, and most start before the
+    // newest segment) then get the same rows array, and its per-segment results (memo.ts).
+    const cut: TimeRange = { start: holdsFirst ? -Infinity : range.start, end: holdsLast ? Infinity : range.end, endExclusive: range.endExclusive };
     const was = selected.get(keep);
-    if (was !== undefined && was.seg === s && was.value.start === range.start && was.value.end === range.end && was.value.endExclusive === range.endExclusive) return was.value.rows;
+    if (was !== undefined && was.seg === s && was.value.start === cut.start && was.value.end === cut.end && was.value.endExclusive === cut.endExclusive) return was.value.rows;
     const got = selectRows(s, keep, range);
-    selected.set(keep, { seg: s, value: { start: range.start, end: range.end, endExclusive: range.endExclusive, rows: got } });
+    selected.set(keep, { seg: s, value: { start: cut.start, end: cut.end, endExclusive: cut.endExclusive, rows: got } });
     return got;
   });
   return { set, range, rows };
