@@ -14,6 +14,7 @@ import { openRegular, type LogFileInfo, type ReadProblem } from './reader.js';
 // stream whose checkpoint file exists (an unchained directory has nothing to vouch).
 
 const BLOCK = 1 << 16;
+const SCAN_BLOCK = 1 << 18;
 
 /**
  * The last record about the current file of a stream (not a `prune`, which is about a deleted
@@ -62,6 +63,17 @@ function chainState(path: string): string | undefined {
   }
 }
 
+/** Complete lines of a file's unvouched part, read once: their count and time span. */
+interface Block {
+  /** Byte offsets: the block's first line starts at `start`, its last ends before `end` (with its `\n`). */
+  readonly start: number;
+  readonly end: number;
+  readonly lines: number;
+  /** Earliest and latest event time among them (µs; ±Infinity: none). */
+  readonly first: number;
+  readonly last: number;
+}
+
 /** Where a file's vouched lines end, as found by the last count (a current file only grows). */
 interface Count {
   readonly dev: number;
@@ -69,6 +81,12 @@ interface Count {
   readonly vouched: number;
   /** Byte offset after line `vouched`. */
   readonly offset: number;
+  /**
+   * The lines after `offset` as read then, in blocks: a later count reads only what was
+   * appended since, and again only the block its new `offset` falls in. A checkpoint every
+   * second and an evaluation every second parsed each line about twice before.
+   */
+  readonly blocks: readonly Block[];
   /** The log file and checkpoint file as last looked at, and the answer then: unchanged, it stands. */
   readonly state: string;
   readonly problem: ReadProblem | undefined;
@@ -150,29 +168,28 @@ export class UnvouchedLines {
         pos += lines < vouched ? b.length : i;
       }
       if (lines < vouched) return undefined; // fewer lines than vouched for: verify's finding, not ours
-      const at = { dev: f.dev, ino: f.ino, vouched, offset: pos };
-      // The complete lines after them: counted, and the span of their events.
+      // The complete lines after them: counted, and the span of their events. The blocks of the
+      // last count that lie after `pos` stand (the file only grew); the one `pos` cuts is read again from it.
+      const blocks: Block[] = [];
+      let from = pos;
+      if (prev !== undefined && prev.dev === f.dev && prev.ino === f.ino && prev.offset <= pos) {
+        for (const b of prev.blocks) {
+          if (b.end > size) break;
+          if (b.end <= pos) continue;
+          if (b.start >= pos) blocks.push(b);
+          else blocks.push(...this.scan(read, pos, b.end, limits));
+          from = b.end;
+        }
+      }
+      blocks.push(...this.scan(read, from, size, limits));
+      const at = { dev: f.dev, ino: f.ino, vouched, offset: pos, blocks };
+      let count = 0;
       let first = Infinity;
       let last = -Infinity;
-      const sink = {
-        bad: emptyBadLines(),
-        add: (_o: Record<string, unknown>, ts: number) => {
-          if (ts < first) first = ts;
-          if (ts > last) last = ts;
-        },
-        addAppLine: (ts: number) => {
-          if (ts < first) first = ts;
-          if (ts > last) last = ts;
-        },
-      };
-      const splitter = new LineSplitter(sink, pos === 0, limits.maxLineBytes);
-      let count = 0;
-      for (let at = pos; at < size; ) {
-        const b = read(at, Math.min(BLOCK * 16, size - at));
-        if (b.length === 0) break;
-        for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) count++;
-        splitter.push(b);
-        at += b.length;
+      for (const b of blocks) {
+        count += b.lines;
+        if (b.first < first) first = b.first;
+        if (b.last > last) last = b.last;
       }
       if (count === 0) return { ...at, problem: undefined };
       const span = first <= last ? { first: isoOf(first), last: isoOf(last) } : {};
@@ -187,5 +204,36 @@ export class UnvouchedLines {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * The complete lines of [from, to), a block per read of SCAN_BLOCK bytes (the bytes after the
+   * last `\n` are no line yet): small, since a count reads the block its offset cuts again.
+   */
+  private scan(read: (pos: number, len: number) => Buffer, from: number, to: number, limits: ReadLimits): Block[] {
+    const out: Block[] = [];
+    let first = Infinity;
+    let last = -Infinity;
+    const time = (ts: number) => {
+      if (ts < first) first = ts;
+      if (ts > last) last = ts;
+    };
+    const splitter = new LineSplitter({ bad: emptyBadLines(), add: (_o, ts) => time(ts), addAppLine: time }, from === 0, limits.maxLineBytes);
+    let start = from;
+    for (let at = from; at < to; ) {
+      const b = read(at, Math.min(SCAN_BLOCK, to - at));
+      if (b.length === 0) break;
+      let lines = 0;
+      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
+      splitter.push(b);
+      at += b.length;
+      if (lines === 0) continue;
+      const end = from + splitter.consumed;
+      out.push({ start, end, lines, first, last });
+      start = end;
+      first = Infinity;
+      last = -Infinity;
+    }
+    return out;
   }
 }
