@@ -1,4 +1,4 @@
-import { addBadLines, emptyBadLines } from './bad-lines.js';
+import { addBadLines, BAD_LINE_KINDS, emptyBadLines } from './bad-lines.js';
 import { conflictProblems } from './conflicts.js';
 import { ABSENT, CONFLICT, dedupSegment, DROP, IdSet, KEEP } from './dedup.js';
 import type { EventSet } from './event-set.js';
@@ -99,6 +99,19 @@ function latestIn(segments: readonly Segment[]): number {
     for (let r = 0; r < s.n; r++) if (ts[r]! > t) t = ts[r]!;
   }
   return t;
+}
+
+/**
+ * An entry's segments when their rows are the file's lines one for one, in order (unvouched.ts
+ * RowsOf): the whole file read, no bad line, no row of a copy dropped, not foreign.
+ */
+function linesAsRows(e: CacheEntry | undefined): readonly Segment[] | undefined {
+  if (e === undefined || e.leftOut || e.foreign !== undefined) return undefined;
+  for (const s of e.segments) {
+    if (s.dropped !== undefined) return undefined;
+    for (const k of BAD_LINE_KINDS) if (s.bad[k] !== 0) return undefined;
+  }
+  return e.segments;
 }
 
 /** The cache entry of a file left out of a ranged load: its trading rows and its latest event time. */
@@ -381,7 +394,8 @@ export class FileSource implements EventSource {
       if (tooLong > 0) problems.push(tooLongProblem(files[i]!.path, tooLong, this.limits.maxLineBytes));
     });
     if (this.index !== undefined) problems.push(...this.index.problems);
-    problems.push(...conflictProblems(segments, keep), ...this.unvouched.problems(files, this.limits));
+    const byPath = new Map(files.map((f, i) => [f.path, all[i]!]));
+    problems.push(...conflictProblems(segments, keep), ...this.unvouched.problems(files, this.limits, (f) => linesAsRows(byPath.get(f.path))));
     if (!this.useCache) {
       this.ids = new IdSet();
       this.keepOf = new Map();
