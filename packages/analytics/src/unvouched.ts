@@ -88,8 +88,7 @@ interface Count {
   readonly offset: number;
   /**
    * The lines after `offset` as read then, in blocks: a later count reads only what was
-   * appended since, and again only the block its new `offset` falls in. A checkpoint every
-   * second and an evaluation every second parsed each line about twice before.
+   * appended since, and again only the block its new `offset` falls in.
    */
   readonly blocks: readonly Block[];
   /** The log file and checkpoint file as last looked at, and the answer then: unchanged, it stands. */
@@ -162,7 +161,8 @@ export class UnvouchedLines {
         vouched = nl >= 0 && splitLink(head.toString('utf8', 0, nl))?.hash === rec.first ? rec.line : 0;
       }
       // The read's rows are the file's lines: the unvouched ones are the last rows.
-      if (rows !== undefined) return { dev: f.dev, ino: f.ino, vouched, offset: 0, blocks: [], problem: problemOf(f.path, vouched, lastRows(rows, vouched)) };
+      // Where their bytes are is not learnt so: a later count that parses starts from the file's start.
+      if (rows !== undefined) return { dev: f.dev, ino: f.ino, vouched: 0, offset: 0, blocks: [], problem: problemOf(f.path, vouched, lastRows(rows, vouched)) };
       // Skip the vouched lines: from the last count if the file is the same and only grew.
       const prev = this.counts.get(f.path);
       let pos = 0;
