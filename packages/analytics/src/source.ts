@@ -1,10 +1,11 @@
+import { statSync } from 'node:fs';
 import { addBadLines, BAD_LINE_KINDS, emptyBadLines } from './bad-lines.js';
 import { conflictProblems } from './conflicts.js';
 import { ABSENT, CONFLICT, dedupSegment, DROP, IdSet, KEEP } from './dedup.js';
 import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
-import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type ReadProblem } from './reader.js';
+import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type LogListing, type ReadProblem } from './reader.js';
 import { compactSegment, F, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
@@ -163,6 +164,33 @@ interface Task {
   readonly slot: number;
   /** Scan first and leave the file out if every event precedes this (a backup read whole). */
   readonly since: number | undefined;
+  /** The file's entry before this load, kept if its path names another file by the time it is read (movedSince). */
+  readonly was: CacheEntry | undefined;
+}
+
+/**
+ * Whether `f`'s path names another file (or none) now than when it was listed. Files are read
+ * by path, and a rotation between listing and read (every ~11 s at 10,000 events/s) made the
+ * read of `audit.log` take the new file's lines for the listed one's: the next load read the
+ * renamed file again from byte 0 and started its de-duplication over. Rotation only moves a
+ * file on (a name never comes back to it), so the same identity after the read means the
+ * read opened the listed file. A file gone by then is not this case: its read reports it.
+ */
+function movedSince(f: LogFileInfo): boolean {
+  try {
+    const st = statSync(f.path);
+    return st.dev !== f.dev || st.ino !== f.ino;
+  } catch {
+    return false; // gone: the read's own problem says so, as before
+  }
+}
+
+/** The entry of a file listed but not read yet: none of its lines, and a size no file has, so the next load reads it. */
+function unread(f: LogFileInfo): CacheEntry {
+  return {
+    size: -1, mtimeMs: f.mtimeMs, gz: f.gz, segments: [], endOffset: 0, probe: Buffer.alloc(0),
+    problems: [], chain: undefined, parts: 0, latest: -Infinity, leftOut: false,
+  };
 }
 
 /**
@@ -234,6 +262,11 @@ export class FileSource implements EventSource {
     return t;
   }
 
+  /** The log files of the paths (a seam: a test renames files between this listing and the reads). */
+  protected list(): LogListing {
+    return listLogs(this.paths);
+  }
+
   private async loadNow(since: number): Promise<EventSet> {
     for (let attempt = 0; ; attempt++) {
       const set = await this.loadOnce(attempt > 0, since);
@@ -248,7 +281,7 @@ export class FileSource implements EventSource {
    * copy is gone (its file was deleted or replaced).
    */
   private async loadOnce(retried: boolean, since: number): Promise<EventSet | undefined> {
-    const listing = listLogs(this.paths);
+    const listing = this.list();
     const files = this.readViews ? listing.files : eventFiles(listing.files);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
     const entries: (CacheEntry | undefined)[] = [];
@@ -271,9 +304,9 @@ export class FileSource implements EventSource {
       // A foreign file's kept segments lack its events, which a rewrite of its index chain
       // (past MAX_PARTS, from those segments) would lose: it is read whole again instead.
       const rewrite = f.foreign === true && e !== undefined && e.parts >= MAX_PARTS;
-      if (e !== undefined && !rewrite && !e.leftOut && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot, since: undefined });
+      if (e !== undefined && !rewrite && !e.leftOut && !f.gz && !e.gz && f.size >= e.endOffset && e.probe.equals(readProbe(f.path, e.endOffset))) tasks.push({ file: f, start: e.endOffset, base: e.segments, prev: e, slot, since: undefined, was: e });
       // A file scanned before is known to be needed now: read it, do not scan it again.
-      else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot, since: e?.leftOut === true ? undefined : scan(f) });
+      else tasks.push({ file: f, start: 0, base: [], prev: undefined, slot, since: e?.leftOut === true ? undefined : scan(f), was: e });
     });
 
     // Segments merged before and no longer there: their ids may reappear elsewhere; start over.
@@ -305,6 +338,13 @@ export class FileSource implements EventSource {
         threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: this.mainLane,
         onResult: (i, r) => {
           const t = tasks[i]!;
+          // Renamed away meanwhile: what was read may be another file's. The entry stays as it
+          // was (its new lines come with the next load, under the file's new name).
+          if (movedSince(t.file)) {
+            entries[t.slot] = t.was ?? unread(t.file);
+            advance();
+            return;
+          }
           if (r.leftOut !== undefined) {
             // Its trading rows (prefilter.ts), stored so that this happens once per file.
             const segments = isEmpty(r.segment) ? [] : [r.segment];

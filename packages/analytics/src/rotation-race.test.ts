@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { LogAnalyzer } from './analyzer.js';
+import type { EventSet } from './event-set.js';
+import type { LogListing } from './reader.js';
+import { FileSource } from './source.js';
+import { ev, lines, tempDir } from './test/helpers.js';
+
+/** A FileSource whose next listing is followed by `between` (a rotation) before the files are read: the real listing, then a real rename. */
+class RacedSource extends FileSource {
+  between: (() => void) | undefined;
+  protected override list(): LogListing {
+    const listing = super.list();
+    const run = this.between;
+    this.between = undefined;
+    run?.();
+    return listing;
+  }
+}
+
+const events = (from: number, n: number) => Array.from({ length: n }, (_, i) => ev({ timestamp: new Date(Date.UTC(2024, 0, 1) + (from + i) * 1000).toISOString(), event_type: 'api_call', component: 'api', metadata: { latency_ms: 10 } }));
+const counted = (set: EventSet) => set.keep.reduce((n, k) => n + k.filter((x) => x === 1).length, 0);
+
+it('a rotation between the listing and the read neither takes the new file for the old nor starts the reading over', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'audit.log');
+  writeFileSync(log, lines(events(0, 100)));
+  const source = new RacedSource(dir, { persist: false });
+  const first = await source.load();
+  assert.equal(counted(first), 100);
+
+  // The bot appends 50 lines; the listing sees them in audit.log; then, before the read, the
+  // logger rotates: audit.log becomes audit.log.1 and a new audit.log gets 10 lines.
+  appendFileSync(log, lines(events(100, 50)));
+  source.between = () => {
+    renameSync(log, join(dir, 'audit.log.1'));
+    writeFileSync(log, lines(events(150, 10)));
+  };
+  const raced = await source.load();
+  // What the listing named is no longer where it was read: its 50 new lines wait for the next
+  // load (before, the new file's 10 lines were taken for it, and its 100 lines were gone).
+  assert.equal(counted(raced), 100);
+
+  const after = await source.load();
+  assert.equal(counted(after), 160, 'every line, each once');
+  // The renamed file was read on from where it was, not again from its start: the first
+  // read's segment is still in the set (a reading started over has none of its segments).
+  assert.ok(after.segments.includes(first.segments[0]!), 'the first segment is kept');
+  assert.equal((await new LogAnalyzer(dir, { source }).getSystemMetrics()).total_events, 160);
+});
