@@ -62,12 +62,11 @@ describe('lines after the last checkpoint', () => {
   });
 
   // Over random appends and checkpoints (times out of order, so the span is a min and a max;
-  // ~2 MB, several blocks), a kept analyzer must name what the lines say: the count and span of
+  // ~2 MB), a kept analyzer must name what the lines say: the count and span of
   // those after the last vouched line. Two ways to know it: from the read's rows when they are
-  // the file's lines one for one, else by parsing the unvouched lines (once, in blocks kept
-  // between counts, the block a new checkpoint cuts read again); a broken line forces the second.
+  // the file's lines one for one, else by parsing the unvouched lines; a broken line forces the second.
   for (const broken of [undefined, 3, 5000]) {
-    it(`read again after appends and checkpoints, say what the lines say (${broken === undefined ? "the read's rows" : broken === 3 ? 'a broken line: parsed, in blocks' : 'the rows, then parsed once a broken line comes'})`, async () => {
+    it(`read again after appends and checkpoints, say what the lines say (${broken === undefined ? "the read's rows" : broken === 3 ? 'a broken line: parsed' : 'the rows, then parsed once a broken line comes'})`, async () => {
       let seed = broken ?? 11;
       const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
       const events = Array.from({ length: 9000 }, () => exit(new Date(Date.parse('2024-01-01T00:00:00Z') + Math.floor(rnd() * 86_400_000)).toISOString(), 1, { metadata: { note: 'x'.repeat(Math.floor(rnd() * 300)) } }));

@@ -16,10 +16,9 @@ import { openRegular, type LogFileInfo, type ReadProblem } from './reader.js';
 //
 // Their count and span come from the read's rows when those are the file's lines one for one
 // (the common case: nothing to parse again; an evaluator reading every second otherwise parsed
-// some 40 % of the lines twice), else from parsing them, once, in blocks kept between counts.
+// some 40 % of the lines twice), else from parsing them.
 
 const BLOCK = 1 << 16;
-const SCAN_BLOCK = 1 << 18;
 
 /**
  * The last record about the current file of a stream (not a `prune`, which is about a deleted
@@ -68,17 +67,6 @@ function chainState(path: string): string | undefined {
   }
 }
 
-/** Complete lines of a file's unvouched part, read once: their count and time span. */
-interface Block {
-  /** Byte offsets: the block's first line starts at `start`, its last ends before `end` (with its `\n`). */
-  readonly start: number;
-  readonly end: number;
-  readonly lines: number;
-  /** Earliest and latest event time among them (µs; ±Infinity: none). */
-  readonly first: number;
-  readonly last: number;
-}
-
 /** Where a file's vouched lines end, as found by the last count (a current file only grows). */
 interface Count {
   readonly dev: number;
@@ -86,15 +74,17 @@ interface Count {
   readonly vouched: number;
   /** Byte offset after line `vouched`. */
   readonly offset: number;
-  /**
-   * The lines after `offset` as read then, in blocks: a later count reads only what was
-   * appended since, and again only the block its new `offset` falls in.
-   */
-  readonly blocks: readonly Block[];
   /** The log file and checkpoint file as last looked at, and the answer then: unchanged, it stands. */
   readonly state: string;
   readonly problem: ReadProblem | undefined;
 }
+
+/**
+ * The rows a read made of a file, in file order, when they are its lines one for one (no bad
+ * line, no row dropped as a copy, every line kept): then the lines after the vouched ones are
+ * its last rows, and their count and time span need no second parse. Undefined otherwise.
+ */
+export type RowsOf = (f: LogFileInfo) => readonly Segment[] | undefined;
 
 /**
  * The DAYBOOK_W_READ_UNVOUCHED problem of each chained current file, with `lines` and the
@@ -103,13 +93,6 @@ interface Count {
  * last checkpoint: few, while a writer runs), and the answer itself while neither the log
  * file nor its checkpoint file changed (a server loads on every request).
  */
-/**
- * The rows a read made of a file, in file order, when they are its lines one for one (no bad
- * line, no row dropped as a copy, every line kept): then the lines after the vouched ones are
- * its last rows, and their count and time span need no second parse. Undefined otherwise.
- */
-export type RowsOf = (f: LogFileInfo) => readonly Segment[] | undefined;
-
 export class UnvouchedLines {
   private counts = new Map<string, Count>();
 
@@ -162,7 +145,7 @@ export class UnvouchedLines {
       }
       // The read's rows are the file's lines: the unvouched ones are the last rows.
       // Where their bytes are is not learnt so: a later count that parses starts from the file's start.
-      if (rows !== undefined) return { dev: f.dev, ino: f.ino, vouched: 0, offset: 0, blocks: [], problem: problemOf(f.path, vouched, lastRows(rows, vouched)) };
+      if (rows !== undefined) return { dev: f.dev, ino: f.ino, vouched: 0, offset: 0, problem: problemOf(f.path, vouched, lastRows(rows, vouched)) };
       // Skip the vouched lines: from the last count if the file is the same and only grew.
       const prev = this.counts.get(f.path);
       let pos = 0;
@@ -182,62 +165,25 @@ export class UnvouchedLines {
         pos += lines < vouched ? b.length : i;
       }
       if (lines < vouched) return undefined; // fewer lines than vouched for: verify's finding, not ours
-      // The complete lines after them: counted, and the span of their events. The blocks of the
-      // last count that lie after `pos` stand (the file only grew); the one `pos` cuts is read again from it.
-      const blocks: Block[] = [];
-      let from = pos;
-      if (prev !== undefined && prev.dev === f.dev && prev.ino === f.ino && prev.offset <= pos) {
-        for (const b of prev.blocks) {
-          if (b.end > size) break;
-          if (b.end <= pos) continue;
-          if (b.start >= pos) blocks.push(b);
-          else blocks.push(...this.scan(read, pos, b.end, limits));
-          from = b.end;
-        }
-      }
-      blocks.push(...this.scan(read, from, size, limits));
-      const at = { dev: f.dev, ino: f.ino, vouched, offset: pos, blocks };
+      const at = { dev: f.dev, ino: f.ino, vouched, offset: pos };
+      // The complete lines after them: counted, and the span of their events.
       const tail = { lines: 0, first: Infinity, last: -Infinity };
-      for (const b of blocks) {
-        tail.lines += b.lines;
-        if (b.first < tail.first) tail.first = b.first;
-        if (b.last > tail.last) tail.last = b.last;
+      const time = (ts: number) => {
+        if (ts < tail.first) tail.first = ts;
+        if (ts > tail.last) tail.last = ts;
+      };
+      const splitter = new LineSplitter({ bad: emptyBadLines(), add: (_o, ts) => time(ts), addAppLine: time }, pos === 0, limits.maxLineBytes);
+      for (let p = pos; p < size; ) {
+        const b = read(p, Math.min(BLOCK * 16, size - p));
+        if (b.length === 0) break;
+        for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) tail.lines++;
+        splitter.push(b);
+        p += b.length;
       }
       return { ...at, problem: problemOf(f.path, vouched, tail) };
     } finally {
       closeSync(fd);
     }
-  }
-
-  /**
-   * The complete lines of [from, to), a block per read of SCAN_BLOCK bytes (the bytes after the
-   * last `\n` are no line yet): small, since a count reads the block its offset cuts again.
-   */
-  private scan(read: (pos: number, len: number) => Buffer, from: number, to: number, limits: ReadLimits): Block[] {
-    const out: Block[] = [];
-    let first = Infinity;
-    let last = -Infinity;
-    const time = (ts: number) => {
-      if (ts < first) first = ts;
-      if (ts > last) last = ts;
-    };
-    const splitter = new LineSplitter({ bad: emptyBadLines(), add: (_o, ts) => time(ts), addAppLine: time }, from === 0, limits.maxLineBytes);
-    let start = from;
-    for (let at = from; at < to; ) {
-      const b = read(at, Math.min(SCAN_BLOCK, to - at));
-      if (b.length === 0) break;
-      let lines = 0;
-      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) lines++;
-      splitter.push(b);
-      at += b.length;
-      if (lines === 0) continue;
-      const end = from + splitter.consumed;
-      out.push({ start, end, lines, first, last });
-      start = end;
-      first = Infinity;
-      last = -Infinity;
-    }
-    return out;
   }
 }
 
