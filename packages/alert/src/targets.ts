@@ -45,7 +45,7 @@ export function directoryTarget(dir: string, options: LogAnalyzerOptions = {}): 
  * evaluation a second, the whole trading report of each window was most of the evaluator's
  * CPU, for the two numbers the trading kinds read.
  */
-export function analyzerFigures(analyzer: LogAnalyzer): Figures {
+function analyzerFigures(analyzer: LogAnalyzer): Figures {
   return {
     getSystemMetrics: (s, e) => analyzer.getSystemMetrics(s, e),
     getErrorSummary: (s, e) => analyzer.getErrorSummary(s, e),
