@@ -12,6 +12,7 @@ import { test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { CHAIN_DIR, parseRecord, type CheckpointRecord } from './checkpoint.js';
 import { classifyLogNames } from './stream-files.js';
+import { shiftAndRename } from './rotation.js';
 import { nodeFileDriver, type FileDriver } from './file-driver.js';
 import { FileSink } from './file-sink.js';
 import { tempDir } from './test/helpers.js';
@@ -277,4 +278,45 @@ test('a kill inside the exit path, after it wrote lines into the file its rotati
   await next.close();
   assert.equal(records(dir)[0]!.gen, closed + 1);
   assert.deepEqual((await verify(dir, { publicKey: pub })).problems, []);
+});
+
+test('a rotation that finds a plain backup beside its gzip (a compression killed between its rename and its unlink): a kill at any step of the shift leaves no generation twice, and the next start cleans up', async (t) => {
+  const made = tempDir(t);
+  const sink = new FileSink({ path: join(made, 'audit.log'), maxFileSize: 2048, backupCount: 10, signingKey: key });
+  for (let i = 0; i < 60; i++) void sink.write(padded(i), 'none', false);
+  await sink.close();
+  // What the kill left: the gzip renamed into place, its plain backup not yet unlinked.
+  writeFileSync(join(made, 'audit.log.1'), gunzipSync(readFileSync(join(made, 'audit.log.1.gz'))));
+  assert.deepEqual((await verify(made, { publicKey: pub })).problems.map((p) => p.kind), ['leftover']);
+  assert.ok(existsSync(join(made, 'audit.log.3.gz')), 'backups to shift');
+
+  // The shift, killed before each step that names a file in turn (the driver stops there, as
+  // the process would); the last step renames audit.log itself, after the writer's rotate record.
+  let steps = 0;
+  for (let kill = 0; ; kill++) {
+    const dir = join(tempDir(t), 'logs');
+    cpSync(made, dir, { recursive: true });
+    let step = 0;
+    const dying: FileDriver = {
+      ...nodeFileDriver,
+      rename: async (from, to) => {
+        if (step++ === kill) throw new Error('killed');
+        await nodeFileDriver.rename(from, to);
+      },
+      unlink: async (path) => {
+        if (step++ === kill) throw new Error('killed');
+        await nodeFileDriver.unlink(path);
+      },
+    };
+    const finished = await shiftAndRename(dying, dir, 'audit.log').then(() => true, () => false);
+    if (finished) break;
+    steps++;
+    const damage = (await verify(dir, { publicKey: pub })).problems.filter((p) => p.kind !== 'leftover');
+    assert.deepEqual(damage, [], `killed before step ${kill}`);
+    const next = new FileSink({ path: join(dir, 'audit.log'), maxFileSize: 2048, backupCount: 10, signingKey: key });
+    for (let i = 0; i < 5; i++) void next.write(padded(1000 + i), 'none', false);
+    await next.close();
+    assert.deepEqual((await verify(dir, { publicKey: pub })).problems, [], `the start after a kill before step ${kill}`);
+  }
+  assert.ok(steps > 3, `${steps} steps`);
 });

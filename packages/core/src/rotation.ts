@@ -45,6 +45,13 @@ export function backupName(base: string, b: Backup): string {
  * Moves `base` to `base.1`, first shifting the contiguous run `.1 … .k` up by one (highest
  * first, so no rename overwrites a file). Each rename is atomic; a crash between two leaves a
  * gap, never a lost or doubled file.
+ *
+ * A plain backup beside its gzip is what a crash between a compression's rename and its unlink
+ * leaves (compress.ts); the gzip is complete, so the plain copy is removed here, before the
+ * gzip moves. Shifted as a file of its own (as before), a kill between the two renames left
+ * `.4` beside `.3.gz`: one generation in two numbers, which verify rightly calls a copy, and
+ * which the next compression would have made two gzips that reports count twice. The writer's
+ * next start may rotate before its recovery removes such a copy (both run at open).
  */
 export async function shiftAndRename(driver: FileDriver, dir: string, base: string): Promise<void> {
   const backups = listBackups(await driver.readdir(dir), base);
@@ -52,7 +59,8 @@ export async function shiftAndRename(driver: FileDriver, dir: string, base: stri
   while (k < backups.length && backups[k]!.n === k + 1) k++;
   for (let i = k - 1; i >= 0; i--) {
     const b = backups[i]!;
-    if (b.plain) await driver.rename(join(dir, `${base}.${b.n}`), join(dir, `${base}.${b.n + 1}`));
+    if (b.plain && b.gz) await driver.unlink(join(dir, `${base}.${b.n}`));
+    else if (b.plain) await driver.rename(join(dir, `${base}.${b.n}`), join(dir, `${base}.${b.n + 1}`));
     if (b.gz) await driver.rename(join(dir, `${base}.${b.n}.gz`), join(dir, `${base}.${b.n + 1}.gz`));
   }
   await driver.rename(join(dir, base), join(dir, `${base}.1`));
