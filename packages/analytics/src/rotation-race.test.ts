@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { LogAnalyzer } from './analyzer.js';
@@ -49,4 +49,19 @@ it('a rotation between the listing and the read neither takes the new file for t
   // read's segment is still in the set (a reading started over has none of its segments).
   assert.ok(after.segments.includes(first.segments[0]!), 'the first segment is kept');
   assert.equal((await new LogAnalyzer(dir, { source }).getSystemMetrics()).total_events, 160);
+});
+
+it('a backup deleted between the listing and the read (retention): the load says so and counts the rest, and the next load no longer names it', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'audit.log.1'), lines(events(0, 40)));
+  writeFileSync(join(dir, 'audit.log'), lines(events(40, 60)));
+  const source = new RacedSource(dir, { persist: false });
+  source.between = () => unlinkSync(join(dir, 'audit.log.1'));
+  const raced = await source.load();
+  assert.equal(counted(raced), 60);
+  // A warning that names the file (a report then covers the others), not an error, and not silence.
+  assert.deepEqual(raced.problems.map((p) => [p.file, p.code]), [[join(dir, 'audit.log.1'), 'DAYBOOK_W_READ_FILE']]);
+  const after = await source.load();
+  assert.equal(counted(after), 60);
+  assert.deepEqual(after.problems, []);
 });
