@@ -82,8 +82,8 @@ export interface Selection {
  * cut alike was selected and counted again five times an evaluation.
  */
 const cuts: SegmentMemo<Map<string, Uint32Array>> = new WeakMap();
-/** Cuts remembered per segment: an evaluation's windows cut a segment at one or two places. */
-const MAX_CUTS = 4;
+/** Cuts remembered per segment, the first made going first: an evaluation's windows cut a segment at one or two places. */
+export const MAX_CUTS = 4;
 
 interface Span {
   first: number;
