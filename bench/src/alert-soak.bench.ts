@@ -8,8 +8,8 @@
 // runs for hours would see (an evaluation should cost what is new, not what the windows hold).
 import { closeAuditLogger, initializeAuditLogger } from '@daybook/core';
 import { Evaluator, parseRules, directoryTarget } from '@daybook/alert';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { lastEventMs } from './analytics-gen.js';
 import { BOT_LOGGER, benchSource, logTraffic, ruleList, workingCopy } from './alert.bench.js';
 
 const RATE = Number(process.env.DAYBOOK_SOAK_RATE ?? 10_000);
@@ -25,9 +25,7 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 export async function main(): Promise<void> {
   const dir = '.bench-data/alert-soak';
   workingCopy(await benchSource(), dir);
-  const text = readFileSync(join(dir, 'audit.log'), 'utf8');
-  const last = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
-  let sim = Date.parse((JSON.parse(last) as { timestamp: string }).timestamp) + 1000;
+  let sim = lastEventMs(dir) + 1000;
   const target = directoryTarget(dir);
   const rules = parseRules({ rules: ruleList() });
   const evaluator = new Evaluator({ rules, targets: () => [target] });

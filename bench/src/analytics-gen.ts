@@ -6,7 +6,7 @@
 // the directory holds current, rotated and gzipped files.
 //
 //   node bench/dist/analytics-gen.js [dir] [megabytes]     (default .bench-data/analytics 1024)
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRandom } from 'daybook/random';
 import { closeAuditLogger, EventType, initializeAuditLogger, type AuditLogger } from '@daybook/core';
@@ -15,6 +15,28 @@ const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'AMZN', 'META', 'SOL-PERP', 'BT
 const ENDPOINTS = ['/v2/positions', '/v2/orders', '/v2/account', '/v2/clock', '/v2/bars'];
 const STRATEGIES = ['momentum', 'mean_reversion', 'breakout'];
 const DAY_MS = 86_400_000;
+
+/**
+ * The time of the last line of `dir`'s audit.log (ms), from its last 64 KiB: where a bench's
+ * appends go on from, as a bot goes on from its last event. The analytics bench took the latest
+ * error's time before: a directory that earlier runs had appended to (without errors, so dated
+ * after it) then got events older than its last trade, and the first repeated report linked
+ * every trade again (0.1-0.2 s of the Python bench's first repeat), which a bot appending in
+ * time order never causes.
+ */
+export function lastEventMs(dir: string): number {
+  const path = join(dir, 'audit.log');
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  try {
+    const tail = Buffer.alloc(Math.min(size, 65_536));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const lines = tail.toString('utf8').trimEnd().split('\n');
+    return Date.parse((JSON.parse(lines[lines.length - 1]!) as { timestamp: string }).timestamp);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export function dirBytes(dir: string): number {
   let n = 0;

@@ -27,7 +27,7 @@
 // DAYBOOK_BENCH_PROFILE=DIR writes a CPU profile (node:inspector) of each repeated report of
 // the daybook contender to DIR/repeat-<k>.cpuprofile.
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import { closeAuditLogger, initializeAuditLogger } from '@daybook/core';
 import { computeReport, eventSetOf, INDEX_DIR, listLogFiles, LogAnalyzer, parseRange, parseTimestamp, SegmentBuilder, type FullReport } from '@daybook/analytics';
-import { dirBytes, generate } from './analytics-gen.js';
+import { dirBytes, generate, lastEventMs } from './analytics-gen.js';
 import { generatePython } from './python-gen.js';
 
 /** The log format a run reads: daybook's own, or the Python DayBot's (python-gen.ts). */
@@ -115,27 +115,6 @@ async function startProfiler(): Promise<Session> {
   return session;
 }
 
-/**
- * The time of the last line of `dir`'s audit.log (ms), where the appends go on from, as a bot
- * goes on from its last event. The time of the latest error served before: a directory that
- * earlier runs had appended to (without errors, so dated after it) then got events older than
- * its last trade, and the first repeated report linked every trade again (0.1-0.2 s of the
- * Python bench's first repeat), which a bot appending in time order never causes.
- */
-function latestEventMs(dir: string): number {
-  const path = join(dir, 'audit.log');
-  const size = statSync(path).size;
-  const fd = openSync(path, 'r');
-  try {
-    const tail = Buffer.alloc(Math.min(size, 65_536));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    const lines = tail.toString('utf8').trimEnd().split('\n');
-    return Date.parse((JSON.parse(lines[lines.length - 1]!) as { timestamp: string }).timestamp);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Appends `n` events from `startMs` on, 1 s apart, the way a running bot of `format` does. */
 async function appendEvents(dir: string, format: Format, startMs: number, n: number): Promise<void> {
   // The Python bot is another process: it appends, the analyzer's process reads.
@@ -168,7 +147,8 @@ async function runDaybook(dir: string, format: Format): Promise<Omit<ChildResult
   const ms = performance.now() - t0;
   const marks = mark(cpu0);
   // Append new lines the way a running bot does, then report again; several times.
-  let sim = latestEventMs(dir) + 86_400_000 * 2;
+  // From the directory's last event, as a bot goes on from its last (lastEventMs says why).
+  let sim = lastEventMs(dir) + 86_400_000 * 2;
   const appended = 5000;
   const repeats: Repeat[] = [];
   let seen = first.system_metrics.total_events;
