@@ -3,6 +3,7 @@ import type { BadLineCounts } from './bad-lines.js';
 import { parseTimestamp } from './dates.js';
 import { bytesDigest, LINK_SUFFIX } from './digest.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
+import { FIELD, PlainLine, V } from './plain-line.js';
 
 /** Where classified lines go: a SegmentBuilder for metrics, an exporter for export. */
 export interface LineSink {
@@ -12,6 +13,12 @@ export interface LineSink {
    * the epoch); `line` is its text, `digest` its contentDigest when the reader had its bytes.
    */
   add(o: Record<string, unknown>, ts: number, line: string, digest?: number): void;
+  /**
+   * A plain event line, read in place by PlainLine without JSON.parse (its bytes were there to
+   * digest, as `digest`): whether the sink took it; if not, readLine parses it and calls add().
+   * Absent: every line is parsed (an exporter writes the whole object).
+   */
+  addPlain?(p: PlainLine, ts: number, digest: number): boolean;
   /** A text line of an app log (Drift format). */
   addAppLine(ts: number, timestamp: string, app: string, level: string, message: string): void;
 }
@@ -30,7 +37,12 @@ const APP_LINE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[.,]\d+)?) \| ([^|]*?)
  */
 export function readLine(line: string, sink: LineSink, bytes?: Buffer, at = 0): void {
   if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-  if (line.charCodeAt(0) !== 123 /* { */) {
+  if (line.charCodeAt(0) === 123 /* { */) {
+    if (bytes !== undefined && sink.addPlain !== undefined && PLAIN.scan(line, bytes, at) && PLAIN.kind[FIELD.timestamp] === V.STRING) {
+      const ts = parseTimestamp(line.slice(PLAIN.start[FIELD.timestamp]!, PLAIN.end[FIELD.timestamp]!));
+      if (ts !== undefined && sink.addPlain(PLAIN, ts, bytesDigest(bytes, at, line.length))) return;
+    }
+  } else {
     if (BLANK.test(line)) {
       sink.bad.blank++;
       return;
@@ -67,6 +79,9 @@ export function readLine(line: string, sink: LineSink, bytes?: Buffer, at = 0): 
   }
   sink.add(rec, ts, line, bytes === undefined ? undefined : bytesDigest(bytes, at, line.length));
 }
+
+/** One scanner per thread: a line is read and handed on before the next one. */
+const PLAIN = new PlainLine();
 
 const LEADING = '{"timestamp":';
 

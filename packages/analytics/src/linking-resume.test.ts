@@ -52,13 +52,20 @@ function tradingStream(seed: number, count: number, late = 0.05): { events: Reco
   return { events, end: t };
 }
 
-/** What linking gives, as plain data (records by value, trades by their events' ids). */
-function view(l: Linked): unknown {
+/**
+ * What linking gives, as plain data (records by value, trades by their events' ids). `rows:
+ * false` leaves out each record's row in its segment, which merged segments renumber.
+ */
+function view(l: Linked, rows = true): unknown {
+  const record = (r: object): object => {
+    const { row: _row, ...rest } = r as { row: number };
+    return rows ? { ...r } : rest;
+  };
   return {
-    events: l.events.map((e) => ({ ...e.record })),
+    events: l.events.map((e) => record(e.record)),
     trades: l.trades.map((t) => ({
       id: t.id, positionId: t.positionId, session: t.session, symbol: t.symbol, entry: t.entry?.eventId, closedAt: t.closedAt,
-      closedBy: t.closedBy === undefined ? undefined : { ...t.closedBy }, events: t.events.map((e) => e.record.eventId),
+      closedBy: t.closedBy === undefined ? undefined : record(t.closedBy), events: t.events.map((e) => e.record.eventId),
     })),
     open: l.open.map((t) => t.id),
     lastTs: l.lastTs,
@@ -151,6 +158,38 @@ describe('linking resumed after appends', () => {
     const api = ev({ timestamp: '2024-03-01T11:00:00.000Z', event_type: 'api_call', latency_ms: 3 });
     const [a, b] = growingSets([[entry], [api]]);
     assert.equal(linkTrades(b!), linkTrades(a!));
+  });
+});
+
+describe('a file read after every append', () => {
+  it('keeps about log2(reads) segments (a backup one), and linking resumes across their merges', async () => {
+    const dir = tempDir();
+    const { events } = tradingStream(21, 1500, 0);
+    const source = new FileSource(dir, { persist: false });
+    let prev: Linked | undefined;
+    let reads = 0;
+    for (let at = 0; at < events.length; reads++) {
+      const n = 5 + (reads % 11);
+      appendFileSync(join(dir, 'audit.log'), lines(events.slice(at, at + n)));
+      at += n;
+      const set = await source.load();
+      // Each segment holds more than twice the next one's rows, but for the last read; reads of 5 to 15 lines.
+      assert.ok(set.segments.length <= Math.log2(3 * (reads + 1)) + 2, `${set.segments.length} segments after ${reads + 1} reads`);
+      const linked = linkTrades(set);
+      // Resumed: what was linked before is the same objects, not linked again.
+      if (prev !== undefined) assert.ok(prev.events.every((e, i) => linked.events[i] === e), `linked again at read ${reads + 1}`);
+      if (reads % 25 === 0 || at >= events.length) assert.deepEqual(view(linked, false), view(linkTrades(alone(set)), false), `read ${reads + 1}`);
+      prev = linked;
+      if (reads === 60) {
+        // Rotated: the backup no longer grows, and becomes one segment.
+        renameSync(join(dir, 'audit.log'), join(dir, 'audit.log.1'));
+        writeFileSync(join(dir, 'audit.log'), '');
+        const rotated = await source.load();
+        assert.equal(rotated.segments.length, 1);
+        assert.equal(linkTrades(rotated), linked);
+      }
+    }
+    assert.ok(reads > 100);
   });
 });
 

@@ -86,6 +86,9 @@ describe('segment index', () => {
     await source.load();
     const ino = statSync(join(dir, 'audit.log')).ino;
     assert.ok(parts(dir).filter((p) => p.includes(`-${ino}-`)).length >= 3, 'a part per growth');
+    // The next process merges the stored parts: every metric then passes over one segment of it.
+    const next = await new FileSource(dir, { threads: 1 }).load();
+    assert.equal(next.segments.filter((s) => s.source === join(dir, 'audit.log')).length, 1);
     await sameAsParsing(dir);
     appendFileSync(join(dir, 'audit.log'), 'half a line');
     await sameAsParsing(dir);

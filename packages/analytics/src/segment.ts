@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from '@daybook/core';
-import { emptyBadLines, type BadLineCounts } from './bad-lines.js';
+import { addBadLines, emptyBadLines, type BadLineCounts } from './bad-lines.js';
 import { contentDigest } from './digest.js';
+import { FIELD, numberAt, V, type PlainLine } from './plain-line.js';
 
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
@@ -156,17 +157,17 @@ function hex(s: string, i: number, len: number): number {
 }
 
 /**
- * Writes a canonical lower-case UUID's 128 bits into out[o..o+4); false for any other string
+ * Writes a canonical lower-case UUID's 128 bits (s[at, at + len)) into out[o..o+4); false for any other string
  * (those are de-duplicated by their text, so "ABC…" and "abc…" stay distinct ids, as strings).
  */
-export function uuidWords(s: string, out: Uint32Array, o: number): boolean {
-  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
-  const a = hex(s, 0, 8);
-  const b1 = hex(s, 9, 4);
-  const b2 = hex(s, 14, 4);
-  const c1 = hex(s, 19, 4);
-  const c2 = hex(s, 24, 4);
-  const d = hex(s, 28, 8);
+export function uuidWords(s: string, out: Uint32Array, o: number, at = 0, len = s.length - at): boolean {
+  if (len !== 36 || s.charCodeAt(at + 8) !== 45 || s.charCodeAt(at + 13) !== 45 || s.charCodeAt(at + 18) !== 45 || s.charCodeAt(at + 23) !== 45) return false;
+  const a = hex(s, at, 8);
+  const b1 = hex(s, at + 9, 4);
+  const b2 = hex(s, at + 14, 4);
+  const c1 = hex(s, at + 19, 4);
+  const c2 = hex(s, at + 24, 4);
+  const d = hex(s, at + 28, 8);
   if (a < 0 || b1 < 0 || b2 < 0 || c1 < 0 || c2 < 0 || d < 0) return false;
   const b = b1 * 65536 + b2;
   const c = c1 * 65536 + c2;
@@ -198,6 +199,7 @@ export class SegmentBuilder {
   private readonly errors: ErrorRecord[] = [];
   private readonly values: ValueRecord[] = [];
   readonly bad: BadLineCounts = emptyBadLines();
+  private lastSession = -1;
 
   constructor(readonly source: string, capacity = 1024) {
     this.cap = capacity;
@@ -309,6 +311,66 @@ export class SegmentBuilder {
     }
   }
 
+  /**
+   * A plain event line as PlainLine read it (lines.ts): the row add() makes of the same line
+   * parsed, or false, with nothing added, where the line is not plain after all (its id not a
+   * canonical UUID, a trade, an ERROR or CRITICAL level, an escaped string where a value is
+   * read), for add() to read it parsed.
+   */
+  addPlain(p: PlainLine, ts: number, digest: number): boolean {
+    const { line, kind, start, end } = p;
+    const escaped = (f: number): boolean => kind[f] === V.ESCAPED;
+    if (escaped(FIELD.event_type) || escaped(FIELD.level) || escaped(FIELD.session_id) || escaped(FIELD.status)) return false;
+    const t = kind[FIELD.event_type] === V.STRING ? typeCode(line.slice(start[FIELD.event_type]!, end[FIELD.event_type]!)) : 0;
+    if (TRADE_TYPE_BY_CODE.has(t)) return false;
+    const lv = kind[FIELD.level] === V.STRING ? levelCode(line.slice(start[FIELD.level]!, end[FIELD.level]!)) : 0;
+    if (lv >= LEVEL.ERROR) return false;
+    if (this.n === this.cap) this.grow();
+    const row = this.n;
+    if (kind[FIELD.event_id] !== V.STRING || !uuidWords(line, this.id, row * 4, start[FIELD.event_id]!, end[FIELD.event_id]! - start[FIELD.event_id]!)) return false;
+    this.n++;
+    this.ts[row] = ts;
+    this.digest[row] = digest;
+    this.type[row] = t;
+    this.level[row] = lv;
+    this.session[row] = kind[FIELD.session_id] === V.STRING ? this.sessionAt(line, start[FIELD.session_id]!, end[FIELD.session_id]!) : -1;
+    const meta = kind[FIELD.metadata] === V.OBJECT;
+    let latency = NaN;
+    let flags = 0;
+    if (t === T.api_call) {
+      if (kind[FIELD.latency_ms] === V.NUMBER) {
+        const l = numberAt(line, start[FIELD.latency_ms]!, end[FIELD.latency_ms]!);
+        if (Number.isFinite(l)) latency = l;
+      }
+      if (meta && kind[FIELD.status_code] === V.NUMBER) {
+        const status = numberAt(line, start[FIELD.status_code]!, end[FIELD.status_code]!);
+        if (status >= 500 && status < Infinity) flags |= F.STATUS_5XX;
+        else if (status === 429) flags |= F.STATUS_429;
+      }
+    } else if (t === T.health_check && meta && kind[FIELD.status] !== 0) {
+      const s = start[FIELD.status]!;
+      if (!(kind[FIELD.status] === V.STRING && end[FIELD.status]! - s === 7 && line.startsWith('healthy', s))) flags |= F.HEALTH_BAD;
+    }
+    this.latency[row] = latency;
+    this.flags[row] = flags;
+    return true;
+  }
+
+  /** The session of line[s, e): a name seen before without making a string of it when it is the last one's. */
+  private sessionAt(line: string, s: number, e: number): number {
+    const last = this.lastSession;
+    if (last >= 0) {
+      const name = this.sessions[last]!;
+      if (name.length === e - s && line.startsWith(name, s)) return last;
+    }
+    const name = line.slice(s, e);
+    let i = this.sessionIndex.get(name);
+    // A new name is kept: as a copy, not a slice that would keep the whole chunk of text alive.
+    if (i === undefined) i = this.sessionOf(JSON.parse(JSON.stringify(name)) as string);
+    this.lastSession = i;
+    return i;
+  }
+
   /** A text line of an app log (`date | app | LEVEL | message`): an app_log event without id or session. */
   addAppLine(ts: number, _timestamp: string, app: string, level: string, message: string): void {
     if (this.n === this.cap) this.grow();
@@ -375,6 +437,77 @@ export function compactSegment(seg: Segment, keep: Uint8Array): Segment {
     ...rows.segment((row) => (map[row]! >= 0 ? map[row]! : undefined), seg.bad),
     dropped: { words: droppedWords.slice(0, dw * 4), text: droppedText },
   };
+}
+
+/**
+ * Consecutive segments of one file as one, rows in the same order (source.ts merges a growing
+ * file's reads so: every metric passes over each segment, and a file read every second made
+ * thousands). The first part's records are kept as they are (their rows do not move); the
+ * others' are copied with their rows moved on. Bad-line counts add up, dropped ids follow one
+ * another.
+ */
+export function mergeSegments(parts: readonly Segment[]): Segment {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.n;
+  const cat = <A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(col: (s: Segment) => A, width = 1): A => {
+    const first = col(parts[0]!);
+    const out = new (first.constructor as new (n: number) => A)(n * width);
+    let o = 0;
+    for (const p of parts) {
+      out.set(col(p), o);
+      o += p.n * width;
+    }
+    return out;
+  };
+  const session = cat((s) => s.session);
+  const sessions = [...parts[0]!.sessions];
+  const sessionIndex = new Map(sessions.map((name, i) => [name, i]));
+  const textIds = new Map(parts[0]!.textIds);
+  const trades = [...parts[0]!.trades];
+  const errors = [...parts[0]!.errors];
+  const values = [...parts[0]!.values];
+  const bad = addBadLines(emptyBadLines(), parts[0]!.bad);
+  const words: Uint32Array[] = [];
+  const text: string[] = [];
+  let offset = parts[0]!.n;
+  for (const p of parts.slice(1)) {
+    // The part's session numbers, as numbers of the merged list.
+    const to = p.sessions.map((name) => {
+      let i = sessionIndex.get(name);
+      if (i === undefined) {
+        i = sessions.push(name) - 1;
+        sessionIndex.set(name, i);
+      }
+      return i;
+    });
+    if (to.some((i, j) => i !== j)) for (let r = offset; r < offset + p.n; r++) if (session[r]! >= 0) session[r] = to[session[r]!]!;
+    for (const [row, id] of p.textIds) textIds.set(row + offset, id);
+    for (const x of p.trades) trades.push({ ...x, row: x.row + offset });
+    for (const x of p.errors) errors.push({ ...x, row: x.row + offset });
+    for (const x of p.values) values.push({ ...x, row: x.row + offset });
+    addBadLines(bad, p.bad);
+    offset += p.n;
+  }
+  for (const p of parts) {
+    if (p.dropped === undefined) continue;
+    words.push(p.dropped.words);
+    text.push(...p.dropped.text);
+  }
+  const merged: Segment = {
+    source: parts[0]!.source, n,
+    ts: cat((s) => s.ts), id: cat((s) => s.id, 4), digest: cat((s) => s.digest), type: cat((s) => s.type), level: cat((s) => s.level),
+    flags: cat((s) => s.flags), session, latency: cat((s) => s.latency),
+    sessions, textIds, trades, errors, values, bad,
+  };
+  if (!parts.some((p) => p.dropped !== undefined)) return merged;
+  const all = new Uint32Array(words.reduce((a, w) => a + w.length, 0));
+  let o = 0;
+  for (const w of words) {
+    all.set(w, o);
+    o += w.length;
+  }
+  return { ...merged, dropped: { words: all, text } };
 }
 
 /** Some rows of a segment copied into a new one, in the order added. */

@@ -6,7 +6,8 @@ import type { EventSet } from './event-set.js';
 import { readFilesParallel } from './pool.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { eventFiles, foreignProblem, listLogs, readAt, tooLongProblem, type FileSegments, type LogFileInfo, type LogListing, type ReadProblem } from './reader.js';
-import { compactSegment, F, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
+import { compactSegment, F, mergeSegments, textRowsOnly, tradeRowsOnly, type Segment } from './segment.js';
+import { mergeKeys } from './trades.js';
 import { SegmentIndex } from './segment-index.js';
 import { UnvouchedLines } from './unvouched.js';
 
@@ -327,7 +328,7 @@ export class FileSource implements EventSource {
     let stored = false;
     let cursor = 0;
     const advance = (): void => {
-      for (; cursor < entries.length && entries[cursor] !== undefined; cursor++) this.absorb(entries[cursor]!);
+      for (; cursor < entries.length && entries[cursor] !== undefined; cursor++) this.absorb(entries[cursor]!, isBackup(files[cursor]!));
     };
     advance();
     // Reads before scans: a ranged load waits on its reads, and the scans fill the gaps.
@@ -554,9 +555,17 @@ export class FileSource implements EventSource {
     return false;
   }
 
-  /** De-duplicates an entry's new segments, compacting those that are mostly copies (not a left-out file's: leftOutKeeps). */
-  private absorb(e: CacheEntry): void {
+  /**
+   * De-duplicates an entry's new segments, compacting those that are mostly copies (not a
+   * left-out file's: leftOutKeeps). With the cache on, segments are merged first: the parts of
+   * a file the index gave (up to MAX_PARTS) into one before de-duplication, and a growing
+   * file's earlier reads afterwards (settle); a backup, which no longer grows, all into one.
+   */
+  private absorb(e: CacheEntry, backup: boolean): void {
     if (e.leftOut) return;
+    let fresh = e.segments.length;
+    while (fresh > 0 && !this.keepOf.has(e.segments[fresh - 1]!)) fresh--;
+    if (this.useCache && e.segments.length - fresh > 1) e.segments.splice(fresh, Infinity, mergeSegments(e.segments.slice(fresh)));
     for (let si = 0; si < e.segments.length; si++) {
       let s = e.segments[si]!;
       if (this.keepOf.has(s)) continue;
@@ -571,5 +580,37 @@ export class FileSource implements EventSource {
       }
       this.keepOf.set(s, k);
     }
+    if (this.useCache) this.settle(e, e.segments.length - (fresh < e.segments.length ? 1 : 0), backup);
+  }
+
+  /**
+   * Merges the last of an entry's first `end` segments (those de-duplicated by an earlier load:
+   * all but the one just read) with the ones before it while they hold at most twice the rows
+   * of what is merged (`all`: every one). Each segment then holds more than twice the rows of
+   * the next, so a file read every second has about log2(reads) segments instead of one per
+   * read, and a row is copied each time its segment grows by half or more. Every metric passes
+   * over every segment: an evaluator that ran for half an hour paid 2.4 times what it paid at
+   * first. Only segments that an earlier set held are merged, so linking, which linked them,
+   * resumes (trades.ts mergeKeys); the memos of the merged one are made once.
+   */
+  private settle(e: CacheEntry, end: number, all: boolean): void {
+    if (end < 2) return;
+    let from = end - 1;
+    let rows = e.segments[from]!.n;
+    while (from > 0 && (all || e.segments[from - 1]!.n <= 2 * rows)) rows += e.segments[--from]!.n;
+    if (from === end - 1) return;
+    const parts = e.segments.slice(from, end);
+    const keeps = parts.map((s) => this.keepOf.get(s)!);
+    const merged = mergeSegments(parts);
+    const keep = new Uint8Array(merged.n);
+    let o = 0;
+    for (const k of keeps) {
+      keep.set(k, o);
+      o += k.length;
+    }
+    for (const s of parts) this.keepOf.delete(s);
+    this.keepOf.set(merged, keep);
+    e.segments.splice(from, parts.length, merged);
+    mergeKeys(this.lineage, keeps.filter((_, i) => parts[i]!.trades.length > 0), keep);
   }
 }

@@ -166,6 +166,20 @@ function resumed(set: EventSet): Linked {
 }
 
 /**
+ * Segments whose counted trading rows were named `parts` (in order) are now one segment named
+ * `merged` (source.ts merges a growing file's reads): where the lineage's last set linked them
+ * one after another, its state names them so, and the next set resumes from it instead of
+ * linking everything again. Otherwise nothing changes (the next set is linked whole).
+ */
+export function mergeKeys(lineage: object, parts: readonly object[], merged: object): void {
+  const was = lineages.get(lineage);
+  if (was === undefined || parts.length === 0) return;
+  const at = was.keys.indexOf(parts[0]!);
+  if (at < 0 || !parts.every((k, i) => was.keys[at + i] === k)) return;
+  lineages.set(lineage, { ...was, keys: [...was.keys.slice(0, at), merged, ...was.keys.slice(at + parts.length)] });
+}
+
+/**
  * Links records given in linking order, in as many steps as they come (resumed). A snapshot
  * is never changed afterwards: the next step copies the lists, and a trade of an earlier step
  * that a new event joins, closes or completes is copied before it changes (open trades only:
