@@ -263,6 +263,29 @@ test('a clock option sets the timestamps (backfills and simulations), ids stay o
   assert.deepEqual([...ids].sort(), ids);
 });
 
+test('a clock with fractions of a millisecond, or none at all, still gives valid timestamps and ids', async (t) => {
+  const dir = tempDir(t);
+  let now = Date.UTC(2025, 0, 6, 14, 30) + 0.05;
+  const a = new AuditLogger({ logDir: dir, sessionId: 'sim', clock: () => (now += 0.1), ...quiet });
+  for (let i = 0; i < 25; i++) a.logApiCall({ endpoint: '/x', method: 'GET', statusCode: 200, latencyMs: 1 });
+  now = NaN;
+  a.logApiCall({ endpoint: '/x', method: 'GET', statusCode: 200, latencyMs: 1 });
+  await a.close();
+  const events = readLines(join(dir, 'audit.log'));
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  for (const e of events) {
+    assert.match(e.event_id as string, uuid);
+    assert.equal(new Date(e.timestamp as string).toISOString(), e.timestamp);
+  }
+  // 0.1 ms a call: ten events a millisecond, in whole milliseconds, ids in order.
+  assert.deepEqual(events.slice(1, 4).map((e) => e.timestamp), ['2025-01-06T14:30:00.000Z', '2025-01-06T14:30:00.000Z', '2025-01-06T14:30:00.000Z']);
+  assert.equal(events[25]!.timestamp, '2025-01-06T14:30:00.002Z');
+  const ids = events.slice(0, 26).map((e) => e.event_id as string);
+  assert.deepEqual([...ids].sort(), ids);
+  // No number at all: the time of the machine.
+  assert.ok(Math.abs(Date.parse(events[26]!.timestamp as string) - Date.now()) < 60_000);
+});
+
 test('awaited trade acks resolve true in a process that has nothing else to keep it alive', (t) => {
   const dir = tempDir(t);
   const script = `

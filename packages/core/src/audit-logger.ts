@@ -174,6 +174,19 @@ function hookExit(): void {
   });
 }
 
+/**
+ * A clock read in whole milliseconds, as Date.now gives them: a timestamp and an event_id are
+ * made of them, and a high-resolution clock (performance.timeOrigin + performance.now(), a
+ * simulation stepping 0.1 ms per event) made `.undefinedZ` timestamps and ids with a `.` in
+ * them. A reading that is no finite number is replaced by Date.now().
+ */
+function wholeMs(clock: () => number): () => number {
+  return () => {
+    const t = clock();
+    return Number.isFinite(t) ? Math.floor(t) : Date.now();
+  };
+}
+
 function generatedSessionId(now: number): string {
   const t = isoTimestamp(now);
   return `session_${t.slice(0, 4)}${t.slice(5, 7)}${t.slice(8, 10)}_${t.slice(11, 13)}${t.slice(14, 16)}${t.slice(17, 19)}_${Math.random().toString(16).slice(2, 8)}`;
@@ -211,7 +224,7 @@ export class AuditLogger extends EventEmitter {
   constructor(options: AuditLoggerOptions = {}) {
     super();
     const env = readAuditEnv(options.env ?? process.env);
-    this.clock = options.clock ?? Date.now;
+    this.clock = wholeMs(options.clock ?? Date.now);
     const now = this.clock();
     this.logDir = resolve(options.logDir ?? env.logDir ?? 'logs');
     this.environment = options.environment ?? 'development';
