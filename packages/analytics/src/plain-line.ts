@@ -22,30 +22,22 @@ const RICH_TOP = ['portfolio_value', 'portfolio_heat', 'daily_pnl'];
 const RICH_META = ['portfolio_heat', 'daily_pnl'];
 const RICH = -2;
 
-/** Value kinds. */
 /** Value kinds: a string without escapes (its text is between `start` and `end`), one with escapes, a number, an object (metadata, whose members are read), anything else. */
 export const V = { STRING: 1, ESCAPED: 2, NUMBER: 3, OBJECT: 4, OTHER: 5 } as const;
 
-interface Key {
-  readonly bytes: Uint8Array;
-  readonly id: number;
-}
+/** Names by length as bytes, each with an id, to name a run of bytes without making a string of it. */
+export type Names = readonly (readonly { readonly bytes: Uint8Array; readonly id: number }[] | undefined)[];
 
-/** Names by length, for a key compared in place (no string made for it). */
-function byLength(names: readonly string[], rich: readonly string[]): Key[][] {
-  const out: Key[][] = [];
-  const put = (name: string, id: number): void => {
-    (out[name.length] ??= []).push({ bytes: Buffer.from(name, 'latin1'), id });
-  };
-  names.forEach((name, id) => put(name, id));
-  for (const name of rich) put(name, RICH);
+export function names(entries: Iterable<readonly [string, number]>): Names {
+  const out: { bytes: Uint8Array; id: number }[][] = [];
+  for (const [name, id] of entries) (out[name.length] ??= []).push({ bytes: Buffer.from(name, 'latin1'), id });
   return out;
 }
-const TOP_BY_LENGTH = byLength(TOP_NAMES, RICH_TOP);
-const META_BY_LENGTH = byLength(META_NAMES, RICH_META);
+const TOP_KEYS = names([...TOP_NAMES.map((n, i) => [n, i] as const), ...RICH_TOP.map((n) => [n, RICH] as const)]);
+const META_KEYS = names([...META_NAMES.map((n, i) => [n, i] as const), ...RICH_META.map((n) => [n, RICH] as const)]);
 
-/** The id of the key b[s, e) (quotes excluded) among `table`, RICH, or -1. */
-function keyId(b: Uint8Array, s: number, e: number, table: readonly Key[][]): number {
+/** The id of b[s, e) among `table`, or -1. */
+function nameId(b: Uint8Array, s: number, e: number, table: Names): number {
   const list = table[e - s];
   if (list === undefined) return -1;
   next: for (const k of list) {
@@ -56,33 +48,44 @@ function keyId(b: Uint8Array, s: number, e: number, table: readonly Key[][]): nu
   return -1;
 }
 
+/** The text of b[s, e) (ASCII). */
+function latin1(b: Uint8Array, s: number, e: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
+}
+
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
- * A JSON number's value (its syntax already checked): exact without a string when it has at
- * most 15 digits and no exponent (both the digits and the power of ten are exact doubles, and
- * one division rounds correctly, as Number() does), else Number() of its text.
+ * A JSON number's value from its bytes b[s, e) (its syntax already checked): exact without a
+ * string when it has at most 15 digits and no exponent (both the digits and the power of ten
+ * are exact doubles, and one division rounds correctly, as Number() does), else Number() of
+ * its text.
  */
-export function numberAt(line: string, s: number, e: number): number {
+export function numberAt(b: Uint8Array, s: number, e: number): number {
   let i = s;
-  const neg = line.charCodeAt(i) === 45;
+  const neg = b[i] === 45;
   if (neg) i++;
   let m = 0;
   let digits = 0;
   let frac = -1;
   for (; i < e; i++) {
-    const c = line.charCodeAt(i);
+    const c = b[i]!;
     if (c === 46) frac = 0;
     else if (c >= 48 && c <= 57) {
       m = m * 10 + (c - 48);
       digits++;
       if (frac >= 0) frac++;
-    } else return Number(line.slice(s, e));
+    } else return Number(latin1(b, s, e));
   }
-  if (digits > 15) return Number(line.slice(s, e));
+  if (digits > 15) return Number(latin1(b, s, e));
   const v = frac > 0 ? m / POW10[frac]! : m;
   return neg ? -v : v;
 }
+
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+
 
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
@@ -99,14 +102,16 @@ function spells(b: Uint8Array, i: number, word: readonly number[]): boolean {
 }
 
 /**
- * The positions of one line's fields, reused from line to line (one scanner per reader: a
- * segment builder copies what it keeps before the next line). The line is read from its
- * bytes (ASCII: a byte per character): indexing a byte array is several times cheaper than
- * charCodeAt on a line sliced from a chunk's text.
+ * One line's fields, reused from line to line (one scanner per thread: a segment builder
+ * takes what it keeps before the next line). The line is read from its bytes (ASCII: a
+ * byte per character), never decoded whole: indexing a byte array is several times cheaper
+ * than charCodeAt on a line sliced from a chunk's text, and the text of a plain line is
+ * never needed.
  */
 export class PlainLine {
-  line = '';
-  /** Per field (FIELD): start and end of its value in `line` (strings: inside the quotes), and its kind (0: absent). */
+  /** The bytes of the line last scanned; positions below index into them. */
+  b: Uint8Array = new Uint8Array(0);
+  /** Per field (FIELD): start and end of its value (strings: inside the quotes), and its kind (0: absent). */
   readonly start = new Int32Array(FIELDS);
   readonly end = new Int32Array(FIELDS);
   readonly kind = new Uint8Array(FIELDS);
@@ -114,24 +119,69 @@ export class PlainLine {
   private n = 0;
   /** Whether the last string scanned had an escape. */
   private escaped = false;
+  private readonly words = new Uint32Array(4);
   /** Containers open while skipping a nested value (1 object, 2 array). */
   private stack = new Uint8Array(64);
 
   /**
-   * Whether `line`, whose bytes (ASCII) are b[at, at + line.length), is a plain event line read
-   * here (see the top of this file); its fields are then set, as positions in `line`.
+   * Whether b[at, end) (ASCII, without its `\n`) is a plain event line read here (see the top
+   * of this file); its fields are then set.
    */
-  scan(line: string, b: Uint8Array, at: number): boolean {
-    this.line = line;
+  scan(b: Uint8Array, at: number, end: number): boolean {
+    this.b = b;
+    this.n = end;
     this.kind.fill(0);
-    const n = at + line.length;
-    this.n = n;
     const i = this.members(b, at, 0);
-    if (i < 0 || this.ws(b, i) !== n) return false;
-    for (let f = 0; f < FIELDS; f++) {
-      this.start[f]! -= at;
-      this.end[f]! -= at;
+    return i >= 0 && this.ws(b, i) === end;
+  }
+
+  /** The id of field f's string among `table`, or -1. */
+  nameOf(f: number, table: Names): number {
+    return nameId(this.b, this.start[f]!, this.end[f]!, table);
+  }
+
+  /** Field f's string. */
+  text(f: number): string {
+    return latin1(this.b, this.start[f]!, this.end[f]!);
+  }
+
+  /** Field f's number. */
+  number(f: number): number {
+    return numberAt(this.b, this.start[f]!, this.end[f]!);
+  }
+
+  /** Whether field f's string is `bytes`. */
+  is(f: number, bytes: Uint8Array): boolean {
+    const s = this.start[f]!;
+    if (this.end[f]! - s !== bytes.length) return false;
+    for (let j = 0; j < bytes.length; j++) if (this.b[s + j] !== bytes[j]) return false;
+    return true;
+  }
+
+  /** Writes field f, a canonical lower-case UUID, as 128 bits into out[o..o+4) (segment.ts uuidWords); false for any other string. */
+  uuid(f: number, out: Uint32Array, o: number): boolean {
+    const b = this.b;
+    const s = this.start[f]!;
+    if (this.end[f]! - s !== 36) return false;
+    // 8-4-4-4-12 hex digits, the dashes skipped: four words of eight digits, written once all are read.
+    const words = this.words;
+    let word = 0;
+    let digits = 0;
+    for (let i = 0; i < 36; i++) {
+      const c = b[s + i]!;
+      if (i === 8 || i === 13 || i === 18 || i === 23) {
+        if (c !== 45) return false;
+        continue;
+      }
+      const h = HEX[c]!;
+      if (h < 0) return false;
+      word = word * 16 + h;
+      if (++digits % 8 === 0) {
+        words[digits / 8 - 1] = word;
+        word = 0;
+      }
     }
+    out.set(words, o);
     return true;
   }
 
@@ -143,7 +193,7 @@ export class PlainLine {
     if (b[i] !== 123) return -1;
     i = this.ws(b, i + 1);
     if (b[i] === 125) return i + 1;
-    const table = meta === 0 ? TOP_BY_LENGTH : META_BY_LENGTH;
+    const table = meta === 0 ? TOP_KEYS : META_KEYS;
     const base = meta === 0 ? 0 : TOP_NAMES.length;
     for (;;) {
       if (b[i] !== 34) return -1;
@@ -151,7 +201,7 @@ export class PlainLine {
       i = this.str(b, i);
       // A key of ours spelled with escapes would be missed here: JSON.parse reads such lines.
       if (i < 0 || this.escaped) return -1;
-      const id = keyId(b, ks, i - 1, table);
+      const id = nameId(b, ks, i - 1, table);
       if (id === RICH) return -1;
       i = this.ws(b, i);
       if (b[i] !== 58) return -1;

@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from '@daybook/core';
 import { addBadLines, emptyBadLines, type BadLineCounts } from './bad-lines.js';
 import { contentDigest } from './digest.js';
-import { FIELD, numberAt, V, type PlainLine } from './plain-line.js';
+import { FIELD, names, V, type PlainLine } from './plain-line.js';
 
 // A Segment is the columnar projection of a run of events (one file, or the lines appended to
 // it since the last read): one row per valid event, in file order, holding only what the
@@ -41,6 +41,11 @@ export function levelCode(level: unknown): number {
   if (typeof level !== 'string') return 0;
   return LEVEL_BY_NAME.get(level) ?? LEVEL_BY_NAME.get(level.toUpperCase()) ?? 0;
 }
+
+/** Type and level names as bytes, and "healthy": plain lines are read from their bytes (plain-line.ts). */
+const TYPE_NAMES = names(TYPE_CODE);
+const LEVEL_NAMES_BYTES = names(LEVEL_BY_NAME);
+const HEALTHY = Buffer.from('healthy', 'latin1');
 
 /** Row flags. */
 export const F = {
@@ -157,17 +162,17 @@ function hex(s: string, i: number, len: number): number {
 }
 
 /**
- * Writes a canonical lower-case UUID's 128 bits (s[at, at + len)) into out[o..o+4); false for any other string
+ * Writes a canonical lower-case UUID's 128 bits into out[o..o+4); false for any other string
  * (those are de-duplicated by their text, so "ABC…" and "abc…" stay distinct ids, as strings).
  */
-export function uuidWords(s: string, out: Uint32Array, o: number, at = 0, len = s.length - at): boolean {
-  if (len !== 36 || s.charCodeAt(at + 8) !== 45 || s.charCodeAt(at + 13) !== 45 || s.charCodeAt(at + 18) !== 45 || s.charCodeAt(at + 23) !== 45) return false;
-  const a = hex(s, at, 8);
-  const b1 = hex(s, at + 9, 4);
-  const b2 = hex(s, at + 14, 4);
-  const c1 = hex(s, at + 19, 4);
-  const c2 = hex(s, at + 24, 4);
-  const d = hex(s, at + 28, 8);
+export function uuidWords(s: string, out: Uint32Array, o: number): boolean {
+  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
+  const a = hex(s, 0, 8);
+  const b1 = hex(s, 9, 4);
+  const b2 = hex(s, 14, 4);
+  const c1 = hex(s, 19, 4);
+  const c2 = hex(s, 24, 4);
+  const d = hex(s, 28, 8);
   if (a < 0 || b1 < 0 || b2 < 0 || c1 < 0 || c2 < 0 || d < 0) return false;
   const b = b1 * 65536 + b2;
   const c = c1 * 65536 + c2;
@@ -199,7 +204,7 @@ export class SegmentBuilder {
   private readonly errors: ErrorRecord[] = [];
   private readonly values: ValueRecord[] = [];
   readonly bad: BadLineCounts = emptyBadLines();
-  private lastSession = -1;
+  private lastSession: { readonly bytes: Uint8Array; readonly index: number } | undefined;
 
   constructor(readonly source: string, capacity = 1024) {
     this.cap = capacity;
@@ -318,57 +323,53 @@ export class SegmentBuilder {
    * read), for add() to read it parsed.
    */
   addPlain(p: PlainLine, ts: number, digest: number): boolean {
-    const { line, kind, start, end } = p;
-    const escaped = (f: number): boolean => kind[f] === V.ESCAPED;
-    if (escaped(FIELD.event_type) || escaped(FIELD.level) || escaped(FIELD.session_id) || escaped(FIELD.status)) return false;
-    const t = kind[FIELD.event_type] === V.STRING ? typeCode(line.slice(start[FIELD.event_type]!, end[FIELD.event_type]!)) : 0;
+    const { kind } = p;
+    if (kind[FIELD.event_type] === V.ESCAPED || kind[FIELD.level] === V.ESCAPED || kind[FIELD.session_id] === V.ESCAPED || kind[FIELD.status] === V.ESCAPED) return false;
+    const t = kind[FIELD.event_type] === V.STRING ? Math.max(0, p.nameOf(FIELD.event_type, TYPE_NAMES)) : 0;
     if (TRADE_TYPE_BY_CODE.has(t)) return false;
-    const lv = kind[FIELD.level] === V.STRING ? levelCode(line.slice(start[FIELD.level]!, end[FIELD.level]!)) : 0;
+    // Levels as daybook writes them, else as levelCode reads any other spelling.
+    let lv = 0;
+    if (kind[FIELD.level] === V.STRING) {
+      lv = p.nameOf(FIELD.level, LEVEL_NAMES_BYTES);
+      if (lv < 0) lv = levelCode(p.text(FIELD.level));
+    }
     if (lv >= LEVEL.ERROR) return false;
     if (this.n === this.cap) this.grow();
     const row = this.n;
-    if (kind[FIELD.event_id] !== V.STRING || !uuidWords(line, this.id, row * 4, start[FIELD.event_id]!, end[FIELD.event_id]! - start[FIELD.event_id]!)) return false;
+    if (kind[FIELD.event_id] !== V.STRING || !p.uuid(FIELD.event_id, this.id, row * 4)) return false;
     this.n++;
     this.ts[row] = ts;
     this.digest[row] = digest;
     this.type[row] = t;
     this.level[row] = lv;
-    this.session[row] = kind[FIELD.session_id] === V.STRING ? this.sessionAt(line, start[FIELD.session_id]!, end[FIELD.session_id]!) : -1;
+    this.session[row] = kind[FIELD.session_id] === V.STRING ? this.sessionAt(p) : -1;
     const meta = kind[FIELD.metadata] === V.OBJECT;
     let latency = NaN;
     let flags = 0;
     if (t === T.api_call) {
       if (kind[FIELD.latency_ms] === V.NUMBER) {
-        const l = numberAt(line, start[FIELD.latency_ms]!, end[FIELD.latency_ms]!);
+        const l = p.number(FIELD.latency_ms);
         if (Number.isFinite(l)) latency = l;
       }
       if (meta && kind[FIELD.status_code] === V.NUMBER) {
-        const status = numberAt(line, start[FIELD.status_code]!, end[FIELD.status_code]!);
+        const status = p.number(FIELD.status_code);
         if (status >= 500 && status < Infinity) flags |= F.STATUS_5XX;
         else if (status === 429) flags |= F.STATUS_429;
       }
-    } else if (t === T.health_check && meta && kind[FIELD.status] !== 0) {
-      const s = start[FIELD.status]!;
-      if (!(kind[FIELD.status] === V.STRING && end[FIELD.status]! - s === 7 && line.startsWith('healthy', s))) flags |= F.HEALTH_BAD;
-    }
+    } else if (t === T.health_check && meta && kind[FIELD.status] !== 0 && !(kind[FIELD.status] === V.STRING && p.is(FIELD.status, HEALTHY))) flags |= F.HEALTH_BAD;
     this.latency[row] = latency;
     this.flags[row] = flags;
     return true;
   }
 
-  /** The session of line[s, e): a name seen before without making a string of it when it is the last one's. */
-  private sessionAt(line: string, s: number, e: number): number {
+  /** The session of a plain line: the last one's without making a string when it is the same. */
+  private sessionAt(p: PlainLine): number {
     const last = this.lastSession;
-    if (last >= 0) {
-      const name = this.sessions[last]!;
-      if (name.length === e - s && line.startsWith(name, s)) return last;
-    }
-    const name = line.slice(s, e);
-    let i = this.sessionIndex.get(name);
-    // A new name is kept: as a copy, not a slice that would keep the whole chunk of text alive.
-    if (i === undefined) i = this.sessionOf(JSON.parse(JSON.stringify(name)) as string);
-    this.lastSession = i;
-    return i;
+    if (last !== undefined && p.is(FIELD.session_id, last.bytes)) return last.index;
+    const name = p.text(FIELD.session_id);
+    const index = this.sessionOf(name);
+    this.lastSession = { bytes: Buffer.from(name, 'latin1'), index };
+    return index;
   }
 
   /** A text line of an app log (`date | app | LEVEL | message`): an app_log event without id or session. */
