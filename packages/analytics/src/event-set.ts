@@ -167,6 +167,19 @@ export function select(set: EventSet, range: TimeRange = ALL_TIME): Selection {
   return { set, range, rows };
 }
 
+/**
+ * Where a selection's rows of segment `si` are a run of the segment's counted rows in time
+ * order (a cut that `select` made as a view of them): those counted rows and the run's ends.
+ * Undefined for any other rows (all of them, none, a segment out of time order).
+ */
+export function runOf(sel: Selection, si: number): { all: Uint32Array; from: number; to: number } | undefined {
+  const span = spanOf(sel.set.segments[si]!, sel.set.keep[si]!);
+  const rows = sel.rows[si]!;
+  if (!span.ordered || rows === span.all || rows.length === 0 || rows.buffer !== span.all.buffer) return undefined;
+  const from = (rows.byteOffset - span.all.byteOffset) / Uint32Array.BYTES_PER_ELEMENT;
+  return { all: span.all, from, to: from + rows.length };
+}
+
 function selectRows(s: Segment, keep: Uint8Array, range: TimeRange): Uint32Array {
   const ts = s.ts;
   const out = new Uint32Array(s.n);
