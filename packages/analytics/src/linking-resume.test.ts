@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { renameSync, appendFileSync, writeFileSync } from 'node:fs';
+import { renameSync, appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LogAnalyzer } from './analyzer.js';
@@ -190,6 +190,34 @@ describe('a file read after every append', () => {
       }
     }
     assert.ok(reads > 100);
+  });
+});
+
+describe('merged segments of copies', () => {
+  it('a view whose merged reads dropped copies is read again when the first copies are gone', async () => {
+    const dir = tempDir();
+    const { events } = tradingStream(31, 400, 0);
+    const source = new FileSource(dir, { persist: false, readViews: true });
+    for (let at = 0; at < events.length; at += 40) {
+      // The same lines in audit.log and its view: the view's rows are copies, compacted away.
+      const chunk = lines(events.slice(at, at + 40));
+      appendFileSync(join(dir, 'audit.log'), chunk);
+      appendFileSync(join(dir, 'system.log'), chunk);
+      await source.load();
+    }
+    const set = await source.load();
+    const view = set.segments.filter((s) => s.dropped !== undefined);
+    assert.equal(view.length, 1, 'the view\'s ten reads, compacted and merged into one');
+    assert.equal(view[0]!.dropped!.words.length, 400 * 4);
+    const kept = new LogAnalyzer(dir, { source });
+    const all = { start: isoOf(BASE), end: isoOf(BASE + 10_000 * MINUTE) };
+    const before = await kept.getTradingMetrics(all.start, all.end);
+    // Retention deletes audit.log: the view's rows are the only copies now, and must count.
+    rmSync(join(dir, 'audit.log'));
+    const fresh = new LogAnalyzer(dir, { persist: false, readViews: true });
+    assert.deepEqual(await kept.getTradingMetrics(all.start, all.end), await fresh.getTradingMetrics(all.start, all.end));
+    assert.deepEqual(await kept.getTradingMetrics(all.start, all.end), before);
+    assert.equal((await source.load()).segments.filter((s) => s.dropped !== undefined).length, 0);
   });
 });
 

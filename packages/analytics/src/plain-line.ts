@@ -12,11 +12,13 @@
 // that is not a canonical UUID...) goes through JSON.parse as before, which then decides.
 // So it need only be right about what it takes, and a test compares both on random lines.
 
-/** The fields read, top level first, then the metadata's: numbers of PlainLine's columns (FIELD). */
-const TOP_NAMES = ['timestamp', 'event_id', 'event_type', 'level', 'session_id', 'latency_ms', 'metadata'];
-const META_NAMES = ['status_code', 'status'];
-const METADATA = TOP_NAMES.indexOf('metadata');
+/** The fields read, top level first, then the metadata's; their places are PlainLine's columns (FIELD). */
+const TOP_NAMES = ['timestamp', 'event_id', 'event_type', 'level', 'session_id', 'latency_ms', 'metadata'] as const;
+const META_NAMES = ['status_code', 'status'] as const;
 const FIELDS = TOP_NAMES.length + META_NAMES.length;
+
+/** PlainLine's column of each field. */
+export const FIELD = Object.fromEntries([...TOP_NAMES, ...META_NAMES].map((name, i) => [name, i])) as Readonly<Record<(typeof TOP_NAMES)[number] | (typeof META_NAMES)[number], number>>;
 /** Values that make a row rich (a ValueRecord): a line holding any of them goes through JSON.parse. */
 const RICH_TOP = ['portfolio_value', 'portfolio_heat', 'daily_pnl'];
 const RICH_META = ['portfolio_heat', 'daily_pnl'];
@@ -86,7 +88,7 @@ const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
 
-
+/** A hex digit of a `\\u` escape (either case, unlike a canonical UUID's: HEX). */
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
@@ -209,7 +211,7 @@ export class PlainLine {
       const vs = i;
       const c = b[i]!;
       let kind: number;
-      if (meta === 0 && id === METADATA && c === 123) {
+      if (meta === 0 && id === FIELD.metadata && c === 123) {
         i = this.members(b, i, 1);
         kind = V.OBJECT;
       } else {
@@ -344,9 +346,3 @@ export class PlainLine {
     return i < this.n && b[i] === 58 ? this.ws(b, i + 1) : -1;
   }
 }
-
-/** PlainLine's column of each field. */
-export const FIELD = {
-  timestamp: 0, event_id: 1, event_type: 2, level: 3, session_id: 4, latency_ms: 5, metadata: 6,
-  status_code: TOP_NAMES.length, status: TOP_NAMES.length + 1,
-} as const;

@@ -44,7 +44,7 @@ export function levelCode(level: unknown): number {
 
 /** Type and level names as bytes, and "healthy": plain lines are read from their bytes (plain-line.ts). */
 const TYPE_NAMES = names(TYPE_CODE);
-const LEVEL_NAMES_BYTES = names(LEVEL_BY_NAME);
+const LEVEL_BYTES = names(LEVEL_BY_NAME);
 const HEALTHY = Buffer.from('healthy', 'latin1');
 
 /** Row flags. */
@@ -330,7 +330,7 @@ export class SegmentBuilder {
     // Levels as daybook writes them, else as levelCode reads any other spelling.
     let lv = 0;
     if (kind[FIELD.level] === V.STRING) {
-      lv = p.nameOf(FIELD.level, LEVEL_NAMES_BYTES);
+      lv = p.nameOf(FIELD.level, LEVEL_BYTES);
       if (lv < 0) lv = levelCode(p.text(FIELD.level));
     }
     if (lv >= LEVEL.ERROR) return false;
@@ -451,17 +451,7 @@ export function mergeSegments(parts: readonly Segment[]): Segment {
   if (parts.length === 1) return parts[0]!;
   let n = 0;
   for (const p of parts) n += p.n;
-  const cat = <A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(col: (s: Segment) => A, width = 1): A => {
-    const first = col(parts[0]!);
-    const out = new (first.constructor as new (n: number) => A)(n * width);
-    let o = 0;
-    for (const p of parts) {
-      out.set(col(p), o);
-      o += p.n * width;
-    }
-    return out;
-  };
-  const session = cat((s) => s.session);
+  const session = concat(parts.map((p) => p.session));
   const sessions = [...parts[0]!.sessions];
   const sessionIndex = new Map(sessions.map((name, i) => [name, i]));
   const textIds = new Map(parts[0]!.textIds);
@@ -469,8 +459,6 @@ export function mergeSegments(parts: readonly Segment[]): Segment {
   const errors = [...parts[0]!.errors];
   const values = [...parts[0]!.values];
   const bad = addBadLines(emptyBadLines(), parts[0]!.bad);
-  const words: Uint32Array[] = [];
-  const text: string[] = [];
   let offset = parts[0]!.n;
   for (const p of parts.slice(1)) {
     // The part's session numbers, as numbers of the merged list.
@@ -490,25 +478,29 @@ export function mergeSegments(parts: readonly Segment[]): Segment {
     addBadLines(bad, p.bad);
     offset += p.n;
   }
-  for (const p of parts) {
-    if (p.dropped === undefined) continue;
-    words.push(p.dropped.words);
-    text.push(...p.dropped.text);
-  }
   const merged: Segment = {
     source: parts[0]!.source, n,
-    ts: cat((s) => s.ts), id: cat((s) => s.id, 4), digest: cat((s) => s.digest), type: cat((s) => s.type), level: cat((s) => s.level),
-    flags: cat((s) => s.flags), session, latency: cat((s) => s.latency),
+    ts: concat(parts.map((p) => p.ts)), id: concat(parts.map((p) => p.id)), digest: concat(parts.map((p) => p.digest)),
+    type: concat(parts.map((p) => p.type)), level: concat(parts.map((p) => p.level)), flags: concat(parts.map((p) => p.flags)),
+    session, latency: concat(parts.map((p) => p.latency)),
     sessions, textIds, trades, errors, values, bad,
   };
-  if (!parts.some((p) => p.dropped !== undefined)) return merged;
-  const all = new Uint32Array(words.reduce((a, w) => a + w.length, 0));
+  const dropped = parts.flatMap((p) => (p.dropped === undefined ? [] : [p.dropped]));
+  if (dropped.length === 0) return merged;
+  return { ...merged, dropped: { words: concat(dropped.map((d) => d.words)), text: dropped.flatMap((d) => d.text) } };
+}
+
+/** Typed arrays of one kind, one after another in a new one. */
+function concat<A extends Float64Array | Uint32Array | Uint8Array | Int32Array>(arrays: readonly A[]): A {
+  let n = 0;
+  for (const a of arrays) n += a.length;
+  const out = new (arrays[0]!.constructor as new (n: number) => A)(n);
   let o = 0;
-  for (const w of words) {
-    all.set(w, o);
-    o += w.length;
+  for (const a of arrays) {
+    out.set(a, o);
+    o += a.length;
   }
-  return { ...merged, dropped: { words: all, text } };
+  return out;
 }
 
 /** Some rows of a segment copied into a new one, in the order added. */

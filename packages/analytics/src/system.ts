@@ -55,16 +55,16 @@ interface SegmentCounts {
 const counted: SegmentMemo<SegmentCounts> = new WeakMap();
 
 /**
- * Per keep mask of a segment in time order: the places in its counted rows (event-set.ts
- * runOf's `all`) of its API latencies, ascending by latency as Float64Array#sort orders them
+ * Per counted rows of a segment in time order (event-set.ts runOf's `all`, one array per
+ * segment and keep mask): the places in them of its API latencies, ascending by latency as Float64Array#sort orders them
  * (-0 before +0). A window whose start cuts a segment counts the cut again at every evaluation
  * (the start moves on), and sorting its latencies was most of that (~3 ms for 75,000); the cut's
  * sorted latencies are these places inside the cut, in this order: a pass, no sort.
  */
 const latencyOrder: SegmentMemo<Uint32Array> = new WeakMap();
 
-function latencyOrderOf(seg: Segment, keep: Uint8Array, all: Uint32Array): Uint32Array {
-  return perSegment(latencyOrder, keep, seg, () => {
+function latencyOrderOf(seg: Segment, all: Uint32Array): Uint32Array {
+  return perSegment(latencyOrder, all, seg, () => {
     const { type, latency } = seg;
     const places: number[] = [];
     for (let j = 0; j < all.length; j++) {
@@ -92,7 +92,7 @@ function sortedRun(seg: Segment, order: Uint32Array, all: Uint32Array, from: num
   return out;
 }
 
-function countSegment(seg: Segment, rows: Uint32Array, run?: { all: Uint32Array; from: number; to: number; keep: Uint8Array }): SegmentCounts {
+function countSegment(seg: Segment, rows: Uint32Array, run: ReturnType<typeof runOf>): SegmentCounts {
   const c = { apiCalls: 0, apiErrorEvents: 0, status5xx: 0, rateLimits: 0, errors: 0, warnings: 0, health: 0, healthFailures: 0, restarts: 0 };
   const { type, level, flags, latency, session, ts } = seg;
   const latencies = new Float64Array(rows.length);
@@ -126,18 +126,13 @@ function countSegment(seg: Segment, rows: Uint32Array, run?: { all: Uint32Array;
     }
   }
   const own = latencies.slice(0, latencyCount);
-  const sorted = run === undefined ? own.slice().sort() : sortedRun(seg, latencyOrderOf(seg, run.keep, run.all), run.all, run.from, run.to, latencyCount);
+  const sorted = run === undefined ? own.slice().sort() : sortedRun(seg, latencyOrderOf(seg, run.all), run.all, run.from, run.to, latencyCount);
   return { ...c, latencies: own, sorted, sumIn: NaN, sumOut: NaN, first, last };
 }
 
 /** Each segment's counts over its selected rows (memoized), and the latencies' count and sum in row order. */
 function tally(sel: Selection): { parts: SegmentCounts[]; latencyCount: number; latencySum: number } {
-  const parts = sel.set.segments.map((seg, si) =>
-    perSegment(counted, sel.rows[si]!, seg, () => {
-      const run = runOf(sel, si);
-      return countSegment(seg, sel.rows[si]!, run === undefined ? undefined : { ...run, keep: sel.set.keep[si]! });
-    }),
-  );
+  const parts = sel.set.segments.map((seg, si) => perSegment(counted, sel.rows[si]!, seg, () => countSegment(seg, sel.rows[si]!, runOf(sel, si))));
   let latencyCount = 0;
   // The latencies summed in row order (metrics.md), segment after segment.
   let latencySum = 0;
