@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseMatchers, silenceDuration, SilenceError, silenceState, SilenceStore, SILENCE_RETENTION_MS } from './silences.js';
+import { tempDir } from './test/helpers.js';
 import { recordingAudit, T0 } from './test/notify-kit.js';
 
 const H = 3600_000;
-const fresh = () => mkdtempSync(join(tmpdir(), 'daybook-silences-'));
+const fresh = () => tempDir();
 const labels = { alertname: 'HighErrorCount', severity: 'critical', bot: 'a1' };
 
 test('a silence mutes matching labels from its start to its end, not before, not after', async () => {

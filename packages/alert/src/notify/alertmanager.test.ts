@@ -3,14 +3,13 @@
 // to a loopback receiver must be the same JSON, key for key and in the same order.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Alert } from '../types.js';
 import { createDispatcher } from './dispatcher.js';
 import { fingerprint } from './labels.js';
-import { freePort } from '../test/helpers.js';
+import { freePort, tempDir } from '../test/helpers.js';
 import { FakeClock, noSilences, receiver, recordingAudit, startReceiver, type TestReceiver } from '../test/notify-kit.js';
 
 const AM = 'prometheus-alertmanager';
@@ -37,7 +36,7 @@ test("the Alertmanager webhook body is Alertmanager's own, firing and resolved",
   const fromAm = await startReceiver();
   const fromDaybook = await startReceiver();
   servers.push(fromAm, fromDaybook);
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-am-'));
+  const dir = tempDir();
   const port = await freePort();
   writeFileSync(join(dir, 'am.yml'), [
     'route:', '  receiver: ops', "  group_by: ['alertname']", '  group_wait: 1s', '  group_interval: 1s', '  repeat_interval: 1h',

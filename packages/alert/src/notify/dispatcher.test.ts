@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { createDispatcher, type DispatcherOptions, type NotifyDispatcher } from './dispatcher.js';
 import { SilenceStore } from '../silences.js';
+import { tempDir } from '../test/helpers.js';
 import { alert, FakeClock, noSilences, receiver, recordingAudit, ROUTE, startReceiver, T0, type TestReceiver } from '../test/notify-kit.js';
 
 const MIN = 60_000;
@@ -140,7 +140,7 @@ test('groups follow group_by; a rule with receivers notifies only those', async 
 
 test('a silenced alert is not told while the silence lasts; told once it expired', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  const dir = tempDir();
   const clock = new FakeClock();
   const store = new SilenceStore(dir);
   const silence = await store.add({ matchers: { alertname: 'HighErrorCount', bot: 'a1' }, duration: 20 * MIN, createdBy: 'test', comment: 'broker maintenance' }, T0);
@@ -165,7 +165,7 @@ test('a silenced alert is not told while the silence lasts; told once it expired
 
 test('an expired silence (daybook alert silence expire) lifts at once', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  const dir = tempDir();
   const store = new SilenceStore(dir);
   const s = await store.add({ matchers: { alertname: 'HighErrorCount' }, duration: 3600_000, createdBy: 'test', comment: '' }, T0);
   const { d, at } = setup({ receivers: [receiver(r.url)], silences: new SilenceStore(dir) });
@@ -270,7 +270,7 @@ test('a hanging receiver delays neither update() nor another receiver', async ()
 
 test('restart between firing and resolution: exactly one firing and one resolved notification', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
+  const dir = tempDir();
   const clock = new FakeClock();
   const a = alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 });
   const first = setup({ receivers: [receiver(r.url)], stateDir: dir, clock });
@@ -293,7 +293,7 @@ test('restart between firing and resolution: exactly one firing and one resolved
 
 test('restart after a resolution was reported but before it was told: the new process tells it', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
+  const dir = tempDir();
   const clock = new FakeClock();
   const first = setup({ receivers: [receiver(r.url)], stateDir: dir, clock });
   first.d.update([alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 })], T0);
@@ -312,7 +312,7 @@ test('restart after a resolution was reported but before it was told: the new pr
 
 test('--once (immediate): each run tells what is new, and a later run does not repeat it', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
+  const dir = tempDir();
   const clock = new FakeClock();
   const a = alert('HighErrorCount', { bot: 'a1' }, { activeAt: T0 });
   for (const t of [0, 15 * MIN, 30 * MIN]) {
@@ -333,7 +333,7 @@ test('--once (immediate): each run tells what is new, and a later run does not r
 
 test('a damaged notifications.json is reported and replaced, never fatal', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'notifications.json'), '{"version":1,"log":[');
   const { d, at, warnings } = setup({ receivers: [receiver(r.url)], stateDir: dir });
   assert.match(warnings[0]!, /cannot read .*notifications\.json.*\[DAYBOOK_E_ALERT_STATE\]/);
@@ -347,8 +347,7 @@ test('a damaged notifications.json is reported and replaced, never fatal', async
 
 test('notifications.json that cannot be written: one line for the outage, notifications go on, no temp file left, written again once it can be', async () => {
   const r = await hook();
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-notify-'));
-  cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir();
   const file = join(dir, 'notifications.json');
   // A directory in the file's place (not empty): every write fails at its rename, as on a
   // read-only or full disk it fails at its open or write (tests run as root: chmod stops nothing).

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../../../analytics/dist/test/helpers.js';
 
 // The module as the `alert` command runs it: `daybook alert silence ...` hands it what follows `silence`.
 const MODULE = new URL('./alert-silence.js', import.meta.url).href;
@@ -11,7 +11,7 @@ const silence = (argv: string[]) => spawnSync(process.execPath, ['--input-type=m
   `import { run } from ${JSON.stringify(MODULE)}; process.exitCode = await run(${JSON.stringify(argv)});`], { encoding: 'utf8' });
 
 test('daybook alert silence add, list, expire: a silence in the log directory\'s alert state', () => {
-  const logs = mkdtempSync(join(tmpdir(), 'daybook-cli-silence-'));
+  const logs = tempDir();
   const added = silence(['add', '--matcher', 'alertname=HighErrorCount', '--matcher', 'bot=a1', '--duration', '2h', '--comment', 'broker maintenance', '--author', 'ann', '--dir', logs]);
   assert.equal(added.status, 0, added.stderr);
   const id = added.stdout.trim();
@@ -35,13 +35,13 @@ test('daybook alert silence add, list, expire: a silence in the log directory\'s
 });
 
 test('daybook alert silence: --state DIR is the state directory itself', () => {
-  const state = mkdtempSync(join(tmpdir(), 'daybook-cli-state-'));
+  const state = tempDir();
   assert.equal(silence(['add', '--matcher', 'alertname=BotSilent', '--until', '2999-01-01T00:00:00Z', '--state', state]).status, 0);
   assert.ok(existsSync(join(state, 'silences.json')));
 });
 
 test('daybook alert silence: bad usage exits 2 and says what to fix', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'daybook-cli-silence-'));
+  const dir = tempDir();
   const cases: Array<[string[], RegExp]> = [
     [['add', '--duration', '2h', '--dir', dir], /at least one matcher.*\[DAYBOOK_E_ALERT_SILENCE\]/],
     [['add', '--matcher', 'alertname=~High.*', '--duration', '2h', '--dir', dir], /equality only/],
@@ -62,7 +62,7 @@ test('daybook alert silence: bad usage exits 2 and says what to fix', () => {
 });
 
 test('daybook alert silence: a silences.json that cannot be written or read exits 1 (list too: not "no silences") with DAYBOOK_E_ALERT_STATE, one line, nothing overwritten', () => {
-  const state = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  const state = tempDir();
   const file = join(state, 'silences.json');
   const add = ['add', '--matcher', 'alertname=BotSilent', '--duration', '2h', '--state', state];
   // A directory in the file's place (not empty): the write fails, as on a read-only or full disk (tests run as root: chmod stops nothing).
@@ -71,7 +71,7 @@ test('daybook alert silence: a silences.json that cannot be written or read exit
   let r = silence(add);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^daybook alert silence add: cannot .*silences\.json.*make the directory writable.*\[DAYBOOK_E_ALERT_STATE\]\n$/);
-  const damaged = mkdtempSync(join(tmpdir(), 'daybook-silence-'));
+  const damaged = tempDir();
   writeFileSync(join(damaged, 'silences.json'), '{"version":1,"silences":[');
   for (const argv of [['add', ...add.slice(1, -1), damaged], ['expire', 'abcdef12', '--state', damaged], ['list', '--state', damaged]]) {
     r = silence(argv);
