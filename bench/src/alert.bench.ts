@@ -71,14 +71,17 @@ export const BOT_LOGGER = { environment: 'bench', consoleLevel: false, maxFileSi
 /** Appends `seconds` of simulated traffic ending at `end` (API calls, some errors, trades). */
 async function traffic(dir: string, end: number, seconds: number, seq: { n: number }): Promise<void> {
   const realNow = Date.now;
-  let sim = end - seconds * 1000;
+  const start = end - seconds * 1000;
+  let sim = start;
   Date.now = () => sim;
   let audit: AuditLogger | undefined;
   try {
     audit = initializeAuditLogger({ ...BOT_LOGGER, logDir: dir, sessionId: 'bench_alert', bufferSize: 256 * 1024 * 1024 });
     const n = RATE * seconds;
     for (let i = 0; i < n; i++) {
-      sim += 1000 / RATE;
+      // Not `sim += 1000 / RATE`: 150,000 such additions drift ~10 ms past `end`, and the next
+      // interval's clock then went back that much (out-of-order lines at every boundary).
+      sim = start + ((i + 1) * 1000) / RATE;
       logTraffic(audit, ++seq.n);
     }
   } finally {
