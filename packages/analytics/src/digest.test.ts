@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { crc32 } from 'node:zlib';
 import { bytesDigest, contentDigest } from './digest.js';
 import { LineSplitter } from './lines.js';
 import { SegmentBuilder } from './segment.js';
@@ -21,6 +22,10 @@ describe('line digests from bytes', () => {
       assert.equal(bytesDigest(buf, 2, Buffer.byteLength(line)), contentDigest(line), line.slice(0, 60));
     }
     assert.notEqual(contentDigest(LINES[1]!), contentDigest(LINES[1]!.replace(LINK, '}').replace('"INFO"', '"WARN"')));
+    // The index stores digests: a linked line digests as zlib's CRC-32 of the line without its link.
+    for (const line of LINES.slice(1, 2).concat(Array.from({ length: 300 }, (_, i) => `{"n":${i},"s":"${'x'.repeat(i % 17)}"${LINK}`))) {
+      assert.equal(contentDigest(line), crc32(line.replace(LINK, '}')), line);
+    }
   });
 
   it('a segment read from bytes holds each line’s contentDigest: ASCII runs, CRLF, non-ASCII runs and lines in pieces', () => {

@@ -13,13 +13,24 @@ export const LINK_SUFFIX = 75;
  */
 export function contentDigest(line: string): number {
   const n = line.length;
-  if (n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX)) return crc32(BRACE, crc32(line.slice(0, n - LINK_SUFFIX)));
+  if (n > LINK_SUFFIX && line.charCodeAt(n - 1) === 125 && line.startsWith(',"hash":"', n - LINK_SUFFIX)) return withBrace(crc32(line.slice(0, n - LINK_SUFFIX)));
   return crc32(line);
 }
 
 const HASH_KEY = Buffer.from(',"hash":"');
-/** `}` as bytes: zlib.crc32 of a string converts it to bytes at every call. */
-const BRACE = Buffer.from('}');
+
+/** CRC-32's table (zlib's reflected polynomial 0xedb88320), for one byte. */
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+/** zlib.crc32('}', crc): the closing brace of a linked line, one table step instead of a second native call per line. */
+function withBrace(crc: number): number {
+  const c = ~crc;
+  return ~(CRC_TABLE[(c ^ 125) & 0xff]! ^ (c >>> 8)) >>> 0;
+}
 
 /** Whether buf[at..] begins with HASH_KEY: a loop over its 9 bytes costs less than the native compare's call. */
 function hashKeyAt(buf: Buffer, at: number): boolean {
@@ -36,6 +47,6 @@ function hashKeyAt(buf: Buffer, at: number): boolean {
 export function bytesDigest(buf: Buffer, at: number, len: number): number {
   const end = at + len;
   const key = end - LINK_SUFFIX;
-  if (len > LINK_SUFFIX && buf[end - 1] === 125 && hashKeyAt(buf, key)) return crc32(BRACE, crc32(buf.subarray(at, key)));
+  if (len > LINK_SUFFIX && buf[end - 1] === 125 && hashKeyAt(buf, key)) return withBrace(crc32(buf.subarray(at, key)));
   return crc32(buf.subarray(at, end));
 }

@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { BadLineCounts } from './bad-lines.js';
-import { parseTimestamp } from './dates.js';
+import { parseTimestamp, parseTimestampAt } from './dates.js';
 import { bytesDigest, LINK_SUFFIX } from './digest.js';
 import { DEFAULT_READ_LIMITS } from './limits.js';
 import { FIELD, PlainLine, V } from './plain-line.js';
@@ -172,7 +172,7 @@ function readLines(buf: Buffer, start: number, end: number, sink: LineSink, maxL
 function readPlain(buf: Buffer, at: number, nl: number, sink: LineSink): boolean {
   const end = nl > at && buf[nl - 1] === 13 ? nl - 1 : nl; // readLine drops one trailing \r
   if (buf[at] !== 123 || !PLAIN.scan(buf, at, end) || PLAIN.kind[FIELD.timestamp] !== V.STRING) return false;
-  const ts = parseTimestamp(PLAIN.text(FIELD.timestamp));
+  const ts = parseTimestampAt(buf, PLAIN.start[FIELD.timestamp]!, PLAIN.end[FIELD.timestamp]!);
   return ts !== undefined && sink.addPlain!(PLAIN, ts, bytesDigest(buf, at, end - at));
 }
 
