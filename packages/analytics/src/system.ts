@@ -2,6 +2,8 @@ import { runOf, type Selection } from './event-set.js';
 import { perSegment, type SegmentMemo } from './memo.js';
 import { F, LEVEL, T, type Segment } from './segment.js';
 import { percentilesOfSorted } from './stats.js';
+import { latencyOrder, sortLatencies } from './radix.js';
+import { ExactSum } from './exact-sum.js';
 import { HOUR_US } from './dates.js';
 
 /** metrics.md, "System metrics". */
@@ -25,28 +27,18 @@ export interface SystemMetrics {
   uptime_hours: number;
 }
 
+/** The counters of SegmentCounts, as places in its `counts`. */
+const C = { apiCalls: 0, apiErrorEvents: 1, status5xx: 2, rateLimits: 3, errors: 4, warnings: 5, health: 6, healthFailures: 7, restarts: 8 } as const;
+const COUNTERS = 9;
+
 /** What systemMetrics counts in one segment's selected rows (memo.ts). */
 interface SegmentCounts {
-  apiCalls: number;
-  apiErrorEvents: number;
-  status5xx: number;
-  rateLimits: number;
-  errors: number;
-  warnings: number;
-  health: number;
-  healthFailures: number;
-  restarts: number;
-  /** The api_call latencies (>= 0), in row order. */
-  latencies: Float64Array;
-  /** The same, ascending: the percentiles select from these, not from a copy of every segment's. */
+  /** Per counter (C). */
+  counts: Int32Array;
+  /** The api_call latencies (>= 0), ascending: the percentiles select from these, not from a copy of every segment's. */
   sorted: Float64Array;
-  /**
-   * The latency sum entering this segment when it was last added in (`sumIn`), and leaving it
-   * (`sumOut`): a report whose earlier segments are unchanged enters with the same sum and
-   * takes `sumOut` without adding the rows again (exact: the same additions in the same order).
-   */
-  sumIn: number;
-  sumOut: number;
+  /** Their exact sum (ExactSum's partials): a window's is its parts', whatever the order (exact-sum.ts). */
+  sum: Float64Array;
   /** Per index of seg.sessions: the first and last time of its selected rows (±Infinity: none). */
   first: Float64Array;
   last: Float64Array;
@@ -54,46 +46,27 @@ interface SegmentCounts {
 
 const counted: SegmentMemo<SegmentCounts> = new WeakMap();
 
-/**
- * Per counted rows of a segment in time order (event-set.ts runOf's `all`, one array per
- * segment and keep mask): the places in them of its API latencies, ascending by latency as Float64Array#sort orders them
- * (-0 before +0). A window whose start cuts a segment counts the cut again at every evaluation
- * (the start moves on), and sorting its latencies was most of that (~3 ms for 75,000); the cut's
- * sorted latencies are these places inside the cut, in this order: a pass, no sort.
- */
-const latencyOrder: SegmentMemo<Uint32Array> = new WeakMap();
-
-function latencyOrderOf(seg: Segment, all: Uint32Array): Uint32Array {
-  return perSegment(latencyOrder, all, seg, () => {
-    const { type, latency } = seg;
-    const places: number[] = [];
-    for (let j = 0; j < all.length; j++) {
-      const r = all[j]!;
-      if (type[r] === T.api_call && latency[r]! >= 0) places.push(j);
-    }
-    const at = (j: number): number => latency[all[j]!]!;
-    places.sort((a, b) => {
-      const x = at(a);
-      const y = at(b);
-      return x < y ? -1 : x > y ? 1 : Number(!Object.is(x, -0)) - Number(!Object.is(y, -0));
-    });
-    return Uint32Array.from(places);
-  });
+/** Adds a row of type t, level lv and flags f to the counters `c` (C). */
+function countRow(t: number, lv: number, f: number, c: Int32Array): void {
+  if (lv >= LEVEL.ERROR) c[C.errors]!++;
+  else if (lv === LEVEL.WARNING) c[C.warnings]!++;
+  if (t === T.api_call) {
+    c[C.apiCalls]!++;
+    if ((f & F.STATUS_5XX) !== 0) c[C.status5xx]!++;
+    if ((f & F.STATUS_429) !== 0) c[C.rateLimits]!++;
+  } else if (t === T.api_error) c[C.apiErrorEvents]!++;
+  else if (t === T.rate_limit) c[C.rateLimits]!++;
+  else if (t === T.health_check) {
+    c[C.health]!++;
+    if ((f & F.HEALTH_BAD) !== 0 || lv >= LEVEL.WARNING) c[C.healthFailures]!++;
+  } else if (t === T.system_start) c[C.restarts]!++;
 }
 
-/** The latencies of a run [from, to) of a segment's counted rows, ascending, from its latency order. */
-function sortedRun(seg: Segment, order: Uint32Array, all: Uint32Array, from: number, to: number, count: number): Float64Array {
-  const out = new Float64Array(count);
-  let m = 0;
-  for (let i = 0; i < order.length; i++) {
-    const j = order[i]!;
-    if (j >= from && j < to) out[m++] = seg.latency[all[j]!]!;
-  }
-  return out;
-}
+/** Whether a row of type t with latency l holds an API latency (NaN, no latency, and negatives fail the test). */
+const hasLatency = (t: number, l: number): boolean => t === T.api_call && l >= 0;
 
-function countSegment(seg: Segment, rows: Uint32Array, run: ReturnType<typeof runOf>): SegmentCounts {
-  const c = { apiCalls: 0, apiErrorEvents: 0, status5xx: 0, rateLimits: 0, errors: 0, warnings: 0, health: 0, healthFailures: 0, restarts: 0 };
+function countSegment(seg: Segment, rows: Uint32Array): SegmentCounts {
+  const counts = new Int32Array(COUNTERS);
   const { type, level, flags, latency, session, ts } = seg;
   const latencies = new Float64Array(rows.length);
   let latencyCount = 0;
@@ -102,22 +75,8 @@ function countSegment(seg: Segment, rows: Uint32Array, run: ReturnType<typeof ru
   for (let j = 0; j < rows.length; j++) {
     const r = rows[j]!;
     const t = type[r]!;
-    const lv = level[r]!;
-    if (lv >= LEVEL.ERROR) c.errors++;
-    else if (lv === LEVEL.WARNING) c.warnings++;
-    if (t === T.api_call) {
-      c.apiCalls++;
-      const f = flags[r]!;
-      if ((f & F.STATUS_5XX) !== 0) c.status5xx++;
-      if ((f & F.STATUS_429) !== 0) c.rateLimits++;
-      const l = latency[r]!;
-      if (l >= 0) latencies[latencyCount++] = l; // NaN (no latency) and negatives fail the test
-    } else if (t === T.api_error) c.apiErrorEvents++;
-    else if (t === T.rate_limit) c.rateLimits++;
-    else if (t === T.health_check) {
-      c.health++;
-      if ((flags[r]! & F.HEALTH_BAD) !== 0 || lv >= LEVEL.WARNING) c.healthFailures++;
-    } else if (t === T.system_start) c.restarts++;
+    countRow(t, level[r]!, flags[r]!, counts);
+    if (hasLatency(t, latency[r]!)) latencies[latencyCount++] = latency[r]!;
     const s = session[r]!;
     if (s >= 0) {
       const x = ts[r]!;
@@ -125,28 +84,176 @@ function countSegment(seg: Segment, rows: Uint32Array, run: ReturnType<typeof ru
       if (x > last[s]!) last[s] = x;
     }
   }
-  const own = latencies.slice(0, latencyCount);
-  const sorted = run === undefined ? own.slice().sort() : sortedRun(seg, latencyOrderOf(seg, run.all), run.all, run.from, run.to, latencyCount);
-  return { ...c, latencies: own, sorted, sumIn: NaN, sumOut: NaN, first, last };
+  const sorted = latencies.slice(0, latencyCount);
+  const sum = new ExactSum();
+  for (let i = 0; i < latencyCount; i++) sum.add(sorted[i]!);
+  sortLatencies(sorted);
+  return { counts, sorted, sum: sum.partials(), first, last };
 }
 
-/** Each segment's counts over its selected rows (memoized), and the latencies' count and sum in row order. */
-function tally(sel: Selection): { parts: SegmentCounts[]; latencyCount: number; latencySum: number } {
-  const parts = sel.set.segments.map((seg, si) => perSegment(counted, sel.rows[si]!, seg, () => countSegment(seg, sel.rows[si]!, runOf(sel, si))));
-  let latencyCount = 0;
-  // The latencies summed in row order (metrics.md), segment after segment.
-  let latencySum = 0;
-  for (const p of parts) {
-    latencyCount += p.latencies.length;
-    if (!Object.is(p.sumIn, latencySum)) {
-      p.sumIn = latencySum;
-      const l = p.latencies;
-      for (let i = 0; i < l.length; i++) latencySum += l[i]!;
-      p.sumOut = latencySum;
-    }
-    latencySum = p.sumOut;
+/**
+ * A window whose start cuts a segment counts the cut again at every evaluation (the start
+ * moves on), and a pass over its rows, with a sort of their latencies, was most of what an
+ * evaluation after appends cost beyond reading. For a segment in time order a cut is a run
+ * [from, to) of its counted rows (event-set.ts runOf); this index of those rows, made once,
+ * counts any run without passing over it: counters before every BLOCK-th row, the API
+ * latencies with their places (a run's are a stretch of them), the exact sums of every BLOCK
+ * of those latencies (a stretch's sum is the few whole blocks' and the rest's), their order by
+ * value (a run's sorted latencies are those of the order inside the stretch), and each
+ * session's places (its first and last row in the run by binary search: in time order, the
+ * first and last by place are the earliest and latest).
+ */
+interface RunIndex {
+  /** Per block of BLOCK counted rows, the counters (C) of the rows before it. */
+  before: Int32Array;
+  /** The places in the counted rows of the rows with an API latency, ascending, and their latencies. */
+  apiPlace: Uint32Array;
+  apiLatency: Float64Array;
+  /** Indexes into apiLatency, ascending by latency as Float64Array#sort orders them (-0 before +0). */
+  order: Uint32Array;
+  /** The partials of each BLOCK of apiLatency's sum (ExactSum), one after another: block k's from blockAt[k] to blockAt[k + 1]. */
+  blockSums: Float64Array;
+  blockAt: Int32Array;
+  /** Per index of seg.sessions, the places of its rows, ascending. */
+  sessionPlaces: Uint32Array[];
+}
+
+const BLOCK_BITS = 6;
+const BLOCK = 1 << BLOCK_BITS;
+
+/** Per counted rows of a segment in time order (runOf's `all`: one array per segment and keep mask). */
+const runIndexes: SegmentMemo<RunIndex> = new WeakMap();
+
+function runIndexOf(seg: Segment, all: Uint32Array): RunIndex {
+  return perSegment(runIndexes, all, seg, () => buildRunIndex(seg, all));
+}
+
+function buildRunIndex(seg: Segment, all: Uint32Array): RunIndex {
+  const { type, level, flags, latency, session } = seg;
+  const n = all.length;
+  const before = new Int32Array(((n >> BLOCK_BITS) + 1) * COUNTERS);
+  const c = new Int32Array(COUNTERS);
+  const places = new Uint32Array(n);
+  let apiCount = 0;
+  const perSession = new Int32Array(seg.sessions.length);
+  for (let j = 0; j < n; j++) {
+    if ((j & (BLOCK - 1)) === 0) before.set(c, (j >> BLOCK_BITS) * COUNTERS);
+    const r = all[j]!;
+    const t = type[r]!;
+    countRow(t, level[r]!, flags[r]!, c);
+    if (hasLatency(t, latency[r]!)) places[apiCount++] = j;
+    const s = session[r]!;
+    if (s >= 0) perSession[s]!++;
   }
-  return { parts, latencyCount, latencySum };
+  if ((n & (BLOCK - 1)) === 0) before.set(c, (n >> BLOCK_BITS) * COUNTERS);
+  const sessionPlaces = Array.from(perSession, (k) => new Uint32Array(k));
+  perSession.fill(0);
+  for (let j = 0; j < n; j++) {
+    const s = session[all[j]!]!;
+    if (s >= 0) sessionPlaces[s]![perSession[s]!++] = j;
+  }
+  const apiPlace = places.slice(0, apiCount);
+  const apiLatency = new Float64Array(apiCount);
+  for (let k = 0; k < apiCount; k++) apiLatency[k] = latency[all[apiPlace[k]!]!]!;
+  return { before, apiPlace, apiLatency, order: latencyOrder(apiLatency), ...blockSumsOf(apiLatency), sessionPlaces };
+}
+
+/** The exact sums of every BLOCK of `values` (RunIndex). */
+function blockSumsOf(values: Float64Array): Pick<RunIndex, 'blockSums' | 'blockAt'> {
+  const blocks = Math.ceil(values.length / BLOCK);
+  const blockAt = new Int32Array(blocks + 1);
+  const parts: number[] = [];
+  for (let k = 0; k < blocks; k++) {
+    const sum = new ExactSum();
+    for (let i = k * BLOCK; i < Math.min(values.length, (k + 1) * BLOCK); i++) sum.add(values[i]!);
+    parts.push(...sum.partials());
+    blockAt[k + 1] = parts.length;
+  }
+  return { blockSums: Float64Array.from(parts), blockAt };
+}
+
+/** The exact sum of apiLatency[a, b) (ExactSum's partials): its whole blocks' sums, and the latencies around them. */
+function sumOfStretch(index: RunIndex, a: number, b: number): Float64Array {
+  const { apiLatency, blockSums, blockAt } = index;
+  const sum = new ExactSum();
+  const firstWhole = Math.ceil(a / BLOCK);
+  const lastWhole = Math.floor(b / BLOCK); // blocks [firstWhole, lastWhole) lie inside
+  if (firstWhole >= lastWhole) {
+    for (let i = a; i < b; i++) sum.add(apiLatency[i]!);
+    return sum.partials();
+  }
+  for (let i = a; i < firstWhole * BLOCK; i++) sum.add(apiLatency[i]!);
+  sum.addPartials(blockSums.subarray(blockAt[firstWhole]!, blockAt[lastWhole]!));
+  for (let i = lastWhole * BLOCK; i < b; i++) sum.add(apiLatency[i]!);
+  return sum.partials();
+}
+
+/** The counters of the counted rows before place x, into c. */
+function countBefore(seg: Segment, all: Uint32Array, index: RunIndex, x: number, c: Int32Array): void {
+  const b = x >> BLOCK_BITS;
+  c.set(index.before.subarray(b * COUNTERS, (b + 1) * COUNTERS));
+  const { type, level, flags } = seg;
+  for (let j = b << BLOCK_BITS; j < x; j++) {
+    const r = all[j]!;
+    countRow(type[r]!, level[r]!, flags[r]!, c);
+  }
+}
+
+/** The first index in ascending `a` whose value is >= x. */
+function lowerBound(a: Uint32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** countSegment of the run [from, to) of a time-ordered segment's counted rows `all`, from its RunIndex. */
+function countRun(seg: Segment, all: Uint32Array, from: number, to: number): SegmentCounts {
+  const index = runIndexOf(seg, all);
+  const counts = new Int32Array(COUNTERS);
+  const below = new Int32Array(COUNTERS);
+  countBefore(seg, all, index, to, counts);
+  countBefore(seg, all, index, from, below);
+  for (let k = 0; k < COUNTERS; k++) counts[k]! -= below[k]!;
+  const { apiPlace, apiLatency, order } = index;
+  const a = lowerBound(apiPlace, from);
+  const b = lowerBound(apiPlace, to);
+  const sorted = new Float64Array(b - a);
+  let m = 0;
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i]!;
+    if (k >= a && k < b) sorted[m++] = apiLatency[k]!;
+  }
+  const first = new Float64Array(seg.sessions.length).fill(Infinity);
+  const last = new Float64Array(seg.sessions.length).fill(-Infinity);
+  index.sessionPlaces.forEach((places, s) => {
+    const i = lowerBound(places, from);
+    if (i === places.length || places[i]! >= to) return;
+    first[s] = seg.ts[all[places[i]!]!]!;
+    last[s] = seg.ts[all[places[lowerBound(places, to) - 1]!]!]!;
+  });
+  return { counts, sorted, sum: sumOfStretch(index, a, b), first, last };
+}
+
+/** Each segment's counts over its selected rows (memoized), and the latencies' count and exact sum. */
+function tally(sel: Selection): { parts: SegmentCounts[]; latencyCount: number; latencySum: number } {
+  const parts = sel.set.segments.map((seg, si) =>
+    perSegment(counted, sel.rows[si]!, seg, () => {
+      const run = runOf(sel, si);
+      return run === undefined ? countSegment(seg, sel.rows[si]!) : countRun(seg, run.all, run.from, run.to);
+    }),
+  );
+  let latencyCount = 0;
+  const sum = new ExactSum();
+  for (const p of parts) {
+    latencyCount += p.sorted.length;
+    sum.addPartials(p.sum);
+  }
+  return { parts, latencyCount, latencySum: sum.value() };
 }
 
 /** The system figures an alert rule reads (alert's kinds no_events, avg_api_latency_ms, p99_api_latency_ms, rate_limit_hits). */
@@ -162,7 +269,7 @@ export function systemFigures(sel: Selection): SystemFigures {
   let rateLimits = 0;
   parts.forEach((c, si) => {
     total += sel.rows[si]!.length;
-    rateLimits += c.rateLimits;
+    rateLimits += c.counts[C.rateLimits]!;
   });
   return {
     total_events: total,
@@ -187,18 +294,17 @@ export function systemMetrics(sel: Selection): SystemMetrics {
   const sessions = new Map<string, [number, number]>();
 
   sel.set.segments.forEach((seg, si) => {
-    const c = parts[si]!;
+    const { counts, first, last } = parts[si]!;
     total += sel.rows[si]!.length;
-    apiCalls += c.apiCalls;
-    apiErrorEvents += c.apiErrorEvents;
-    status5xx += c.status5xx;
-    rateLimits += c.rateLimits;
-    errors += c.errors;
-    warnings += c.warnings;
-    health += c.health;
-    healthFailures += c.healthFailures;
-    restarts += c.restarts;
-    const { first, last } = c;
+    apiCalls += counts[C.apiCalls]!;
+    apiErrorEvents += counts[C.apiErrorEvents]!;
+    status5xx += counts[C.status5xx]!;
+    rateLimits += counts[C.rateLimits]!;
+    errors += counts[C.errors]!;
+    warnings += counts[C.warnings]!;
+    health += counts[C.health]!;
+    healthFailures += counts[C.healthFailures]!;
+    restarts += counts[C.restarts]!;
     seg.sessions.forEach((name, s) => {
       if (first[s] === Infinity) return;
       const span = sessions.get(name);
