@@ -23,4 +23,17 @@ describe('IdSet', () => {
     assert.equal(set.addWords(other, 0, 9, true), ABSENT, 'an id never added is not found');
     assert.equal(set.count, n, 'a lookup adds nothing');
   });
+
+  it('a lookup finds every id held, those whose first word is the least or the greatest too, and no other', () => {
+    const set = new IdSet();
+    const id = (a: number, d: number): Uint32Array => new Uint32Array([a, 0x7000, 0x80000000, d]);
+    const held = [id(0x01956d70, 1), id(0x01956d75, 2), id(0x01956d7a, 3), id(0xfffffff0, 4)];
+    held.slice(0, 3).forEach((w, i) => set.addWords(w, 0, 10 + i));
+    assert.deepEqual(held.slice(0, 3).map((w) => set.addWords(w, 0, 0, true)), [10, 11, 12]);
+    // Outside the first words held (older, newer), and inside them but not held.
+    for (const w of [id(0x01956d6f, 1), id(0x01956d7b, 3), held[3]!, id(0x01956d72, 9), id(0, 1)]) assert.equal(set.addWords(w, 0, 0, true), ABSENT);
+    set.addWords(held[3]!, 0, 13);
+    assert.equal(set.addWords(held[3]!, 0, 0, true), 13, 'a greater first word widens what is looked up');
+    assert.equal(set.addWords(id(0x01956d6f, 1), 0, 0, true), ABSENT);
+  });
 });

@@ -17,6 +17,14 @@ export class IdSet {
   /** The all-zero UUID is the empty-slot marker: its digest is kept apart (ABSENT: not seen). */
   private nilDigest = ABSENT;
   private readonly text = new Map<string, number>();
+  /**
+   * The least and greatest first word of the UUIDs held (unsigned). A time-ordered UUID (v7,
+   * daybook's) begins with its time: a lookup of a newer event's id in a set of older ones
+   * (source.ts asks the left-out trading rows' set about every new row) is answered without
+   * touching the table.
+   */
+  private lowWord = 0xffffffff;
+  private highWord = 0;
 
   constructor(expected = 1024) {
     let cap = 1024;
@@ -43,6 +51,7 @@ export class IdSet {
       if (had === ABSENT && !lookupOnly) this.nilDigest = digest;
       return had;
     }
+    if (lookupOnly && (a < this.lowWord || a > this.highWord)) return ABSENT;
     const t = this.table;
     let i = slotOf(a, b, c, d) & this.mask;
     for (;;) {
@@ -62,6 +71,8 @@ export class IdSet {
     t[k + 2] = c;
     t[k + 3] = d;
     t[k + 4] = digest;
+    if (a < this.lowWord) this.lowWord = a;
+    if (a > this.highWord) this.highWord = a;
     if (++this.size * 4 > (this.mask + 1) * 3) this.rehash();
     return ABSENT;
   }
