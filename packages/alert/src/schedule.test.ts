@@ -180,6 +180,34 @@ test('watchDirectory: appends to a log are reported, the .daybook directory is n
   assert.equal(changes, after, 'nothing after close()');
 });
 
+test('watchDirectory: fs.watch reports once, then waits for rearm (a busy bot\'s appends cost one event per evaluation)', async (t) => {
+  const { dir, logger } = await botDir(t);
+  let changes = 0;
+  // A poll too slow to report anything during the test: only fs.watch does.
+  const w = watchDirectory(dir, () => changes++, { pollMs: 60_000 });
+  t.after(() => w.close());
+  await realWait(200);
+  for (let i = 0; i < 20; i++) {
+    void logger.logError('broker down', 'broker');
+    await logger.flush();
+    await realWait(10);
+  }
+  await until('the first append reported', () => changes > 0);
+  await realWait(200);
+  assert.equal(changes, 1, 'twenty appends, one report until rearm()');
+  w.rearm();
+  void logger.logError('broker down', 'broker');
+  await logger.flush();
+  await until('an append after rearm() reported', () => changes === 2);
+  w.rearm();
+  w.rearm();
+  void logger.logError('broker down', 'broker');
+  await logger.flush();
+  await until('and again', () => changes === 3);
+  await realWait(200);
+  assert.equal(changes, 3, 'rearming twice watches once');
+});
+
 test('watchDirectory without fs.watch: the poll reports appends', async (t) => {
   const { dir, logger } = await botDir(t);
   let changes = 0;

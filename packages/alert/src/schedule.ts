@@ -33,10 +33,11 @@ export interface ScheduleOptions<E> {
   /** min_interval, ms: the shortest time between two evaluations' starts that new lines cause. */
   minInterval: number;
   /**
-   * Starts watching the data; calls `onChange` when new lines arrived; returns how to stop.
+   * Starts watching the data; calls `onChange` when new lines arrived; returns how to stop, and
+   * `rearm`, called as each evaluation starts (watch.ts stops fs.watch after a report until then).
    * `(f) => watchDirectory(dir, f)` over a log directory; absent: the interval alone.
    */
-  watch?: (onChange: () => void) => { close(): void };
+  watch?: (onChange: () => void) => { close(): void; rearm?(): void };
   /** Default: the system clock, whose timers keep the process alive while the schedule runs. */
   clock?: Clock;
   /** After each evaluation, with what started it. */
@@ -57,7 +58,7 @@ export class Schedule<E = unknown> {
   private timer: unknown;
   private planned: { at: number; reason: EvaluationReason } | undefined;
   private running: Promise<void> | undefined;
-  private watcher: { close(): void } | undefined;
+  private watcher: { close(): void; rearm?(): void } | undefined;
   private started = false;
   private stopped = false;
   /** New lines arrived since the last evaluation started. */
@@ -144,6 +145,7 @@ export class Schedule<E = unknown> {
     const now = Math.max(started, at, this.lastStart + 1);
     // Lines arriving from here on may be after what this evaluation reads: they plan the next.
     this.dirty = false;
+    this.watcher?.rearm?.();
     this.lastStart = now;
     this.running = this.o.evaluate(now).then(
       (e) => this.o.onEvaluation?.(e, reason),
