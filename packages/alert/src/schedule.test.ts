@@ -5,7 +5,7 @@ import { Evaluator } from './evaluator.js';
 import { parseRules } from './rules.js';
 import { Schedule, type EvaluationReason } from './schedule.js';
 import { directoryTarget } from './targets.js';
-import { watchDirectory } from './watch.js';
+import { watchDirectory, type DirectoryWatch, type WatchOptions } from './watch.js';
 import { FakeClock } from './test/notify-kit.js';
 import { tempDir } from './test/helpers.js';
 import type { Clock } from './notify/clock.js';
@@ -157,67 +157,69 @@ test('stop(): waits for the evaluation under way, then nothing evaluates, new li
   assert.equal(runs.length, 1, 'a stopped schedule does not start again');
 });
 
-test('watchDirectory: appends to a log are reported, the .daybook directory is not', async (t) => {
+/** A bot's directory watched with `options`, its reports counted, once the first poll has taken the files as they are. */
+async function watchedBot(t: TestContext, options: WatchOptions): Promise<{ dir: string; w: DirectoryWatch; seen: { changes: number }; append: () => Promise<void> }> {
   const { dir, logger } = await botDir(t);
-  let changes = 0;
-  const w = watchDirectory(dir, () => changes++, { pollMs: 50 });
+  const seen = { changes: 0 };
+  const w = watchDirectory(dir, () => seen.changes++, options);
   t.after(() => w.close());
   await realWait(200);
+  const append = async (): Promise<void> => {
+    void logger.logError('broker down', 'broker');
+    await logger.flush();
+  };
+  return { dir, w, seen, append };
+}
+
+test('watchDirectory: appends to a log are reported, the .daybook directory is not', async (t) => {
+  const { dir, w, seen, append } = await watchedBot(t, { pollMs: 50 });
   const { mkdirSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   mkdirSync(join(dir, '.daybook', 'alerts'), { recursive: true });
   writeFileSync(join(dir, '.daybook', 'alerts', 'state.json'), '{}');
   await realWait(300);
-  assert.equal(changes, 0, 'the analyzer index and the alert state are not new lines');
-  void logger.logError('broker down', 'broker');
-  await logger.flush();
-  await until('the append reported', () => changes > 0);
+  assert.equal(seen.changes, 0, 'the analyzer index and the alert state are not new lines');
+  await append();
+  await until('the append reported', () => seen.changes > 0);
   w.close();
-  const after = changes;
-  void logger.logError('broker down', 'broker');
-  await logger.flush();
+  const after = seen.changes;
+  await append();
   await realWait(300);
-  assert.equal(changes, after, 'nothing after close()');
+  assert.equal(seen.changes, after, 'nothing after close()');
 });
 
 test('watchDirectory: fs.watch reports once, then waits for rearm (a busy bot\'s appends cost one event per evaluation)', async (t) => {
-  const { dir, logger } = await botDir(t);
-  let changes = 0;
   // A poll too slow to report anything during the test: only fs.watch does.
-  const w = watchDirectory(dir, () => changes++, { pollMs: 60_000 });
-  t.after(() => w.close());
-  await realWait(200);
+  const { w, seen, append } = await watchedBot(t, { pollMs: 60_000 });
   for (let i = 0; i < 20; i++) {
-    void logger.logError('broker down', 'broker');
-    await logger.flush();
+    await append();
     await realWait(10);
   }
-  await until('the first append reported', () => changes > 0);
+  await until('the first append reported', () => seen.changes > 0);
   await realWait(200);
-  assert.equal(changes, 1, 'twenty appends, one report until rearm()');
+  assert.equal(seen.changes, 1, 'twenty appends, one report until rearm()');
   w.rearm();
-  void logger.logError('broker down', 'broker');
-  await logger.flush();
-  await until('an append after rearm() reported', () => changes === 2);
+  await append();
+  await until('an append after rearm() reported', () => seen.changes === 2);
   w.rearm();
   w.rearm();
-  void logger.logError('broker down', 'broker');
-  await logger.flush();
-  await until('and again', () => changes === 3);
+  await append();
+  await until('and again', () => seen.changes === 3);
   await realWait(200);
-  assert.equal(changes, 3, 'rearming twice watches once');
+  assert.equal(seen.changes, 3, 'rearming twice watches once');
+  w.close();
+  w.rearm();
+  await append();
+  await realWait(300);
+  assert.equal(seen.changes, 3, 'rearm() after close() watches nothing');
 });
 
 test('watchDirectory without fs.watch: the poll reports appends', async (t) => {
-  const { dir, logger } = await botDir(t);
-  let changes = 0;
-  const w = watchDirectory(dir, () => changes++, { pollMs: 50, fsWatch: false });
-  t.after(() => w.close());
-  await realWait(200);
-  assert.equal(changes, 0, 'the first poll only takes the files as they are');
-  void logger.logError('broker down', 'broker');
-  await logger.flush();
-  await until('the poll to see the append', () => changes > 0);
+  const { w, seen, append } = await watchedBot(t, { pollMs: 50, fsWatch: false });
+  assert.equal(seen.changes, 0, 'the first poll only takes the files as they are');
+  w.rearm(); // nothing to rearm: the poll alone
+  await append();
+  await until('the poll to see the append', () => seen.changes > 0);
 });
 
 test('an evaluation that fails (ClickHouse down, a clock gone back) is reported, and the next one is still planned', async () => {

@@ -125,7 +125,7 @@ function spanOf(s: Segment, keep: Uint8Array): Span {
 }
 
 /** The first place in `n` ascending times (`at(i)`) at or after `t` (`after`: strictly after). */
-function bound(n: number, at: (i: number) => number, t: number, after: boolean): number {
+export function bound(n: number, at: (i: number) => number, t: number, after: boolean): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {

@@ -1,4 +1,4 @@
-import { runOf, type Selection } from './event-set.js';
+import { bound, runOf, type Selection } from './event-set.js';
 import { perSegment, type SegmentMemo } from './memo.js';
 import { F, LEVEL, T, type Segment } from './segment.js';
 import { percentilesOfSorted } from './stats.js';
@@ -200,16 +200,7 @@ function countBefore(seg: Segment, all: Uint32Array, index: RunIndex, x: number,
 }
 
 /** The first index in ascending `a` whose value is >= x. */
-function lowerBound(a: Uint32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+const lowerBound = (a: Uint32Array, x: number): number => bound(a.length, (i) => a[i]!, x, false);
 
 /** countSegment of the run [from, to) of a time-ordered segment's counted rows `all`, from its RunIndex. */
 function countRun(seg: Segment, all: Uint32Array, from: number, to: number): SegmentCounts {
