@@ -20,7 +20,6 @@
 // analytics-gen.ts if missing: 1 GiB of events over 60 days) in .bench-data/alert (the bench
 // appends to it; removed at the end).
 import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,10 +84,20 @@ interface Measure { ms: number; cpuMs: number; inEvaluateMs: number; values: str
 /** A forked bench process (alert-contender.ts; a writer of `rate` events/s) and its answers. */
 export async function contender(role: 'writer' | Contender, dir: string, rate = RATE): Promise<{ ask: <T>(m: object) => Promise<T>; stop: () => void }> {
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'alert-contender.js'), [role, dir, String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: role === 'kept' ? KEPT_NODE_ARGS : [] });
-  const next = <T>(): Promise<T> => Promise.race([
-    once(child, 'message').then(([m]) => m as T),
-    once(child, 'exit').then(([code]) => { throw new Error(`the ${role} process exited (${String(code)})`); }),
-  ]);
+  // One listener each for the process's life (a race of once() per question left two behind per answer).
+  let waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void } | undefined;
+  child.on('message', (m) => {
+    const w = waiting;
+    waiting = undefined;
+    w?.resolve(m);
+  });
+  child.on('exit', (code) => {
+    waiting?.reject(new Error(`the ${role} process exited (${String(code)})`));
+    waiting = undefined;
+  });
+  const next = <T>(): Promise<T> => new Promise<T>((resolve, reject) => {
+    waiting = { resolve: (m) => resolve(m as T), reject };
+  });
   await next();
   return {
     ask: <T>(m: object): Promise<T> => {

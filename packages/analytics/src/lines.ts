@@ -240,7 +240,8 @@ export class LineSplitter {
       this.carry = [];
       return;
     }
-    if (to > from) this.carry.push(chunk.subarray(from, to));
+    // A copy: the reader may read the next chunk into the same buffer (reader.ts readChunks).
+    if (to > from) this.carry.push(Buffer.from(chunk.subarray(from, to)));
   }
 
   private endLine(): void {

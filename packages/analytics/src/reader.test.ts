@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { LogAnalyzer } from './analyzer.js';
 import { eventSetFromEvents } from './event-set.js';
-import { listLogFiles } from './reader.js';
+import { emptyBadLines } from './bad-lines.js';
+import { contentDigest } from './digest.js';
+import { listLogFiles, readFileSegments } from './reader.js';
 import { FileSource } from './source.js';
 import { ev, exit, lines, near, tempDir } from './test/helpers.js';
 
@@ -129,6 +131,31 @@ describe('reading log directories', () => {
     assert.equal(r.read_problems.length, 1);
     assert.equal(r.read_problems[0]!.code, 'DAYBOOK_W_READ_GZIP');
     assert.ok(r.trading_metrics.total_trades >= 1);
+  });
+
+  it('reads a plain file larger than its read buffer whole: every line that spans two reads, from byte 0 and from an offset', async () => {
+    // Lines of varied lengths (every length from 300 to 1,300 bytes comes), so that the 256 KiB
+    // reads, which share one buffer, end inside lines at every phase; one 600 KB line spans
+    // three reads. The piece of a line held over to the next read must be a copy: a view of
+    // the buffer would be overwritten by that read.
+    const dir = tempDir();
+    const events = Array.from({ length: 3000 }, (_, i) => ev({ timestamp: `2024-01-01T12:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`, message: 'x'.repeat((i * 37) % 1000) }));
+    events[1500] = { ...events[1500]!, message: 'y'.repeat(600_000) };
+    const text = lines(events);
+    writeFileSync(join(dir, 'audit.log'), text);
+    const whole = await readFileSegments(join(dir, 'audit.log'), false);
+    assert.deepEqual(whole.segment.bad, emptyBadLines());
+    assert.equal(whole.segment.n, events.length);
+    assert.equal(whole.endOffset, Buffer.byteLength(text));
+    // From an offset inside a line's successor (a growth read starts after a line's `\n`).
+    const from = Buffer.byteLength(lines(events.slice(0, 700)));
+    const grown = await readFileSegments(join(dir, 'audit.log'), false, from);
+    assert.deepEqual(grown.segment.bad, emptyBadLines());
+    assert.equal(grown.segment.n, events.length - 700);
+    // Every row's digest is its line's (a line put together from a stale buffer would differ).
+    const digests = events.map((e) => contentDigest(JSON.stringify(e)));
+    assert.deepEqual([...whole.segment.digest], digests);
+    assert.deepEqual([...grown.segment.digest], digests.slice(700));
   });
 
   it('reads several directories at once (a fleet) and single files', async () => {

@@ -240,8 +240,10 @@ export function readAt(path: string, position: number, length: number): Buffer {
 /**
  * Streams a file's bytes (gunzipped for .gz) from byte `start` into `onChunk`. A gzip file
  * stops at its inflate limit (ReadLimits): the bytes up to it are given, then a problem.
+ * `reuse`: `onChunk` copies what it keeps of a chunk (LineSplitter does), so a plain file is
+ * read, whatever its size, by synchronous reads into one buffer given each time (readChunks).
  */
-export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void, chunkBytes = 1 << 18, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<ReadProblem | undefined> {
+export async function streamFile(path: string, gz: boolean, start: number, onChunk: (b: Buffer) => void, chunkBytes = 1 << 18, limits: ReadLimits = DEFAULT_READ_LIMITS, reuse = false): Promise<ReadProblem | undefined> {
   let opened: { fd: number; size: number };
   try {
     opened = openRegular(path);
@@ -249,7 +251,7 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
     if (e instanceof NotRegularFile) return e.problem;
     return { file: path, code: 'DAYBOOK_W_READ_FILE', message: `${path}: ${(e as Error).message}` };
   }
-  if (!gz && opened.size - start <= SYNC_READ_BYTES) return readChunks(path, opened.fd, start, onChunk, chunkBytes);
+  if (!gz && (reuse || opened.size - start <= SYNC_READ_BYTES)) return readChunks(path, opened.fd, start, onChunk, chunkBytes, reuse);
   const file = createReadStream(path, { fd: opened.fd, start, highWaterMark: chunkBytes });
   const stream = gz ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (gz) file.on('error', (e) => stream.destroy(e));
@@ -284,9 +286,11 @@ export async function streamFile(path: string, gz: boolean, start: number, onChu
 }
 
 /**
- * Up to this many bytes of a plain file are read by readChunks; more by a stream, whose
- * thread-pool reads run ahead of the parse (on a large file that overlap is worth the
- * stream's cost per chunk; on what a refresh reads, it is not).
+ * Without `reuse` (a consumer that keeps views of its chunks: the scans of scan.ts and
+ * prefilter.ts), up to this many bytes of a plain file are read by readChunks; more by a
+ * stream, whose thread-pool reads run ahead of the parse. readInto reuses, and reads so
+ * whatever the size: the 1 GB first report took 0.81-0.87x DuckDB's time so against
+ * 0.80-0.83x with the stream (two runs each, session 15), within the noise.
  */
 const SYNC_READ_BYTES = 8 * 1024 * 1024;
 
@@ -296,15 +300,18 @@ const SYNC_READ_BYTES = 8 * 1024 * 1024;
  * results, still does between chunks). From the page cache a read is a copy: cheaper than a
  * stream's round trip through the thread pool and its async iteration. Measured on the
  * 2.4 MB a repeated report of the Python bench reads: ~3 ms CPU and ~9 ms wall instead of
- * ~6 and ~20 on a busy machine. Each chunk is a new buffer: the line splitter keeps pieces
- * of it. Closes `fd`.
+ * ~6 and ~20 on a busy machine. With `reuse`, every chunk is read into the same buffer: a
+ * new one per chunk (a stream's way too) was ~66 MB outside V8's heap per evaluation of
+ * `daybook alert` at 10,000 events/s, and reading so cost 0.76x the CPU per evaluation
+ * (1,034-1,057 ms against 1,359-1,385 ms, bench/RESULTS.md, session 15). Closes `fd`.
  */
-async function readChunks(path: string, fd: number, start: number, onChunk: (b: Buffer) => void, chunkBytes: number): Promise<ReadProblem | undefined> {
+async function readChunks(path: string, fd: number, start: number, onChunk: (b: Buffer) => void, chunkBytes: number, reuse: boolean): Promise<ReadProblem | undefined> {
   let pos = start;
+  const one = reuse ? Buffer.allocUnsafe(chunkBytes) : undefined;
   try {
     for (let n = 0; ; n++) {
       if (n > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      const buf = Buffer.allocUnsafe(chunkBytes);
+      const buf = one ?? Buffer.allocUnsafe(chunkBytes);
       const got = readSync(fd, buf, 0, chunkBytes, pos);
       if (got === 0) return undefined;
       pos += got;
@@ -325,7 +332,8 @@ async function readChunks(path: string, fd: number, start: number, onChunk: (b: 
 export async function readInto(path: string, gz: boolean, start: number, sink: LineSink, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<{ consumed: number; unterminated: number; problems: ReadProblem[] }> {
   const splitter = new LineSplitter(sink, start === 0, limits.maxLineBytes);
   const tooLong = sink.bad.too_long;
-  const problem = await streamFile(path, gz, start, (b) => splitter.push(b), undefined, limits);
+  // The splitter copies the piece of a line it holds over to the next chunk: chunks can share one buffer.
+  const problem = await streamFile(path, gz, start, (b) => splitter.push(b), undefined, limits, true);
   const problems = problem === undefined ? [] : [problem];
   const skipped = sink.bad.too_long - tooLong;
   if (skipped > 0) problems.push(tooLongProblem(path, skipped, limits.maxLineBytes));
