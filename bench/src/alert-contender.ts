@@ -41,8 +41,9 @@ async function traffic(end: number, seconds: number, seq: { n: number }): Promis
 
 if (role === 'writer') {
   const seq = { n: 0 };
-  process.on('message', (m: { end: number; seconds: number }) => {
-    void traffic(m.end, m.seconds, seq).then(() => send({ written: seq.n }));
+  process.on('message', (m: { end: number; seconds: number; stop?: boolean }) => {
+    if (m.stop === true) process.disconnect();
+    else void traffic(m.end, m.seconds, seq).then(() => send({ written: seq.n }));
   });
 } else {
   const rf = rules();

@@ -104,7 +104,11 @@ export async function contender(role: 'writer' | Contender, dir: string, rate = 
       child.send(m);
       return next<T>();
     },
-    stop: () => child.kill(),
+    // Asked to end (a --cpu-prof profile is written at a normal exit), killed if it does not.
+    stop: () => {
+      if (child.connected) child.send({ stop: true });
+      setTimeout(() => child.kill(), 10_000).unref();
+    },
   };
 }
 
