@@ -30,7 +30,7 @@ export async function main(): Promise<void> {
     for (let i = 0; i < TICKS; i++) {
       sim += TICK_MS;
       await writer.ask({ end: sim, seconds: TICK_MS / 1000 });
-      per.push((await kept.ask<Evaluated>({ at: sim })).cpuSinceLastMs);
+      per.push((await kept.ask<Evaluated>({ at: sim })).cpuMs);
     }
   } finally {
     writer.stop();

@@ -147,7 +147,7 @@ describe('reading log directories', () => {
     assert.deepEqual(whole.segment.bad, emptyBadLines());
     assert.equal(whole.segment.n, events.length);
     assert.equal(whole.endOffset, Buffer.byteLength(text));
-    // From an offset inside a line's successor (a growth read starts after a line's `\n`).
+    // From the start of line 700, as a growth read starts just after the `\n` it stopped at.
     const from = Buffer.byteLength(lines(events.slice(0, 700)));
     const grown = await readFileSegments(join(dir, 'audit.log'), false, from);
     assert.deepEqual(grown.segment.bad, emptyBadLines());
