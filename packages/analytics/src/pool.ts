@@ -4,6 +4,18 @@ import type { ReadLimits } from './limits.js';
 import type { FileSegments } from './reader.js';
 import { readTask } from './scan.js';
 
+/** What a worker is sent: every task, and the counter each lane claims the next one from. */
+export interface WorkerTasks {
+  queue: readonly ParseTask[];
+  claimed: SharedArrayBuffer;
+}
+
+/** A worker's answer: a task's result, or (without one) that no task is left. */
+export interface WorkerReply {
+  id: number;
+  result?: FileSegments;
+}
+
 export interface ParseTask {
   id: number;
   path: string;
@@ -70,34 +82,28 @@ export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[],
   }
   // Lane 0 reads on this thread (it would only wait otherwise), the others on workers: one
   // worker heap fewer for the same number of cores. Without the main lane, all are workers.
-  let next = 0;
+  // Every lane claims its next task from one shared counter: a worker that asked this thread
+  // for each task idled until the answer came, and this thread, parsing and taking in results
+  // between its awaits, answered late (the worker sat idle ~20 % of a first report).
+  const claimed = new Int32Array(new SharedArrayBuffer(4));
+  const queue = order.map((i) => ({ ...tasks[i]!, id: i, size: tasks[i]!.size - tasks[i]!.start }) satisfies ParseTask);
   const workers: Worker[] = [];
   const lane = async (k: number): Promise<void> => {
-    let w: Worker | undefined;
-    if (k > 0 || !mainLane) {
-      w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-      workers.push(w);
+    if (k === 0 && mainLane) {
+      for (let j = Atomics.add(claimed, 0, 1); j < queue.length; j = Atomics.add(claimed, 0, 1)) done(queue[j]!.id, await readTask(queue[j]!));
+      return;
     }
-    for (;;) {
-      const i = order[next++];
-      if (i === undefined) return;
-      const t = tasks[i]!;
-      if (w === undefined) {
-        done(i, await readTask({ ...t, id: i, size: t.size - t.start }));
-        continue;
-      }
-      const worker = w;
-      const r = await new Promise<FileSegments>((resolve, reject) => {
-        const onMessage = (m: { id: number; result: FileSegments }): void => {
-          worker.off('error', reject);
-          resolve(m.result);
-        };
-        worker.once('message', onMessage);
-        worker.once('error', reject);
-        worker.postMessage({ ...t, id: i, size: t.size - t.start } satisfies ParseTask);
+    const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    workers.push(w);
+    await new Promise<void>((resolve, reject) => {
+      w.on('message', (m: WorkerReply) => {
+        if (m.result === undefined) resolve();
+        else done(m.id, m.result);
       });
-      done(i, r);
-    }
+      w.once('error', reject);
+      w.once('exit', (code) => reject(new Error(`a parse worker exited (${code}) before its last task`)));
+      w.postMessage({ queue, claimed: claimed.buffer } satisfies WorkerTasks);
+    });
   };
   try {
     await Promise.all(Array.from({ length: n }, (_, k) => lane(k)));

@@ -217,7 +217,7 @@ describe('reading log directories', () => {
     assert.equal((await analyzer.getReport()).system_metrics.total_events, 3);
   });
 
-  it('worker threads give the same result as one thread', async () => {
+  it('worker threads give the same result as one thread, with this thread as a lane or without (a server), as many lanes as files or fewer', async () => {
     const dir = tempDir();
     for (let f = 0; f < 4; f++) {
       const evs = [];
@@ -225,10 +225,12 @@ describe('reading log directories', () => {
       writeFileSync(join(dir, f === 0 ? 'audit.log' : `audit.log.${f}`), lines(evs) + 'bad line\n');
     }
     const one = await new FileSource(dir, { threads: 1 }).load();
-    const two = await new FileSource(dir, { threads: 2, parallelThreshold: 0 }).load();
     const { computeReport } = await import('./report.js');
     const { parseRange } = await import('./dates.js');
-    assert.deepEqual(computeReport(two, parseRange()), computeReport(one, parseRange()));
-    assert.equal(computeReport(two, parseRange()).bad_lines.invalid_json, 4);
+    for (const options of [{ threads: 2 }, { threads: 2, mainLane: false }, { threads: 3, mainLane: false }, { threads: 6 }]) {
+      const many = await new FileSource(dir, { ...options, parallelThreshold: 0 }).load();
+      assert.deepEqual(computeReport(many, parseRange()), computeReport(one, parseRange()), JSON.stringify(options));
+      assert.equal(computeReport(many, parseRange()).bad_lines.invalid_json, 4);
+    }
   });
 });
