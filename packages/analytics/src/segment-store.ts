@@ -19,7 +19,7 @@ import type { ErrorRecord, Segment, TradeRecord, ValueRecord } from './segment.j
 // object path. See the analytics README, "Segment index".
 
 /** Bump whenever Segment, its records or this layout change: older files are then ignored. */
-export const STORE_VERSION = 3;
+export const STORE_VERSION = 4; // 4: row digests are MurmurHash3 (digest.ts), were CRC-32
 const MAGIC = 0x58494244; // 'DBIX'
 const HEADER = 32;
 
