@@ -182,6 +182,20 @@ describe('segment index', () => {
     assert.deepEqual((await new LogAnalyzer(dir, { persist: false }).getReport()).read_problems, []);
   });
 
+  it('a part whose write fails on the thread pool (open, then rename): the same figures, one problem, no temporary file left', async () => {
+    for (const blocked of ['tmp', 'part'] as const) {
+      const dir = logDir();
+      const st = statSync(join(dir, 'audit.log'));
+      const part = join(dir, INDEX_DIR, `${st.dev}-${st.ino}-0.seg`);
+      // A directory where the write's file goes: open (or the rename onto it) fails, root or not.
+      mkdirSync(join(blocked === 'tmp' ? `${part}.${process.pid}.tmp` : part, 'x'), { recursive: true });
+      const r = await new LogAnalyzer(dir, { threads: 1 }).getReport();
+      assert.deepStrictEqual({ ...r, generated_at: undefined, read_problems: [] }, { ...(await reportOf(dir, false) as object), read_problems: [] }, blocked);
+      assert.deepEqual(r.read_problems.map((p) => p.code), ['DAYBOOK_W_INDEX_WRITE'], blocked);
+      if (blocked === 'part') assert.deepEqual(readdirSync(join(dir, INDEX_DIR)).filter((n) => n.endsWith('.tmp')), [], 'the temporary file is removed');
+    }
+  });
+
   // Root writes through permissions: there the test above stands in for this one.
   it('a read-only log directory: the same figures and one problem', { skip: process.getuid?.() === 0 }, async () => {
     const dir = logDir();

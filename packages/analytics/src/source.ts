@@ -371,6 +371,7 @@ export class FileSource implements EventSource {
       },
     );
     advance();
+    await this.index?.flush();
     if (this.index !== undefined && (stored || !this.collected)) {
       this.index.collect(files);
       this.collected = true;
