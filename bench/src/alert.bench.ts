@@ -12,7 +12,11 @@
 // one heap with the writer, whose garbage grew V8's heap limits and young generation, the kept
 // analyzer collected garbage a few times an evaluation where `daybook alert` does 20-40 times,
 // and measured 785 ms where a process of its own spends 1,121-1,231 ms (the same tree; bench/
-// RESULTS.md, session 15). Wall and CPU time are medians over EVALS evaluations (default 5;
+// RESULTS.md, session 15). The kept analyzer is asked every 15 s of wall time, not as soon as
+// the writer is done (~4 s): idle for seconds, V8 shrinks a process's young generation, and
+// the evaluation after pays for it in collections (measured in `daybook alert`; RESULTS.md,
+// session 16). The writer writes each interval's events in a burst before it, so that the
+// bot's CPU does not share the machine's two cores with the evaluation. Wall and CPU time are medians over EVALS evaluations (default 5;
 // the no-index contender once, it is slow): CPU is the contender process's over the interval
 // (its evaluation, and the garbage collection it left to V8's threads after it); CPU share =
 // that / 15 s. All contenders must give the same values.
@@ -25,6 +29,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } fr
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditLogger } from '@daybook/core';
 import { parseRules, type RulesFile } from '@daybook/alert';
 import type { Contender, Evaluated } from './alert-contender.js';
@@ -142,9 +147,14 @@ export async function main(): Promise<void> {
   const first = await kept.ask<Evaluated>({ at: now });
   const rows: Record<string, Evaluated[]> = { 'kept analyzer': [], 'new, indexed': [], 'new, no index': [] };
   try {
+    let cycle = performance.now();
     for (let i = 0; i < EVALS; i++) {
       now += INTERVAL_MS;
       await writer.ask({ end: now, seconds: INTERVAL_MS / 1000 });
+      // Evaluations 15 s apart in wall time too, as `daybook alert` runs: idle that long, V8
+      // shrinks the young generation, and the next evaluation collects more often for it.
+      await sleep(cycle + INTERVAL_MS - performance.now());
+      cycle = performance.now();
       const a = await kept.ask<Evaluated>({ at: now });
       const b = await indexed.ask<Evaluated>({ at: now });
       rows['kept analyzer']!.push(a);
