@@ -143,8 +143,8 @@ export class IdSet {
     t[k + 4] = digest;
     if (a < this.lowWord) this.lowWord = a;
     if (a > this.highWord) this.highWord = a;
-    if (this.size === 0 || compareIds(words, o, this.low, 0) < 0) this.low.set(words.subarray(o, o + 4));
-    if (this.size === 0 || compareIds(words, o, this.high, 0) > 0) this.high.set(words.subarray(o, o + 4));
+    if (this.size === 0 || compareIds(words, o, this.low, 0) < 0) setId(this.low, a, b, c, d);
+    if (this.size === 0 || compareIds(words, o, this.high, 0) > 0) setId(this.high, a, b, c, d);
     if (++this.size * 4 > (this.mask + 1) * 3) this.rehash();
     return ABSENT;
   }
@@ -201,6 +201,13 @@ interface Run {
 const RUN_MIN = 64;
 
 const NOT_UUID = F.NO_ID | F.TEXT_ID;
+
+function setId(out: Uint32Array, a: number, b: number, c: number, d: number): void {
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+  out[3] = d;
+}
 
 /** The order of two UUIDs as 128-bit unsigned numbers (words most significant first): negative, 0 or positive. */
 function compareIds(x: Uint32Array, i: number, y: Uint32Array, j: number): number {
