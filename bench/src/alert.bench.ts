@@ -13,11 +13,11 @@
 // analyzer collected garbage a few times an evaluation where `daybook alert` does 20-40 times,
 // and measured 785 ms where a process of its own spends 1,121-1,231 ms (the same tree; bench/
 // RESULTS.md, session 15). The kept analyzer is asked every 15 s of wall time, not as soon as
-// the writer is done (~4 s): idle for seconds, V8 shrinks a process's young generation, and
-// the evaluation after pays for it in collections (measured in `daybook alert`; RESULTS.md,
-// session 16). The writer writes each interval's events in a burst before it, so that the
-// bot's CPU does not share the machine's two cores with the evaluation. Wall and CPU time are medians over EVALS evaluations (default 5;
-// the no-index contender once, it is slow): CPU is the contender process's over the interval
+// the writer is done (~4 s): idle that long, the same process spends ~1.4x the CPU on its next
+// evaluation, as `daybook alert` does (RESULTS.md, session 16; the cause is not pinned down).
+// The writer writes each interval's events in a burst before it, so that the bot's CPU does
+// not share the machine's two cores with the evaluation. Wall and CPU time are medians over
+// EVALS evaluations (default 5; the no-index contender once, it is slow): CPU is the contender process's over the interval
 // (its evaluation, and the garbage collection it left to V8's threads after it); CPU share =
 // that / 15 s. All contenders must give the same values.
 //
@@ -151,8 +151,7 @@ export async function main(): Promise<void> {
     for (let i = 0; i < EVALS; i++) {
       now += INTERVAL_MS;
       await writer.ask({ end: now, seconds: INTERVAL_MS / 1000 });
-      // Evaluations 15 s apart in wall time too, as `daybook alert` runs: idle that long, V8
-      // shrinks the young generation, and the next evaluation collects more often for it.
+      // Evaluations 15 s apart in wall time too, as `daybook alert` runs them (see the top).
       await sleep(cycle + INTERVAL_MS - performance.now());
       cycle = performance.now();
       const a = await kept.ask<Evaluated>({ at: now });
