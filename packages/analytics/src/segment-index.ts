@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CHAIN_DIR } from '@daybook/core';
 import { listLogFiles, type LogFileInfo, type ReadProblem } from './reader.js';
@@ -48,28 +48,6 @@ const TMP_NAME = /\.(?:seg|trd)\.\d+\.tmp$/;
 const TMP_STALE_MS = 10 * 60_000;
 
 const identity = (f: { dev: number; ino: number }): string => `${f.dev}-${f.ino}`;
-
-/** Writes `chunks` to a new file at `path`. */
-async function writeWhole(path: string, chunks: readonly Buffer[]): Promise<void> {
-  const fh = await open(path, 'w');
-  try {
-    // writev takes at most IOV_MAX (1024) buffers per call, and may write less than asked.
-    for (let i = 0; i < chunks.length; i += 1024) {
-      let batch = chunks.slice(i, i + 1024);
-      for (;;) {
-        let { bytesWritten: written } = await fh.writev(batch);
-        while (batch.length > 0 && written >= batch[0]!.length) {
-          written -= batch[0]!.length;
-          batch = batch.slice(1);
-        }
-        if (batch.length === 0) break;
-        batch[0] = batch[0]!.subarray(written);
-      }
-    }
-  } finally {
-    await fh.close();
-  }
-}
 
 const removeFile = (path: string): void => {
   try {
@@ -269,7 +247,8 @@ export class SegmentIndex {
       fail(e);
       return false;
     }
-    this.later(() => writeWhole(tmp, chunks).then(() => rename(tmp, path)).catch(fail));
+    // writeFile writes an iterable's buffers one after another, each whole.
+    this.later(() => writeFile(tmp, chunks).then(() => rename(tmp, path)).catch(fail));
     return true;
   }
 
