@@ -56,6 +56,8 @@ export interface ReadOptions {
    * false: its thread then keeps answering while workers parse, even one large file.
    */
   mainLane?: boolean;
+  /** The workers' script (default worker.js); tests give one whose thread dies. */
+  worker?: URL;
 }
 
 export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[], options: ReadOptions = {}): Promise<FileSegments[]> {
@@ -88,12 +90,20 @@ export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[],
   const claimed = new Int32Array(new SharedArrayBuffer(4));
   const queue = order.map((i) => ({ ...tasks[i]!, id: i, size: tasks[i]!.size - tasks[i]!.start }) satisfies ParseTask);
   const workers: Worker[] = [];
+  // A lane that fails stops every lane claiming; the others end after the task in hand, and
+  // only then does this reject: no result reaches the caller after its load has failed (its
+  // next load could have begun by then).
+  let failure: { error: unknown } | undefined;
+  const stop = (error: unknown): void => {
+    failure ??= { error };
+    Atomics.store(claimed, 0, queue.length);
+  };
   const lane = async (k: number): Promise<void> => {
     if (k === 0 && mainLane) {
       for (let j = Atomics.add(claimed, 0, 1); j < queue.length; j = Atomics.add(claimed, 0, 1)) done(queue[j]!.id, await readTask(queue[j]!));
       return;
     }
-    const w = new Worker(new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const w = new Worker(options.worker ?? new URL('./worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     workers.push(w);
     await new Promise<void>((resolve, reject) => {
       w.on('message', (m: WorkerReply) => {
@@ -106,9 +116,10 @@ export async function readFilesParallel(tasks: readonly Omit<ParseTask, 'id'>[],
     });
   };
   try {
-    await Promise.all(Array.from({ length: n }, (_, k) => lane(k)));
+    await Promise.all(Array.from({ length: n }, (_, k) => lane(k).catch(stop)));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  if (failure !== undefined) throw failure.error;
   return results;
 }

@@ -217,6 +217,39 @@ describe('reading log directories', () => {
     assert.equal((await analyzer.getReport()).system_metrics.total_events, 3);
   });
 
+  it('a parse worker that dies mid-load fails the load, and the next load counts every event', async () => {
+    const dir = tempDir();
+    for (let f = 0; f < 4; f++) {
+      const evs = Array.from({ length: 300 }, (_, i) => (i % 10 === 0 ? exit(`2024-01-0${1 + f}T10:${String(i % 60).padStart(2, '0')}:00Z`, i - 150) : ev({ event_type: 'api_call', latency_ms: i, timestamp: `2024-01-0${1 + f}T00:00:00Z` })));
+      writeFileSync(join(dir, f === 0 ? 'audit.log' : `audit.log.${f}`), lines(evs));
+    }
+    const { computeReport } = await import('./report.js');
+    const { parseRange } = await import('./dates.js');
+    const expected = computeReport(await new FileSource(dir, { threads: 1, persist: false }).load(), parseRange());
+    const worker = new URL('./test/dying-worker.js', import.meta.url);
+    // The pool (two workers, not this thread): rejected with the worker's exit, each worker's
+    // one file handed over before it died, no other.
+    const { readFilesParallel } = await import('./pool.js');
+    const tasks = listLogFiles([dir]).map((f) => ({ path: f.path, gz: f.gz, start: 0, size: f.size }));
+    process.env.DAYBOOK_TEST_WORKER_DIES = '1';
+    try {
+      let given = 0;
+      await assert.rejects(
+        readFilesParallel(tasks, { threads: 2, threshold: 0, mainLane: false, worker, onResult: () => given++ }),
+        /a parse worker exited \(3\) before its last task/,
+      );
+      assert.ok(given <= 2, `${given} of ${tasks.length} files handed over`);
+      // A source whose load failed starts over: what the failed load de-duplicated is not taken for copies.
+      // (Two workers and not this thread: each worker hands over one file before it dies.)
+      const source = new FileSource(dir, { threads: 2, parallelThreshold: 0, persist: false, worker, mainLane: false });
+      await assert.rejects(source.load(), /exited \(3\)/);
+      delete process.env.DAYBOOK_TEST_WORKER_DIES;
+      assert.deepEqual(computeReport(await source.load(), parseRange()), expected);
+    } finally {
+      delete process.env.DAYBOOK_TEST_WORKER_DIES;
+    }
+  });
+
   it('worker threads give the same result as one thread, with this thread as a lane or without (a server), as many lanes as files or fewer', async () => {
     const dir = tempDir();
     for (let f = 0; f < 4; f++) {

@@ -46,6 +46,8 @@ export interface FileSourceOptions {
   persist?: boolean;
   /** Whether this thread parses its share of a large read (default true; a server says false: pool.ts). */
   mainLane?: boolean;
+  /** The parse workers' script (pool.ts; default worker.js): tests give one whose thread dies. */
+  worker?: URL;
   /** Bounds on hostile input: longest line, gzip inflation (limits.ts; defaults DEFAULT_READ_LIMITS). */
   limits?: Partial<ReadLimits>;
 }
@@ -211,6 +213,7 @@ export class FileSource implements EventSource {
   private readonly parallelThreshold: number | undefined;
   private readonly readViews: boolean;
   private readonly mainLane: boolean;
+  private readonly worker: URL | undefined;
   private readonly limits: ReadLimits;
   private readonly index: SegmentIndex | undefined;
   private collected = false;
@@ -232,6 +235,7 @@ export class FileSource implements EventSource {
     this.parallelThreshold = options.parallelThreshold;
     this.readViews = options.readViews === true;
     this.mainLane = options.mainLane !== false;
+    this.worker = options.worker;
     this.limits = readLimits(options.limits);
     this.index = options.persist === false ? undefined : new SegmentIndex();
   }
@@ -273,6 +277,13 @@ export class FileSource implements EventSource {
       const set = await this.loadOnce(attempt > 0, since);
       if (set !== undefined) return set;
     }
+  }
+
+  /** Drops the de-duplication state: the next load de-duplicates what it holds from scratch. */
+  private forgetIds(): void {
+    this.ids = new IdSet();
+    this.keepOf = new Map();
+    this.leftOutMarks = undefined;
   }
 
   /**
@@ -317,9 +328,7 @@ export class FileSource implements EventSource {
     let reset = false;
     for (const s of this.keepOf.keys()) {
       if (!current.has(s)) {
-        this.ids = new IdSet();
-        this.keepOf = new Map();
-        this.leftOutMarks = undefined;
+        this.forgetIds();
         reset = true;
         break;
       }
@@ -336,7 +345,7 @@ export class FileSource implements EventSource {
     await readFilesParallel(
       tasks.map((t) => ({ path: t.file.path, gz: t.file.gz, start: t.start, size: t.file.size, since: t.since, limits: this.limits })),
       {
-        threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: this.mainLane,
+        threads: this.threads, threshold: this.parallelThreshold, order: 'given', mainLane: this.mainLane, worker: this.worker,
         onResult: (i, r) => {
           const t = tasks[i]!;
           // Renamed away meanwhile: what was read may be another file's. The entry stays as it
@@ -394,9 +403,7 @@ export class FileSource implements EventSource {
       }
       if (stale.size > 0) {
         for (const [key, e] of this.cache) if (stale.has(e)) this.cache.delete(key);
-        this.ids = new IdSet();
-        this.keepOf = new Map();
-        this.leftOutMarks = undefined;
+        this.forgetIds();
         return undefined;
       }
     }
@@ -439,9 +446,7 @@ export class FileSource implements EventSource {
     const byPath = new Map(files.map((f, i) => [f.path, all[i]!]));
     problems.push(...conflictProblems(segments, keep), ...this.unvouched.problems(files, this.limits, (f) => linesAsRows(byPath.get(f.path))));
     if (!this.useCache) {
-      this.ids = new IdSet();
-      this.keepOf = new Map();
-      this.leftOutMarks = undefined;
+      this.forgetIds();
     }
     return { segments, keep, bad, problems, tradeKeys, lineage: this.lineage };
   }
