@@ -15,7 +15,7 @@ export const ALERT_ERROR_CODES = {
   DAYBOOK_E_ALERT_NAME: 'Give each rule and receiver a unique, non-empty "name".',
   DAYBOOK_E_ALERT_RECEIVER: 'Give each receiver a webhook with an http(s) "url" and a "format" of alertmanager, slack or telegram (telegram also needs "chat_id").',
   DAYBOOK_E_ALERT_RECEIVER_UNKNOWN: 'A rule names a receiver the file does not define: add it under "receivers" or fix the name.',
-  DAYBOOK_E_ALERT_LABEL: 'Labels and annotations are maps of strings; a label may not use {{ $value }} (a label that changes with the value would make a new alert at every evaluation).',
+  DAYBOOK_E_ALERT_LABEL: 'Labels and annotations are maps of strings named as Prometheus names labels (letters, digits and _, not first a digit, not starting with __: its own); a label may not use {{ $value }} (a label that changes with the value would make a new alert at every evaluation).',
   DAYBOOK_E_ALERT_CLOCK: 'An evaluation must come after the last one the state holds (states only move forward in time): evaluate at a later --at, or keep this run\'s state elsewhere (--state DIR).',
   DAYBOOK_E_ALERT_STATE: 'The alert state (state.json, notifications.json or silences.json in <logDir>/.daybook/alerts/, or in --state DIR) could not be read or written: make the directory writable; restore a damaged file, or move it aside to start afresh (without state.json no alert is active; without notifications.json a notification may be repeated once).',
   DAYBOOK_E_ALERT_LOCKED: 'Another evaluator (daybook alert, or daybook serve --rules) uses this state directory: stop it, or give this one a state directory of its own (--state DIR). A lock left by a killed process is taken over automatically.',

@@ -53,6 +53,10 @@ test('bad files fail naming the rule and the field', () => {
   fails({ rules: [{ kind: 'no_events', window: '5m' }] }, 'DAYBOOK_E_ALERT_NAME', 'rules[0]', 'name');
   fails({ rules: [{ name: 'A', kind: 'no_events', window: '5m', treshold: 1 }] }, 'DAYBOOK_E_ALERT_UNKNOWN_FIELD', 'rule "A"', 'treshold');
   fails({ rules: [{ name: 'A', kind: 'no_events', window: '5m', labels: { v: '{{ $value }}' } }] }, 'DAYBOOK_E_ALERT_LABEL', 'rule "A"', 'labels.v');
+  // Names Prometheus would refuse in the exported rules; `__proto__` (JSON makes it an own key) was dropped silently.
+  fails({ rules: [{ name: 'A', kind: 'no_events', window: '5m', labels: JSON.parse('{"__proto__": "x"}') }] }, 'DAYBOOK_E_ALERT_LABEL', 'rule "A"', 'labels.__proto__');
+  fails({ rules: [{ name: 'A', kind: 'no_events', window: '5m', annotations: { 'run-book': 'x' } }] }, 'DAYBOOK_E_ALERT_LABEL', 'rule "A"', 'annotations.run-book');
+  fails({ rules: [{ name: 'A', kind: 'no_events', window: '5m', labels: { '1st': 'x' } }] }, 'DAYBOOK_E_ALERT_LABEL', 'rule "A"', 'labels.1st');
   fails({ rules: [], receivers: [{ name: 'ops', webhook: { format: 'slack' } }] }, 'DAYBOOK_E_ALERT_RECEIVER', 'receiver "ops"', 'webhook.url');
   fails({ rules: [], receivers: [{ name: 'ops', webhook: { url: 'ftp://x/' } }] }, 'DAYBOOK_E_ALERT_RECEIVER', 'receiver "ops"', 'webhook.url');
   fails({ rules: [], receivers: [{ name: 'ops', webhook: { url: 'http://x/', format: 'teams' } }] }, 'DAYBOOK_E_ALERT_RECEIVER', 'receiver "ops"', 'webhook.format');

@@ -42,16 +42,22 @@ function known(o: Obj, fields: ReadonlySet<string>, where: string): void {
   }
 }
 
-function stringMap(v: unknown, where: string, field: string, noValue: boolean): Record<string, string> {
+/** Prometheus' label names (labels and annotations alike); `__` starts its reserved ones. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function stringMap(v: unknown, where: string, field: string, kind: 'labels' | 'annotations' | 'headers'): Record<string, string> {
   if (v === undefined) return {};
   if (!isObj(v)) throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field} must be an object of strings`);
-  const out: Record<string, string> = {};
-  for (const [k, s] of Object.entries(v)) {
+  const entries = Object.entries(v);
+  for (const [k, s] of entries) {
     if (typeof s !== 'string') throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} must be a string`);
-    if (noValue && /\{\{\s*\$value\s*\}\}/.test(s)) throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} uses {{ $value }}: put it in an annotation`);
-    out[k] = s;
+    if (kind !== 'headers' && (!LABEL_NAME.test(k) || k.startsWith('__'))) {
+      throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} is not a label name (letters, digits and _, not first a digit; names starting with __ are Prometheus' own)`);
+    }
+    if (kind === 'labels' && /\{\{\s*\$value\s*\}\}/.test(s)) throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} uses {{ $value }}: put it in an annotation`);
   }
-  return out;
+  // Own properties whatever the name (a header may be called anything): fromEntries, not assignment.
+  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 function positiveInt(v: unknown, dflt: number, where: string, field: string): number {
@@ -92,8 +98,8 @@ function parseRule(item: unknown, i: number): Rule {
     window,
     threshold,
     for: r.for === undefined ? 0 : durationOf(r.for, where, 'for'),
-    labels: stringMap(r.labels, where, 'labels', true),
-    annotations: stringMap(r.annotations, where, 'annotations', false),
+    labels: stringMap(r.labels, where, 'labels', 'labels'),
+    annotations: stringMap(r.annotations, where, 'annotations', 'annotations'),
   };
   if (r.receivers !== undefined) {
     if (!Array.isArray(r.receivers) || r.receivers.some((x) => typeof x !== 'string')) throw new AlertError('DAYBOOK_E_ALERT_RECEIVER_UNKNOWN', `${where}: receivers must be a list of receiver names`);
@@ -120,7 +126,7 @@ function parseReceiver(item: unknown, i: number): Receiver {
   if (!FORMATS.includes(format)) throw new AlertError('DAYBOOK_E_ALERT_RECEIVER', `${where}: webhook.format ${JSON.stringify(w.format)} is not one of ${FORMATS.join(', ')}`);
   if (format === 'telegram' && (typeof w.chat_id !== 'string' && typeof w.chat_id !== 'number')) throw new AlertError('DAYBOOK_E_ALERT_RECEIVER', `${where}: webhook.chat_id is missing (format telegram)`);
   if (w.send_resolved !== undefined && typeof w.send_resolved !== 'boolean') throw new AlertError('DAYBOOK_E_ALERT_RECEIVER', `${where}: webhook.send_resolved must be true or false`);
-  const headers = w.headers === undefined ? undefined : stringMap(w.headers, where, 'webhook.headers', false);
+  const headers = w.headers === undefined ? undefined : stringMap(w.headers, where, 'webhook.headers', 'headers');
   const out: Receiver = {
     name: r.name,
     url: url.href,

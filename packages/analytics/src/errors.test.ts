@@ -71,4 +71,15 @@ describe('error summary', () => {
       }),
     );
   });
+
+  it('components and error types named as Object.prototype\'s properties are counted like any other', () => {
+    const s = summary([
+      err('2024-01-01T10:00:00Z', 'a', { component: '__proto__', metadata: { error_type: 'toString' } }),
+      err('2024-01-01T11:00:00Z', 'b', { component: '__proto__', metadata: { error_type: 'constructor' } }),
+      err('2024-01-01T12:00:00Z', 'c', { component: 'valueOf', metadata: { error_type: 'toString' } }),
+    ]);
+    assert.deepEqual(Object.entries(s.by_component), [['__proto__', 2], ['valueOf', 1]]);
+    assert.deepEqual(Object.entries(s.by_error_type), [['toString', 2], ['constructor', 1]]);
+    assert.equal(Object.getPrototypeOf(s.by_component), Object.prototype);
+  });
 });

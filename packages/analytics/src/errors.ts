@@ -76,8 +76,13 @@ export function countWarnings(sel: Selection): number {
 /** WARNING events per segment's selected rows (memo.ts). */
 const warnings: SegmentMemo<number> = new WeakMap();
 
-const count = (m: Record<string, number>, k: string): void => {
-  m[k] = (m[k] ?? 0) + 1;
+/**
+ * Counts `k` in `m`. Keys are log content (a component named `__proto__` or `toString`): a
+ * Map, made an object by Object.fromEntries (own properties, in the order keys first came),
+ * never looked up on a plain object, which would find Object.prototype's.
+ */
+const count = (m: Map<string, number>, k: string): void => {
+  m.set(k, (m.get(k) ?? 0) + 1);
 };
 
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
@@ -127,8 +132,8 @@ function mostRecent(errors: readonly ErrorRecord[]): ErrorRecord[] {
 
 /** Over the ERROR/CRITICAL events of a range (in read order) and its WARNING count. Pure. */
 export function errorSummary(errors: readonly ErrorRecord[], warnings: number): ErrorSummary {
-  const byComponent: Record<string, number> = {};
-  const byType: Record<string, number> = {};
+  const byComponent = new Map<string, number>();
+  const byType = new Map<string, number>();
   const byHour: Record<string, number> = {};
   for (const h of HOURS) byHour[h] = 0;
   const messages = new Map<string, { count: number; first: number; last: number }>();
@@ -155,8 +160,8 @@ export function errorSummary(errors: readonly ErrorRecord[], warnings: number): 
   return {
     total_errors: errors.length,
     total_warnings: warnings,
-    by_component: byComponent,
-    by_error_type: byType,
+    by_component: Object.fromEntries(byComponent),
+    by_error_type: Object.fromEntries(byType),
     top_messages: top,
     errors_by_hour: byHour,
     recent_errors: recent,

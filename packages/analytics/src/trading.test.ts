@@ -3,7 +3,10 @@ import { describe, it } from 'node:test';
 import { parseRange } from './dates.js';
 import { eventSetFromEvents } from './event-set.js';
 import { computeReport } from './report.js';
-import { ev, exit, near } from './test/helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LogAnalyzer } from './analyzer.js';
+import { ev, exit, lines, near, tempDir } from './test/helpers.js';
 
 const trading = (events: Record<string, unknown>[], options: { periodsPerYear?: number; startingEquity?: number } = {}, start?: string, end?: string) =>
   computeReport(eventSetFromEvents(events), parseRange(start, end), options).trading_metrics;
@@ -211,5 +214,24 @@ describe('trading metrics', () => {
     assert.equal(m.max_drawdown, 80);
     const n = trading([exit(at(TUE), 5), exit(at(MON), -5), exit(at(WED), -5)]);
     assert.equal(n.max_consecutive_losses, 1); // Mon -5, Tue +5, Wed -5
+  });
+
+  it('strategies, exit reasons and symbols named as Object.prototype\'s properties are keys like any other, and change no object', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'audit.log'), lines([
+      exit(at(MON), 10, { strategy_name: '__proto__', symbol: '__proto__', metadata: { exit_reason: 'constructor' } }),
+      exit(at(TUE), -4, { strategy_name: '__proto__', symbol: 'toString', metadata: { exit_reason: 'toString' } }),
+      exit(at(WED), 1, { strategy_name: 'hasOwnProperty', symbol: '__proto__', metadata: { exit_reason: 'constructor' } }),
+    ]));
+    const r = await new LogAnalyzer(dir, { persist: false }).getReport();
+    const m = r.trading_metrics;
+    assert.deepEqual(Object.entries(m.by_strategy), [['__proto__', { trades: 2, total_pnl: 6, win_rate: 0.5 }], ['hasOwnProperty', { trades: 1, total_pnl: 1, win_rate: 1 }]]);
+    assert.deepEqual(Object.entries(m.by_exit_reason), [['constructor', { trades: 2, total_pnl: 11, win_rate: 1 }], ['toString', { trades: 1, total_pnl: -4, win_rate: 0 }]]);
+    assert.equal(Object.getPrototypeOf(m.by_strategy), Object.prototype);
+    // What the REST API sends keeps the key.
+    assert.deepEqual(JSON.parse(JSON.stringify(m.by_strategy)), Object.fromEntries(Object.entries(m.by_strategy)));
+    assert.deepEqual(r.symbol_performance.map((s) => [s.symbol, s.trades, s.total_pnl]), [['__proto__', 2, 11], ['toString', 1, -4]]);
+    const plain: Record<string, unknown> = {};
+    assert.deepEqual([plain.trades, plain.total_pnl, plain.win_rate], [undefined, undefined, undefined]);
   });
 });

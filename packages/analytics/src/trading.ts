@@ -100,18 +100,22 @@ export function firstPortfolioValue(sel: Selection): number | null {
   return best;
 }
 
+/**
+ * Per key, in the order keys first appear. Keys are log content (a strategy or exit reason
+ * named `__proto__` or `constructor`): counted in a Map and made own properties at the end
+ * (Object.fromEntries), never looked up on a plain object, which would find Object.prototype's.
+ */
 function group(trades: readonly ClosedTrade[], key: (t: ClosedTrade) => string): Record<string, TradeGroup> {
-  const wins = new Map<string, number>();
-  const out: Record<string, TradeGroup> = {};
+  const groups = new Map<string, { trades: number; total_pnl: number; wins: number }>();
   for (const t of trades) {
     const k = key(t);
-    const g = (out[k] ??= { trades: 0, total_pnl: 0, win_rate: 0 });
+    let g = groups.get(k);
+    if (g === undefined) groups.set(k, (g = { trades: 0, total_pnl: 0, wins: 0 }));
     g.trades++;
     g.total_pnl += t.pnl;
-    if (t.pnl > 0) wins.set(k, (wins.get(k) ?? 0) + 1);
+    if (t.pnl > 0) g.wins++;
   }
-  for (const [k, g] of Object.entries(out)) g.win_rate = (wins.get(k) ?? 0) / g.trades;
-  return out;
+  return Object.fromEntries(Array.from(groups, ([k, g]) => [k, { trades: g.trades, total_pnl: g.total_pnl, win_rate: g.wins / g.trades }]));
 }
 
 /** Sum of pnl per UTC day, zero-filled as metrics.md says ("Daily P&L series"). */

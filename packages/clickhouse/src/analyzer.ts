@@ -180,22 +180,23 @@ FROM ${errs} GROUP BY msg ORDER BY c DESC, first_ts ASC, msg ASC LIMIT ${TOP}`),
   if(error_type != '', error_type, event_type) AS etype
 FROM ${errs} ORDER BY ts DESC, ${READ_ORDER_REVERSED} LIMIT ${TOP}`),
     ]);
-    const byComponent: Record<string, number> = {};
-    const byType: Record<string, number> = {};
+    // Names are log content (`__proto__`, `toString`): counted in Maps (analytics' errors.ts).
+    const byComponent = new Map<string, number>();
+    const byType = new Map<string, number>();
     const byHour: Record<string, number> = {};
     for (let h = 0; h < 24; h++) byHour[String(h).padStart(2, '0')] = 0;
     for (const g of groups) {
       const c = n(g.c);
-      byComponent[g.comp] = (byComponent[g.comp] ?? 0) + c;
-      byType[g.etype] = (byType[g.etype] ?? 0) + c;
+      byComponent.set(g.comp, (byComponent.get(g.comp) ?? 0) + c);
+      byType.set(g.etype, (byType.get(g.etype) ?? 0) + c);
       const h = String(n(g.hour)).padStart(2, '0');
       byHour[h] = byHour[h]! + c;
     }
     return {
       total_errors: totals.errors,
       total_warnings: totals.warnings,
-      by_component: byComponent,
-      by_error_type: byType,
+      by_component: Object.fromEntries(byComponent),
+      by_error_type: Object.fromEntries(byType),
       top_messages: top.map((m) => ({ message: m.msg, count: n(m.c), first_seen: isoOf(n(m.first_ts)), last_seen: isoOf(n(m.last_ts)) })),
       errors_by_hour: byHour,
       recent_errors: recent.map((e) => ({ timestamp: isoOf(n(e.ts)), level: e.lvl, component: e.comp, event_type: e.event_type, message: e.message, event_id: e.event_id, error_type: e.etype })),

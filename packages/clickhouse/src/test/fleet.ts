@@ -99,7 +99,8 @@ const py = (fields: Record<string, unknown>): string => JSON.stringify(fields).r
  * A Python DayBot directory: audit.log holds every event, trades.log / system.log /
  * errors.log / performance.log repeat theirs; no chain. Edge cases: fees and rebates, exits
  * without position_id linked first-in-first-out, lower-case levels, a 429 and a 5xx, a health
- * check whose status is null, a negative latency (not counted), events without session_id.
+ * check whose status is null, a negative latency (not counted), events without session_id,
+ * names that are Object.prototype's properties (`__proto__`, `toString`, `constructor`).
  */
 export function pythonBot(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -123,6 +124,9 @@ export function pythonBot(dir: string): void {
     { view: 'system', e: base('2026-11-22T00:01:00Z', 'health_check', { component: 'system', level: 'warning', metadata: { status: 'healthy' } }) },
     { view: 'errors', e: base('2026-11-22T03:00:00Z', 'api_error', { component: '', level: 'error', message: 'Timeout 30s on 10.0.0.1', metadata: { error_type: 'TimeoutError' } }) },
     { view: 'errors', e: base('2026-11-22T03:00:00Z', 'app_log', { component: 'feed', level: 'Critical', message: 'Timeout 5s on 10.0.0.2', metadata: {} }) },
+    // Names that are Object.prototype's properties: keys of by_component, by_error_type, by_strategy, by_exit_reason.
+    { view: 'errors', e: base('2026-11-22T04:00:00Z', 'system_error', { component: '__proto__', level: 'error', message: 'hostile names', metadata: { error_type: 'toString' } }) },
+    { view: 'trades', e: base('2026-11-23T12:00:00Z', 'trade_exit', { symbol: 'MSFT', quantity: 1.0, price: 10.0, pnl: 3.0, strategy_name: '__proto__', metadata: { exit_reason: 'constructor' } }) },
     { view: 'system', e: base('2026-11-23T00:00:00Z', 'portfolio_heat_warning', { component: 'risk', level: 'WARNING', portfolio_heat: 0.31, metadata: { portfolio_heat: 0.9 } }) },
     { view: 'system', e: base('2026-11-23T00:00:01Z', 'daily_loss_limit', { component: 'risk', metadata: { daily_pnl: -1234.5 } }) },
     { view: 'performance', e: base('2026-11-24T00:00:00Z', 'performance_metric', { component: 'performance', session_id: undefined, portfolio_value: 51000.0, metadata: { metric: 'equity' } }) },
