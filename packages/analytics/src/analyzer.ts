@@ -1,17 +1,18 @@
 import { AnalyticsError } from './codes.js';
 import { dayRange, parseRange, type DateInput, type TimeRange } from './dates.js';
 import { select, type EventSet } from './event-set.js';
-import { countErrors, countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
+import { countErrors, errorSummaryOf, type ErrorSummary } from './errors.js';
 import { exportEvents, type ExportOptions, type ExportResult } from './export.js';
 import { computeReport, reportBadLines, type DailyReport, type FullReport, type WithBadLines } from './report.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
 import { readLimits, type ReadLimits } from './limits.js';
 import { FileSource, type EventSource, type LoadOptions } from './source.js';
-import { symbolPerformance, type SymbolPerformance } from './symbols.js';
+import type { SymbolPerformance } from './symbols.js';
 import { systemFigures, systemMetrics, type SystemFigures, type SystemMetrics } from './system.js';
 import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
-import { firstPortfolioValue, pnlFigures, selectTrades, tradingMetrics, type PnlFigures, type TradingMetrics } from './trading.js';
-import { openTradesAt, tradesIn, type Trade, type TradeFilter } from './trades.js';
+import { tradeReports } from './trade-reports.js';
+import { firstPortfolioValue, pnlFigures, type PnlFigures, type TradingMetrics } from './trading.js';
+import { openTradeCount, tradesIn, type Trade, type TradeFilter } from './trades.js';
 import type { ReadProblem } from './reader.js';
 
 /** What getTrades selects: a range (as every report) and filters. */
@@ -161,15 +162,12 @@ export class LogAnalyzer {
       getTradingMetrics: async (start, end) => {
         const s = sel(start, end);
         const startingEquity = this.startingEquity ?? firstPortfolioValue(s);
-        const openTrades = openTradesAt(set, s.range).length;
-        return { ...tradingMetrics(selectTrades(s), { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }), bad_lines };
+        const openTrades = openTradeCount(set, s.range);
+        return { ...tradeReports(s, { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }).trading, bad_lines };
       },
       getSystemMetrics: async (start, end) => ({ ...systemMetrics(sel(start, end)), bad_lines }),
       getRiskMetrics: async (start, end) => ({ ...riskMetrics(sel(start, end)), bad_lines }),
-      getErrorSummary: async (start, end) => {
-        const s = sel(start, end);
-        return { ...errorSummary(selectErrors(s), countWarnings(s)), bad_lines };
-      },
+      getErrorSummary: async (start, end) => ({ ...errorSummaryOf(sel(start, end)), bad_lines }),
     };
   }
 
@@ -193,7 +191,7 @@ export class LogAnalyzer {
   /** A list (as the REST API returns it); the bad-line count is in getReport(). */
   async getSymbolPerformance(start?: DateInput, end?: DateInput): Promise<SymbolPerformance[]> {
     const { sel } = await this.selection(start, end);
-    return symbolPerformance(selectTrades(sel));
+    return tradeReports(sel, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity ?? firstPortfolioValue(sel), openTrades: 0 }).symbols;
   }
 
   async getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines> {
@@ -209,7 +207,7 @@ export class LogAnalyzer {
   async getTrades(query: TradeQuery = {}): Promise<TradeList> {
     const { set, sel, bad_lines } = await this.selection(query.start, query.end);
     const trades = tradesIn(set, sel.range, query);
-    return { trades, open_trades: openTradesAt(set, sel.range).length, bad_lines, read_problems: [...set.problems] };
+    return { trades, open_trades: openTradeCount(set, sel.range), bad_lines, read_problems: [...set.problems] };
   }
 
   /** All five reports of a range from one read. */

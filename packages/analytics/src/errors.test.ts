@@ -4,9 +4,11 @@ import fc from 'fast-check';
 import { parseRange } from './dates.js';
 import { eventSetFromEvents } from './event-set.js';
 import { computeReport } from './report.js';
-import { errorSummary } from './errors.js';
+import { countWarnings, errorSummary, selectErrors } from './errors.js';
+import { isoOf, parseTimestamp, type TimeRange } from './dates.js';
+import { select } from './event-set.js';
 import type { ErrorRecord } from './segment.js';
-import { ev } from './test/helpers.js';
+import { ev, growingSets } from './test/helpers.js';
 
 const summary = (events: (Record<string, unknown> | string)[]) => computeReport(eventSetFromEvents(events), parseRange()).error_summary;
 const err = (timestamp: string, message: string, extra: Record<string, unknown> = {}) => ev({ timestamp, level: 'ERROR', event_type: 'system_error', component: 'alpaca_client', message, ...extra });
@@ -81,5 +83,36 @@ describe('error summary', () => {
     assert.deepEqual(Object.entries(s.by_component), [['__proto__', 2], ['valueOf', 1]]);
     assert.deepEqual(Object.entries(s.by_error_type), [['toString', 2], ['constructor', 1]]);
     assert.equal(Object.getPrototypeOf(s.by_component), Object.prototype);
+  });
+
+  it('of a set read in parts (a repeated report): each segment\'s part added up is one pass over all the errors', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ minute: fc.integer({ min: 0, max: 40 }), kind: fc.integer({ min: 0, max: 9 }), name: fc.constantFrom('feed', 'broker', '__proto__', 'toString'), n: fc.integer({ min: 0, max: 30 }) }), { maxLength: 120 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 40 }),
+        (rows, cuts, from) => {
+          const base = parseTimestamp('2024-01-01T00:00:00Z')!;
+          // Minutes of 0-40: errors at the same instant in different segments (recent_errors' ties).
+          const events = rows.map((r) =>
+            r.kind < 2
+              ? ev({ timestamp: isoOf(base + r.minute * 60e6), level: 'WARNING' })
+              : err(isoOf(base + r.minute * 60e6), `Order ${r.n} failed`, { level: r.kind === 9 ? 'CRITICAL' : 'ERROR', component: r.name, metadata: { error_type: r.kind < 5 ? r.name : 'Timeout' } }),
+          );
+          // The segments of one source, read in parts.
+          const chunks: Record<string, unknown>[][] = [];
+          for (let i = 0, c = 0; i < events.length; c++) {
+            chunks.push(events.slice(i, i + cuts[c % cuts.length]!));
+            i += cuts[c % cuts.length]!;
+          }
+          for (const set of growingSets(chunks)) {
+            for (const range of [parseRange(), { start: base + from * 60e6, end: Infinity, endExclusive: false } satisfies TimeRange]) {
+              const sel = select(set, range);
+              assert.deepEqual(computeReport(set, range).error_summary, errorSummary(selectErrors(sel), countWarnings(sel)));
+            }
+          }
+        },
+      ),
+    );
   });
 });

@@ -77,17 +77,6 @@ export function countWarnings(sel: Selection): number {
 const warnings: SegmentMemo<number> = new WeakMap();
 
 /**
- * Counts `k` in `m`. Keys are log content (a component named `__proto__` or `toString`): a
- * Map, made an object by Object.fromEntries (own properties, in the order keys first came),
- * never looked up on a plain object, which would find Object.prototype's.
- */
-const count = (m: Map<string, number>, k: string): void => {
-  m.set(k, (m.get(k) ?? 0) + 1);
-};
-
-const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
-
-/**
  * A message with every run of digits replaced by `#` (top_messages' key). Bots repeat their
  * error messages, and a repeated report would otherwise run the regex over every error of the
  * range again: the keys are remembered, up to a bound (then forgotten all at once). The bound
@@ -116,8 +105,8 @@ const MAX_MESSAGE_KEY_CHARS = 4 * 1024 * 1024;
 /** Whether error a (read at ia) is more recent than b (read at ib): newer first, then the one read later. */
 const newer = (a: ErrorRecord, ia: number, b: ErrorRecord, ib: number): boolean => a.ts > b.ts || (a.ts === b.ts && ia > ib);
 
-/** The TOP most recent errors, newest first, in one pass (no sort of every error). */
-function mostRecent(errors: readonly ErrorRecord[]): ErrorRecord[] {
+/** The places of the TOP most recent errors, newest first, in one pass (no sort of every error). */
+function mostRecent(errors: readonly ErrorRecord[]): number[] {
   const best: number[] = [];
   for (let i = 0; i < errors.length; i++) {
     const e = errors[i]!;
@@ -127,21 +116,49 @@ function mostRecent(errors: readonly ErrorRecord[]): ErrorRecord[] {
     best.splice(at, 0, i);
     if (best.length > TOP) best.pop();
   }
-  return best.map((i) => errors[i]!);
+  return best;
 }
 
-/** Over the ERROR/CRITICAL events of a range (in read order) and its WARNING count. Pure. */
-export function errorSummary(errors: readonly ErrorRecord[], warnings: number): ErrorSummary {
+interface MessageSums {
+  count: number;
+  first: number;
+  last: number;
+}
+
+/**
+ * What the error summary adds up over some errors in read order (one segment's selected ones):
+ * counts per name in the order names first came, per hour, per message key, and the TOP most
+ * recent with their places among these errors. The parts of a selection's segments, added in
+ * segment order (summaryOf), give what one pass over all its errors gives: a repeated report
+ * passes over the errors of the new lines only.
+ */
+interface ErrorPart {
+  count: number;
+  byComponent: Map<string, number>;
+  byType: Map<string, number>;
+  byHour: Int32Array;
+  messages: Map<string, MessageSums>;
+  recent: { error: ErrorRecord; at: number }[];
+}
+
+/**
+ * Counts `k` in `m`. Keys are log content (a component named `__proto__` or `toString`): a
+ * Map, made an object by Object.fromEntries (own properties, in the order keys first came),
+ * never looked up on a plain object, which would find Object.prototype's.
+ */
+const count = (m: Map<string, number>, k: string, n = 1): void => {
+  m.set(k, (m.get(k) ?? 0) + n);
+};
+
+function partOf(errors: readonly ErrorRecord[]): ErrorPart {
   const byComponent = new Map<string, number>();
   const byType = new Map<string, number>();
-  const byHour: Record<string, number> = {};
-  for (const h of HOURS) byHour[h] = 0;
-  const messages = new Map<string, { count: number; first: number; last: number }>();
+  const byHour = new Int32Array(24);
+  const messages = new Map<string, MessageSums>();
   for (const e of errors) {
     count(byComponent, e.component);
     count(byType, e.errorType);
-    const hour = ((Math.floor(e.ts / HOUR_US) % 24) + 24) % 24;
-    byHour[HOURS[hour]!]!++;
+    byHour[((Math.floor(e.ts / HOUR_US) % 24) + 24) % 24]!++;
     const key = messageKey(e.message);
     const m = messages.get(key);
     if (m === undefined) messages.set(key, { count: 1, first: e.ts, last: e.ts });
@@ -151,19 +168,67 @@ export function errorSummary(errors: readonly ErrorRecord[], warnings: number): 
       if (e.ts > m.last) m.last = e.ts;
     }
   }
-  const top = [...messages.entries()]
+  return { count: errors.length, byComponent, byType, byHour, messages, recent: mostRecent(errors).map((at) => ({ error: errors[at]!, at })) };
+}
+
+/** The summary of parts that follow one another in read order. */
+function summaryOf(parts: readonly ErrorPart[], warnings: number): ErrorSummary {
+  if (parts.length === 1) return summaryOfPart(parts[0]!, warnings);
+  const sum: ErrorPart = { count: 0, byComponent: new Map(), byType: new Map(), byHour: new Int32Array(24), messages: new Map(), recent: [] };
+  for (const p of parts) {
+    for (const [k, n] of p.byComponent) count(sum.byComponent, k, n);
+    for (const [k, n] of p.byType) count(sum.byType, k, n);
+    for (let h = 0; h < 24; h++) sum.byHour[h]! += p.byHour[h]!;
+    for (const [key, m] of p.messages) {
+      const s = sum.messages.get(key);
+      if (s === undefined) sum.messages.set(key, { ...m });
+      else {
+        s.count += m.count;
+        if (m.first < s.first) s.first = m.first;
+        if (m.last > s.last) s.last = m.last;
+      }
+    }
+    // Each part's most recent, at their places among all the errors: the TOP of all are among them.
+    for (const r of p.recent) sum.recent.push({ error: r.error, at: sum.count + r.at });
+    sum.count += p.count;
+  }
+  sum.recent.sort((a, b) => (newer(a.error, a.at, b.error, b.at) ? -1 : 1));
+  sum.recent.length = Math.min(sum.recent.length, TOP);
+  return summaryOfPart(sum, warnings);
+}
+
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
+
+function summaryOfPart(p: ErrorPart, warnings: number): ErrorSummary {
+  const byHour: Record<string, number> = {};
+  HOURS.forEach((h, i) => (byHour[h] = p.byHour[i]!));
+  const top = [...p.messages.entries()]
     .sort(([ma, a], [mb, b]) => b.count - a.count || a.first - b.first || (ma < mb ? -1 : ma > mb ? 1 : 0))
     .slice(0, TOP)
     .map(([message, m]) => ({ message, count: m.count, first_seen: isoOf(m.first), last_seen: isoOf(m.last) }));
   // Newest first; of two at the same instant, the one read later first.
-  const recent = mostRecent(errors).map((e) => ({ timestamp: isoOf(e.ts), level: e.level, component: e.component, event_type: e.eventType, message: e.message, event_id: e.eventId, error_type: e.errorType }));
+  const recent = p.recent.map(({ error: e }) => ({ timestamp: isoOf(e.ts), level: e.level, component: e.component, event_type: e.eventType, message: e.message, event_id: e.eventId, error_type: e.errorType }));
   return {
-    total_errors: errors.length,
+    total_errors: p.count,
     total_warnings: warnings,
-    by_component: Object.fromEntries(byComponent),
-    by_error_type: Object.fromEntries(byType),
+    by_component: Object.fromEntries(p.byComponent),
+    by_error_type: Object.fromEntries(p.byType),
     top_messages: top,
     errors_by_hour: byHour,
     recent_errors: recent,
   };
 }
+
+/** Over the ERROR/CRITICAL events of a range (in read order) and its WARNING count. Pure. */
+export function errorSummary(errors: readonly ErrorRecord[], warnings: number): ErrorSummary {
+  return summaryOf([partOf(errors)], warnings);
+}
+
+/** errorSummary(selectErrors(sel), countWarnings(sel)), from each segment's part (memo.ts). */
+export function errorSummaryOf(sel: Selection): ErrorSummary {
+  const parts = sel.set.segments.map((seg, si) => perSegment(errorParts, sel.rows[si]!, seg, () => partOf(seg.errors.filter((e) => isSelected(sel, si, e.row, e.ts)))));
+  return summaryOf(parts, countWarnings(sel));
+}
+
+/** The error summary's part of each segment's selected rows (memo.ts). */
+const errorParts: SegmentMemo<ErrorPart> = new WeakMap();

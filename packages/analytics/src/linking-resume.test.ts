@@ -4,24 +4,16 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LogAnalyzer } from './analyzer.js';
 import { isoOf, parseTimestamp } from './dates.js';
-import { dedupSegment, IdSet } from './dedup.js';
-import { eventSetFromEvents, type EventSet } from './event-set.js';
-import type { Segment } from './segment.js';
+import type { EventSet } from './event-set.js';
 import { FileSource } from './source.js';
 import { linkTrades, openTradesAt, type Linked } from './trades.js';
-import { ev, lines, tempDir } from './test/helpers.js';
+import { chunked, ev, growingSets, lines, random, tempDir } from './test/helpers.js';
 
 // Linking resumes from the previous set's state when the new set extends it (trades.ts
 // resumed); the answer must be what linking everything again gives, whatever the appends hold:
 // position ids reused after an exit, first-in-first-out trades without ids, partial exits,
 // exits without pnl (derived from the entry), rows older than the last one linked, copies of
 // events read before. The random streams are seeded: a failure names its seed.
-
-/** A small seeded generator (Park and Miller's minimal standard): the same seed, the same events. */
-function random(seed: number): () => number {
-  let x = seed % 2147483647 || 1;
-  return () => (x = (x * 48271) % 2147483647) / 2147483647;
-}
 
 const BASE = parseTimestamp('2024-03-01T00:00:00.000Z')!;
 const MINUTE = 60_000_000;
@@ -73,32 +65,8 @@ function view(l: Linked, rows = true): unknown {
   };
 }
 
-/** The sets of one source over appends: each holds the segments before (the same objects and masks) and one new one. */
-function growingSets(chunks: readonly Record<string, unknown>[][]): EventSet[] {
-  const lineage = {};
-  const ids = new IdSet();
-  const segments: Segment[] = [];
-  const keep: Uint8Array[] = [];
-  return chunks.map((chunk) => {
-    const s = eventSetFromEvents(chunk).segments[0]!;
-    segments.push(s);
-    keep.push(dedupSegment(s, ids));
-    return { segments: [...segments], keep: [...keep], bad: eventSetFromEvents([]).bad, problems: [], lineage };
-  });
-}
-
 /** The same set without its lineage: linked from scratch. */
 const alone = (set: EventSet): EventSet => ({ ...set, lineage: undefined });
-
-function chunked<T>(xs: readonly T[], rnd: () => number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; ) {
-    const n = Math.floor(rnd() * 40);
-    out.push(xs.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 describe('linking resumed after appends', () => {
   it('gives what linking everything again gives, append after append (random streams)', () => {

@@ -1,13 +1,14 @@
 import { badLinesReport, type BadLineCounts } from './bad-lines.js';
 import { isoOf, parseTimestamp, type TimeRange } from './dates.js';
 import { select, type EventSet } from './event-set.js';
-import { countWarnings, errorSummary, selectErrors, type ErrorSummary } from './errors.js';
+import { errorSummaryOf, type ErrorSummary } from './errors.js';
 import type { ReadProblem } from './reader.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
-import { symbolPerformance, type SymbolPerformance } from './symbols.js';
+import type { SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
-import { firstPortfolioValue, selectTrades, tradingMetrics, type TradingMetrics } from './trading.js';
-import { openTradesAt } from './trades.js';
+import { tradeReports } from './trade-reports.js';
+import { firstPortfolioValue, type TradingMetrics } from './trading.js';
+import { openTradeCount } from './trades.js';
 
 export type BadLinesReport = ReturnType<typeof badLinesReport>;
 
@@ -56,16 +57,16 @@ export function startingEquityOf(set: EventSet, range: TimeRange, options: Repor
 /** All five reports over one range. Pure: the EventSet is already read. */
 export function computeReport(set: EventSet, range: TimeRange, options: ReportOptions = {}): FullReport {
   const sel = select(set, range);
-  const trades = selectTrades(sel);
   const startingEquity = options.startingEquity ?? firstPortfolioValue(sel);
+  const { trading, symbols } = tradeReports(sel, { periodsPerYear: options.periodsPerYear, startingEquity, openTrades: openTradeCount(set, range) });
   return {
     start: Number.isFinite(range.start) ? isoOf(range.start) : null,
     end: Number.isFinite(range.end) ? isoOf(range.end) : null,
-    trading_metrics: tradingMetrics(trades, { periodsPerYear: options.periodsPerYear, startingEquity, openTrades: openTradesAt(set, range).length }),
+    trading_metrics: trading,
     system_metrics: systemMetrics(sel),
     risk_metrics: riskMetrics(sel),
-    symbol_performance: symbolPerformance(trades),
-    error_summary: errorSummary(selectErrors(sel), countWarnings(sel)),
+    symbol_performance: symbols,
+    error_summary: errorSummaryOf(sel),
     bad_lines: badLinesReport(set.bad),
     read_problems: set.problems.filter((p) => concerns(p, range)),
   };

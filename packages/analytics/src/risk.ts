@@ -35,6 +35,9 @@ const RISK_KEYS = [...RISK_KEY.values()];
 /** RISK_KEY as an array by type code: no Map lookup per row of the pass. */
 const RISK_KEY_BY_CODE: readonly (keyof RiskDay | undefined)[] = Array.from({ length: 256 }, (_, code) => RISK_KEY.get(code));
 
+/** The greatest portfolio_heat and least daily_pnl of one segment's selected rows (memo.ts). */
+const extremes: SegmentMemo<{ heat: number | null; daily: number | null }> = new WeakMap();
+
 /** The risk events of one segment's selected rows, per UTC day (memo.ts). */
 const riskDays: SegmentMemo<Map<string, RiskDay>> = new WeakMap();
 
@@ -76,11 +79,19 @@ export function riskMetrics(sel: Selection): RiskMetrics {
         totals[key] += counts[key];
       }
     }
-    for (const v of seg.values) {
-      if (!isSelected(sel, si, v.row, ts[v.row]!)) continue;
-      if (v.portfolioHeat !== undefined && (maxHeat === null || v.portfolioHeat > maxHeat)) maxHeat = v.portfolioHeat;
-      if (v.dailyPnl !== undefined && (minDaily === null || v.dailyPnl < minDaily)) minDaily = v.dailyPnl;
-    }
+    // The first greatest and least in read order, per segment and then across them: as one pass.
+    const x = perSegment(extremes, sel.rows[si]!, seg, () => {
+      let heat: number | null = null;
+      let daily: number | null = null;
+      for (const v of seg.values) {
+        if (!isSelected(sel, si, v.row, ts[v.row]!)) continue;
+        if (v.portfolioHeat !== undefined && (heat === null || v.portfolioHeat > heat)) heat = v.portfolioHeat;
+        if (v.dailyPnl !== undefined && (daily === null || v.dailyPnl < daily)) daily = v.dailyPnl;
+      }
+      return { heat, daily };
+    });
+    if (x.heat !== null && (maxHeat === null || x.heat > maxHeat)) maxHeat = x.heat;
+    if (x.daily !== null && (minDaily === null || x.daily < minDaily)) minDaily = x.daily;
   });
   const days = [...byDay.keys()].sort();
   return {

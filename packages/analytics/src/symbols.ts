@@ -16,16 +16,36 @@ export interface SymbolPerformance {
   total_volume: number;
 }
 
-/** Over the trade events of a range; sorted by total_pnl descending, ties by symbol. Pure. */
-export function symbolPerformance(events: readonly TradeRecord[]): SymbolPerformance[] {
-  const trades = inTimeOrder(events);
-  const out = new Map<string, SymbolPerformance & { grossProfit: number; grossLoss: number }>();
-  for (const t of trades) {
-    if (!isClosed(t)) continue;
-    let s = out.get(t.symbol);
+/** A symbol's figures as they are added up. */
+interface SymbolSums {
+  symbol: string;
+  trades: number;
+  wins: number;
+  losses: number;
+  total_pnl: number;
+  largest_win: number;
+  largest_loss: number;
+  grossProfit: number;
+  grossLoss: number;
+}
+
+/**
+ * Symbol performance as one pass over the trading events in timestamp order, one event at a
+ * time (TradingFold says why): the same additions in the same order as a pass over them all.
+ */
+export class SymbolFold {
+  /** Per symbol with a closed trade, in the order of their first closed trade. */
+  private readonly closed = new Map<string, SymbolSums>();
+  /** Per symbol, the volume of all its fills (a symbol counts its fills from before its first close too). */
+  private readonly volume = new Map<string, number>();
+
+  add(t: TradeRecord): void {
+    this.volume.set(t.symbol, (this.volume.get(t.symbol) ?? 0) + fillVolume(t));
+    if (!isClosed(t)) return;
+    let s = this.closed.get(t.symbol);
     if (s === undefined) {
-      s = { symbol: t.symbol, trades: 0, wins: 0, losses: 0, win_rate: 0, total_pnl: 0, avg_pnl: 0, largest_win: -Infinity, largest_loss: Infinity, profit_factor: null, total_volume: 0, grossProfit: 0, grossLoss: 0 };
-      out.set(t.symbol, s);
+      s = { symbol: t.symbol, trades: 0, wins: 0, losses: 0, total_pnl: 0, largest_win: -Infinity, largest_loss: Infinity, grossProfit: 0, grossLoss: 0 };
+      this.closed.set(t.symbol, s);
     }
     s.trades++;
     s.total_pnl += t.pnl;
@@ -39,15 +59,29 @@ export function symbolPerformance(events: readonly TradeRecord[]): SymbolPerform
     if (t.pnl > s.largest_win) s.largest_win = t.pnl;
     if (t.pnl < s.largest_loss) s.largest_loss = t.pnl;
   }
-  for (const t of trades) {
-    const s = out.get(t.symbol);
-    if (s !== undefined) s.total_volume += fillVolume(t);
+
+  /** Sorted by total_pnl descending, ties by symbol. */
+  performance(): SymbolPerformance[] {
+    const list = Array.from(this.closed.values(), (s): SymbolPerformance => ({
+      symbol: s.symbol,
+      trades: s.trades,
+      wins: s.wins,
+      losses: s.losses,
+      win_rate: s.wins / s.trades,
+      total_pnl: s.total_pnl,
+      avg_pnl: s.total_pnl / s.trades,
+      largest_win: s.largest_win,
+      largest_loss: s.largest_loss,
+      profit_factor: s.losses > 0 ? s.grossProfit / Math.abs(s.grossLoss) : null,
+      total_volume: this.volume.get(s.symbol)!,
+    }));
+    return list.sort((a, b) => b.total_pnl - a.total_pnl || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }
-  const list = [...out.values()].map(({ grossProfit, grossLoss, ...s }) => ({
-    ...s,
-    win_rate: s.wins / s.trades,
-    avg_pnl: s.total_pnl / s.trades,
-    profit_factor: s.losses > 0 ? grossProfit / Math.abs(grossLoss) : null,
-  }));
-  return list.sort((a, b) => b.total_pnl - a.total_pnl || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+}
+
+/** Over the trade events of a range; sorted by total_pnl descending, ties by symbol. Pure. */
+export function symbolPerformance(events: readonly TradeRecord[]): SymbolPerformance[] {
+  const fold = new SymbolFold();
+  for (const t of inTimeOrder(events)) fold.add(t);
+  return fold.performance();
 }

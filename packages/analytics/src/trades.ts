@@ -42,6 +42,11 @@ export interface Linked {
   readonly lastTs: number;
   /** Per event, as columns: what the money figures read in a loop, without a record per event. */
   readonly curve: PnlCurve;
+  /**
+   * The linking this is a snapshot of: the snapshots of one origin hold the same events at the
+   * same places, each a longer list than the one before (trade-reports.ts resumes its passes so).
+   */
+  readonly origin: object;
 }
 
 /**
@@ -215,7 +220,7 @@ class Linker {
     const trades = this.trades;
     const open = [...this.openNow].sort((a, b) => a - b).map((i) => trades[i]!);
     const n = this.events.length;
-    return { events: this.events, trades, open, lastTs: this.lastTs, curve: { ts: this.ts.subarray(0, n), pnl: this.pnl.subarray(0, n), fee: this.fee.subarray(0, n) } };
+    return { events: this.events, trades, open, lastTs: this.lastTs, curve: { ts: this.ts.subarray(0, n), pnl: this.pnl.subarray(0, n), fee: this.fee.subarray(0, n) }, origin: this };
   }
 
   extend(records: readonly TradeRecord[]): this {
@@ -338,6 +343,15 @@ export function openTradesAt(set: EventSet, range: TimeRange): LinkedTrade[] {
   // A range that ends at or after the last event (a report up to now): no pass over every trade.
   if (byEnd(range, linked.lastTs)) return [...linked.open];
   return linked.trades.filter((t) => isOpenAt(t, range));
+}
+
+/** openTradesAt(set, range).length, without the list. */
+export function openTradeCount(set: EventSet, range: TimeRange): number {
+  const linked = linkTrades(set);
+  if (byEnd(range, linked.lastTs)) return linked.open.length;
+  let n = 0;
+  for (const t of linked.trades) if (isOpenAt(t, range)) n++;
+  return n;
 }
 
 /** Whether `t` (µs) is at or before the range's end (before it, for a plain date's exclusive end). */

@@ -1,5 +1,6 @@
 import { dayNumber } from './dates.js';
 import { isSelected, type Selection } from './event-set.js';
+import { perSegment, type SegmentMemo } from './memo.js';
 import type { TradeRecord } from './segment.js';
 import { linkedRange, selectLinked } from './trades.js';
 import { isConstant, mean, sampleStd } from './stats.js';
@@ -88,55 +89,212 @@ export function firstPortfolioValue(sel: Selection): number | null {
   let best: number | null = null;
   let bestTs = Infinity;
   sel.set.segments.forEach((seg, si) => {
-    for (const v of seg.values) {
-      if (v.portfolioValue === undefined) continue;
-      const ts = seg.ts[v.row]!;
-      if (ts < bestTs && isSelected(sel, si, v.row, ts)) {
-        best = v.portfolioValue;
-        bestTs = ts;
+    const first = perSegment(firstValues, sel.rows[si]!, seg, () => {
+      let value: number | null = null;
+      let ts = Infinity;
+      for (const v of seg.values) {
+        if (v.portfolioValue === undefined) continue;
+        const t = seg.ts[v.row]!;
+        if (t < ts && isSelected(sel, si, v.row, t)) {
+          value = v.portfolioValue;
+          ts = t;
+        }
       }
+      return { value, ts };
+    });
+    if (first.ts < bestTs) {
+      best = first.value;
+      bestTs = first.ts;
     }
   });
   return best;
 }
 
-/**
- * Per key, in the order keys first appear. Keys are log content (a strategy or exit reason
- * named `__proto__` or `constructor`): counted in a Map and made own properties at the end
- * (Object.fromEntries), never looked up on a plain object, which would find Object.prototype's.
- */
-function group(trades: readonly ClosedTrade[], key: (t: ClosedTrade) => string): Record<string, TradeGroup> {
-  const groups = new Map<string, { trades: number; total_pnl: number; wins: number }>();
-  for (const t of trades) {
-    const k = key(t);
-    let g = groups.get(k);
-    if (g === undefined) groups.set(k, (g = { trades: 0, total_pnl: 0, wins: 0 }));
-    g.trades++;
-    g.total_pnl += t.pnl;
-    if (t.pnl > 0) g.wins++;
-  }
-  return Object.fromEntries(Array.from(groups, ([k, g]) => [k, { trades: g.trades, total_pnl: g.total_pnl, win_rate: g.wins / g.trades }]));
-}
+/** Per segment's selected rows (memo.ts), its earliest portfolio_value (ties: read order) and when. */
+const firstValues: SegmentMemo<{ value: number | null; ts: number }> = new WeakMap();
 
 /** Sum of pnl per UTC day, zero-filled as metrics.md says ("Daily P&L series"). */
 export function dailyPnlSeries(closed: readonly ClosedTrade[], periodsPerYear: number): { day: number; pnl: number }[] {
-  if (closed.length === 0) return [];
-  const byDay = new Map<number, number>();
-  let first = Infinity;
-  let last = -Infinity;
-  for (const t of closed) {
-    const d = dayNumber(t.ts);
-    byDay.set(d, (byDay.get(d) ?? 0) + t.pnl);
-    if (d < first) first = d;
-    if (d > last) last = d;
+  const days = new DailyPnl();
+  for (const t of closed) days.add(t.ts, t.pnl);
+  return days.series(periodsPerYear);
+}
+
+/** The daily P&L series, one closed trade at a time. */
+class DailyPnl {
+  private readonly byDay = new Map<number, number>();
+  private first = Infinity;
+  private last = -Infinity;
+
+  add(ts: number, pnl: number): void {
+    const d = dayNumber(ts);
+    this.byDay.set(d, (this.byDay.get(d) ?? 0) + pnl);
+    if (d < this.first) this.first = d;
+    if (d > this.last) this.last = d;
   }
-  const out: { day: number; pnl: number }[] = [];
-  for (let d = first; d <= last; d++) {
-    const weekday = (d + 4) % 7; // day 0 (1970-01-01) was a Thursday; 0 = Sunday
-    const traded = byDay.get(d);
-    if (periodsPerYear >= 365 || (weekday !== 0 && weekday !== 6) || traded !== undefined) out.push({ day: d, pnl: traded ?? 0 });
+
+  series(periodsPerYear: number): { day: number; pnl: number }[] {
+    const out: { day: number; pnl: number }[] = [];
+    for (let d = this.first; d <= this.last; d++) {
+      const weekday = (d + 4) % 7; // day 0 (1970-01-01) was a Thursday; 0 = Sunday
+      const traded = this.byDay.get(d);
+      if (periodsPerYear >= 365 || (weekday !== 0 && weekday !== 6) || traded !== undefined) out.push({ day: d, pnl: traded ?? 0 });
+    }
+    return out;
   }
-  return out;
+}
+
+/** A group's counts (TradeGroup) as they are added up. */
+interface GroupSums {
+  trades: number;
+  total_pnl: number;
+  wins: number;
+}
+
+/**
+ * Adds a closed trade to its group. Keys are log content (a strategy or exit reason named
+ * `__proto__` or `constructor`): counted in a Map and made own properties at the end
+ * (Object.fromEntries), never looked up on a plain object, which would find Object.prototype's.
+ */
+function addToGroup(groups: Map<string, GroupSums>, key: string, pnl: number): void {
+  let g = groups.get(key);
+  if (g === undefined) groups.set(key, (g = { trades: 0, total_pnl: 0, wins: 0 }));
+  g.trades++;
+  g.total_pnl += pnl;
+  if (pnl > 0) g.wins++;
+}
+
+/** Per key, in the order keys first appeared. */
+const groupsOf = (groups: ReadonlyMap<string, GroupSums>): Record<string, TradeGroup> =>
+  Object.fromEntries(Array.from(groups, ([k, g]) => [k, { trades: g.trades, total_pnl: g.total_pnl, win_rate: g.wins / g.trades }]));
+
+/**
+ * Trading metrics as one pass over the trading events in timestamp order, one event at a time:
+ * after the events of a report, the next report of a longer range (a report up to now, after
+ * appends) adds the new ones instead of passing over all of them again (trade-reports.ts).
+ * Every sum is the same additions in the same order as one pass over all of them, so the
+ * figures are the same doubles. Equity is fixed at the start: the drawdown percentage reads it
+ * at every trade.
+ */
+export class TradingFold {
+  private closed = 0;
+  private wins = 0;
+  private losses = 0;
+  private total = 0;
+  private grossProfit = 0;
+  private grossLoss = 0;
+  private largestWin = -Infinity;
+  private largestLoss = Infinity;
+  private cum = 0;
+  private peak = 0;
+  private maxDd = 0;
+  private maxDdPct: number | null;
+  private runW = 0;
+  private runL = 0;
+  private maxRunW = 0;
+  private maxRunL = 0;
+  private holdSum = 0;
+  private holdCount = 0;
+  private volume = 0;
+  private fees = 0;
+  /** The closed trades' pnls, in order (per-trade Sharpe), with room to grow. */
+  private pnls = new Float64Array(64);
+  private readonly days = new DailyPnl();
+  private readonly byExitReason = new Map<string, GroupSums>();
+  private readonly byStrategy = new Map<string, GroupSums>();
+
+  constructor(readonly equity: number | null) {
+    this.maxDdPct = equity === null ? null : 0;
+  }
+
+  add(t: TradeRecord): void {
+    this.volume += fillVolume(t);
+    if (t.fee !== undefined) this.fees += t.fee;
+    if (!isClosed(t)) return;
+    const p = t.pnl;
+    this.total += p;
+    if (p > 0) {
+      this.wins++;
+      this.grossProfit += p;
+      this.runW++;
+      this.runL = 0;
+    } else if (p < 0) {
+      this.losses++;
+      this.grossLoss += p;
+      this.runL++;
+      this.runW = 0;
+    } else {
+      this.runW = 0;
+      this.runL = 0;
+    }
+    if (this.runW > this.maxRunW) this.maxRunW = this.runW;
+    if (this.runL > this.maxRunL) this.maxRunL = this.runL;
+    if (p > this.largestWin) this.largestWin = p;
+    if (p < this.largestLoss) this.largestLoss = p;
+    this.cum += p;
+    if (this.cum > this.peak) this.peak = this.cum;
+    if (this.peak - this.cum > this.maxDd) this.maxDd = this.peak - this.cum;
+    if (this.equity !== null) {
+      const pct = (this.peak - this.cum) / (this.equity + this.peak);
+      if (Number.isFinite(pct) && pct > this.maxDdPct!) this.maxDdPct = pct;
+    }
+    if (t.holdMinutes !== undefined) {
+      this.holdSum += t.holdMinutes;
+      this.holdCount++;
+    }
+    if (this.closed === this.pnls.length) {
+      const more = new Float64Array(this.closed * 2);
+      more.set(this.pnls);
+      this.pnls = more;
+    }
+    this.pnls[this.closed++] = p;
+    this.days.add(t.ts, p);
+    addToGroup(this.byExitReason, t.exitReason, p);
+    addToGroup(this.byStrategy, t.strategy, p);
+  }
+
+  /** The metrics of the events added so far. */
+  metrics(periodsPerYear = 252, openTrades = 0): TradingMetrics {
+    const n = this.closed;
+    const { wins, losses, total, grossProfit, grossLoss, equity } = this;
+    const avgWin = wins > 0 ? grossProfit / wins : 0;
+    const avgLoss = losses > 0 ? grossLoss / losses : 0;
+    const scale = equity !== null && equity !== 0 && Number.isFinite(equity) ? equity : 1;
+    const daily = this.days.series(periodsPerYear).map((d) => d.pnl / scale);
+    return {
+      total_trades: n,
+      winning_trades: wins,
+      losing_trades: losses,
+      breakeven_trades: n - wins - losses,
+      win_rate: n > 0 ? wins / n : 0,
+      total_pnl: total,
+      gross_profit: grossProfit,
+      gross_loss: grossLoss,
+      avg_win: avgWin,
+      avg_loss: avgLoss,
+      largest_win: n > 0 ? this.largestWin : 0,
+      largest_loss: n > 0 ? this.largestLoss : 0,
+      profit_factor: losses > 0 ? grossProfit / Math.abs(grossLoss) : null,
+      payoff_ratio: losses > 0 ? avgWin / Math.abs(avgLoss) : null,
+      expectancy: n > 0 ? total / n : 0,
+      max_drawdown: this.maxDd,
+      max_drawdown_pct: this.maxDdPct,
+      max_consecutive_wins: this.maxRunW,
+      max_consecutive_losses: this.maxRunL,
+      sharpe_ratio: sharpe(daily, periodsPerYear),
+      sortino_ratio: sortino(daily, periodsPerYear),
+      per_trade_sharpe: sharpe(this.pnls.subarray(0, n), 1),
+      total_volume: this.volume,
+      avg_hold_minutes: this.holdCount > 0 ? this.holdSum / this.holdCount : null,
+      total_fees: this.fees,
+      net_pnl: total - this.fees,
+      open_trades: openTrades,
+      starting_equity: equity,
+      periods_per_year: periodsPerYear,
+      by_exit_reason: groupsOf(this.byExitReason),
+      by_strategy: groupsOf(this.byStrategy),
+    };
+  }
 }
 
 /**
@@ -144,106 +302,9 @@ export function dailyPnlSeries(closed: readonly ClosedTrade[], periodsPerYear: n
  * timestamp order (a stable sort: ties keep the order given). Pure: no I/O, no clock.
  */
 export function tradingMetrics(events: readonly TradeRecord[], options: TradingOptions = {}): TradingMetrics {
-  const ppy = options.periodsPerYear ?? 252;
-  const equity = options.startingEquity ?? null;
-  const trades = inTimeOrder(events);
-  const closed = trades.filter(isClosed);
-  const n = closed.length;
-  let wins = 0;
-  let losses = 0;
-  let total = 0;
-  let grossProfit = 0;
-  let grossLoss = 0;
-  let largestWin = n > 0 ? -Infinity : 0;
-  let largestLoss = n > 0 ? Infinity : 0;
-  let cum = 0;
-  let peak = 0;
-  let maxDd = 0;
-  let maxDdPct: number | null = equity === null ? null : 0;
-  let runW = 0;
-  let runL = 0;
-  let maxRunW = 0;
-  let maxRunL = 0;
-  let holdSum = 0;
-  let holdCount = 0;
-  for (const t of closed) {
-    const p = t.pnl;
-    total += p;
-    if (p > 0) {
-      wins++;
-      grossProfit += p;
-      runW++;
-      runL = 0;
-    } else if (p < 0) {
-      losses++;
-      grossLoss += p;
-      runL++;
-      runW = 0;
-    } else {
-      runW = 0;
-      runL = 0;
-    }
-    if (runW > maxRunW) maxRunW = runW;
-    if (runL > maxRunL) maxRunL = runL;
-    if (p > largestWin) largestWin = p;
-    if (p < largestLoss) largestLoss = p;
-    cum += p;
-    if (cum > peak) peak = cum;
-    if (peak - cum > maxDd) maxDd = peak - cum;
-    if (equity !== null) {
-      const pct = (peak - cum) / (equity + peak);
-      if (Number.isFinite(pct) && pct > maxDdPct!) maxDdPct = pct;
-    }
-    if (t.holdMinutes !== undefined) {
-      holdSum += t.holdMinutes;
-      holdCount++;
-    }
-  }
-  let volume = 0;
-  let fees = 0;
-  for (const t of trades) {
-    volume += fillVolume(t);
-    if (t.fee !== undefined) fees += t.fee;
-  }
-
-  const avgWin = wins > 0 ? grossProfit / wins : 0;
-  const avgLoss = losses > 0 ? grossLoss / losses : 0;
-  const scale = equity !== null && equity !== 0 && Number.isFinite(equity) ? equity : 1;
-  const daily = dailyPnlSeries(closed, ppy).map((d) => d.pnl / scale);
-  const pnls = closed.map((t) => t.pnl);
-  return {
-    total_trades: n,
-    winning_trades: wins,
-    losing_trades: losses,
-    breakeven_trades: n - wins - losses,
-    win_rate: n > 0 ? wins / n : 0,
-    total_pnl: total,
-    gross_profit: grossProfit,
-    gross_loss: grossLoss,
-    avg_win: avgWin,
-    avg_loss: avgLoss,
-    largest_win: largestWin,
-    largest_loss: largestLoss,
-    profit_factor: losses > 0 ? grossProfit / Math.abs(grossLoss) : null,
-    payoff_ratio: losses > 0 ? avgWin / Math.abs(avgLoss) : null,
-    expectancy: n > 0 ? total / n : 0,
-    max_drawdown: maxDd,
-    max_drawdown_pct: maxDdPct,
-    max_consecutive_wins: maxRunW,
-    max_consecutive_losses: maxRunL,
-    sharpe_ratio: sharpe(daily, ppy),
-    sortino_ratio: sortino(daily, ppy),
-    per_trade_sharpe: sharpe(pnls, 1),
-    total_volume: volume,
-    avg_hold_minutes: holdCount > 0 ? holdSum / holdCount : null,
-    total_fees: fees,
-    net_pnl: total - fees,
-    open_trades: options.openTrades ?? 0,
-    starting_equity: equity,
-    periods_per_year: ppy,
-    by_exit_reason: group(closed, (t) => t.exitReason),
-    by_strategy: group(closed, (t) => t.strategy),
-  };
+  const fold = new TradingFold(options.startingEquity ?? null);
+  for (const t of inTimeOrder(events)) fold.add(t);
+  return fold.metrics(options.periodsPerYear ?? 252, options.openTrades ?? 0);
 }
 
 /** The two trading figures an alert rule reads (alert's kinds daily_loss and max_drawdown). */
@@ -273,7 +334,7 @@ export function pnlFigures(sel: Selection): PnlFigures {
 }
 
 /** mean / sample std × √periods; null with fewer than 2 values or a std of 0. */
-export function sharpe(xs: readonly number[], periodsPerYear: number): number | null {
+export function sharpe(xs: ArrayLike<number>, periodsPerYear: number): number | null {
   if (xs.length < 2 || isConstant(xs)) return null;
   const m = mean(xs);
   const sd = sampleStd(xs, m);

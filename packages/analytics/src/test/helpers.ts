@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { dedupSegment, IdSet } from '../dedup.js';
+import { eventSetFromEvents, type EventSet } from '../event-set.js';
+import type { Segment } from '../segment.js';
 
 let counter = 0;
 
@@ -42,4 +45,38 @@ export function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'daybook-analytics-'));
   after(() => rmSync(d, { recursive: true, force: true }));
   return d;
+}
+
+/** A small seeded generator (Park and Miller's minimal standard): the same seed, the same numbers in [0, 1). */
+export function random(seed: number): () => number {
+  let x = seed % 2147483647 || 1;
+  return () => (x = (x * 48271) % 2147483647) / 2147483647;
+}
+
+/**
+ * The sets of one source over appends, one per chunk: each holds the segments before (the same
+ * objects and keep masks) and the chunk's, de-duplicated against them, and the same `lineage`
+ * (linking resumes from the set before).
+ */
+export function growingSets(chunks: readonly Record<string, unknown>[][], lineage: object = {}): EventSet[] {
+  const ids = new IdSet();
+  const segments: Segment[] = [];
+  const keep: Uint8Array[] = [];
+  return chunks.map((chunk) => {
+    const s = eventSetFromEvents(chunk).segments[0]!;
+    segments.push(s);
+    keep.push(dedupSegment(s, ids));
+    return { segments: [...segments], keep: [...keep], bad: eventSetFromEvents([]).bad, problems: [], lineage };
+  });
+}
+
+/** `xs` in chunks of 0 to 39 (empty ones too: a read that found nothing new). */
+export function chunked<T>(xs: readonly T[], rnd: () => number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; ) {
+    const n = Math.floor(rnd() * 40);
+    out.push(xs.slice(i, i + n));
+    i += n;
+  }
+  return out;
 }
