@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { latencyOrder, sortLatencies } from './radix.js';
 
 // Latencies are sorted by radix on their bits (radix.ts): the result must be what
-// Float64Array#sort gives, to the bit (-0 before +0), below and above the size at which the
-// radix sort takes over, on the values latencies take (ties, zeros of both signs, subnormals,
+// Float64Array#sort gives, to the bit (-0 before +0), below and above the sizes at which the
+// radix sort takes over (1,024 for the order, 262,144 for the values), on the values latencies take (ties, zeros of both signs, subnormals,
 // huge values, Infinity).
 
 const latency = fc.oneof(
@@ -39,13 +39,21 @@ describe('radix sort of latencies', () => {
     );
   });
 
+  it('sorts as Float64Array#sort does above the size at which sortLatencies takes the radix sort', () => {
+    const rnd = fc.sample(latency, { numRuns: 300_000, seed: 11 });
+    const input = Float64Array.from(rnd);
+    const got = input.slice();
+    sortLatencies(got);
+    assert.equal(bits(got), bits(input.slice().sort()));
+  });
+
   it('a view into a larger buffer sorts only its own values', () => {
-    const all = Float64Array.from({ length: 6000 }, (_, i) => (i * 7919) % 1000);
-    const view = all.subarray(1000, 5000);
+    const all = Float64Array.from({ length: 302_000 }, (_, i) => (i * 7919) % 1000);
+    const view = all.subarray(1000, 301_000);
     const want = view.slice().sort();
     sortLatencies(view);
     assert.equal(bits(view), bits(want));
     assert.equal(all[999], (999 * 7919) % 1000);
-    assert.equal(all[5000], (5000 * 7919) % 1000);
+    assert.equal(all[301_000], (301_000 * 7919) % 1000);
   });
 });

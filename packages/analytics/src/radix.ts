@@ -1,15 +1,24 @@
 // API latencies are sorted for their percentiles: each segment's once, and, for a window whose
-// start cuts a segment, the order of the segment's latencies once (system.ts). The built-in
-// Float64Array#sort took ~80 ns a value (12 ms for the 150,000 latencies one evaluation reads
-// at 10,000 events/s) and a comparator sort of their places ~300 ns. Latencies are >= 0 (NaN
-// and negatives are not latencies), and the bits of a non-negative double, read as an
-// unsigned integer, ascend as its value does: a radix sort on them takes four linear passes
-// (one to count every digit, then one per 16-bit digit), ~2.5x faster than the built-in sort.
+// start cuts a segment, the order of the segment's latencies once (system.ts). Latencies are
+// >= 0 (NaN and negatives are not latencies), and the bits of a non-negative double, read as
+// an unsigned integer, ascend as its value does: a radix sort on them takes four linear passes
+// (one to count every digit, then one per 16-bit digit).
+//
+// The order (a permutation) is sorted so: a comparator sort of places took ~300 ns a value.
+// The values alone are not, below RADIX_VALUES: run again and again on warm caches the radix
+// sort was ~2.5x faster than Float64Array#sort from ~8,000 values, but each segment is sorted
+// once, on caches that other work (a bot, the parse) has left cold, and there its 1 MB of
+// counters and its scatter over 65,536 places a pass cost more (a fresh process, 64 MB touched
+// before: 4,500 values 5.6-6.8 ms against 0.3-0.4; 60,000 7.2-11.7 against 4.1-4.8; 150,000
+// 14.8-17.6 against 10.8-11.0). A repeated report after appends sorted its new segment's
+// ~4,500 latencies in ~4 ms of its ~40.
 
 const DIGITS = 4;
 const RADIX = 1 << 16;
-/** Below this many values the built-in sort costs less than the passes' counters. */
+/** Below this many values the built-in sort costs less than the passes' counters (latencyOrder). */
 const SMALL = 1024;
+/** Below this many, sortLatencies uses the built-in sort (see the top of the file). */
+const RADIX_VALUES = 1 << 18;
 /** The words are read low first: on a big-endian machine the built-in sort does it all. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -23,7 +32,7 @@ function compare(a: number, b: number): number {
  * Float64Array#sort orders them.
  */
 export function sortLatencies(values: Float64Array): void {
-  if (values.length < SMALL || !LITTLE_ENDIAN) values.sort();
+  if (values.length < RADIX_VALUES || !LITTLE_ENDIAN) values.sort();
   else radix(values, undefined);
 }
 
