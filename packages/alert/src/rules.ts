@@ -3,6 +3,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { durationOf, formatDuration } from './duration.js';
 import { AlertError } from './errors.js';
 import { KIND_SOURCE } from './kinds.js';
+import { isLabelName } from './notify/labels.js';
 import type { Receiver, ReceiverFormat, Route, Rule, RuleKind, RulesFile } from './types.js';
 
 // The rules file: JSON (or YAML, by its extension .yml/.yaml: what Prometheus and Alertmanager
@@ -42,16 +43,13 @@ function known(o: Obj, fields: ReadonlySet<string>, where: string): void {
   }
 }
 
-/** Prometheus' label names (labels and annotations alike); `__` starts its reserved ones. */
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 function stringMap(v: unknown, where: string, field: string, kind: 'labels' | 'annotations' | 'headers'): Record<string, string> {
   if (v === undefined) return {};
   if (!isObj(v)) throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field} must be an object of strings`);
   const entries = Object.entries(v);
   for (const [k, s] of entries) {
     if (typeof s !== 'string') throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} must be a string`);
-    if (kind !== 'headers' && (!LABEL_NAME.test(k) || k.startsWith('__'))) {
+    if (kind !== 'headers' && !isLabelName(k)) {
       throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} is not a label name (letters, digits and _, not first a digit; names starting with __ are Prometheus' own)`);
     }
     if (kind === 'labels' && /\{\{\s*\$value\s*\}\}/.test(s)) throw new AlertError('DAYBOOK_E_ALERT_LABEL', `${where}: ${field}.${k} uses {{ $value }}: put it in an annotation`);

@@ -7,6 +7,7 @@ import type { AlertAudit, Silence } from './types.js';
 import { NOTIFY_CODES, problemLine } from './notify/codes.js';
 import { readJson, writeJsonAtomic } from './notify/state-file.js';
 import { parseDuration } from './duration.js';
+import { isLabelName, labelOf } from './notify/labels.js';
 
 /**
  * Silences, as Alertmanager's: a set of label matchers (equality; `alertname` included) and a
@@ -47,11 +48,9 @@ export function silenceState(s: Silence, now: number): SilenceState {
 }
 
 export function silenceMatches(s: Silence, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(s.matchers)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries(s.matchers)) if (labelOf(labels, k) !== v) return false;
   return true;
 }
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** `alertname=HighErrorCount` (repeatable) as matchers; quotes around the value are dropped. */
 export function parseMatchers(texts: readonly string[]): Record<string, string> {
@@ -59,8 +58,8 @@ export function parseMatchers(texts: readonly string[]): Record<string, string> 
   for (const t of texts) {
     const i = t.indexOf('=');
     const name = i < 0 ? '' : t.slice(0, i).trim();
-    if (i < 0 || !LABEL_NAME.test(name) || t[i + 1] === '~' || t[i - 1] === '!') {
-      throw new SilenceError(`matcher '${t}' is not name=value (equality only; a label name is letters, digits and _)`);
+    if (i < 0 || !isLabelName(name) || t[i + 1] === '~' || t[i - 1] === '!') {
+      throw new SilenceError(`matcher '${t}' is not name=value (equality only; a label name is letters, digits and _, not starting with __)`);
     }
     out[name] = t.slice(i + 1).trim().replace(/^"(.*)"$/, '$1');
   }

@@ -2,6 +2,8 @@
 // `{{ $labels.NAME }}` (and `{{ .Value }}` / `{{ .Labels.NAME }}`, the same in Go's spelling).
 // Anything else between braces is left as written, so a typo shows in the notification.
 
+import { labelOf } from './notify/labels.js';
+
 const EXPR = /\{\{\s*(\$value|\.Value|\$threshold|\$labels\.([A-Za-z_][A-Za-z0-9_]*)|\.Labels\.([A-Za-z_][A-Za-z0-9_]*))\s*\}\}/g;
 
 /** A figure as people read it: integers as they are, others with at most 3 decimals. */
@@ -14,7 +16,7 @@ function expand(text: string, ctx: { value: number | null; threshold: number; la
   return text.replace(EXPR, (all, expr: string, a?: string, b?: string) => {
     if (expr === '$value' || expr === '.Value') return formatValue(ctx.value);
     if (expr === '$threshold') return formatValue(ctx.threshold);
-    return ctx.labels[(a ?? b)!] ?? '';
+    return labelOf(ctx.labels, (a ?? b)!) ?? '';
   });
 }
 

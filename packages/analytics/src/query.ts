@@ -22,6 +22,11 @@ export async function queryEvents(paths: readonly string[], sql: string, options
     } catch (e) {
       throw new AnalyticsError('DAYBOOK_E_QUERY_SQL', (e as Error).message, { cause: e });
     }
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[], bad_lines: written.bad_lines };
+    // Rows as objects by DuckDB's de-duplicated names (`SELECT 1 AS a, 2 AS a` gives a and
+    // a:1), made with Object.fromEntries: a column named from the logs (a PIVOT on
+    // strategy_name) may be `__proto__`, which assignment would take for the prototype.
+    const columns = reader.deduplicatedColumnNames();
+    const rows = reader.getRowsJson().map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i]])));
+    return { columns, rows, bad_lines: written.bad_lines };
   });
 }

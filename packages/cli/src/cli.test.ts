@@ -84,6 +84,14 @@ describe('help and mistakes', () => {
     const cmd = daybook('reprot', 'trading');
     assert.equal(cmd.status, 2);
     assert.match(cmd.stderr, /daybook: unknown command 'reprot'\n\(Did you mean report\?\)/);
+    // Names of Object.prototype's properties are unknown commands, not a crash.
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      for (const argv of [[name], ['help', name]]) {
+        const r = daybook(...argv);
+        assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /TypeError|    at /);
+      }
+    }
     const opt = daybook('report', '--jsn');
     assert.equal(opt.status, 2);
     assert.match(opt.stderr, /daybook report: unknown option '--jsn'\n\(Did you mean --json\?\)/);

@@ -104,6 +104,8 @@ export function kindOf(metric: string): NumberKind {
 /** A metric's value by its name (kindOf); strings and booleans as they are, null as `-`. */
 export function metric(name: string, v: unknown): string {
   if (v === null || v === undefined) return '-';
+  // A query's lists and structs (DuckDB LIST, STRUCT; ClickHouse Array, Tuple) as JSON, not [object Object].
+  if (typeof v === 'object') return JSON.stringify(v);
   if (typeof v !== 'number') return String(v);
   switch (kindOf(name)) {
     case 'money': return money(v);

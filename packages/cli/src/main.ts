@@ -57,10 +57,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return 2;
   }
-  const command = COMMANDS[name];
+  // Own entries only: `daybook toString` is a mistyped command, not Object.prototype's.
+  const commandOf = (n: string | undefined) => (n !== undefined && Object.hasOwn(COMMANDS, n) ? COMMANDS[n] : undefined);
+  const command = commandOf(name);
   if (command !== undefined) return (await command.load()).run(rest);
   // `daybook help report` is `daybook report --help`.
-  if (name === 'help' && rest[0] !== undefined && COMMANDS[rest[0]] !== undefined) return (await COMMANDS[rest[0]]!.load()).run(['--help']);
+  const helped = name === 'help' ? commandOf(rest[0]) : undefined;
+  if (helped !== undefined) return (await helped.load()).run(['--help']);
   // --help, --version, or a mistyped command (with the nearest one suggested).
   try {
     program().parse(argv, { from: 'user' });

@@ -51,12 +51,13 @@ export function parseToolsConfig(raw: unknown, where: string): ToolsConfig {
     if (o.fallback !== 'critical' && o.fallback !== 'utility') throw new ToolsError('DAYBOOK_E_TOOLS_CONFIG', `${where}: fallback must be "critical" or "utility"`);
     classification.fallback = o.fallback;
   }
+  // Own properties whatever the file is called (defined, not assigned: `__proto__` too).
   const apps: Record<string, string> = {};
   if (o.apps !== undefined) {
     if (typeof o.apps !== 'object' || o.apps === null || Array.isArray(o.apps)) throw new ToolsError('DAYBOOK_E_TOOLS_CONFIG', `${where}: apps must map entry files to app names`);
     for (const [file, name] of Object.entries(o.apps)) {
       if (typeof name !== 'string' || name === '') throw new ToolsError('DAYBOOK_E_TOOLS_CONFIG', `${where}: apps["${file}"] must be an app name`);
-      apps[file.replace(/^\.\//, '')] = name;
+      Object.defineProperty(apps, file.replace(/^\.\//, ''), { value: name, enumerable: true, writable: true, configurable: true });
     }
   }
   const clean = (p: string): string => p.replace(/^\.\//, '').replace(/\/$/, '');

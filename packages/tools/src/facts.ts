@@ -72,6 +72,9 @@ const COMPARISON = new Set([ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanE
 const LOGGER_MODULES: Readonly<Record<string, LoggerLibrary>> = {
   winston: 'winston', pino: 'pino', bunyan: 'bunyan', log4js: 'log4js', fastify: 'fastify', '@daybook/core': 'daybook',
 };
+
+/** The logging library a module specifier names, if any (own entries: `import x from 'constructor'` names none). */
+const loggerLibraryOf = (specifier: string): LoggerLibrary | undefined => (Object.hasOwn(LOGGER_MODULES, specifier) ? LOGGER_MODULES[specifier] : undefined);
 const DAYBOOK_SETUPS = new Set(['setupCriticalLogging', 'setupUtilityLogging', 'setupLogging', 'initializeAuditLogger']);
 const LOG_METHODS = new Set(['debug', 'info', 'warn', 'warning', 'error', 'critical', 'fatal', 'trace', 'log']);
 const LOGGER_RECEIVER = /log|audit/i;
@@ -155,7 +158,7 @@ function loggerBindings(sf: ts.SourceFile): Map<string, { library: LoggerLibrary
   };
   const visit = (n: ts.Node): void => {
     if (ts.isImportDeclaration(n) && ts.isStringLiteral(n.moduleSpecifier)) {
-      const library = LOGGER_MODULES[n.moduleSpecifier.text];
+      const library = loggerLibraryOf(n.moduleSpecifier.text);
       const clause = n.importClause;
       if (library !== undefined && clause !== undefined && !clause.isTypeOnly) {
         if (clause.name !== undefined) out.set(clause.name.text, { library, imported: 'default' });
@@ -169,7 +172,7 @@ function loggerBindings(sf: ts.SourceFile): Map<string, { library: LoggerLibrary
       let init: ts.Expression = n.initializer;
       while (ts.isPropertyAccessExpression(init)) init = init.expression; // require('pino').default
       if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require' && init.arguments[0] !== undefined && ts.isStringLiteral(init.arguments[0])) {
-        const library = LOGGER_MODULES[init.arguments[0].text];
+        const library = loggerLibraryOf(init.arguments[0].text);
         if (library !== undefined) bindName(n.name, library);
       }
     }

@@ -188,7 +188,7 @@ export function loadProject(rootInput: string): Project {
 
   const apps: App[] = [];
   for (const [entry, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const name = config.apps[entry] ?? e.name ?? nameFromPath(entry, packageOf(entry).name, packageDirOf(entry));
+    const name = (Object.hasOwn(config.apps, entry) ? config.apps[entry] : undefined) ?? e.name ?? nameFromPath(entry, packageOf(entry).name, packageDirOf(entry));
     apps.push({ name, entry, reason: e.reason, line: e.line, classification: classifyApp(name, config.classification), modules: reach(entry, graph) });
   }
   return { root, config, files, apps, graph, tsconfig, compilerOptions: options, packageOf };

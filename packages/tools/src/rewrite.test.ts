@@ -100,3 +100,10 @@ test('--replace-loggers swaps a console-only winston logger and drops its import
   const withFile = "import winston from 'winston';\nconst logger = winston.createLogger({ transports: [new winston.transports.File({ filename: 'a.log' })] });\n";
   assert.equal(rewriteSource('a.ts', withFile, { ...opts, replaceLoggers: true }).text, withFile);
 });
+
+test('console methods named as Object.prototype\'s properties stay as written; the file is still migrated', () => {
+  const r = rewriteSource('bot.ts', "console.hasOwnProperty('table');\nconsole.log('x');\n", opts);
+  assert.match(r.text, /console\.hasOwnProperty\('table'\);/);
+  assert.match(r.text, /logger\.info\('x'\);/);
+  assert.deepEqual(syntaxErrors(parseSource('bot.ts', r.text)), []);
+});

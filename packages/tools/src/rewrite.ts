@@ -6,6 +6,9 @@ export const CORE_MODULE = '@daybook/core';
 /** console method → app logger method. Arguments stay as they are: both format like util.format. */
 export const CONSOLE_TO_LOGGER: Readonly<Record<string, string>> = { log: 'info', info: 'info', warn: 'warning', error: 'error', debug: 'debug' };
 
+/** The logger method for console.`method`, if it has one (own entries: `console.hasOwnProperty` has none). */
+const loggerMethodOf = (method: string): string | undefined => (Object.hasOwn(CONSOLE_TO_LOGGER, method) ? CONSOLE_TO_LOGGER[method] : undefined);
+
 export interface RewriteOptions {
   /** The name passed to the setup call. */
   appName: string;
@@ -98,7 +101,7 @@ export function rewriteSource(path: string, text: string, options: RewriteOption
   const names = identifiersOf(sf);
   // A local `console` is someone's own object, not the global one.
   const shadowed = hasDeclarationNamed(sf, 'console');
-  const calls = shadowed ? [] : facts.consoleCalls.filter((c) => CONSOLE_TO_LOGGER[c.method] !== undefined && ts.isPropertyAccessExpression(c.node.expression));
+  const calls = shadowed ? [] : facts.consoleCalls.filter((c) => loggerMethodOf(c.method) !== undefined && ts.isPropertyAccessExpression(c.node.expression));
   const setupName = options.critical ? 'setupCriticalLogging' : 'setupUtilityLogging';
   const replaceable = options.replaceLoggers === true
     ? facts.creations.filter((c) => c.library !== 'daybook' && c.library !== 'daybook-audit' && c.library !== 'fastify' && !c.fileDestination && c.variable !== undefined)
@@ -120,7 +123,7 @@ export function rewriteSource(path: string, text: string, options: RewriteOption
   }
   for (const c of calls) {
     const callee = c.node.expression as ts.PropertyAccessExpression;
-    edits.push({ start: callee.getStart(sf), end: callee.getEnd(), text: `${loggerVar}.${CONSOLE_TO_LOGGER[c.method]!}` });
+    edits.push({ start: callee.getStart(sf), end: callee.getEnd(), text: `${loggerVar}.${loggerMethodOf(c.method)!}` });
   }
 
   // The setup function: an existing import from core, or a new one.

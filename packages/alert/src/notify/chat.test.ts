@@ -25,6 +25,19 @@ test("the title is Alertmanager's default subject: status, count, group values, 
   assert.equal(title(r), '[RESOLVED] HighErrorCount (a1)');
 });
 
+test('labels named as Object.prototype\'s properties are labels like any other (title, group labels, order, templates)', async () => {
+  const { groupLabelsOf } = await import('./message.js');
+  const { compareAlertLabels } = await import('./labels.js');
+  const { expandAll } = await import('../template.js');
+  // A common label `toString` is not in the group labels: it is in the title.
+  const d = group([notifyAlert({ alertname: 'HighErrorCount', toString: 'team-x' }, '11')]);
+  assert.equal(title(d), '[FIRING:1] HighErrorCount (team-x)');
+  assert.deepEqual(groupLabelsOf({ alertname: 'A', bot: 'b1' }, ['bot', 'toString', 'constructor']), { bot: 'b1' });
+  // Go's LabelSet.Before: at the first name in order, the set without it comes first.
+  assert.equal(compareAlertLabels({ toString: 'a' }, { valueOf: 'b' }), 1);
+  assert.deepEqual(expandAll({ summary: '[{{ $labels.constructor }}] [{{ $labels.toString }}] [{{ $labels.bot }}]' }, { value: 1, threshold: 0, labels: { bot: 'b1' } }), { summary: '[] [] [b1]' });
+});
+
 test('Slack: text for notifications, blocks with every alert; mrkdwn control characters escaped', () => {
   const d = group([notifyAlert({ alertname: 'HighErrorCount', severity: 'critical', bot: 'a1' }, '11 errors <!channel> & more')]);
   const m = slackMessage(d);

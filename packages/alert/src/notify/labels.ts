@@ -5,6 +5,16 @@
  */
 export type Labels = Readonly<Record<string, string>>;
 
+/** Prometheus' label names; `__` starts its reserved ones (rules, silences). */
+export const isLabelName = (name: string): boolean => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) && !name.startsWith('__');
+
+/**
+ * The value of label `name`, if the set has it. Label names are any Prometheus name (a rule
+ * may name one `constructor` or `toString`): an own property, never one Object.prototype
+ * answers for.
+ */
+export const labelOf = (labels: Labels, name: string): string | undefined => (Object.hasOwn(labels, name) ? labels[name] : undefined);
+
 const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const MASK = 0xffffffffffffffffn;
@@ -48,8 +58,8 @@ export function sortedLabels(labels: Labels): Record<string, string> {
  */
 export function compareAlertLabels(a: Labels, b: Labels): number {
   for (const key of ['job', 'instance']) {
-    const x = a[key];
-    const y = b[key];
+    const x = labelOf(a, key);
+    const y = labelOf(b, key);
     if (x === undefined && y === undefined) continue;
     if (x === undefined) return 1;
     if (y === undefined) return -1;
@@ -59,8 +69,8 @@ export function compareAlertLabels(a: Labels, b: Labels): number {
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return ka.length - kb.length;
   for (const name of [...new Set([...ka, ...kb])].sort()) {
-    const x = a[name];
-    const y = b[name];
+    const x = labelOf(a, name);
+    const y = labelOf(b, name);
     if (x === undefined) return -1;
     if (y === undefined) return 1;
     if (x !== y) return x < y ? -1 : 1;
@@ -72,6 +82,6 @@ export function compareAlertLabels(a: Labels, b: Labels): number {
 export function commonLabels(sets: readonly Labels[]): Record<string, string> {
   if (sets.length === 0) return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sets[0]!)) if (sets.every((s) => s[k] === v)) out[k] = v;
+  for (const [k, v] of Object.entries(sets[0]!)) if (sets.every((s) => labelOf(s, k) === v)) out[k] = v;
   return sortedLabels(out);
 }

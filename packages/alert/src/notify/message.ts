@@ -1,4 +1,4 @@
-import { commonLabels, compareAlertLabels, labelsString, sortedLabels, type Labels } from './labels.js';
+import { commonLabels, compareAlertLabels, labelOf, labelsString, sortedLabels, type Labels } from './labels.js';
 
 /** One alert of a notification, as the dispatcher holds it. Instants are epoch milliseconds. */
 export interface NotifyAlert {
@@ -65,7 +65,10 @@ export function groupKeyOf(groupLabels: Labels): string {
 export function groupLabelsOf(labels: Labels, groupBy: readonly string[]): Record<string, string> {
   if (groupBy.includes('...')) return sortedLabels(labels);
   const out: Record<string, string> = {};
-  for (const name of groupBy) if (labels[name] !== undefined) out[name] = labels[name]!;
+  for (const name of groupBy) {
+    const v = labelOf(labels, name);
+    if (v !== undefined) out[name] = v;
+  }
   return sortedLabels(out);
 }
 
@@ -113,6 +116,6 @@ export function title(d: TemplateData): string {
   const firing = d.alerts.filter((a) => a.status === 'firing').length;
   const head = d.status === 'firing' ? `[FIRING:${firing}]` : '[RESOLVED]';
   const group = Object.values(d.groupLabels).join(' ');
-  const rest = Object.entries(d.commonLabels).filter(([k]) => !(k in d.groupLabels)).map(([, v]) => v);
+  const rest = Object.entries(d.commonLabels).filter(([k]) => !Object.hasOwn(d.groupLabels, k)).map(([, v]) => v);
   return `${head} ${group}${rest.length > 0 ? ` (${rest.join(' ')})` : ''}`.trimEnd();
 }

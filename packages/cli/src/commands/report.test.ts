@@ -171,4 +171,17 @@ describe('daybook query', () => {
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /DAYBOOK_E_QUERY_SQL/);
   });
+
+  it('columns named from the logs (__proto__) and twice the same name are columns like any other, in the table and in JSON', () => {
+    const sql = `SELECT 7 AS "__proto__", {'x': 1} AS "constructor", 1 AS a, 2 AS a`;
+    const json = daybook('query', sql, '--dir', dir, '--json');
+    assert.equal(json.status, 0, json.stderr);
+    const [row] = JSON.parse(json.stdout) as Record<string, unknown>[];
+    assert.deepEqual(Object.entries(row!), [['__proto__', 7], ['constructor', { x: 1 }], ['a', 1], ['a:1', 2]]);
+    const table = daybook('query', sql, '--dir', dir);
+    assert.equal(table.status, 0, table.stderr);
+    const [head, , values] = table.stdout.split('\n').filter((l) => /\S/.test(l) && !/^[\s─┌┐└┘├┤┬┴┼│-]+$/.test(l));
+    assert.match(head!, /__proto__.*constructor.*a.*a:1/);
+    assert.match(values ?? table.stdout, /7.*x.*1.*2/);
+  });
 });
