@@ -127,6 +127,22 @@ describe('daybook alert', () => {
     assert.equal(q.status, 0, q.stdout + q.stderr);
   });
 
+  it('--once with a receiver that refuses connections: its retries run, the failure is in the trail, exit 1', async () => {
+    // A port nothing listens on: every attempt is refused, each retry waits on a backoff.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const rules = rulesFile('refused.json', `http://127.0.0.1:${port}/hook`);
+    const loud = logsWithErrors('refused', 11);
+    const r = await daybook(['alert', '--dir', loud, '--rules', rules, '--once', '--at', '2026-09-15T12:00:00Z']);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /attempt 1\/3 failed: connect ECONNREFUSED/);
+    assert.match(r.stderr, /attempt 3\/3 failed/);
+    const trail = readFileSync(join(loud, '.daybook', 'alerts', 'audit', 'audit.log'), 'utf8');
+    assert.equal(trail.match(/"event_type":"alert_notification"/g)?.length, 3);
+  });
+
   it('continuous mode stops cleanly on SIGTERM with its state saved', async () => {
     const dir = logsWithErrors('cont', 1);
     const rules = rulesFile('cont.json', 'http://127.0.0.1:9/none', '1s');

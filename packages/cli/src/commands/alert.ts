@@ -110,7 +110,15 @@ export async function run(argv: string[]): Promise<number> {
       const e = await evaluator.evaluate(at);
       print(e, v.json === true, false);
       // Retries and rate limits included; what still cannot be sent is owed to the next run.
-      await dispatcher.flush();
+      // The dispatcher's timers do not hold a process (a pending group must not keep a server
+      // from exiting): this one does, while its backoffs run. Without it, a receiver that
+      // refused the first attempt left nothing to wait on, and Node ended the process with 13.
+      const hold = setInterval(() => {}, 60_000);
+      try {
+        await dispatcher.flush();
+      } finally {
+        clearInterval(hold);
+      }
       return e.errors.length > 0 || e.alerts.some((a) => a.state === 'firing') ? 1 : 0;
     }
     await continuous(evaluator, rules, fleet === undefined ? dir : undefined, v.json === true);
