@@ -79,6 +79,9 @@ describe('daybook trades', () => {
     const r = daybook('trades', '--dir', dir, '--to', '2024-01-05');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^range: beginning \.\. 2024-01-05\n3 trades listed; open at the range's end: 1\n/);
+    // Narrowed to a symbol, the list is; the open count is every symbol's, and says so.
+    const aapl = daybook('trades', '--dir', dir, '--to', '2024-01-05', '--symbol', 'AAPL');
+    assert.match(aapl.stdout, /^range: beginning \.\. 2024-01-05\n1 trade listed; open at the range's end \(any symbol or strategy\): 1\n/);
     assert.match(r.stdout, /\nOpen positions\ntrade +symbol +side +strategy +opened_at +age +entry_price +quantity +realized_pnl +fees\n/);
     assert.match(r.stdout, /^P-2 +BTC-USD +buy +momentum +2024-01-03T12:00:00\.000Z +2 d 12 h +\$0\.00001234 +0\.5 +- +-\$0\.20$/m);
     assert.match(r.stdout, /\nClosed trades\n/);

@@ -69,12 +69,14 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   if (values.json === true) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-  else process.stdout.write(`range: ${rangeText(date ?? from, date ?? to)}\n` + (values.id !== undefined || values.events === true ? renderEvents(list) : renderList(list)) + footer(list));
+  else process.stdout.write(`range: ${rangeText(date ?? from, date ?? to)}\n` + (values.id !== undefined || values.events === true ? renderEvents(list, narrowed(values)) : renderList(list, narrowed(values))) + footer(list));
   return 0;
 }
 
 const rangeText = (start: string | undefined, end: string | undefined): string => `${start ?? 'beginning'} .. ${end ?? 'end'}`;
 const filtered = (v: Values): boolean => v.open === true || v.symbol !== undefined || v.strategy !== undefined;
+/** Whether the list is narrowed to some symbols or strategies: the open count is not (TradeList.open_trades). */
+const narrowed = (v: Values): boolean => v.symbol !== undefined || v.strategy !== undefined;
 
 // ---- tables --------------------------------------------------------------------------------
 
@@ -101,16 +103,16 @@ const openRow = (t: Trade) => [label(t), t.symbol, t.side, t.strategy, t.opened_
 const DONE_COLUMNS = ['trade', 'symbol', 'side', 'strategy', 'status', 'opened_at', 'closed_at', 'hold', 'entry_price', 'exit_price', 'quantity', 'pnl', 'fees', 'net_pnl', 'exit_reason'] as const;
 const doneRow = (t: Trade) => [label(t), t.symbol, t.side, t.strategy, t.status, t.opened_at, t.closed_at, t.hold_minutes, t.entry_price, t.exit_price, t.quantity, t.pnl, t.fees, t.net_pnl, t.exit_reason];
 
-function summary(list: TradeList): string {
+function summary(list: TradeList, narrowed: boolean): string {
   const n = list.trades.length;
-  return `${count(n)} trade${n === 1 ? '' : 's'} listed; open at the range's end: ${count(list.open_trades)}\n`;
+  return `${count(n)} trade${n === 1 ? '' : 's'} listed; open at the range's end${narrowed ? ' (any symbol or strategy)' : ''}: ${count(list.open_trades)}\n`;
 }
 
 /** One line per trade: open positions (with their age), then the closed and cancelled trades. */
-function renderList(list: TradeList): string {
+function renderList(list: TradeList, narrowed: boolean): string {
   const open = list.trades.filter((t) => t.status === 'open');
   const done = list.trades.filter((t) => t.status !== 'open');
-  let out = summary(list);
+  let out = summary(list, narrowed);
   if (open.length > 0) out += `\nOpen positions\n${table(OPEN_COLUMNS, open.map(openRow), cell)}`;
   if (done.length > 0) out += `\nClosed trades\n${table(DONE_COLUMNS, done.map(doneRow), cell)}`;
   return out;
@@ -119,8 +121,8 @@ function renderList(list: TradeList): string {
 const EVENT_COLUMNS = ['timestamp', 'event_type', 'price', 'quantity', 'pnl', 'fee', 'reason'] as const;
 
 /** Each trade: its figures, then its events in order. */
-function renderEvents(list: TradeList): string {
-  let out = summary(list);
+function renderEvents(list: TradeList, narrowed: boolean): string {
+  let out = summary(list, narrowed);
   for (const t of list.trades) {
     const held: [string, number | null] = t.status === 'open' ? ['age', t.age_minutes] : ['hold', t.hold_minutes];
     const fields: (readonly unknown[])[] = [
