@@ -12,6 +12,18 @@ test('file destinations: winston File transport, pino destination and transports
   assert.deepEqual(dest(`import pino from 'pino';\nconst a = pino();\nconst b = pino(pino.destination(1));\nconst c = pino(pino.destination('./app.log'));`), [false, false, true]);
   assert.deepEqual(dest(`import pino from 'pino';\nconst a = pino({ transport: { target: 'pino/file', options: { destination: 1 } } });\nconst b = pino({ transport: { target: 'pino/file', options: { destination: 'x.log' } } });`), [false, true]);
   assert.deepEqual(dest(`const pino = require('pino');\nconst a = pino({ transport: { target: 'pino-roll', options: { file: 'x' } } });`, 'x.js'), [true]);
+  // Destinations made a line before, by name (the bench's own loggers: --replace-loggers took them for console ones).
+  assert.deepEqual(dest(`import pino from 'pino';\nconst dest = pino.destination({ dest: file, sync: false });\nconst a = pino({ base: {} }, dest);`), [true]);
+  assert.deepEqual(dest(`import pino from 'pino';\nconst t = pino.transport({ target: 'pino/file', options: { destination: file } });\nconst a = pino({}, t);`), [true]);
+  assert.deepEqual(dest(`import pino from 'pino';\nconst t = pino.transport({ target: 'pino-roll', options: { file: 'x' } });\nconst a = pino(t);`), [true]);
+  assert.deepEqual(dest(`import pino from 'pino';\nasync function f(roll) { const s = await roll({ file: 'x' }); const a = pino(s); }`), [true]);
+  assert.deepEqual(dest(`import pino from 'pino';\nfunction f(stream) { return pino(stream); }`), [true]);
+  assert.deepEqual(dest(`import winston from 'winston';\nimport DailyRotateFile from 'winston-daily-rotate-file';\nconst t = new DailyRotateFile({ filename: 'x-%DATE%.log' });\nconst l = winston.createLogger({ transports: [t] });`), [true]);
+  // Two functions with a `transport` each: the nearest one is read.
+  assert.deepEqual(dest(`import pino from 'pino';\nimport winston from 'winston';\nimport DailyRotateFile from 'winston-daily-rotate-file';\nfunction a() { const transport = pino.transport({ target: 'pino-pretty' }); return pino(transport); }\nfunction b() { const transport = new DailyRotateFile({ filename: 'x' }); return winston.createLogger({ transports: [transport] }); }`), [false, true]);
+  // The console, named or not, stays a console logger.
+  assert.deepEqual(dest(`import pino from 'pino';\nconst o = { level: 'info' };\nconst a = pino(o);\nconst b = pino(o, process.stdout);\nconst one = pino.destination(1);\nconst c = pino(o, one);\nconst t = pino.transport({ target: 'pino-pretty' });\nconst d = pino(t);`), [false, false, false, false]);
+  assert.deepEqual(dest(`import winston from 'winston';\nconst t = new winston.transports.Console();\nconst l = winston.createLogger({ transports: [t] });`), [false]);
   assert.deepEqual(dest(`import { setupCriticalLogging, setupUtilityLogging, setupLogging, initializeAuditLogger } from '@daybook/core';
 const a = setupCriticalLogging('a');
 const b = setupCriticalLogging('b', { enableFileLogging: false });

@@ -193,6 +193,50 @@ function propertyIn(obj: ts.Node, name: string): ts.Expression | undefined {
   return found;
 }
 
+/**
+ * `e` as its value where it names a variable with an initializer in scope
+ * (`const dest = pino.destination(file)` a line before), without parentheses, `await` or
+ * `as`: a logger's destination is often made apart. The nearest block's declaration is taken
+ * (two functions of one file may both have a `transport`); a parameter, an import or a name
+ * declared without a value stays as it is.
+ */
+function valueIn(e: ts.Expression, depth = 4): ts.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isAwaitExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+    else break;
+  }
+  if (!ts.isIdentifier(e) || depth === 0) return e;
+  const init = initializerOf(e);
+  return init === undefined ? e : valueIn(init, depth - 1);
+}
+
+/** The initializer of the variable `id` names, in the nearest enclosing block that declares it (before a parameter of that name). */
+function initializerOf(id: ts.Identifier): ts.Expression | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope !== undefined; scope = scope.parent) {
+    if (ts.isFunctionLike(scope) && scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === id.text)) return undefined;
+    if (!(ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope))) continue;
+    for (const st of scope.statements) {
+      if (!ts.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.name.text === id.text) return d.initializer;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether `node` or what it holds satisfies `test`, names of this file read as their values (a few levels deep). */
+function reaches(node: ts.Node, test: (n: ts.Node) => boolean, depth = 3): boolean {
+  if (test(node) || anyDescendant(node, test)) return true;
+  if (depth === 0) return false;
+  const named = (n: ts.Node): boolean => {
+    if (!ts.isIdentifier(n)) return false;
+    const v = valueIn(n);
+    return v !== n && reaches(v, test, depth - 1);
+  };
+  return named(node) || anyDescendant(node, named);
+}
+
 const isStdDestination = (e: ts.Expression | undefined): boolean =>
   e === undefined || (ts.isNumericLiteral(e) && (e.text === '1' || e.text === '2')) || /^process\.std(out|err)(\.fd)?$/.test(e.getText());
 
@@ -222,8 +266,8 @@ function hasFileDestination(library: LoggerLibrary, call: ts.CallExpression, nam
     case 'winston': {
       const newFile = (n: ts.Node): boolean => ts.isNewExpression(n) && FILE_TRANSPORT.test(n.expression.getText(sf));
       // A File transport in the options, or `logger.add(new transports.File(...))` anywhere in the file.
-      return args.some((a) => newFile(a) || anyDescendant(a, newFile)) || anyDescendant(sf, (n) =>
-        ts.isCallExpression(n) && calleeName(n) === 'add' && n.arguments.some((a) => newFile(a) || anyDescendant(a, newFile)));
+      return args.some((a) => reaches(a, newFile)) || anyDescendant(sf, (n) =>
+        ts.isCallExpression(n) && calleeName(n) === 'add' && n.arguments.some((a) => reaches(a, newFile)));
     }
     case 'pino':
     case 'fastify': {
@@ -238,12 +282,19 @@ function hasFileDestination(library: LoggerLibrary, call: ts.CallExpression, nam
         if (library === 'fastify' && ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'file') return true;
         return false;
       };
-      return args.some((a) => fileTarget(a) || anyDescendant(a, fileTarget));
+      // Options and destinations this file shows are read; any other destination stream
+      // (pino's second argument or only one: a rolling file's stream, a parameter) is taken
+      // for a file unless it is the console's: a setup that may write files is not replaced.
+      const shown = (v: ts.Expression): boolean => ts.isObjectLiteralExpression(v) || (ts.isCallExpression(v) && /^(destination|createWriteStream|transport)$/.test(calleeName(v) ?? ''));
+      return args.some((a) => {
+        const v = valueIn(a);
+        return reaches(v, fileTarget) || (library === 'pino' && !shown(v) && !isStdDestination(v));
+      });
     }
     case 'bunyan':
-      return args.some((a) => anyDescendant(a, (n) => ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'path'));
+      return args.some((a) => reaches(a, (n) => ts.isPropertyAssignment(n) && ts.isIdentifier(n.name) && n.name.text === 'path'));
     case 'log4js':
-      return args.some((a) => anyDescendant(a, (n) => ts.isStringLiteralLike(n) && /^(file|fileSync|dateFile)$/.test(n.text) && ts.isPropertyAssignment(n.parent) && n.parent.name.getText(sf) === 'type'));
+      return args.some((a) => reaches(a, (n) => ts.isStringLiteralLike(n) && /^(file|fileSync|dateFile)$/.test(n.text) && ts.isPropertyAssignment(n.parent) && n.parent.name.getText(sf) === 'type'));
   }
 }
 
