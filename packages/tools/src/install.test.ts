@@ -22,16 +22,26 @@ const ok = (r: SpawnSyncReturns<string>, what: string): string => {
   assert.equal(r.status, 0, `${what} failed:\n${r.stdout}${r.stderr}`);
   return r.stdout;
 };
-const npm = (cwd: string, args: string[]): string =>
-  ok(spawnSync(NPM, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } }), `npm ${args.join(' ')}`);
+const npmRun = (cwd: string, args: string[]): SpawnSyncReturns<string> =>
+  spawnSync(NPM, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+const npm = (cwd: string, args: string[]): string => ok(npmRun(cwd, args), `npm ${args.join(' ')}`);
 
-/** A fresh project with the given tarballs installed (--prefer-offline: the cache first). */
-function project(name: string, type: 'commonjs' | 'module', packages: readonly string[]): string {
+/** A fresh project with the given tarballs installed (--prefer-offline: the cache first); npm's warnings. */
+function project(name: string, type: 'commonjs' | 'module', packages: readonly string[], fields: Record<string, unknown> = {}): { dir: string; warnings: string } {
   const dir = join(work, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type }, null, 2));
-  npm(dir, ['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', ...packages.map((p) => tarballs.get(p)!)]);
-  return dir;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, type, ...fields }, null, 2));
+  const r = npmRun(dir, ['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', ...packages.map((p) => tarballs.get(p)!)]);
+  ok(r, 'npm install');
+  return { dir, warnings: r.stderr };
+}
+
+/** The `overrides` the README gives a bot project on Node 20 (its ```json block). */
+function readmeOverrides(): Record<string, unknown> {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /```json\n("overrides": [^\n]*)\n```/.exec(readme);
+  assert.ok(block !== null, 'the README gives no overrides');
+  return (JSON.parse(`{${block[1]}}`) as { overrides: Record<string, unknown> }).overrides;
 }
 
 /** The README's example bot whose first line is `first` (a ```js block of "Use daybook in your bot"), as written. */
@@ -54,7 +64,9 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('a CommonJS bot: require("@daybook/core") logs trades, the installed daybook bin reports them', () => {
-  const dir = project('cjs-bot', 'commonjs', PACKAGES);
+  // Every package, with the README's overrides: nothing declares a Node newer than this one.
+  const { dir, warnings } = project('cjs-bot', 'commonjs', PACKAGES, { overrides: readmeOverrides() });
+  assert.doesNotMatch(warnings, /EBADENGINE/);
   writeFileSync(join(dir, 'bot.js'), readmeBot('// CommonJS'));
   // require() of an ES module: Node 20.19+ and 22.12+ without a flag (the README says so).
   ok(spawnSync(process.execPath, ['bot.js'], { cwd: dir, encoding: 'utf8' }), 'node bot.js');
@@ -66,7 +78,7 @@ test('a CommonJS bot: require("@daybook/core") logs trades, the installed dayboo
 });
 
 test('an ES module bot: import from @daybook/core logs trades, LogAnalyzer from @daybook/analytics reads them', () => {
-  const dir = project('esm-bot', 'module', ['@daybook/core', '@daybook/analytics']);
+  const { dir } = project('esm-bot', 'module', ['@daybook/core', '@daybook/analytics']);
   writeFileSync(join(dir, 'bot.js'), `${readmeBot('// ES module')}\nconst { LogAnalyzer } = await import('@daybook/analytics');\nconst m = await new LogAnalyzer('logs').getTradingMetrics();\nconsole.log(JSON.stringify([m.total_trades, m.total_pnl]));\n`);
   const out = ok(spawnSync(process.execPath, ['bot.js'], { cwd: dir, encoding: 'utf8' }), 'node bot.js');
   // The logger's console lines come first (the README's example keeps its default console level).
