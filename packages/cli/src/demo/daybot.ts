@@ -7,7 +7,9 @@ import { STRATEGIES, type Side, type Signal, type Strategy } from './strategy.js
 
 /**
  * Commission per share and fill (a US broker's tiered rate), logged as each fill's `fee`: the
- * logged P&L is before fees, as the analyzer's net_pnl expects; the bot's own equity pays them.
+ * logged P&L is before fees, as the analyzer's net_pnl expects; the bot's own equity pays
+ * them, each fill's logged fee when the fill is made, so that its books (the history and
+ * session lines, the equity) and the report's net_pnl agree to the cent.
  */
 const COMMISSION = 0.0035;
 /** A position still open after this many minutes is closed. */
@@ -267,6 +269,7 @@ export class DayBot {
         market_conditions: this.market.volatility(symbol) > 1.5 * (range / price / Math.sqrt(120)) ? 'volatile' : signal.side === 'buy' ? 'trending_up' : 'trending_down',
       },
     });
+    this.pay(fee(size.quantity));
     this.positions.set(symbol, {
       id: positionId,
       symbol,
@@ -316,6 +319,12 @@ export class DayBot {
     if (this.minute - p.openedMinute >= TIME_STOP_MINUTES) await this.close(p, p.quantity, 'time_stop');
   }
 
+  /** A fill's fee, as logged, out of the equity and the day's P&L. */
+  private pay(amount: number): void {
+    this.equity -= amount;
+    this.day!.pnl -= amount;
+  }
+
   /** Sends the closing order and logs the exit with its P&L. False when the broker failed. */
   private async close(p: Position, quantity: number, reason: string): Promise<boolean> {
     const day = this.day!;
@@ -325,10 +334,11 @@ export class DayBot {
     if (fill === undefined) return false;
     const dir = p.side === 'buy' ? 1 : -1;
     const gross = (fill.filled_avg_price - p.entry) * dir * quantity;
-    // The bot's books pay both fills' commission on this quantity when it is closed.
-    const pnl = round(gross - 2 * COMMISSION * quantity);
+    // As logged: the rounded P&L before fees, and the exit fill's fee (the entry's was paid at the entry).
+    const pnl = round(gross);
     this.equity += pnl;
     day.pnl += pnl;
+    this.pay(fee(quantity));
     day.trades++;
     if (pnl > 0) day.wins++;
     p.quantity -= quantity;

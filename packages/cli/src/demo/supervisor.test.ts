@@ -70,6 +70,11 @@ describe('daybook demo', () => {
       for (const cmd of ['daybook report', 'daybook tail', 'daybook verify']) assert.ok(run.output().includes(cmd), cmd);
       const history = await json(`${url}audit/trading_metrics`);
       assert.ok((history.total_trades as number) > 0, 'the backfilled history has trades');
+      // The bot's books and the report of its days agree: trades, and P&L after fees to the cent.
+      const [, from, to, trades, sign, amount] = /history: 1 trading day \((\S+) \.\. (\S+)\), ([\d,]+) trades, P&L ([+-])\$([\d,.]+)/.exec(run.output())!;
+      const days = await json(`${url}audit/trading_metrics?start_date=${from}&end_date=${to}`);
+      assert.equal(days.total_trades, Number(trades!.replaceAll(',', '')));
+      assert.equal(Math.round((days.net_pnl as number) * 100), Math.round(Number(`${sign}${amount!.replaceAll(',', '')}`) * 100), `net_pnl ${days.net_pnl as number} against the history line`);
       const page = await fetch(url!);
       if (run.output().includes('dashboard not built')) await page.body?.cancel();
       else {

@@ -183,7 +183,7 @@ async function summary(dir: string, say: (line: string) => void): Promise<void> 
   const t = r.trading_metrics;
   const s = r.system_metrics;
   const k = r.risk_metrics;
-  say(`  trading  ${count(t.total_trades)} trades, win rate ${percent(t.win_rate, 1)}, P&L ${pnl(t.total_pnl)}, max drawdown ${money(t.max_drawdown)}, profit factor ${ratio(t.profit_factor)}`);
+  say(`  trading  ${count(t.total_trades)} trades, win rate ${percent(t.win_rate, 1)}, P&L ${pnl(t.net_pnl)} after ${money(t.total_fees)} fees, max drawdown ${money(t.max_drawdown)}, profit factor ${ratio(t.profit_factor)}`);
   say(`  system   ${count(s.api_calls)} API calls (p50 ${millis(s.p50_api_latency)}, p99 ${millis(s.p99_api_latency)}), ${count(s.rate_limit_hits)} rate limits, ${count(s.api_errors)} API errors, ${count(s.error_count)} errors`);
   say(`  risk     ${count(k.risk_limit_hits)} limits hit, ${count(k.portfolio_heat_warnings)} heat warnings, ${count(k.daily_loss_limit_hits)} daily loss limit${k.daily_loss_limit_hits === 1 ? '' : 's'}`);
 }
