@@ -190,7 +190,10 @@ test('an audit directory counts each event once: errors.log and system.log repea
   const r = await monitor(dir, { ...base, maxErrorsPerHour: 10 });
   // 6 errors, not 18: under the threshold of 10, and counted in audit.log alone.
   assert.deepEqual(r.issues, []);
-  assert.deepEqual(r.files.map((f) => [f.file, f.errors_last_hour]), [['audit.log', 6], ['errors.log', 0], ['system.log', 0]]);
+  assert.deepEqual(r.files.map((f) => [f.file, f.errors_last_hour, f.counted_in]), [['audit.log', 6, undefined], ['errors.log', 0, 'audit.log'], ['system.log', 0, 'audit.log']]);
+  // The table says where they are counted rather than 0 errors an hour.
+  const { formatMonitorReport } = await import('./report-format.js');
+  assert.match(formatMonitorReport(r, true), /^errors\.log +\S+ \S+ +0 +\d+ min +in audit\.log +in audit\.log$/m);
   // Without audit.log beside them, the category files are the only record and are counted.
   const alone = logDir([['errors.log', errors, MIN]]);
   assert.deepEqual((await monitor(alone, base)).files.map((f) => [f.file, f.errors_last_hour]), [['errors.log', 6]]);

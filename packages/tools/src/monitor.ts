@@ -69,6 +69,8 @@ export interface FileSummary {
   age_minutes: number;
   errors_last_hour: number;
   warnings_last_hour: number;
+  /** Set on a category view of audit.log beside it: its levels are counted there (its counts here are 0). */
+  counted_in?: string;
 }
 
 /** The `daybook monitor --json` shape of the contract, and more. */
@@ -172,6 +174,7 @@ async function checkStream(dir: string, s: LogStream, cls: AppClass, t: MonitorT
   return {
     file: a.file, app: s.app, classification: cls, bytes: a.bytes, backups: s.backups.length, age_minutes: Math.max(0, ageMinutes),
     errors_last_hour: errors, warnings_last_hour: warnings,
+    ...(countLevels ? {} : { counted_in: LOG_FILES.audit }),
   };
 }
 

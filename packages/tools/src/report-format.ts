@@ -32,7 +32,9 @@ export function formatMonitorReport(r: MonitorReport, dryRun: boolean): string {
   const out: string[] = [];
   if (r.files.length > 0) {
     out.push(table(['log', 'size', 'backups', 'age', 'errors/h', 'warnings/h'], r.files.map((f) => [
-      f.file, formatBytes(f.bytes), String(f.backups), `${Math.round(f.age_minutes)} min`, String(f.errors_last_hour), String(f.warnings_last_hour),
+      f.file, formatBytes(f.bytes), String(f.backups), `${Math.round(f.age_minutes)} min`,
+      // A view of audit.log: its lines are counted there, not shown as none.
+      ...(f.counted_in === undefined ? [String(f.errors_last_hour), String(f.warnings_last_hour)] : [`in ${f.counted_in}`, `in ${f.counted_in}`]),
     ])));
   }
   if (r.issues.length > 0) out.push(table(['severity', 'check', 'file', 'issue'], r.issues.map((i) => [i.severity === 'critical' ? 'CRITICAL' : 'warning', i.check, i.file, i.message])));
