@@ -102,6 +102,16 @@ describe('daybook demo', () => {
     const types = new Set(events(dir).map((e) => e.event_type));
     for (const t of ['api_call', 'trade_exit', 'system_stop']) assert.ok(types.has(t), t);
     for (const app of FLEET) assert.match(readFileSync(join(dir, `${app}.log`), 'utf8'), new RegExp(`${app} shutting down`));
+    // Started again on the same directory: no history is made, and it says so once.
+    const again = demo('--dir', dir, '--days', '1', '--speed', '6000', '--port', '0', '--seed', '3');
+    try {
+      await again.waitFor(/history: /);
+    } finally {
+      again.child.kill('SIGINT');
+    }
+    await again.exit;
+    assert.match(again.output(), /backfill skipped/);
+    assert.doesNotMatch(again.output(), /backfilling/);
   });
 
   it('two runs with the same seed write the same events, apart from times, ids and process facts', async (t) => {

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LogAnalyzer } from '@daybook/analytics';
 import { verify } from '@daybook/core';
@@ -107,6 +107,8 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     if (typeof s === 'number') return s;
     shipping = s;
   }
+  // The daybot worker backfills only a directory without an audit log (worker.ts): looked at before it starts.
+  const backfills = o.days > 0 && !existsSync(join(dir, 'audit.log'));
   const broker = await startBroker(o.seed);
   const common: WorkerOptions = { dir, seed: o.seed, speed: o.speed, days: o.days };
   const workers = [
@@ -116,7 +118,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
   const daybot = workers[0]!;
   const minutesPerDay = 390 / o.speed;
   say(`daybook demo: seed ${o.seed}, ${o.speed}x (a trading day every ${minutesPerDay < 1 ? `${Math.round(minutesPerDay * 60)} s` : `${minutesPerDay.toFixed(1)} min`}), logging into ${dir}`);
-  if (o.days > 0) say(`  backfilling ${o.days} trading day${o.days === 1 ? '' : 's'} of history...`);
+  if (backfills) say(`  backfilling ${o.days} trading day${o.days === 1 ? '' : 's'} of history...`);
 
   let stop: (why: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => {
