@@ -1,6 +1,6 @@
 // The public API of @daybook/server: named re-exports only.
 export { buildApp, type AppOptions } from './app.js';
-export { startServer, isLoopback, type ServerOptions } from './server.js';
+export { startServer, isLoopback, isWildcard, type ServerOptions } from './server.js';
 export { SERVER_ERROR_CODES, ServerError, type ServerErrorCode } from './errors.js';
 export type { FleetAnalyzer, FleetFilter, FleetReader, FleetEvents, FleetEventQuery, FleetFollower } from './fleet.js';
 export type { AlertsView } from './routes-alerts.js';

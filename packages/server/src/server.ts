@@ -21,6 +21,9 @@ export function isLoopback(host: string): boolean {
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
 
+/** Whether `host` binds every interface (the URL Fastify gives is then its first one: loopback). */
+export const isWildcard = (host: string): boolean => WILDCARD.has(host);
+
 /**
  * The Host names accepted: the configured ones, plus the address bound when it is one
  * address (clients that dial it send it); a wildcard bind adds nothing, since which of the

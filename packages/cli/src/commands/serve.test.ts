@@ -46,6 +46,17 @@ describe('daybook serve', () => {
     assert.equal(await exited(child), 0);
   });
 
+  it('bound to every interface (--host 0.0.0.0, with a token): says so beside the loopback URL', async () => {
+    const { child, match } = await start(['serve', '--dir', dir, '--host', '0.0.0.0', '--port', '0', '--token', 'cli-test-token'], /at (http:\/\/127\.0\.0\.1:(\d+)), listening on every interface \(0\.0\.0\.0:(\d+)\)/);
+    try {
+      assert.equal(match[2], match[3]);
+      assert.equal((await fetch(`${match[1]!}/health`)).status, 200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited(child), 0);
+  });
+
   it('--allowed-host adds the names a Host header may carry; any other is a 421', async () => {
     const { child, match } = await start(['serve', '--dir', dir, '--port', '0', '--allowed-host', 'daybook.lan', '--allowed-host', 'box.lan:9000'], /at http:\/\/127\.0\.0\.1:(\d+)/);
     const port = Number(match[1]);

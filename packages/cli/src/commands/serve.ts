@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ServerError, startServer, type ServerOptions } from '@daybook/server';
+import { isWildcard, ServerError, startServer, type ServerOptions } from '@daybook/server';
 import { serveAlerts, type ServedAlerts } from './alert.js';
 import { analyzerOf, fleetEvents, type OpenedClickHouse } from '@daybook/clickhouse';
 import { openFleet, withClickHouseOptions } from '../clickhouse.js';
@@ -98,7 +98,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { app, url } = started;
   const what = fleet === undefined ? (options.logDir as string[]).join(', ') : `the fleet in ClickHouse at ${fleet.target.display} (chain checks: ${(options.logDir as string[]).join(', ')})`;
-  process.stdout.write(`daybook serving ${what} at ${url} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
+  // Bound to every interface, the URL Fastify gives is loopback's: say that others reach it too.
+  const reach = isWildcard(options.host ?? '127.0.0.1') ? `, listening on every interface (${options.host}:${new URL(url).port})` : '';
+  process.stdout.write(`daybook serving ${what} at ${url}${reach} (API docs: ${url}/docs)${options.token === undefined ? '' : ', bearer token required'}\n`);
   alerts?.start();
   await untilStopped();
   await alerts?.close();
