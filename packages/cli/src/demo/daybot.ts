@@ -12,6 +12,9 @@ import { STRATEGIES, type Side, type Signal, type Strategy } from './strategy.js
  * session lines, the equity) and the report's net_pnl agree to the cent.
  */
 const COMMISSION = 0.0035;
+
+/** The equity a bot starts with in a new directory. */
+export const STARTING_EQUITY = 100_000;
 /** A position still open after this many minutes is closed. */
 const TIME_STOP_MINUTES = 90;
 /** Minutes a symbol is left alone after a position on it is closed, and the least a position is held before a signal exit. */
@@ -99,7 +102,7 @@ export class DayBot {
     this.broker = o.broker;
     this.market = o.market;
     this.random = o.random;
-    this.equity = o.equity ?? 100_000;
+    this.equity = o.equity ?? STARTING_EQUITY;
     this.limits = o.limits ?? DEFAULT_LIMITS;
   }
 

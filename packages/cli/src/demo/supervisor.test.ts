@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { LogAnalyzer } from '@daybook/analytics';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +103,9 @@ describe('daybook demo', () => {
     const types = new Set(events(dir).map((e) => e.event_type));
     for (const t of ['api_call', 'trade_exit', 'system_stop']) assert.ok(types.has(t), t);
     for (const app of FLEET) assert.match(readFileSync(join(dir, `${app}.log`), 'utf8'), new RegExp(`${app} shutting down`));
-    // Started again on the same directory: no history is made, and it says so once.
+    // Started again on the same directory: no history is made, and it says so once; the bot
+    // trades on from the equity its logs leave it (start + net P&L), not from $100,000.
+    const before = await new LogAnalyzer(dir).getTradingMetrics();
     const again = demo('--dir', dir, '--days', '1', '--speed', '6000', '--port', '0', '--seed', '3');
     try {
       await again.waitFor(/history: /);
@@ -112,6 +115,8 @@ describe('daybook demo', () => {
     await again.exit;
     assert.match(again.output(), /backfill skipped/);
     assert.doesNotMatch(again.output(), /backfilling/);
+    const [, equity] = /trading on from equity \$([\d,.]+)/.exec(again.output())!;
+    assert.equal(Math.round(Number(equity!.replaceAll(',', '')) * 100), Math.round((100_000 + before.net_pnl) * 100));
   });
 
   it('two runs with the same seed write the same events, apart from times, ids and process facts', async (t) => {

@@ -66,9 +66,10 @@ function shown(dir: string): string {
   return r === '' ? '.' : r.startsWith('..') ? dir : r;
 }
 
-function historyLine(b: Extract<WorkerMessage, { type: 'ready' }>['backfill'], days: number, dir: string): string {
+function historyLine(ready: Extract<WorkerMessage, { type: 'ready' }>, days: number, dir: string): string {
+  const b = ready.backfill;
+  if (b.skipped) return `history: ${dir} already has an audit log, backfill skipped (a new --dir starts over); trading on from equity ${money(ready.equity)}`;
   if (days === 0) return 'history: none asked for (--days 0)';
-  if (b.skipped) return `history: ${dir} already has an audit log, backfill skipped (a new --dir starts over)`;
   return `history: ${b.days.length} trading day${b.days.length === 1 ? '' : 's'} (${b.days[0]} .. ${b.days.at(-1)}), ${count(b.trades)} trades, P&L ${pnl(b.pnl)}`;
 }
 
@@ -135,7 +136,7 @@ export async function runDemo(o: DemoOptions, out: NodeJS.WritableStream = proce
     if (ready === undefined) {
       say(`stopping (${await stopped}) while the history is written: asking ${workers.length} processes to flush and close...`);
     } else {
-      say(`  ${historyLine(ready.backfill, o.days, shown(dir))} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      say(`  ${historyLine(ready, o.days, shown(dir))} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
       for (const w of workers) say(`  ${w.name.padEnd(13)} pid ${String(w.child.pid).padEnd(7)} ${w.files}`);
       say(`  ${'broker'.padEnd(13)} ${broker.url} (simulated: long latency tail, 429s and 5xxs)`);
       shipping?.follow();

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { LogAnalyzer } from '@daybook/analytics';
 import { AuditLogger, setupCriticalLogging } from '@daybook/core';
 import { backfill, tradingDays } from './backfill.js';
 import { BrokerClient, httpTransport } from './broker-client.js';
-import { DayBot, type DaySummary } from './daybot.js';
+import { DayBot, STARTING_EQUITY, type DaySummary } from './daybot.js';
 import { FleetSim, type FleetApp } from './fleet.js';
 import { EQUITIES, Market, SESSION_MINUTES } from './market.js';
-import { createRandom, seedOf } from './random.js';
+import { createRandom, round, seedOf } from './random.js';
 import { instrumentedFetch } from './server.js';
 
 export interface WorkerOptions {
@@ -21,7 +22,7 @@ export interface WorkerOptions {
 
 /** Messages a worker sends to the supervisor over the IPC channel. */
 export type WorkerMessage =
-  | { type: 'ready'; backfill: { days: string[]; trades: number; pnl: number; skipped: boolean } }
+  | { type: 'ready'; backfill: { days: string[]; trades: number; pnl: number; skipped: boolean }; equity: number }
   | { type: 'day'; summary: DaySummary };
 
 function send(message: WorkerMessage): void {
@@ -89,11 +90,16 @@ export async function runDaybot(o: WorkerOptions): Promise<number> {
   const stop = stopRequest();
   const market = new Market(EQUITIES, createRandom(seedOf(o.seed, 'equities')));
   const random = createRandom(seedOf(o.seed, 'daybot'));
-  const makeBot = (audit: AuditLogger, broker: BrokerClient): DayBot => new DayBot({ audit, broker, market, random });
   const days = tradingDays(Date.now(), o.days);
-  const skipped = days.length > 0 && existsSync(join(o.dir, 'audit.log'));
+  // A directory with an audit log already: no history is made, and the bot trades on from
+  // where its logs leave it (its books pay what the logs record: daybot.ts COMMISSION), not
+  // from a fresh $100,000.
+  const existing = existsSync(join(o.dir, 'audit.log'));
+  const equity = existing ? round(STARTING_EQUITY + (await new LogAnalyzer(o.dir).getTradingMetrics()).net_pnl) : STARTING_EQUITY;
+  const makeBot = (audit: AuditLogger, broker: BrokerClient): DayBot => new DayBot({ audit, broker, market, random, equity });
+  const skipped = days.length > 0 && existing;
   const past = skipped ? { summaries: [], bot: undefined } : await backfill({ dir: o.dir, seed: o.seed, days, makeBot });
-  send({ type: 'ready', backfill: { days: skipped ? [] : days, trades: past.summaries.reduce((n, d) => n + d.trades, 0), pnl: past.summaries.reduce((n, d) => n + d.pnl, 0), skipped } });
+  send({ type: 'ready', backfill: { days: skipped ? [] : days, trades: past.summaries.reduce((n, d) => n + d.trades, 0), pnl: past.summaries.reduce((n, d) => n + d.pnl, 0), skipped }, equity });
 
   // A session per run (uptime is per session), named like the backfilled ones.
   const started = new Date().toISOString();
