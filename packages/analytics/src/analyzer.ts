@@ -10,9 +10,9 @@ import { FileSource, type EventSource, type LoadOptions } from './source.js';
 import type { SymbolPerformance } from './symbols.js';
 import { systemFigures, systemMetrics, type SystemFigures, type SystemMetrics } from './system.js';
 import { timeseries, type BucketSize, type Timeseries, type TimeseriesOptions } from './timeseries.js';
-import { tradeReports } from './trade-reports.js';
+import { tradeFolds } from './trade-reports.js';
 import { firstPortfolioValue, pnlFigures, type PnlFigures, type TradingMetrics } from './trading.js';
-import { openTradeCount, tradesIn, type Trade, type TradeFilter } from './trades.js';
+import { openTradesAt, tradesIn, type Trade, type TradeFilter } from './trades.js';
 import type { ReadProblem } from './reader.js';
 
 /** What getTrades selects: a range (as every report) and filters. */
@@ -161,9 +161,8 @@ export class LogAnalyzer {
     return {
       getTradingMetrics: async (start, end) => {
         const s = sel(start, end);
-        const startingEquity = this.startingEquity ?? firstPortfolioValue(s);
-        const openTrades = openTradeCount(set, s.range);
-        return { ...tradeReports(s, { periodsPerYear: this.periodsPerYear, startingEquity, openTrades }).trading, bad_lines };
+        const { trading } = tradeFolds(s, this.startingEquity ?? firstPortfolioValue(s));
+        return { ...trading.metrics(this.periodsPerYear, openTradesAt(set, s.range).length), bad_lines };
       },
       getSystemMetrics: async (start, end) => ({ ...systemMetrics(sel(start, end)), bad_lines }),
       getRiskMetrics: async (start, end) => ({ ...riskMetrics(sel(start, end)), bad_lines }),
@@ -191,7 +190,8 @@ export class LogAnalyzer {
   /** A list (as the REST API returns it); the bad-line count is in getReport(). */
   async getSymbolPerformance(start?: DateInput, end?: DateInput): Promise<SymbolPerformance[]> {
     const { sel } = await this.selection(start, end);
-    return tradeReports(sel, { periodsPerYear: this.periodsPerYear, startingEquity: this.startingEquity ?? firstPortfolioValue(sel), openTrades: 0 }).symbols;
+    // The folds are kept per starting equity: the report's, so that getReport's are the ones reused.
+    return tradeFolds(sel, this.startingEquity ?? firstPortfolioValue(sel)).symbols.performance();
   }
 
   async getErrorSummary(start?: DateInput, end?: DateInput): Promise<ErrorSummary & WithBadLines> {
@@ -207,7 +207,7 @@ export class LogAnalyzer {
   async getTrades(query: TradeQuery = {}): Promise<TradeList> {
     const { set, sel, bad_lines } = await this.selection(query.start, query.end);
     const trades = tradesIn(set, sel.range, query);
-    return { trades, open_trades: openTradeCount(set, sel.range), bad_lines, read_problems: [...set.problems] };
+    return { trades, open_trades: openTradesAt(set, sel.range).length, bad_lines, read_problems: [...set.problems] };
   }
 
   /** All five reports of a range from one read. */

@@ -6,9 +6,9 @@ import type { ReadProblem } from './reader.js';
 import { riskMetrics, type RiskMetrics } from './risk.js';
 import type { SymbolPerformance } from './symbols.js';
 import { systemMetrics, type SystemMetrics } from './system.js';
-import { tradeReports } from './trade-reports.js';
+import { tradeFolds } from './trade-reports.js';
 import { firstPortfolioValue, type TradingMetrics } from './trading.js';
-import { openTradeCount } from './trades.js';
+import { openTradesAt } from './trades.js';
 
 export type BadLinesReport = ReturnType<typeof badLinesReport>;
 
@@ -58,14 +58,14 @@ export function startingEquityOf(set: EventSet, range: TimeRange, options: Repor
 export function computeReport(set: EventSet, range: TimeRange, options: ReportOptions = {}): FullReport {
   const sel = select(set, range);
   const startingEquity = options.startingEquity ?? firstPortfolioValue(sel);
-  const { trading, symbols } = tradeReports(sel, { periodsPerYear: options.periodsPerYear, startingEquity, openTrades: openTradeCount(set, range) });
+  const { trading, symbols } = tradeFolds(sel, startingEquity);
   return {
     start: Number.isFinite(range.start) ? isoOf(range.start) : null,
     end: Number.isFinite(range.end) ? isoOf(range.end) : null,
-    trading_metrics: trading,
+    trading_metrics: trading.metrics(options.periodsPerYear, openTradesAt(set, range).length),
     system_metrics: systemMetrics(sel),
     risk_metrics: riskMetrics(sel),
-    symbol_performance: symbols,
+    symbol_performance: symbols.performance(),
     error_summary: errorSummaryOf(sel),
     bad_lines: badLinesReport(set.bad),
     read_problems: set.problems.filter((p) => concerns(p, range)),

@@ -1,7 +1,7 @@
 import type { Selection } from './event-set.js';
-import { SymbolFold, type SymbolPerformance } from './symbols.js';
+import { SymbolFold } from './symbols.js';
 import { linkedRange } from './trades.js';
-import { TradingFold, type TradingMetrics } from './trading.js';
+import { TradingFold } from './trading.js';
 
 // A report after appends asks for the trading metrics and symbol performance of a range that
 // ends later than last time (a report up to now) over the same linking, resumed (trades.ts):
@@ -25,20 +25,13 @@ const folds = new WeakMap<object, Resumable[]>();
 /** A dashboard's rolling windows start somewhere new at every refresh: only the last few are kept. */
 export const MAX_STARTS = 4;
 
-export interface TradeReportOptions {
-  periodsPerYear?: number;
-  startingEquity: number | null;
-  openTrades: number;
-}
-
 /**
- * tradingMetrics(selectTrades(sel), options) and symbolPerformance(selectTrades(sel)), from
- * the folds of an earlier report of the same linking, start and equity when one ended at or
- * before this range's end.
+ * The folds of tradingMetrics and symbolPerformance over selectTrades(sel) at `equity`, from
+ * those of an earlier report of the same linking, start and equity when one ended at or
+ * before this range's end; the caller asks each for what it reports (`metrics`, `performance`).
  */
-export function tradeReports(sel: Selection, options: TradeReportOptions): { trading: TradingMetrics; symbols: SymbolPerformance[] } {
+export function tradeFolds(sel: Selection, equity: number | null): { trading: TradingFold; symbols: SymbolFold } {
   const { linked, lo, end } = linkedRange(sel);
-  const equity = options.startingEquity;
   let kept = folds.get(linked.origin);
   if (kept === undefined) folds.set(linked.origin, (kept = []));
   let f = kept.find((k) => k.lo === lo && Object.is(k.equity, equity) && k.done <= end);
@@ -53,5 +46,5 @@ export function tradeReports(sel: Selection, options: TradeReportOptions): { tra
     f.symbols.add(r);
   }
   f.done = end;
-  return { trading: f.trading.metrics(options.periodsPerYear, options.openTrades), symbols: f.symbols.performance() };
+  return f;
 }

@@ -345,15 +345,6 @@ export function openTradesAt(set: EventSet, range: TimeRange): LinkedTrade[] {
   return linked.trades.filter((t) => isOpenAt(t, range));
 }
 
-/** openTradesAt(set, range).length, without the list. */
-export function openTradeCount(set: EventSet, range: TimeRange): number {
-  const linked = linkTrades(set);
-  if (byEnd(range, linked.lastTs)) return linked.open.length;
-  let n = 0;
-  for (const t of linked.trades) if (isOpenAt(t, range)) n++;
-  return n;
-}
-
 /** Whether `t` (µs) is at or before the range's end (before it, for a plain date's exclusive end). */
 const byEnd = (range: TimeRange, t: number): boolean => (range.endExclusive ? t < range.end : t <= range.end);
 const isOpenAt = (t: LinkedTrade, range: TimeRange): boolean => t.entry !== undefined && byEnd(range, t.entry.ts) && (t.closedAt === undefined || !byEnd(range, t.closedAt));
