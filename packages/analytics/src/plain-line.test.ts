@@ -49,43 +49,27 @@ const values: Record<string, fc.Arbitrary<string>> = {
   latency_ms: fc.oneof(raw, fc.constantFrom('12', '12.5', '0.1', '1e400', '-0', '123456789012345678', '0.30000000000000004')),
   metadata: fc.oneof(
     raw,
-    fc.array(fc.tuple(fc.constantFrom('status_code', 'status', 'endpoint', 'portfolio_heat', 'daily_pnl', 'st\\u0061tus', 'nested', 'exit_reason', 'reason', 'hold_time_minutes', 'error_type'), fc.oneof(raw, fc.constantFrom('200', '429', '503', '503.0', '"503"', '1e3', '"healthy"', '"healthy "', '"degraded"', '"he\\u0061lthy"', '"take_profit"', '""', '"Timeout\\u0045rror"', '12.5'))), { maxLength: 4 })
+    fc.array(fc.tuple(fc.constantFrom('status_code', 'status', 'endpoint', 'portfolio_heat', 'daily_pnl', 'st\\u0061tus', 'nested'), fc.oneof(raw, fc.constantFrom('200', '429', '503', '503.0', '"503"', '1e3', '"healthy"', '"healthy "', '"degraded"', '"he\\u0061lthy"'))), { maxLength: 4 })
       .map((ms) => `{${ms.map(([k, v]) => `"${k}":${v}`).join(',')}}`),
   ),
   portfolio_value: raw,
   daily_pnl: raw,
-  message: fc.oneof(raw, fc.constantFrom('"API connection failed"', '""', '12.50', 'null', '{"a":1}')),
-  pnl: fc.oneof(raw, fc.constantFrom('3', '-12.5', '1e400', '"3"')),
-  symbol: fc.constantFrom('"AAPL"', '7', '""', '"BT\\u0043"', '"__proto__"'),
-  side: fc.constantFrom('"buy"', '"SELL"', '""', 'null', '"b\\u0075y"'),
-  quantity: fc.oneof(raw, fc.constantFrom('1', '0.5', '100')),
-  price: fc.oneof(raw, fc.constantFrom('101.25', '-0', '1e400')),
-  fee: fc.oneof(raw, fc.constantFrom('0.1', '-0.2')),
-  strategy_name: fc.constantFrom('"momentum"', '""', '5', '"m\\u006fm"'),
-  position_id: fc.constantFrom('"pos_1"', '""', 'null', '"p\\u0031"'),
-  component: fc.constantFrom('"api"', '"alpaca_client"', '""', '3', '"fe\\u0065d"'),
+  message: raw,
+  pnl: raw,
+  symbol: fc.constantFrom('"AAPL"', '7'),
 };
 const member = fc.constantFrom(...Object.keys(values)).chain((k) => fc.tuple(fc.constantFrom(k, k, k, k.replace('_', '\\u005f')), values[k]!));
 /** Mostly what a plain line holds, in daybook's order. */
 const usual: [string, fc.Arbitrary<string>][] = [
   ['timestamp', fc.constantFrom('"2025-03-04T14:09:34.661Z"', '"2025-03-04T14:09:34.661234+00:00"')],
-  ['level', fc.constantFrom('"DEBUG"', '"INFO"', '"WARNING"', '"ERROR"', '"CRITICAL"')],
+  ['level', fc.constantFrom('"DEBUG"', '"INFO"', '"WARNING"')],
   ['event_id', fc.constant(`"${UUID}"`)],
-  ['event_type', fc.constantFrom('"api_call"', '"api_call"', '"health_check"', '"system_start"', '"trade_entry"', '"trade_exit"', '"system_error"')],
+  ['event_type', fc.constantFrom('"api_call"', '"api_call"', '"health_check"', '"system_start"')],
   ['session_id', fc.constantFrom('"s1"', '"s2"', '"a-much-longer-session-name"')],
   ['latency_ms', fc.constantFrom('12', '12.5', '0.1', '101.3')],
   ['metadata', fc.constantFrom('{"status_code":200}', '{"status_code":503}', '{"status_code":429}', '{"status":"healthy"}', '{"status":"degraded"}', '{"endpoint":"/v2/clock","status_code":200}')],
 ];
 const space = fc.constantFrom('', '', '', ' ', '\t', '\r', ' \r');
-
-// A trade's and an error's members too.
-usual.push(
-  ['symbol', fc.constantFrom('"AAPL"', '"MSFT"')],
-  ['quantity', fc.constantFrom('1', '2.5')],
-  ['price', fc.constantFrom('101.25', '99')],
-  ['pnl', fc.constantFrom('3', '-1.5')],
-  ['component', fc.constantFrom('"trading"', '"alpaca_client"')],
-);
 
 /**
  * A line: daybook's members, each now and then with another value or left out, then others in
@@ -121,21 +105,17 @@ describe('plain lines read in place', () => {
       chained(base({ event_type: 'health_check', metadata: { status: 'healthy' } })),
       chained(base({ event_type: 'health_check', metadata: { status: null } })),
       chained(base({ level: 'WARNING', event_type: 'system_start' })),
-      chained(base({ event_type: 'trade_exit', symbol: 'AAPL', pnl: 3, quantity: 1, price: 106, position_id: 'p1', metadata: { exit_reason: 'take_profit', hold_time_minutes: 12.5 } })),
-      chained(base({ event_type: 'trade_entry', symbol: 'AAPL', side: 'buy', quantity: 1, price: 102, fee: 0.1, strategy_name: 'momentum', metadata: {} })),
-      chained(base({ level: 'ERROR', event_type: 'system_error', component: 'alpaca_client', message: 'API connection failed', metadata: { error_type: 'ConnectionError' } })),
-      chained(base({ level: 'CRITICAL', message: 12.5 })),
-      // Not plain: parsed (a value, an escaped string a record reads, a message that is an object, an id that is not a canonical UUID).
+      // Not plain: parsed (a trade, an error, a value, an id that is not a canonical UUID).
+      chained(base({ event_type: 'trade_exit', symbol: 'AAPL', pnl: 3 })),
+      chained(base({ level: 'ERROR' })),
       chained(base({ portfolio_value: 1000 })),
-      chained(base({ event_type: 'trade_exit', symbol: 'AAPL', metadata: { reason: 'st"op' } })),
-      chained(base({ level: 'ERROR', message: { text: 'x' } })),
       chained(base({ event_id: 'evt-1' })),
       JSON.stringify(base()),
       `{"timestamp": "2025-03-04T14:09:34.661234+00:00", "level": "INFO", "event_id": "${UUID}", "event_type": "api_call", "latency_ms": 12, "metadata": {"status_code": 200}}`,
     ];
     const { fast, parsed, plain } = bothWays(lines);
     assert.deepEqual(fast, parsed);
-    assert.equal(plain, 13);
+    assert.equal(plain, 9);
   });
 
   it('give the segment JSON.parse gives, on random lines and broken ones', () => {

@@ -1,7 +1,6 @@
-// Most lines of a log are plain events: an API call, a health check, a DEBUG or INFO event, a
-// trade or an error, none carrying portfolio values. Of such a line a segment keeps a few
-// columns (time, id, type, level, session, latency, two metadata fields; a trade's or an
-// error's record its few fields more), and
+// Most lines of a log are plain events: an API call, a health check, a DEBUG or INFO event,
+// none of them a trade or an error, none carrying portfolio values. Of such a line a segment
+// keeps a few columns (time, id, type, level, session, latency, two metadata fields), and
 // JSON.parse made the whole object (a dozen members, the metadata object, every string) to
 // read them: most of a first report's CPU and of an evaluation's after appends, with the
 // garbage collection behind it. PlainLine reads those few fields in place instead, and checks
@@ -9,17 +8,13 @@
 // control characters, number syntax, literals, nesting) without building anything.
 //
 // It is a fast path, never a second definition: a line it does not take whole (invalid,
-// another shape, a duplicated or escaped key it reads, a value field, an id that is not a
-// canonical UUID...) goes through JSON.parse as before, which then decides.
+// another shape, a duplicated or escaped key it reads, a trade, an error, a value field, an id
+// that is not a canonical UUID...) goes through JSON.parse as before, which then decides.
 // So it need only be right about what it takes, and a test compares both on random lines.
 
 /** The fields read, top level first, then the metadata's; their places are PlainLine's columns (FIELD). */
-const TOP_NAMES = [
-  'timestamp', 'event_id', 'event_type', 'level', 'session_id', 'latency_ms', 'metadata',
-  // a trade's and an error's record (segment.ts TradeRecord, ErrorRecord)
-  'symbol', 'side', 'quantity', 'price', 'pnl', 'fee', 'strategy_name', 'position_id', 'component', 'message',
-] as const;
-const META_NAMES = ['status_code', 'status', 'exit_reason', 'reason', 'hold_time_minutes', 'error_type'] as const;
+const TOP_NAMES = ['timestamp', 'event_id', 'event_type', 'level', 'session_id', 'latency_ms', 'metadata'] as const;
+const META_NAMES = ['status_code', 'status'] as const;
 const FIELDS = TOP_NAMES.length + META_NAMES.length;
 
 /** PlainLine's column of each field. */

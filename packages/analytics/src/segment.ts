@@ -319,22 +319,21 @@ export class SegmentBuilder {
   /**
    * A plain event line as PlainLine read it (lines.ts): the row add() makes of the same line
    * parsed, or false, with nothing added, where the line is not plain after all (its id not a
-   * canonical UUID, an escaped string where a value is read, a message that is neither a
-   * string nor a number in an error), for add() to read it parsed.
+   * canonical UUID, a trade, an ERROR or CRITICAL level, an escaped string where a value is
+   * read), for add() to read it parsed.
    */
   addPlain(p: PlainLine, ts: number, digest: number): boolean {
     const { kind } = p;
     if (kind[FIELD.event_type] === V.ESCAPED || kind[FIELD.level] === V.ESCAPED || kind[FIELD.session_id] === V.ESCAPED || kind[FIELD.status] === V.ESCAPED) return false;
     const t = kind[FIELD.event_type] === V.STRING ? Math.max(0, p.nameOf(FIELD.event_type, TYPE_NAMES)) : 0;
-    const tradeType = TRADE_TYPE_BY_CODE.get(t);
+    if (TRADE_TYPE_BY_CODE.has(t)) return false;
     // Levels as daybook writes them, else as levelCode reads any other spelling.
     let lv = 0;
     if (kind[FIELD.level] === V.STRING) {
       lv = p.nameOf(FIELD.level, LEVEL_BYTES);
       if (lv < 0) lv = levelCode(p.text(FIELD.level));
     }
-    if (tradeType !== undefined && !plainTrade(kind)) return false;
-    if (lv >= LEVEL.ERROR && !plainError(kind)) return false;
+    if (lv >= LEVEL.ERROR) return false;
     if (this.n === this.cap) this.grow();
     const row = this.n;
     if (kind[FIELD.event_id] !== V.STRING || !p.uuid(FIELD.event_id, this.id, row * 4)) return false;
@@ -360,36 +359,6 @@ export class SegmentBuilder {
     } else if (t === T.health_check && meta && kind[FIELD.status] !== 0 && !(kind[FIELD.status] === V.STRING && p.is(FIELD.status, HEALTHY))) flags |= F.HEALTH_BAD;
     this.latency[row] = latency;
     this.flags[row] = flags;
-    // The records add() makes of the parsed object, field for field (its typeof tests, num and nonEmpty, as kinds).
-    if (tradeType !== undefined || lv >= LEVEL.ERROR) {
-      const eventId = p.text(FIELD.event_id);
-      const session = this.session[row]! >= 0 ? this.sessions[this.session[row]!]! : '';
-      if (tradeType !== undefined) {
-        this.trades.push({
-          row, ts, type: tradeType,
-          pnl: numberOf(p, FIELD.pnl), quantity: numberOf(p, FIELD.quantity), price: numberOf(p, FIELD.price), fee: numberOf(p, FIELD.fee),
-          symbol: kind[FIELD.symbol] === V.STRING ? p.text(FIELD.symbol) : 'unknown',
-          strategy: textOf(p, FIELD.strategy_name),
-          exitReason: textOf(p, FIELD.exit_reason) || textOf(p, FIELD.reason) || 'unknown',
-          holdMinutes: numberOf(p, FIELD.hold_time_minutes),
-          side: textOf(p, FIELD.side),
-          positionId: textOf(p, FIELD.position_id),
-          session,
-          eventId,
-        });
-      }
-      if (lv >= LEVEL.ERROR) {
-        const eventType = textOf(p, FIELD.event_type);
-        this.errors.push({
-          row, ts, level: lv === LEVEL.CRITICAL ? 'CRITICAL' : 'ERROR',
-          component: textOf(p, FIELD.component) || 'unknown',
-          eventType,
-          message: kind[FIELD.message] === V.NUMBER ? String(p.number(FIELD.message)) : textOf(p, FIELD.message),
-          eventId,
-          errorType: textOf(p, FIELD.error_type) || eventType,
-        });
-      }
-    }
     return true;
   }
 
@@ -430,33 +399,6 @@ export class SegmentBuilder {
       bad: this.bad,
     };
   }
-}
-
-/** The strings a trade's record reads (its session and event id are read anyway): escaped, they are left to JSON.parse. */
-const TRADE_STRINGS = [FIELD.symbol, FIELD.side, FIELD.strategy_name, FIELD.position_id, FIELD.exit_reason, FIELD.reason];
-const ERROR_STRINGS = [FIELD.component, FIELD.message, FIELD.error_type];
-
-/** Whether a plain line's trade record can be read from its fields. */
-function plainTrade(kind: Uint8Array): boolean {
-  for (const f of TRADE_STRINGS) if (kind[f] === V.ESCAPED) return false;
-  return true;
-}
-
-/** Whether a plain line's error record can be read from its fields: a message as text() gives it (a string, a number, none). */
-function plainError(kind: Uint8Array): boolean {
-  for (const f of ERROR_STRINGS) if (kind[f] === V.ESCAPED) return false;
-  const m = kind[FIELD.message];
-  return m === 0 || m === V.STRING || m === V.NUMBER;
-}
-
-/** Field f as add() reads a string it keeps only when non-empty (nonEmpty): the text, else ''. */
-const textOf = (p: PlainLine, f: number): string => (p.kind[f] === V.STRING ? p.text(f) : '');
-
-/** Field f as num() reads it: a finite number, else undefined. */
-function numberOf(p: PlainLine, f: number): number | undefined {
-  if (p.kind[f] !== V.NUMBER) return undefined;
-  const v = p.number(f);
-  return Number.isFinite(v) ? v : undefined;
 }
 
 function text(v: unknown): string {
