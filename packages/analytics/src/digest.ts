@@ -1,3 +1,5 @@
+import { viewOf } from './view.js';
+
 /** The length of a hash-chained JSON line's link suffix, `,"hash":"<64 hex>"}` (core's chain.ts). */
 export const LINK_SUFFIX = 75;
 
@@ -39,19 +41,6 @@ export function bytesDigest(buf: Uint8Array, at: number, len: number): number {
   return murmur3(viewOf(buf), o + at, o + (linked ? key : end), linked ? 125 : -1);
 }
 
-/** A DataView of the last buffer's memory, kept while lines come from it (a reader reuses one buffer). */
-let view = new DataView(new ArrayBuffer(0) as ArrayBufferLike);
-/** Its memory: a typed array's `buffer` is cheap to read, a DataView's is not. */
-let viewed: ArrayBufferLike = view.buffer;
-
-function viewOf(buf: Uint8Array): DataView {
-  const memory = buf.buffer;
-  if (memory !== viewed) {
-    view = new DataView(memory);
-    viewed = memory;
-  }
-  return view;
-}
 
 const SEED = 0x9747b28c;
 

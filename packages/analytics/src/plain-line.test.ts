@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { emptyBadLines } from './bad-lines.js';
 import { LineSplitter, type LineSink } from './lines.js';
-import { numberAt, PlainLine } from './plain-line.js';
+import { numberAt, PlainLine, V } from './plain-line.js';
 import { SegmentBuilder, type Segment } from './segment.js';
 
 // PlainLine reads plain event lines in place instead of JSON.parse. It is a fast path: the
@@ -75,25 +75,42 @@ const space = fc.constantFrom('', '', '', ' ', '\t', '\r', ' \r');
  * A line: daybook's members, each now and then with another value or left out, then others in
  * any order (repeats too); whitespace between tokens; a chain link now and then.
  */
-const line = fc
+interface Parts { members: [string, string][]; ws: string[]; link: boolean }
+const parts: fc.Arbitrary<Parts> = fc
   .tuple(
     fc.tuple(...usual.map(([k, v]) => fc.oneof({ weight: 12, arbitrary: v.map((x) => [k, x]) }, { weight: 1, arbitrary: values[k]!.map((x) => [k, x]) }, { weight: 1, arbitrary: fc.constant(undefined) }))),
     fc.array(member, { maxLength: 2 }),
     fc.array(space, { minLength: 60, maxLength: 60 }),
     fc.boolean(),
   )
-  .map(([own, more, ws, link]) => {
-    let w = 0;
-    const s = (): string => ws[w++ % ws.length]!;
-    const ms = [...own.filter((m) => m !== undefined), ...more] as [string, string][];
-    const body = ms.map(([k, v]) => `${s()}"${k}"${s()}:${s()}${v}${s()}`).join(',');
-    return `{${body}${link ? HASH.slice(0, -1) : ''}}${s()}`;
-  });
-/** A line broken: cut short, a character replaced or put in. */
-const broken = fc.tuple(line, fc.nat(), fc.constantFrom('', '"', '\\', ',', '}', ']', '{', ':', ' ', 'x', '\u0001', '\u001f', '\t', '0', '.', 'e', '-')).map(([l, at, c]) => {
+  .map(([own, more, ws, link]) => ({ members: [...own.filter((m) => m !== undefined), ...more] as [string, string][], ws, link }));
+function render({ members, ws, link }: Parts): string {
+  let w = 0;
+  const s = (): string => ws[w++ % ws.length]!;
+  const body = members.map(([k, v]) => `${s()}"${k}"${s()}:${s()}${v}${s()}`).join(',');
+  return `{${body}${link ? HASH.slice(0, -1) : ''}}${s()}`;
+}
+const line = parts.map(render);
+/** `l` broken at `at`: cut short, a character replaced or put in. */
+const CUTS = ['', '"', '\\', ',', '}', ']', '{', ':', ' ', 'x', '\u0001', '\u001f', '\t', '0', '.', 'e', '-'];
+function breakAt(l: string, at: number, c: string): string {
   const i = at % (l.length + 1);
   return at % 3 === 0 ? l.slice(0, i) : at % 3 === 1 ? l.slice(0, i) + c + l.slice(i + 1) : l.slice(0, i) + c + l.slice(i);
-});
+}
+const broken = fc.tuple(line, fc.nat(), fc.constantFrom(...CUTS)).map(([l, at, c]) => breakAt(l, at, c));
+/**
+ * Lines of one shape (plain-line.ts Shape): one line's members in its order, with each value now
+ * and then drawn anew (of any kind: the bytes around the values agree, the values must still
+ * be read as a full scan reads them), and now and then broken.
+ */
+const oneShape = fc
+  .tuple(parts, fc.array(fc.tuple(fc.array(fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.oneof(raw, ...Object.values(values)) }), { minLength: 12, maxLength: 12 }), fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(fc.nat(), fc.constantFrom(...CUTS)) })), { minLength: 2, maxLength: 40 }))
+  .map(([p, variants]) =>
+    variants.map(([vs, cut]) => {
+      const l = render({ ...p, members: p.members.map(([k, v], i) => [k, vs[i % vs.length] ?? v]) });
+      return cut === null ? l : breakAt(l, cut[0], cut[1]);
+    }),
+  );
 
 describe('plain lines read in place', () => {
   it('give the segment JSON.parse gives, on daybook\'s own lines', () => {
@@ -132,6 +149,47 @@ describe('plain lines read in place', () => {
     );
     // Both ways were taken often.
     assert.ok(took > read / 8 && took < read * 0.8, `${took} of ${read} lines read in place`);
+  });
+
+  it('give the segment JSON.parse gives on lines of one shape, whose values vary and break', () => {
+    let followed = 0;
+    let read = 0;
+    fc.assert(
+      fc.property(oneShape, (lines) => {
+        const before = PlainLine.followed;
+        const { fast, parsed } = bothWays(lines);
+        assert.deepEqual(fast, parsed);
+        followed += PlainLine.followed - before;
+        read += lines.length;
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+    // Lines with every value as drawn first and not broken, about a quarter, follow the shape.
+    assert.ok(followed > read / 6, `${followed} of ${read} lines followed a shape`);
+  });
+
+  it('read what a full scan reads, whatever shapes the lines before left', () => {
+    /** What a scan gives: whether the line is taken, and each field's kind and place (the metadata object's kind only). */
+    const fields = (p: PlainLine, l: Buffer): unknown => {
+      const ok = p.scan(l, 0, l.length);
+      return { ok, kind: [...p.kind], at: [...p.kind].map((k, f) => (k === 0 || k === V.OBJECT ? 0 : `${p.start[f]}-${p.end[f]}`)) };
+    };
+    fc.assert(
+      fc.property(fc.array(fc.oneof(oneShape, fc.array(fc.oneof(line, broken), { maxLength: 6 })), { minLength: 1, maxLength: 4 }), (batches) => {
+        const p = new PlainLine();
+        for (const l of batches.flat().map((x) => Buffer.from(x, 'latin1'))) assert.deepEqual(fields(p, l), fields(new PlainLine(), l), l.toString('latin1'));
+      }),
+      { numRuns: 1000, seed: 5 },
+    );
+  });
+
+  it('follow the shape of the lines before: daybook\'s own lines', () => {
+    const lines = Array.from({ length: 50 }, (_, i) => chained(base({ latency_ms: i * 7.5, message: `API call ${i}`, metadata: { endpoint: '/v2/clock', method: i % 2 === 0 ? 'POST' : 'GET', status_code: i % 10 === 0 ? 503 : 200 } })));
+    const before = PlainLine.followed;
+    const { fast, parsed, plain } = bothWays(lines);
+    assert.deepEqual(fast, parsed);
+    assert.equal(plain, 50);
+    assert.ok(PlainLine.followed - before >= 49, `${PlainLine.followed - before} lines followed a shape`);
   });
 
   it('are checked as strictly as JSON.parse: every invalid line is counted invalid', () => {

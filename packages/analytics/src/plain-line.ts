@@ -12,6 +12,8 @@
 // that is not a canonical UUID...) goes through JSON.parse as before, which then decides.
 // So it need only be right about what it takes, and a test compares both on random lines.
 
+import { viewOf } from './view.js';
+
 /** The fields read, top level first, then the metadata's; their places are PlainLine's columns (FIELD). */
 const TOP_NAMES = ['timestamp', 'event_id', 'event_type', 'level', 'session_id', 'latency_ms', 'metadata'] as const;
 const META_NAMES = ['status_code', 'status'] as const;
@@ -104,6 +106,61 @@ function spells(b: Uint8Array, i: number, word: readonly number[]): boolean {
 }
 
 /**
+ * Shapes kept, and the values and bytes around them a shape may hold. Lines of many shapes
+ * (the Python DayBot's, the bench generator's) cost no more than before shapes: a line that
+ * follows none is told at its first byte that differs, and the strings skipped four bytes at
+ * a time make up for keeping its shape (bench/RESULTS.md, session 18).
+ */
+const MAX_SHAPES = 4;
+const MAX_SHAPE_VALUES = 48;
+const MAX_SHAPE_BYTES = 1024;
+
+/**
+ * The shape of a line PlainLine took: its bytes around its values (keys, colons, commas, the
+ * braces of its metadata, whitespace, a string value's quotes) and, per value, whether it was a
+ * string and which field it is. A logger writes most lines alike: the same keys in the same
+ * order, only values differ. A line whose bytes around its values are the same as a shape's
+ * has the same members, so the same keys read (none repeated, none escaped, none that makes a
+ * row rich, as in the shape's line), and it is valid JSON exactly when each of its values is:
+ * PlainLine.follows then compares those bytes, four at a time, and scans the values alone,
+ * instead of each key, its name and the whitespace around it. Any other line is scanned in
+ * full. Storage is kept and reused: a shape allocates only when made.
+ */
+class Shape {
+  /** The bytes around the values, in order; before value j they end at aroundEnd[j], the last ones (after the last value) at aroundEnd[values]. */
+  readonly around = new Uint8Array(MAX_SHAPE_BYTES);
+  readonly aroundView = new DataView(this.around.buffer);
+  readonly aroundEnd = new Int32Array(MAX_SHAPE_VALUES + 1);
+  readonly string = new Uint8Array(MAX_SHAPE_VALUES);
+  readonly field = new Int8Array(MAX_SHAPE_VALUES);
+  values = 0;
+  /** Whether the line's metadata was an object (its members among the values). */
+  metadata = false;
+
+  /**
+   * Makes this the shape of b[at, end), whose `count` values are at b[starts[j], ends[j]) (a
+   * string's from after its opening quote), strings where `strings[j]` is 1; the bytes around
+   * them fit (PlainLine.keepShape checks).
+   */
+  keep(b: Uint8Array, at: number, end: number, count: number, starts: Int32Array, ends: Int32Array, strings: Uint8Array, fields: Int8Array, metadata: boolean): void {
+    let k = 0;
+    let from = at;
+    for (let j = 0; j <= count; j++) {
+      const to = j === count ? end : starts[j]!;
+      this.around.set(b.subarray(from, to), k);
+      k += to - from;
+      this.aroundEnd[j] = k;
+      if (j === count) break;
+      this.string[j] = strings[j]!;
+      this.field[j] = fields[j]!;
+      from = ends[j]!;
+    }
+    this.values = count;
+    this.metadata = metadata;
+  }
+}
+
+/**
  * One line's fields, reused from line to line (one scanner per thread: a segment builder
  * takes what it keeps before the next line). The line is read from its bytes (ASCII: a
  * byte per character), never decoded whole: indexing a byte array is several times cheaper
@@ -111,6 +168,8 @@ function spells(b: Uint8Array, i: number, word: readonly number[]): boolean {
  * never needed.
  */
 export class PlainLine {
+  /** Lines that followed a shape, in every PlainLine of the thread (for tests and profiles). */
+  static followed = 0;
   /** The bytes of the line last scanned; positions below index into them. */
   b: Uint8Array = new Uint8Array(0);
   /** Per field (FIELD): start and end of its value (strings: inside the quotes), and its kind (0: absent). */
@@ -119,6 +178,17 @@ export class PlainLine {
   readonly kind = new Uint8Array(FIELDS);
   /** The end of the line in the bytes: nothing at or past it is read as part of it. */
   private n = 0;
+  /** The shapes of lines taken lately, the last followed first (see Shape). */
+  private readonly shapes: Shape[] = [];
+  /** Per value of the line being scanned in full, in order (metadata's members among them): where it starts and ends, its field (-1: none read). */
+  private recorded = 0;
+  private readonly valueAt = new Int32Array(MAX_SHAPE_VALUES);
+  private readonly valueEnd = new Int32Array(MAX_SHAPE_VALUES);
+  private readonly valueString = new Uint8Array(MAX_SHAPE_VALUES);
+  private readonly valueField = new Int8Array(MAX_SHAPE_VALUES);
+  /** A view of b's memory, at which b starts (plainRun). */
+  private view = viewOf(this.b);
+  private offset = 0;
   /** Whether the last string scanned had an escape. */
   private escaped = false;
   private readonly words = new Uint32Array(4);
@@ -132,9 +202,26 @@ export class PlainLine {
   scan(b: Uint8Array, at: number, end: number): boolean {
     this.b = b;
     this.n = end;
+    this.view = viewOf(b);
+    this.offset = b.byteOffset;
+    const shapes = this.shapes;
+    for (let k = 0; k < shapes.length; k++) {
+      const shape = shapes[k]!;
+      this.kind.fill(0);
+      if (!this.follows(shape, b, at, end)) continue;
+      if (k > 0) {
+        shapes.copyWithin(1, 0, k);
+        shapes[0] = shape;
+      }
+      PlainLine.followed++;
+      return true;
+    }
     this.kind.fill(0);
+    this.recorded = 0;
     const i = this.members(b, at, 0);
-    return i >= 0 && this.ws(b, i) === end;
+    const taken = i >= 0 && this.ws(b, i) === end;
+    if (taken && this.recorded <= MAX_SHAPE_VALUES) this.keepShape(b, at, end);
+    return taken;
   }
 
   /** The id of field f's string among `table`, or -1. */
@@ -217,21 +304,92 @@ export class PlainLine {
       } else {
         i = this.value(b, i);
         kind = c === 34 ? (this.escaped ? V.ESCAPED : V.STRING) : c === 45 || (c >= 48 && c <= 57) ? V.NUMBER : V.OTHER;
+        // Where the value is, for a shape of this line (keepShape); a string's opening quote is part of the shape.
+        const r = this.recorded++;
+        if (r < MAX_SHAPE_VALUES) {
+          this.valueAt[r] = c === 34 ? vs + 1 : vs;
+          this.valueEnd[r] = i;
+          this.valueString[r] = c === 34 ? 1 : 0;
+          this.valueField[r] = id >= 0 ? base + id : -1;
+        }
       }
       if (i < 0) return -1;
-      if (id >= 0) {
-        const f = base + id;
-        if (this.kind[f] !== 0) return -1; // JSON.parse keeps the last of repeated keys: left to it
-        this.kind[f] = kind;
-        this.start[f] = kind === V.STRING ? vs + 1 : vs;
-        this.end[f] = kind === V.STRING ? i - 1 : i;
-      }
+      if (id >= 0 && !this.set(base + id, kind, vs, i)) return -1;
       i = this.ws(b, i);
       const d = b[i];
       if (d === 125) return i + 1;
       if (d !== 44) return -1;
       i = this.ws(b, i + 1);
     }
+  }
+
+  /**
+   * Records field f's value, of the given kind, at b[vs, i) (a string's quotes left out, an
+   * escaped one's kept: its text is not read); false if the field was already set (JSON.parse
+   * keeps the last of repeated keys: such a line is left to it). Of the metadata object, only
+   * that it is one: its members are fields of their own.
+   */
+  private set(f: number, kind: number, vs: number, i: number): boolean {
+    if (this.kind[f] !== 0) return false;
+    this.kind[f] = kind;
+    if (kind === V.OBJECT) return true;
+    this.start[f] = kind === V.STRING ? vs + 1 : vs;
+    this.end[f] = kind === V.STRING ? i - 1 : i;
+    return true;
+  }
+
+  /**
+   * Whether the line b[at, end) has `shape`: the same bytes as the shape's line around its
+   * values, and valid values of the same places (a string where that line had one), as the
+   * full scan would read them. Its fields are then set.
+   */
+  private follows(shape: Shape, b: Uint8Array, at: number, end: number): boolean {
+    const v = this.view;
+    const o = this.offset;
+    const around = shape.around;
+    const av = shape.aroundView;
+    let i = at;
+    let k = 0;
+    for (let j = 0; ; j++) {
+      // The bytes before value j (after the last one: the end of the line), four at a time.
+      const ke = shape.aroundEnd[j]!;
+      if (i + ke - k > end) return false;
+      for (; k + 4 <= ke; k += 4, i += 4) if (v.getInt32(o + i, true) !== av.getInt32(k, true)) return false;
+      for (; k < ke; k++, i++) if (b[i] !== around[k]) return false;
+      if (j === shape.values) {
+        if (i !== end) return false;
+        if (shape.metadata) this.kind[FIELD.metadata] = V.OBJECT;
+        return true;
+      }
+      const vs = i;
+      let kind: number;
+      if (shape.string[j] === 1) {
+        i = this.stringRest(b, i);
+        kind = this.escaped ? V.ESCAPED : V.STRING;
+      } else {
+        const c = b[i]!;
+        // Metadata that is an object here where the shape's line had another value: its members are read by the full scan.
+        if (c === 123 && shape.field[j] === FIELD.metadata) return false;
+        i = this.value(b, i);
+        kind = c === 34 ? (this.escaped ? V.ESCAPED : V.STRING) : c === 45 || (c >= 48 && c <= 57) ? V.NUMBER : V.OTHER;
+      }
+      if (i < 0) return false;
+      const f = shape.field[j]!;
+      // A string's opening quote was one of the bytes before it: set() takes the value from there.
+      if (f >= 0) this.set(f, kind, shape.string[j] === 1 ? vs - 1 : vs, i);
+    }
+  }
+
+  /** The line just scanned whole, b[at, end), as the first shape (the least recently followed one's place reused). */
+  private keepShape(b: Uint8Array, at: number, end: number): void {
+    const count = this.recorded;
+    let bytes = end - at;
+    for (let j = 0; j < count; j++) bytes -= this.valueEnd[j]! - this.valueAt[j]!;
+    if (bytes > MAX_SHAPE_BYTES) return;
+    const shapes = this.shapes;
+    const shape = shapes.length < MAX_SHAPES ? new Shape() : shapes.pop()!;
+    shape.keep(b, at, end, count, this.valueAt, this.valueEnd, this.valueString, this.valueField, this.kind[FIELD.metadata] === V.OBJECT);
+    shapes.unshift(shape);
   }
 
   /** Past the whitespace at b[i], up to the line's end. */
@@ -247,9 +405,14 @@ export class PlainLine {
 
   /** The string at b[i] (`"`): the index after its closing quote, or -1 if it is not valid JSON; sets `escaped`. */
   private str(b: Uint8Array, i: number): number {
+    return this.stringRest(b, i + 1);
+  }
+
+  /** The rest of a string from b[i], after its opening quote: as str(). */
+  private stringRest(b: Uint8Array, i: number): number {
     this.escaped = false;
     const n = this.n;
-    for (i++; i < n; i++) {
+    for (i = this.plainRun(b, i); i < n; i++) {
       const c = b[i]!;
       if (c === 34) return i + 1;
       if (c < 32) return -1;
@@ -262,6 +425,27 @@ export class PlainLine {
       } else if (!(d === 34 || d === 92 || d === 47 || d === 98 || d === 102 || d === 110 || d === 114 || d === 116)) return -1;
     }
     return -1;
+  }
+
+  /**
+   * Past the bytes from b[i] that a string holds as they are (neither `"`, `\\` nor a control
+   * byte), four at a time, up to the word that holds another byte or the line's end: most of a
+   * line is strings (its message, ids, names, the chain link), and a word's test costs about
+   * what one byte's did. The bytes are ASCII (lines.ts reads only ASCII runs here), so a byte
+   * below 0x20 shows as the high bit of (w - 0x20202020) & ~w, and one equal to c as that of
+   * x - 0x01010101 & ~x for x = w ^ c·0x01010101 (exact about whether there is one, which is
+   * all this asks: the bytes of a word with one are then read one by one).
+   */
+  private plainRun(b: Uint8Array, i: number): number {
+    const v = this.view;
+    const o = this.offset;
+    for (const last = this.n - 4; i <= last; i += 4) {
+      const w = v.getInt32(o + i, true);
+      const q = w ^ 0x22222222;
+      const s = w ^ 0x5c5c5c5c;
+      if ((((w - 0x20202020) & ~w) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) return i;
+    }
+    return i;
   }
 
   /** Whether b[i] is a digit of the line. */
