@@ -192,6 +192,19 @@ describe('plain lines read in place', () => {
     assert.ok(PlainLine.followed - before >= 49, `${PlainLine.followed - before} lines followed a shape`);
   });
 
+  it('too large for a shape (over 48 values, over 1 KB around them) are read in full, line after line', () => {
+    const many = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`m${i}`, i]));
+    const longKeys = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`${'k'.repeat(100)}${i}`, 'v']));
+    for (const extra of [many, longKeys]) {
+      const lines = Array.from({ length: 5 }, (_, i) => chained(base({ latency_ms: i, metadata: { status_code: 200, ...extra } })));
+      const before = PlainLine.followed;
+      const { fast, parsed, plain } = bothWays(lines);
+      assert.deepEqual(fast, parsed);
+      assert.equal(plain, 5);
+      assert.equal(PlainLine.followed - before, 0);
+    }
+  });
+
   it('are checked as strictly as JSON.parse: every invalid line is counted invalid', () => {
     const ok = chained(base());
     const bad = [
