@@ -5,7 +5,7 @@
 //
 //   node alert-contender.js writer|kept|indexed|noindex DIR RATE
 import { closeAuditLogger, initializeAuditLogger, type AuditLogger } from '@daybook/core';
-import { Evaluator, directoryTarget } from '@daybook/alert';
+import { Evaluator, directoryTarget, roomForEvaluations } from '@daybook/alert';
 import { BOT_LOGGER, logTraffic, rules } from './alert.bench.js';
 
 export type Contender = 'kept' | 'indexed' | 'noindex';
@@ -49,7 +49,9 @@ if (role === 'writer') {
 } else {
   const rf = rules();
   const target = (): ReturnType<typeof directoryTarget> => directoryTarget(dir, role === 'noindex' ? { persist: false } : {});
-  // The kept contender is `daybook alert`: one Evaluator (one LogAnalyzer) for the process.
+  // The kept contender is `daybook alert`: one Evaluator (one LogAnalyzer) for the process, and
+  // the heap's growing factor that command sets.
+  if (role === 'kept') roomForEvaluations();
   const kept = role === 'kept' ? (() => { const t = target(); return new Evaluator({ rules: rf, targets: () => [t] }); })() : undefined;
   let last = process.cpuUsage();
   process.on('message', (m: { at: number; stop?: boolean }) => {

@@ -14,7 +14,9 @@
 // and measured 785 ms where a process of its own spends 1,121-1,231 ms (the same tree; bench/
 // RESULTS.md, session 15). The kept analyzer is asked every 15 s of wall time, not as soon as
 // the writer is done (~4 s): idle that long, the same process spends ~1.4x the CPU on its next
-// evaluation, as `daybook alert` does (RESULTS.md, session 16; the cause is not pinned down).
+// evaluation, as `daybook alert` did (RESULTS.md, session 16): V8's memory reducer, idle that
+// long, left the old generation's limit tight, so an evaluation paid 2-3 full collections. The
+// kept contender sets the heap growing factor `daybook alert` sets (@daybook/alert's heap.ts).
 // The writer writes each interval's events in a burst before it, so that the bot's CPU does
 // not share the machine's two cores with the evaluation. Wall and CPU time are medians over
 // EVALS evaluations (default 5; the no-index contender once, it is slow): CPU is the contender process's over the interval

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, targetStateFile, watchDirectory,
+  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, roomForEvaluations, Schedule, stateDirOf, targetStateFile, watchDirectory,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, ClickHouseChainCheck, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -237,6 +237,7 @@ function cadence(rules: RulesFile, watched: boolean): string {
 
 async function continuous(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Promise<void> {
   process.stderr.write(`daybook alert: ${rules.rules.length} rules ${cadence(rules, dir !== undefined)}; Ctrl-C stops\n`);
+  roomForEvaluations();
   const schedule = scheduleOf(evaluator, rules, dir, json);
   schedule.start();
   await untilStopped();
