@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 // through a few scavenges), so each one crossed the limit two or three times: full marking,
 // a third of the process's CPU (on V8's threads), and the issue's 5 % of a core missed for it.
 // With a growing factor of 2 the limit follows the live heap with room for an evaluation:
-// beside a bot at 10,000 events/s, 614-693 ms of CPU an evaluation instead of 718-959, the
+// beside a bot at 10,000 events/s, 614-778 ms of CPU an evaluation instead of 718-959, the
 // resident size the same (287-296 MB against 286-295: the rows are typed arrays outside V8's
 // heap); @daybook/alert's README, "Cost of an evaluation".
 //
