@@ -7,10 +7,9 @@ import { setFlagsFromString } from 'node:v8';
 // ~5 MB of slack). The next evaluation promotes more than that (its reads and windows live
 // through a few scavenges), so each one crossed the limit two or three times: full marking,
 // a third of the process's CPU (on V8's threads), and the issue's 5 % of a core missed for it.
-// With a growing factor of 2 the limit follows the live heap with room for an evaluation:
-// beside a bot at 10,000 events/s, 614-778 ms of CPU an evaluation instead of 718-959, the
-// resident size the same (287-296 MB against 286-295: the rows are typed arrays outside V8's
-// heap); @daybook/alert's README, "Cost of an evaluation".
+// With a growing factor of 2 the limit follows the live heap with room for an evaluation, and
+// the resident size barely moves (the rows are typed arrays outside V8's heap): the figures are
+// in @daybook/alert's README, "Cost of an evaluation".
 //
 // Only the continuous `daybook alert` calls this: `--once` ends before the reducer acts, and
 // `daybook serve` keeps report caches whose heap a factor of 2 would double in size. The flag
@@ -22,7 +21,8 @@ export const HEAP_GROWING_PERCENT = 100;
 
 /**
  * The V8 flag to set, or undefined when node's command line already sets the growing factor
- * (`node --heap-growing-percent=N …`: the user's choice stands).
+ * (`node --heap-growing-percent=N …`: the user's choice stands). The command line is the only
+ * place a user can set it: node refuses it in NODE_OPTIONS.
  */
 export function heapGrowingFlag(execArgv: readonly string[]): string | undefined {
   if (execArgv.some((a) => /^--heap[-_]growing[-_]percent(=|$)/.test(a))) return undefined;
