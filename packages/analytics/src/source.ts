@@ -188,6 +188,9 @@ function movedSince(f: LogFileInfo): boolean {
   }
 }
 
+/** Loads again after a rename met during a read (FileSource.loadNow), at most. */
+const MAX_MOVED_RELOADS = 3;
+
 /** The entry of a file listed but not read yet: none of its lines, and a size no file has, so the next load reads it. */
 function unread(f: LogFileInfo): CacheEntry {
   return {
@@ -273,11 +276,21 @@ export class FileSource implements EventSource {
   }
 
   private async loadNow(since: number): Promise<EventSet> {
-    for (let attempt = 0; ; attempt++) {
-      const set = await this.loadOnce(attempt > 0, since);
-      if (set !== undefined) return set;
+    let retried = false;
+    for (let moves = 0; ; ) {
+      const set = await this.loadOnce(retried, since);
+      if (set === undefined) retried = true;
+      // A file renamed while it was read kept its entry of before, without its new lines (a
+      // window ending now would count too few: an alert evaluated then saw 272 of 1,000
+      // errors): listed again, it is read on under its new name. Bounded, for a directory
+      // that rotates faster than it is read.
+      else if (this.moved && moves++ < MAX_MOVED_RELOADS) continue;
+      else return set;
     }
   }
+
+  /** The last loadOnce met a file renamed while it was read. */
+  private moved = false;
 
   /** Drops the de-duplication state: the next load de-duplicates what it holds from scratch. */
   private forgetIds(): void {
@@ -293,6 +306,7 @@ export class FileSource implements EventSource {
    * copy is gone (its file was deleted or replaced).
    */
   private async loadOnce(retried: boolean, since: number): Promise<EventSet | undefined> {
+    this.moved = false;
     const listing = this.list();
     const files = this.readViews ? listing.files : eventFiles(listing.files);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
@@ -349,8 +363,9 @@ export class FileSource implements EventSource {
         onResult: (i, r) => {
           const t = tasks[i]!;
           // Renamed away meanwhile: what was read may be another file's. The entry stays as it
-          // was (its new lines come with the next load, under the file's new name).
+          // was, and the load is made again (loadNow): its new lines are read under its new name.
           if (movedSince(t.file)) {
+            this.moved = true;
             entries[t.slot] = t.was ?? unread(t.file);
             advance();
             return;
