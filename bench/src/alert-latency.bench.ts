@@ -19,7 +19,8 @@
 //   receiver   an HTTP server in this process: the instant each firing notification arrives
 //
 // Contenders, alternating run by run:
-//   data       this tree: evaluated on new lines (min_interval 1s), at the end of a `for`, and
+//   data       this tree: evaluated on the new lines that may make a rule hold (min_interval
+//              1s; @daybook/alert trigger.ts), at the end of a `for`, and
 //              every evaluation_interval (15s)
 //   interval   every 15 s only: DAYBOOK_LATENCY_BASELINE=path/to/cli/dist/bin.js of a tree
 //              before the schedule (the previous loop); without it, this tree with min_interval

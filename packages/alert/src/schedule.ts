@@ -5,10 +5,11 @@ import type { Clock } from './notify/clock.js';
 // evaluation_interval (15 s, 1 min) plus group_wait; here it is about min_interval plus one
 // evaluation. Four reasons to evaluate:
 //
-//   data      new lines reached the watched directory (watch.ts): evaluated min_interval after
-//             the last evaluation started, and no sooner than the last evaluation's duration
-//             after it ended, so that appends arriving all the time cost at most one
-//             evaluation per min_interval and at most half of a core however slow one gets
+//   data      the watch reported new lines (over a log directory, trigger.ts: lines that may
+//             make a rule hold): evaluated min_interval after the last evaluation started,
+//             and no sooner than the last evaluation's duration after it ended, so that
+//             reports arriving all the time cost at most one evaluation per min_interval and
+//             at most half of a core however slow one gets
 //   due       a pending alert's `for` ends (Evaluator.nextDue): evaluated at that instant, so
 //             it fires then and not at the next tick; not throttled (one instant per pending
 //             alert, and those became pending at evaluations already throttled)
@@ -35,7 +36,8 @@ export interface ScheduleOptions<E> {
   /**
    * Starts watching the data; calls `onChange` when new lines arrived; returns how to stop, and
    * `rearm`, called as each evaluation starts (watch.ts stops fs.watch after a report until then).
-   * `(f) => watchDirectory(dir, f)` over a log directory; absent: the interval alone.
+   * `new DataTrigger(dir, rules).watch` over a log directory (or `(f) => watchDirectory(dir, f)`:
+   * on any new line); absent: the interval alone.
    */
   watch?: (onChange: () => void) => { close(): void; rearm?(): void };
   /** Default: the system clock, whose timers keep the process alive while the schedule runs. */

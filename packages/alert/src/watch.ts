@@ -28,6 +28,8 @@ export interface WatchOptions {
   pollMs?: number;
   /** false: the poll alone, as on a file system where fs.watch says nothing (default true). */
   fsWatch?: boolean;
+  /** false: fs.watch alone, for a caller that looks at the files on its own as well (trigger.ts; default true). */
+  poll?: boolean;
 }
 
 const isLog = (name: string | null | undefined): boolean => name !== null && name !== undefined && name !== '' && !name.startsWith('.');
@@ -99,10 +101,13 @@ export function watchDirectory(dir: string, onChange: () => void, options: Watch
       polling = false;
     }
   };
-  void poll();
-  const timer = setInterval(() => void poll(), Math.max(10, options.pollMs ?? 1000));
-  // Watching never keeps a process alive: the caller's own wait does.
-  timer.unref();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (options.poll !== false) {
+    void poll();
+    timer = setInterval(() => void poll(), Math.max(10, options.pollMs ?? 1000));
+    // Watching never keeps a process alive: the caller's own wait does.
+    timer.unref();
+  }
   return {
     close(): void {
       closed = true;

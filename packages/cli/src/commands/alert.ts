@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, roomForEvaluations, Schedule, stateDirOf, targetStateFile, watchDirectory,
+  AlertError, alertJson, DataTrigger, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, roomForEvaluations, Schedule, stateDirOf, targetStateFile,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, ClickHouseChainCheck, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -212,18 +212,21 @@ function fleetTargets(fleet: OpenedClickHouse, v: ClickHouseValues, stateDir: st
 }
 
 /**
- * Continuous evaluation (@daybook/alert's Schedule): soon after new lines reach `dir` (at most
- * every min_interval), when a pending `for` ends, and every evaluation_interval. Without a
+ * Continuous evaluation (@daybook/alert's Schedule): soon after new lines that may make a rule
+ * hold reach `dir` (DataTrigger; at most every min_interval), when a pending `for` ends, and
+ * every evaluation_interval. Without a
  * directory (ClickHouse) the interval alone: telling that a fleet's table changed would cost a
  * query per check, about what the evaluation's own queries cost.
  */
 function scheduleOf(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Schedule<Evaluation> {
+  // min_interval = evaluation_interval: new lines could not hasten an evaluation; nothing to read them for.
+  const trigger = dir === undefined || rules.minInterval >= rules.evaluationInterval ? undefined : new DataTrigger(dir, rules.rules, { pollMs: rules.minInterval });
   return new Schedule<Evaluation>({
-    evaluate: (now) => evaluator.evaluate(now),
+    evaluate: (now) => (trigger === undefined ? evaluator.evaluate(now) : trigger.after(evaluator.evaluate(now))),
     due: () => evaluator.nextDue(),
     interval: rules.evaluationInterval,
     minInterval: rules.minInterval,
-    ...(dir === undefined ? {} : { watch: (changed: () => void) => watchDirectory(dir, changed, { pollMs: rules.minInterval }) }),
+    ...(trigger === undefined ? {} : { watch: trigger.watch }),
     onEvaluation: (e) => print(e, json, true),
     onError: (e) => void process.stderr.write(`daybook alert: evaluation failed: ${e instanceof Error ? e.message : String(e)}\n`),
   });
