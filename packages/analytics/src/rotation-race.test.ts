@@ -68,3 +68,32 @@ it('a backup deleted between the listing and the read (retention): the load says
   assert.equal(counted(after), 60);
   assert.deepEqual(after.problems, []);
 });
+
+it('a directory renamed under every read (it rotates faster than it is read): the load lists again three times, then answers with what it has', async () => {
+  const dir = tempDir();
+  const log = join(dir, 'audit.log');
+  writeFileSync(log, lines(events(0, 10)));
+  let listings = 0;
+  let n = 10;
+  let rotating = true;
+  class Rotating extends FileSource {
+    protected override list(): LogListing {
+      const listing = super.list();
+      if (!rotating) return listing;
+      listings++;
+      appendFileSync(log, lines(events(n, 5)));
+      renameSync(log, join(dir, `audit.log.${listings}`));
+      writeFileSync(log, lines(events((n += 5), 1)));
+      n++;
+      return listing;
+    }
+  }
+  const source = new Rotating(dir, { persist: false });
+  const set = await source.load();
+  assert.equal(listings, 4, 'the first listing and three more');
+  // The files renamed under the first three reads, read under their new names (15 + 6 + 6
+  // lines); the one renamed under the last (6) and the new audit.log (1) wait for the next load.
+  assert.equal(counted(set), 27);
+  rotating = false;
+  assert.equal(counted(await source.load()), 34, 'every line, each once');
+});

@@ -278,19 +278,16 @@ export class FileSource implements EventSource {
   private async loadNow(since: number): Promise<EventSet> {
     let retried = false;
     for (let moves = 0; ; ) {
-      const set = await this.loadOnce(retried, since);
-      if (set === undefined) retried = true;
+      const loaded = await this.loadOnce(retried, since);
+      if (loaded === undefined) retried = true;
       // A file renamed while it was read kept its entry of before, without its new lines (a
       // window ending now would count too few: an alert evaluated then saw 272 of 1,000
       // errors): listed again, it is read on under its new name. Bounded, for a directory
       // that rotates faster than it is read.
-      else if (this.moved && moves++ < MAX_MOVED_RELOADS) continue;
-      else return set;
+      else if (loaded.moved && moves++ < MAX_MOVED_RELOADS) continue;
+      else return loaded.set;
     }
   }
-
-  /** The last loadOnce met a file renamed while it was read. */
-  private moved = false;
 
   /** Drops the de-duplication state: the next load de-duplicates what it holds from scratch. */
   private forgetIds(): void {
@@ -303,10 +300,11 @@ export class FileSource implements EventSource {
    * Reads what is new and de-duplicates as files complete, in read order (so a file's
    * duplicate rows are dropped before the next files are in memory). Undefined when a
    * compacted file must be read again: some rows it dropped were copies of events whose first
-   * copy is gone (its file was deleted or replaced).
+   * copy is gone (its file was deleted or replaced). `moved`: a file was renamed while it was
+   * read, and kept its entry of before.
    */
-  private async loadOnce(retried: boolean, since: number): Promise<EventSet | undefined> {
-    this.moved = false;
+  private async loadOnce(retried: boolean, since: number): Promise<{ set: EventSet; moved: boolean } | undefined> {
+    let moved = false;
     const listing = this.list();
     const files = this.readViews ? listing.files : eventFiles(listing.files);
     const previous = this.useCache ? this.cache : new Map<string, CacheEntry>();
@@ -365,7 +363,7 @@ export class FileSource implements EventSource {
           // Renamed away meanwhile: what was read may be another file's. The entry stays as it
           // was, and the load is made again (loadNow): its new lines are read under its new name.
           if (movedSince(t.file)) {
-            this.moved = true;
+            moved = true;
             entries[t.slot] = t.was ?? unread(t.file);
             advance();
             return;
@@ -463,7 +461,7 @@ export class FileSource implements EventSource {
     if (!this.useCache) {
       this.forgetIds();
     }
-    return { segments, keep, bad, problems, tradeKeys, lineage: this.lineage };
+    return { set: { segments, keep, bad, problems, tradeKeys, lineage: this.lineage }, moved };
   }
 
   /** The index's segments of a file, as a cache entry. */
