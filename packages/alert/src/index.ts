@@ -15,8 +15,6 @@ export { Schedule, type ScheduleOptions, type EvaluationReason } from './schedul
 export { roomForEvaluations } from './heap.js';
 export { watchDirectory, type DirectoryWatch, type WatchOptions } from './watch.js';
 export { DataTrigger, type TriggerOptions } from './trigger.js';
-export { addSignals, noSignals, type Signals, type SignalNeeds } from './signals.js';
-export { DirectoryTail, type TailLook } from './tail.js';
 export { alertJson, transitionJson, type AlertJson } from './json.js';
 export { createDispatcher, type DispatcherOptions, type NotifyDispatcher, type SilenceMatcher } from './notify/dispatcher.js';
 export type { Clock } from './notify/clock.js';

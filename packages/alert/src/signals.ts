@@ -3,10 +3,9 @@ import { TRADE_EVENT_TYPES } from '@daybook/analytics';
 // What new log lines may add to the rules' values, read from their bytes without parsing
 // them: the trigger (trigger.ts) evaluates early only when these bounds say that a rule which
 // does not hold may hold now. Evaluating on every new line read and reduced every line as an
-// evaluation does, ~5 µs a line all told: 5 % of a core at 10,000 lines/s before any rule.
-// Here a line costs a few bytes compared where its keys were in the lines before (KeyFinder):
-// ~0.3 µs with every kind asked for, on the latency bench's traffic. The evaluation's own read
-// comes every evaluation_interval, and an early one only when a bound is crossed.
+// evaluation does; here a line costs a few bytes compared where its keys were in the lines
+// before (KeyFinder), and the evaluation's own read comes every evaluation_interval, and an
+// early one only when a bound is crossed (per-line costs: bench/RESULTS.md, session 20).
 //
 // Every count is an upper bound of what the analyzer counts in the same lines (tested against
 // it): a latency_ms or status_code counts whatever the event, copies of an event count again,

@@ -86,6 +86,18 @@ test('lines that arrive while an evaluation runs count against its values, once 
   }
 });
 
+test('an evaluation that fails: its error passes through, and the last values stay armed', async () => {
+  const { dir, trigger, evaluate } = setup([{ name: 'Errors', kind: 'error_count', window: '1h', threshold: 2 }]);
+  await evaluate(0);
+  trigger.begin();
+  const failure = new Error('analyzer down');
+  await assert.rejects(trigger.after(Promise.reject(failure)), (e) => e === failure);
+  // Not left waiting for values that will not come: the lines since it started count against the last ones.
+  append(dir, [errorEv(plus(1000)), errorEv(plus(1001)), errorEv(plus(1002))]);
+  trigger.scan();
+  assert.equal(trigger.crossed()?.name, 'Errors');
+});
+
 test('a count far from its threshold counts lines instead of reading them: an upper bound still', async () => {
   const { evaluate, state, crossedAfter } = setup([{ name: 'Many', kind: 'error_count', window: '1h', threshold: 2_000 }]);
   await evaluate(0);

@@ -15,10 +15,10 @@ import type { Evaluation } from './evaluator.js';
 // past old lines, no_events) is the interval's, as in Prometheus; so is a rule that holds
 // already (pending or firing: its resolution comes at the interval).
 //
-// Evaluating on every new line cost what an evaluation costs, once per min_interval: beside a
-// bot logging 10,000 events/s, 8.3 % of a core (each evaluation re-reads the lines appended
-// and reduces six windows). Now the lines are looked at every SCAN_MS for ~0.3 µs each, and
-// an evaluation follows the interval, or the lines that may fire a rule.
+// Evaluating on every new line cost what an evaluation costs, once per min_interval (each
+// re-reads the lines appended and reduces six windows). Now the lines are looked at every
+// SCAN_MS, a few bytes each, and an evaluation follows the interval, or the lines that may
+// fire a rule: the figures of both are in @daybook/alert's README, "Notification latency".
 
 /** How long after a change the new lines are read, and how often while they keep coming. */
 const SCAN_MS = 200;
@@ -75,8 +75,8 @@ export class DataTrigger {
   /** What the armed rules need read; while an evaluation is under way, what any rule may (its values may arm one that held). */
   private needs: SignalNeeds;
   private readonly allNeeds: SignalNeeds;
-  /** A chain_damaged rule does not hold: a file rewritten starts an evaluation. */
-  private chainArmed = false;
+  /** A chain_damaged rule that does not hold: a file rewritten starts an evaluation for it. */
+  private chainRule: Rule | undefined;
   private rewritten = false;
   /** An evaluation started and has not ended: its values are not known yet. */
   private evaluating = false;
@@ -156,16 +156,15 @@ export class DataTrigger {
     this.evaluating = false;
     if (alerts !== undefined) {
       const armed: Armed[] = [];
-      let chain = false;
+      this.chainRule = undefined;
       for (const a of alerts) {
         const rule = this.rules.get(a.name);
         if (rule === undefined || a.state !== 'inactive') continue;
-        if (rule.kind === 'chain_damaged') chain = true;
+        if (rule.kind === 'chain_damaged') this.chainRule = rule;
         // No value (no API call in the window, a rule that could not be computed): any line of its kind may give one.
         else armed.push({ rule, value: a.value ?? 0 });
       }
       this.armed = armed;
-      this.chainArmed = chain;
     }
     if (this.armed !== undefined) this.needs = needsOf(this.armed.map((a) => a.rule));
     this.check();
@@ -220,7 +219,7 @@ export class DataTrigger {
   /** The rule a trigger would start an evaluation for now, if any (for tests and logs). */
   crossed(): Rule | undefined {
     if (this.armed === undefined || this.evaluating) return undefined;
-    if (this.rewritten && this.chainArmed) return [...this.rules.values()].find((r) => r.kind === 'chain_damaged');
+    if (this.rewritten && this.chainRule !== undefined) return this.chainRule;
     return this.armed.find((a) => boundOf(a.rule, a.value, this.signals) > a.rule.threshold)?.rule;
   }
 

@@ -76,7 +76,7 @@ describe('daybook alert', () => {
   it('--check: 0 and a summary for a valid file, 2 naming the rule and the field for a bad one', async () => {
     const good = await daybook(['alert', '--check', EXAMPLE]);
     assert.equal(good.status, 0, good.stderr);
-    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, on new lines \(at most every 1s\) and every 15m/m);
+    assert.match(good.stdout, /^ok: .*3 rules, 1 receiver, on lines that may make a rule hold \(at most every 1s\) and every 15m/m);
     const bad = join(root, 'bad.json');
     writeFileSync(bad, JSON.stringify({ rules: [{ name: 'SlowBroker', kind: 'avg_api_latency_ms', window: '1 hour', threshold: 1000 }] }));
     const r = await daybook(['alert', '--check', bad]);
@@ -90,7 +90,7 @@ describe('daybook alert', () => {
   it('--check and --rules take YAML (.yml, .yaml): the example, and a syntax error named by its line', async () => {
     const good = await daybook(['alert', '--check', EXAMPLE.replace(/\.json$/, '.yml')]);
     assert.equal(good.status, 0, good.stderr);
-    assert.match(good.stdout, /^ok: .*alerts\.yml: 3 rules, 1 receiver, on new lines \(at most every 1s\) and every 15m/m);
+    assert.match(good.stdout, /^ok: .*alerts\.yml: 3 rules, 1 receiver, on lines that may make a rule hold \(at most every 1s\) and every 15m/m);
     const bad = join(root, 'bad.yaml');
     writeFileSync(bad, 'rules:\n  - name: SlowBroker\n    kind: avg_api_latency_ms\n    window: 1h\n   threshold: 1000\n');
     const r = await daybook(['alert', '--check', bad]);
@@ -196,7 +196,7 @@ describe('daybook alert', () => {
       }
     });
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /2 rules on new lines \(at most every 200ms\) and every 1h/);
+    assert.match(r.stderr, /2 rules on lines that may make a rule hold \(at most every 200ms\) and every 1h/);
     assert.deepEqual(evaluations[0]!.alerts.map((a) => [a.name, a.state, a.value]), [['Errors', 'inactive', 0], ['ErrorsHeld', 'inactive', 0]]);
     assert.equal(quiet, 1, 'two errors, 1.5 s: no evaluation');
     // Told in order: the rule without `for` as soon as the errors were read, the other when its 2 s had passed.

@@ -33,10 +33,11 @@ firing, resolution, notification attempt and silence is also written as an event
 <state dir>/audit/: \`daybook verify <state dir>/audit\` checks it.
 
 --once evaluates once (at --at, default now), sends, and exits; without it, evaluates until
-Ctrl-C or SIGTERM (then sends what is queued and saves the state): soon after new lines reach
-the directory (at most every min_interval of the rules file, default 1s), at the instant a
-pending alert's \`for\` ends, and every evaluation_interval (over ClickHouse: every
-evaluation_interval only).
+Ctrl-C or SIGTERM (then sends what is queued and saves the state): every evaluation_interval,
+at the instant a pending alert's \`for\` ends, and soon after new lines that may make a rule
+hold reach the directory (their errors, latencies, losses... bound each rule's value; at most
+every min_interval of the rules file, default 1s; over ClickHouse: every evaluation_interval
+only).
 
 Notifications are grouped as Alertmanager groups them (the file's route: group_by,
 group_wait, group_interval, repeat_interval), retried with backoff, rate-limited per receiver,
@@ -235,7 +236,7 @@ function scheduleOf(evaluator: Evaluator, rules: RulesFile, dir: string | undefi
 /** How often continuous mode evaluates, for its first line. */
 function cadence(rules: RulesFile, watched: boolean): string {
   const every = `every ${formatDuration(rules.evaluationInterval)}`;
-  return watched && rules.minInterval < rules.evaluationInterval ? `on new lines (at most every ${formatDuration(rules.minInterval)}) and ${every}` : every;
+  return watched && rules.minInterval < rules.evaluationInterval ? `on lines that may make a rule hold (at most every ${formatDuration(rules.minInterval)}) and ${every}` : every;
 }
 
 async function continuous(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Promise<void> {
