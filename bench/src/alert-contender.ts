@@ -5,7 +5,7 @@
 //
 //   node alert-contender.js writer|kept|indexed|noindex DIR RATE
 import { closeAuditLogger, initializeAuditLogger, type AuditLogger } from '@daybook/core';
-import { Evaluator, directoryTarget, roomForEvaluations } from '@daybook/alert';
+import { Evaluator, directoryTarget } from '@daybook/alert';
 import { BOT_LOGGER, logTraffic, rules } from './alert.bench.js';
 
 export type Contender = 'kept' | 'indexed' | 'noindex';
@@ -49,9 +49,8 @@ if (role === 'writer') {
 } else {
   const rf = rules();
   const target = (): ReturnType<typeof directoryTarget> => directoryTarget(dir, role === 'noindex' ? { persist: false } : {});
-  // The kept contender is `daybook alert`: one Evaluator (one LogAnalyzer) for the process, and
-  // the heap's growing factor that command sets.
-  if (role === 'kept') roomForEvaluations();
+  // The kept contender is `daybook alert`: one Evaluator (one LogAnalyzer) for the process, in a
+  // heap made with that command's flags (alert.bench.ts starts it so).
   const kept = role === 'kept' ? (() => { const t = target(); return new Evaluator({ rules: rf, targets: () => [t] }); })() : undefined;
   let last = process.cpuUsage();
   process.on('message', (m: { at: number; stop?: boolean }) => {

@@ -280,7 +280,8 @@ export async function main(): Promise<void> {
   const i = pooled('interval');
   process.stdout.write(`\npooled over the runs (${d.n} and ${i.n} notifications); CPU: median [range] of the runs\n`);
   process.stdout.write(pad(['', 'p50 for 0s', 'p99 for 0s', 'p50 for 5s', 'p99 for 5s', 'CPU alert']) + '\n');
-  for (const [name, x] of [['data', d], ['interval', i]] as const) process.stdout.write(pad([name, ms(x.p50), ms(x.p99), ms(x.p50h), ms(x.p99h), `  ${pct(x.cpu)} [${pct(x.lo)}-${pct(x.hi)}]`]) + '\n');
+  // A contender left out (DAYBOOK_LATENCY_CONTENDERS) has no row.
+  for (const [name, x] of [['data', d], ['interval', i]] as const) if (results.some((r) => r.contender === name)) process.stdout.write(pad([name, ms(x.p50), ms(x.p99), ms(x.p50h), ms(x.p99h), `  ${pct(x.cpu)} [${pct(x.lo)}-${pct(x.hi)}]`]) + '\n');
   const ratio = (a: number, b: number) => (b === 0 || Number.isNaN(a) || Number.isNaN(b) ? '-' : `${(a / b).toFixed(2)}x`);
   process.stdout.write(pad(['data/int.', ratio(d.p50, i.p50), ratio(d.p99, i.p99), ratio(d.p50h, i.p50h), ratio(d.p99h, i.p99h), ratio(d.cpu, i.cpu)]) + '\n');
   process.stdout.write('\nlatency: from the burst\'s last log call to the webhook receiving the firing notification, minus the rule\'s `for`\n');

@@ -16,7 +16,8 @@
 // the writer is done (~4 s): idle that long, the same process spends ~1.4x the CPU on its next
 // evaluation, as `daybook alert` did (RESULTS.md, session 16): V8's memory reducer, idle that
 // long, left the old generation's limit tight, so an evaluation paid 2-3 full collections. The
-// kept contender sets the heap growing factor `daybook alert` sets (@daybook/alert's heap.ts).
+// kept contender's process is started with the heap flags of `daybook alert`'s evaluator thread
+// (@daybook/alert's heap.ts: a growing factor of 2, no memory reducer).
 // The writer writes each interval's events in a burst before it, so that the bot's CPU does
 // not share the machine's two cores with the evaluation. Wall and CPU time are medians over
 // EVALS evaluations (default 5; the no-index contender once, it is slow): CPU is the contender process's over the interval
@@ -33,7 +34,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditLogger } from '@daybook/core';
-import { parseRules, type RulesFile } from '@daybook/alert';
+import { evaluatorHeapFlags, parseRules, type RulesFile } from '@daybook/alert';
 import type { Contender, Evaluated } from './alert-contender.js';
 import { dirBytes, generate, lastEventMs } from './analytics-gen.js';
 
@@ -88,7 +89,7 @@ export const BOT_LOGGER = { environment: 'bench', consoleLevel: false, maxFileSi
 
 /** A forked bench process (alert-contender.ts; a writer of `rate` events/s) and its answers. */
 export async function contender(role: 'writer' | Contender, dir: string, rate = RATE): Promise<{ ask: <T>(m: object) => Promise<T>; stop: () => void }> {
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'alert-contender.js'), [role, dir, String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: role === 'kept' ? KEPT_NODE_ARGS : [] });
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'alert-contender.js'), [role, dir, String(rate)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: role === 'kept' ? [...evaluatorHeapFlags(KEPT_NODE_ARGS), ...KEPT_NODE_ARGS] : [] });
   // One listener each for the process's life (a race of once() per question left two behind per answer).
   let waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void } | undefined;
   child.on('message', (m) => {

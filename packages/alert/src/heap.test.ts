@@ -1,20 +1,27 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { heapGrowingFlag, HEAP_GROWING_PERCENT } from './heap.js';
+import { evaluatorHeapFlags, HEAP_GROWING_PERCENT } from './heap.js';
 
-test('heapGrowingFlag: the growing factor is set unless node was started with one', () => {
-  assert.equal(heapGrowingFlag([]), `--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  assert.equal(heapGrowingFlag(['--max-old-space-size=512', '--enable-source-maps']), `--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+const BOTH = [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, '--no-memory-reducer'];
+
+test('evaluatorHeapFlags: each flag is set unless node was started with it', () => {
+  assert.deepEqual(evaluatorHeapFlags([]), BOTH);
+  assert.deepEqual(evaluatorHeapFlags(['--max-old-space-size=512', '--enable-source-maps']), BOTH);
   for (const given of ['--heap-growing-percent=300', '--heap_growing_percent=0', '--heap-growing-percent']) {
-    assert.equal(heapGrowingFlag(['--enable-source-maps', given]), undefined, given);
+    assert.deepEqual(evaluatorHeapFlags(['--enable-source-maps', given]), ['--no-memory-reducer'], given);
   }
-  assert.equal(heapGrowingFlag(['--heap-growing-percentage=3']), `--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  for (const given of ['--memory-reducer', '--no-memory-reducer', '--memory_reducer', '--no-memory_reducer']) {
+    assert.deepEqual(evaluatorHeapFlags([given]), [BOTH[0]], given);
+  }
+  assert.deepEqual(evaluatorHeapFlags(['--heap-growing-percent=50', '--memory-reducer']), []);
+  // Look-alikes are not the flags.
+  assert.deepEqual(evaluatorHeapFlags(['--heap-growing-percentage=3', '--memory-reducer-for-small-heaps']), BOTH);
 });
 
-test('roomForEvaluations: the running V8 has the flag (V8 reports an unknown one on stderr and goes on)', () => {
+test('roomForEvaluations: the running V8 knows both flags (V8 reports an unknown one on stderr and goes on)', () => {
   const heap = new URL('./heap.js', import.meta.url).href;
   const stderrOf = (code: string) => spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).stderr;
-  assert.match(stderrOf(`import { setFlagsFromString } from 'node:v8'; setFlagsFromString('--heap-growing-percents=100');`), /unrecognized flag/);
+  assert.match(stderrOf(`import { setFlagsFromString } from 'node:v8'; setFlagsFromString('--no-memory-reducers');`), /unrecognized flag/);
   assert.equal(stderrOf(`import { roomForEvaluations } from ${JSON.stringify(heap)}; roomForEvaluations([]);`), '');
 });

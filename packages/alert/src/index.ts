@@ -12,7 +12,7 @@ export { loggerAudit } from './audit.js';
 export { directoryTarget, damageOf, targetStateFile, type TargetStateFile } from './targets.js';
 export { dispatcherFor } from './dispatch.js';
 export { Schedule, type ScheduleOptions, type EvaluationReason } from './schedule.js';
-export { roomForEvaluations } from './heap.js';
+export { evaluatorHeapFlags, roomForEvaluations } from './heap.js';
 export { watchDirectory, type DirectoryWatch, type WatchOptions } from './watch.js';
 export { DataTrigger, type TriggerOptions } from './trigger.js';
 export { alertJson, transitionJson, type AlertJson } from './json.js';

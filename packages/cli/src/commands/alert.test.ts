@@ -153,6 +153,70 @@ describe('daybook alert', () => {
     assert.ok(state.evaluatedAt !== null);
   });
 
+  it('continuous mode evaluates on a thread of its own: Ctrl-C reaches it, and a second Ctrl-C ends a stop that waits, its trail written', async (t) => {
+    // A receiver that never answers: the stop waits for the notification in flight (its 30 s timeout).
+    const requests: string[] = [];
+    const hanging = createServer((req) => void requests.push(req.url ?? ''));
+    await new Promise<void>((res) => hanging.listen(0, '127.0.0.1', res));
+    t.after(() => new Promise<void>((res) => hanging.close(() => res())));
+    const port = (hanging.address() as { port: number }).port;
+    const dir = logsWithErrors('thread', 3);
+    const rules = join(root, 'thread.json');
+    const rulesWith = (threshold: number): void => writeFileSync(rules, JSON.stringify({
+      evaluation_interval: '1h',
+      rules: [{ name: 'Errors', kind: 'error_count', window: '365d', threshold }],
+      receivers: [{ name: 'ops', webhook: { url: `http://127.0.0.1:${port}/hook`, timeout: '30s', max_attempts: 1 } }],
+      route: { group_wait: '0s' },
+    }));
+    rulesWith(1);
+    const run = (): { child: ReturnType<typeof spawn>; stderr: () => string; ended: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } => {
+      const child = spawn(process.execPath, [BIN, 'alert', '--dir', dir, '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout.resume();
+      return { child, stderr: () => stderr, ended: new Promise((res) => child.on('close', (status, signal) => res({ status, signal }))) };
+    };
+    const within = <T>(p: Promise<T>, label: string): Promise<T | string> => Promise.race([p, new Promise<string>((res) => setTimeout(() => res(label), 20_000).unref())]);
+    const until = async (what: () => boolean, label: string): Promise<void> => {
+      const deadline = Date.now() + 20_000;
+      while (!what()) {
+        assert.ok(Date.now() < deadline, label);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    };
+    // One Ctrl-C: the evaluator stops as on SIGTERM, its notification still owed (kept for the next run).
+    const first = run();
+    await until(() => requests.length === 1, 'the firing notification is sent');
+    first.child.kill('SIGINT');
+    await new Promise((res) => setTimeout(res, 500));
+    assert.deepEqual([first.child.exitCode, first.child.signalCode], [null, null], 'the stop waits for the notification in flight');
+    // A second Ctrl-C does not wait: the process ends as Node ends one on SIGINT.
+    const at = Date.now();
+    first.child.kill('SIGINT');
+    const killed = await within(first.ended, 'still running 20 s after the second Ctrl-C');
+    first.child.kill('SIGKILL');
+    assert.deepEqual(killed, { status: null, signal: 'SIGINT' });
+    assert.ok(Date.now() - at < 5_000);
+    // Who was told what is in the trail all the same, every line under a checkpoint: core's exit
+    // hooks ran on the evaluator's thread before the process died of the signal.
+    const trail = join(dir, '.daybook', 'alerts', 'audit');
+    assert.match(readFileSync(join(trail, 'audit.log'), 'utf8'), /"event_type":"alert_firing"/);
+    const verified = await daybook(['verify', trail]);
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+    assert.doesNotMatch(verified.stdout, /unvouched/);
+    // Without a notification in flight, one Ctrl-C ends it with status 0 and its state saved.
+    hanging.closeAllConnections();
+    rmSync(join(dir, '.daybook', 'alerts'), { recursive: true, force: true });
+    rulesWith(100);
+    const second = run();
+    await until(() => existsSync(join(dir, '.daybook', 'alerts', 'state.json')), 'the first evaluation is saved');
+    second.child.kill('SIGINT');
+    const stopped = await within(second.ended, 'still running 20 s after Ctrl-C');
+    second.child.kill('SIGKILL');
+    assert.deepEqual(stopped, { status: 0, signal: null }, second.stderr());
+    assert.doesNotMatch(second.stderr(), /Error|failed/);
+  });
+
   it('continuous mode notifies soon after the lines that may make a rule hold (and not for others), and when a `for` ends, not at the hour\'s tick', async (t) => {
     const h = await hook();
     t.after(h.close);

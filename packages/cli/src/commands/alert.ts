@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { AuditLogger } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
-  AlertError, alertJson, DataTrigger, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, roomForEvaluations, Schedule, stateDirOf, targetStateFile,
+  AlertError, alertJson, DataTrigger, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, targetStateFile,
   type Alert, type Evaluation, type RulesFile, type Target,
 } from '@daybook/alert';
 import { analyzerOf, ClickHouseChainCheck, EVENTS_TABLE, ident, str, where, type OpenedClickHouse } from '@daybook/clickhouse';
@@ -11,6 +12,7 @@ import { defineCommand, parseCommand, usageError } from '../args.js';
 import { clickhouseFailed, clickhouseUsage, openFleet, withClickHouseOptions, type ClickHouseValues } from '../clickhouse.js';
 import { untilStopped } from './serve.js';
 import { run as silence } from './alert-silence.js';
+import { onEvaluatorThread } from './alert-thread.js';
 
 export const command = () => withClickHouseOptions(defineCommand('alert', '--rules FILE [--dir logs | --clickhouse URL] [--once [--at ISO]] [--json] | --check FILE | --prometheus-rules FILE | silence add|list|expire',
   `Evaluates alert rules over a log directory (or a fleet in ClickHouse) and notifies their
@@ -80,6 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   const chUsage = clickhouseUsage(v, v.dir === undefined ? undefined : [v.dir]);
   if (chUsage !== undefined) return usageError(cmd, chUsage);
   if (v.clickhouse !== undefined && v.state === undefined) return usageError(cmd, '--clickhouse has no log directory to keep the state beside: give --state DIR');
+  // Continuous: the same command again, on a thread whose heap suits an evaluator (alert-thread.ts).
+  if (v.once !== true && isMainThread) return onEvaluatorThread(argv);
   let rules: RulesFile;
   try {
     rules = loadRules(v.rules);
@@ -241,7 +245,6 @@ function cadence(rules: RulesFile, watched: boolean): string {
 
 async function continuous(evaluator: Evaluator, rules: RulesFile, dir: string | undefined, json: boolean): Promise<void> {
   process.stderr.write(`daybook alert: ${rules.rules.length} rules ${cadence(rules, dir !== undefined)}; Ctrl-C stops\n`);
-  roomForEvaluations();
   const schedule = scheduleOf(evaluator, rules, dir, json);
   schedule.start();
   await untilStopped();
