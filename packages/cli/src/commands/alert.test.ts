@@ -153,12 +153,15 @@ describe('daybook alert', () => {
     assert.ok(state.evaluatedAt !== null);
   });
 
-  it('continuous mode evaluates on a thread of its own: Ctrl-C reaches it, and a second Ctrl-C ends a stop that waits, its trail written', async (t) => {
+  it('continuous mode: Ctrl-C reaches the evaluator\'s thread and stops it; a second Ctrl-C ends a stop that waits, its trail written', async (t) => {
     // A receiver that never answers: the stop waits for the notification in flight (its 30 s timeout).
     const requests: string[] = [];
     const hanging = createServer((req) => void requests.push(req.url ?? ''));
     await new Promise<void>((res) => hanging.listen(0, '127.0.0.1', res));
-    t.after(() => new Promise<void>((res) => hanging.close(() => res())));
+    t.after(() => new Promise<void>((res) => {
+      hanging.closeAllConnections();
+      hanging.close(() => res());
+    }));
     const port = (hanging.address() as { port: number }).port;
     const dir = logsWithErrors('thread', 3);
     const rules = join(root, 'thread.json');
@@ -171,6 +174,7 @@ describe('daybook alert', () => {
     rulesWith(1);
     const run = (): { child: ReturnType<typeof spawn>; stderr: () => string; ended: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } => {
       const child = spawn(process.execPath, [BIN, 'alert', '--dir', dir, '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
+      t.after(() => void child.kill('SIGKILL')); // a failed assertion leaves none running
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       child.stdout.resume();
@@ -188,7 +192,7 @@ describe('daybook alert', () => {
     const first = run();
     await until(() => requests.length === 1, 'the firing notification is sent');
     first.child.kill('SIGINT');
-    await new Promise((res) => setTimeout(res, 500));
+    await new Promise((res) => setTimeout(res, 1_500));
     assert.deepEqual([first.child.exitCode, first.child.signalCode], [null, null], 'the stop waits for the notification in flight');
     // A second Ctrl-C does not wait: the process ends as Node ends one on SIGINT.
     const at = Date.now();
