@@ -98,6 +98,11 @@ describe('daybook alert', () => {
     assert.match(r.stderr, /bad\.yaml: .*at line 5, column \d+ \(YAML\)\. .*\[DAYBOOK_E_ALERT_RULES_SYNTAX\]/);
     const start = await daybook(['alert', '--rules', bad, '--dir', root, '--once']);
     assert.equal(start.status, 2, 'a bad file fails start-up the same way');
+    // Continuous mode reads the file on the evaluator's thread: the same status and message, and the process ends.
+    const continuous = await daybook(['alert', '--rules', bad, '--dir', root]);
+    assert.equal(continuous.status, 2, continuous.stderr);
+    assert.match(continuous.stderr, /bad\.yaml: .*at line 5, column \d+ \(YAML\)\. .*\[DAYBOOK_E_ALERT_RULES_SYNTAX\]/);
+    assert.doesNotMatch(continuous.stderr, /Ctrl-C stops|thread ended/);
   });
 
   it("--once on the seed's rules: exit 1 and one notification when more than 10 errors, exit 0 when not", async (t) => {
