@@ -40,16 +40,29 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(res.status, 200, path);
     return (await res.json()) as Record<string, unknown>;
   };
-  const today = day(Date.now());
-  const loaded = () => page.waitForSelector(`body[data-loading="false"][data-loaded-range="${today}..${today}"]`, { timeout: 60_000 });
+  // Set once the fixtures are written: createFixture waits past midnight when it is near.
+  let today = '';
+  /** What the page shows (load state, banner, cards), for a wait's failure to say. */
+  const pageState = (): Promise<string> => page.evaluate(() => JSON.stringify({
+    ...document.body.dataset, banner: document.getElementById('banner')?.textContent,
+    cards: Object.fromEntries(Array.from(document.querySelectorAll('[data-metric]'), (e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])),
+  }));
+  const waitFor = async (selector: string): Promise<void> => {
+    try {
+      await page.waitForSelector(selector, { timeout: 60_000 });
+    } catch (e) {
+      throw new Error(`${(e as Error).message.split('\n')[0]}; the page: ${await pageState()}`);
+    }
+  };
+  const loaded = () => waitFor(`body[data-loading="false"][data-loaded-range="${today}..${today}"]`);
   /** Waits until the page's cards show `total_events` of the API narrowed by `q`, then checks every card against it. */
   async function cardsEqual(q: string): Promise<void> {
     const [trading, system] = await Promise.all([api(`/audit/trading_metrics?start_date=${today}&end_date=${today}${q}`), api(`/audit/system_metrics?start_date=${today}&end_date=${today}${q}`)]);
-    await page.waitForSelector(`[data-metric="total_trades"][data-value="${JSON.stringify(trading.total_trades)}"]`, { timeout: 60_000 });
+    await waitFor(`[data-metric="total_trades"][data-value="${JSON.stringify(trading.total_trades)}"]`);
     await loaded();
-    const shown = await page.$$eval('[data-metric]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])));
-    for (const m of ['total_pnl', 'net_pnl', 'total_trades', 'win_rate', 'open_trades', 'max_drawdown']) assert.equal(shown[m], JSON.stringify(trading[m]), `${m}${q}`);
-    for (const m of ['error_count', 'avg_api_latency', 'p99_api_latency']) assert.equal(shown[m], JSON.stringify(system[m]), `${m}${q}`);
+    const cards = await page.$$eval('[data-metric]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])));
+    for (const m of ['total_pnl', 'net_pnl', 'total_trades', 'win_rate', 'open_trades', 'max_drawdown']) assert.equal(cards[m], JSON.stringify(trading[m]), `${m}${q}`);
+    for (const m of ['error_count', 'avg_api_latency', 'p99_api_latency']) assert.equal(cards[m], JSON.stringify(system[m]), `${m}${q}`);
   }
 
   before(async () => {
@@ -58,6 +71,7 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
     ch = c;
     bots.alpha = a;
     bots.beta = b;
+    today = day(Date.now());
     await ship();
     opened = await openClickHouse(ch.url);
     const { app, url } = await startServer({ logDir: join(empty, 'logs'), port: 0, staticDir: dashboardDir, pollMs: 0, docs: false,
