@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -224,6 +225,32 @@ describe('daybook alert', () => {
     second.child.kill('SIGKILL');
     assert.deepEqual(stopped, { status: 0, signal: null }, second.stderr());
     assert.doesNotMatch(second.stderr(), /Error|failed/);
+  });
+
+  it('continuous mode: a Ctrl-C before the command listens for one (ClickHouse not answering yet) ends the process as Node would', async (t) => {
+    // A "ClickHouse" that takes the connection and never answers: the evaluator's thread waits
+    // in its first query, with no SIGINT listener yet.
+    const sockets: Socket[] = [];
+    const silent = createNetServer((s) => void sockets.push(s));
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+    t.after(() => {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    });
+    const child = spawn(process.execPath, [BIN, 'alert', '--rules', EXAMPLE, '--clickhouse', `http://127.0.0.1:${(silent.address() as { port: number }).port}`, '--state', join(root, 'silent-state')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => void child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.resume();
+    const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((res) => child.on('close', (status, signal) => res({ status, signal })));
+    for (const deadline = Date.now() + 20_000; sockets.length === 0;) {
+      assert.ok(Date.now() < deadline, `no query reached the server: ${stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    child.kill('SIGINT');
+    const result = await Promise.race([ended, new Promise<string>((res) => setTimeout(() => res('still running 10 s after Ctrl-C'), 10_000).unref())]);
+    assert.deepEqual(result, { status: null, signal: 'SIGINT' }, stderr);
+    assert.equal(stderr, '');
   });
 
   it('continuous mode notifies soon after the lines that may make a rule hold (and not for others), and when a `for` ends, not at the hour\'s tick', async (t) => {
