@@ -55,7 +55,7 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
     }
   };
   const loaded = () => waitFor(`body[data-loading="false"][data-loaded-range="${today}..${today}"]`);
-  /** Waits until the page's cards show `total_events` of the API narrowed by `q`, then checks every card against it. */
+  /** Waits until the page's cards show `total_trades` of the API narrowed by `q` and the load has ended, then checks every card against it. */
   async function cardsEqual(q: string): Promise<void> {
     const [trading, system] = await Promise.all([api(`/audit/trading_metrics?start_date=${today}&end_date=${today}${q}`), api(`/audit/system_metrics?start_date=${today}&end_date=${today}${q}`)]);
     await waitFor(`[data-metric="total_trades"][data-value="${JSON.stringify(trading.total_trades)}"]`);
