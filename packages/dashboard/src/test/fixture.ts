@@ -9,6 +9,8 @@ import { AuditLogger, EventType } from '@daybook/core';
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', 'NVDA', 'BTC-PERP', 'ETH-PERP'];
 const STRATEGIES = ['momentum', 'mean_reversion', 'breakout'];
 const DAY = 86_400_000;
+/** How long after midnight a fixture is made at the earliest. */
+const SETTLE = 30_000;
 
 export interface Fixture {
   dir: string;
@@ -18,9 +20,10 @@ export interface Fixture {
 /** Writes `days` days of events up to now into a new directory. */
 export async function createFixture(days = 30): Promise<Fixture> {
   // Made in the last minutes of a UTC day, the fixture would fill a day the tests no longer
-  // see as today (a CI run at 23:59 failed "the fixture has trades today"): wait for the next.
-  const untilMidnight = DAY - (Date.now() % DAY);
-  if (untilMidnight < 3 * 60_000) await new Promise((r) => setTimeout(r, untilMidnight + 1000));
+  // see as today (a CI run at 23:59 failed "the fixture has trades today"); in the first
+  // seconds of one, today would be too short for its ~800 events: wait until SETTLE past midnight.
+  const sinceMidnight = Date.now() % DAY;
+  if (sinceMidnight > DAY - 3 * 60_000 || sinceMidnight < SETTLE) await new Promise((r) => setTimeout(r, ((SETTLE - sinceMidnight + DAY) % DAY) + 1000));
   const dir = mkdtempSync(join(tmpdir(), 'daybook-dashboard-'));
   // The tests compare the page with the API, never with fixed figures: any random data does.
   const random = Math.random;
@@ -36,7 +39,10 @@ export async function createFixture(days = 30): Promise<Fixture> {
   const today0 = now - (now % DAY);
   const gapOf = (t: number): number => (t >= today0 ? Math.min(60_000, Math.max(20, (end - today0) / 800)) : 240_000);
   for (let i = 0; sim < end; i++) {
-    sim += Math.round(gapOf(sim) * (0.5 + random()));
+    const step = Math.round(gapOf(sim) * (0.5 + random()));
+    // A step at the days before's pace that would cross midnight stops there: early in the
+    // day (a CI run at 00:03) it jumped over the whole of today, and one bot had no event in it.
+    sim = sim < today0 && sim + step > today0 ? today0 : sim + step;
     if (sim >= end) break;
     const r = random();
     if (r < 0.55) {
