@@ -41,7 +41,8 @@ export async function createFixture(days = 30): Promise<Fixture> {
   for (let i = 0; sim < end; i++) {
     const step = Math.round(gapOf(sim) * (0.5 + random()));
     // A step at the days before's pace that would cross midnight stops there: early in the
-    // day (a CI run at 00:03) it jumped over the whole of today, and one bot had no event in it.
+    // day (a CI run just after midnight) it jumped over the whole of today, and one bot had
+    // no event in it.
     sim = sim < today0 && sim + step > today0 ? today0 : sim + step;
     if (sim >= end) break;
     const r = random();
