@@ -227,6 +227,30 @@ describe('daybook alert', () => {
     assert.doesNotMatch(second.stderr(), /Error|failed/);
   });
 
+  it('a state directory that cannot be made (a file in its path): a coded message and no stack, for --once, continuous mode, silences and serve --rules', async () => {
+    const dir = logsWithErrors('blocked-state', 1);
+    writeFileSync(join(root, 'not-a-dir'), '');
+    const blocked = join(root, 'not-a-dir', 'state');
+    const trail = /cannot open the alert trail .*not-a-dir\/state\/audit \(ENOTDIR.*\[DAYBOOK_E_ALERT_STATE\]/;
+    for (const args of [['--once'], []]) {
+      const r = await daybook(['alert', '--rules', EXAMPLE, '--dir', dir, '--state', blocked, ...args]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, trail);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    // A failed write of the state is a finding of `silence`, as its other state errors are.
+    const s = await daybook(['alert', 'silence', 'add', '--state', blocked, '--matcher', 'alertname=Errors', '--duration', '1h']);
+    assert.equal(s.status, 1, s.stderr);
+    assert.match(s.stderr, trail);
+    // serve --rules keeps the state in <dir>/.daybook/alerts: a file named .daybook blocks it.
+    const served = logsWithErrors('blocked-serve', 1);
+    writeFileSync(join(served, '.daybook'), '');
+    const v = await daybook(['serve', '--dir', served, '--rules', EXAMPLE, '--port', '0']);
+    assert.equal(v.status, 2, v.stderr);
+    assert.match(v.stderr, /cannot open the alert trail .*blocked-serve\/\.daybook\/alerts\/audit .*\[DAYBOOK_E_ALERT_STATE\]/);
+    assert.doesNotMatch(v.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   it('continuous mode: a Ctrl-C before the command listens for one (ClickHouse not answering yet) ends the process as Node would', async (t) => {
     // A "ClickHouse" that takes the connection and never answers: the evaluator's thread waits
     // in its first query, with no SIGINT listener yet.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { AuditLogger } from '@daybook/core';
+import { AuditLogger, DaybookError } from '@daybook/core';
 import { LogAnalyzer } from '@daybook/analytics';
 import {
   AlertError, alertJson, DataTrigger, damageOf, directoryTarget, dispatcherFor, Evaluator, FileStateStore, formatDuration, formatValue, KIND_SOURCE, loadRules, lockStateDir, loggerAudit, prometheusRulesCommand, Schedule, stateDirOf, targetStateFile,
@@ -84,13 +84,9 @@ export async function run(argv: string[]): Promise<number> {
   if (v.clickhouse !== undefined && v.state === undefined) return usageError(cmd, '--clickhouse has no log directory to keep the state beside: give --state DIR');
   // Continuous: the same command again, on a thread whose heap suits an evaluator (alert-thread.ts).
   if (v.once !== true && isMainThread) return onEvaluatorThread(argv);
-  let rules: RulesFile;
-  try {
-    rules = loadRules(v.rules);
-  } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
-    throw e;
-  }
+  const file = v.rules;
+  const rules = orStatus(() => loadRules(file));
+  if (typeof rules === 'number') return rules;
   const dir = v.dir ?? 'logs';
   if (v.clickhouse === undefined && !existsSync(dir)) return usageError(cmd, `no log directory ${dir}: give --dir`);
   let fleet: OpenedClickHouse | undefined;
@@ -105,7 +101,12 @@ export async function run(argv: string[]): Promise<number> {
     await fleet?.close();
     return lock;
   }
-  const logger = trailLogger(stateDir);
+  const logger = orStatus(() => trailLogger(stateDir));
+  if (typeof logger === 'number') {
+    lock.release();
+    await fleet?.close();
+    return logger;
+  }
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir, once: v.once === true });
   try {
@@ -129,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
     await continuous(evaluator, rules, fleet === undefined ? dir : undefined, v.json === true);
     return 0;
   } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
+    if (e instanceof AlertError) return alertFailed(e);
     return clickhouseFailed('alert', e);
   } finally {
     await dispatcher.close();
@@ -141,36 +142,26 @@ export async function run(argv: string[]): Promise<number> {
 
 /** The state directory's lock (one evaluator per directory, lock.ts), or exit status 2 when another process holds it. */
 function takeLock(stateDir: string): ReturnType<typeof lockStateDir> | number {
-  try {
+  return orStatus(() => {
     const lock = lockStateDir(stateDir);
     if (lock.problem !== undefined) process.stderr.write(`daybook alert: ${lock.problem.message}. ${lock.problem.hint} [${lock.problem.code}]\n`);
     return lock;
-  } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
-    throw e;
-  }
+  });
 }
 
 function check(file: string): number {
-  try {
-    const rules = loadRules(file);
-    const lines = rules.rules.map((r) => `  ${r.name}: ${r.kind} (${KIND_SOURCE[r.kind]})${r.window > 0 ? ` over ${formatDuration(r.window)}` : ''}, threshold ${r.threshold}${r.for > 0 ? `, for ${formatDuration(r.for)}` : ''}`);
-    process.stdout.write(`ok: ${file}: ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, ${rules.receivers.length} receiver${rules.receivers.length === 1 ? '' : 's'}, ${cadence(rules, true)}\n${lines.join('\n')}\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
-    throw e;
-  }
+  const rules = orStatus(() => loadRules(file));
+  if (typeof rules === 'number') return rules;
+  const lines = rules.rules.map((r) => `  ${r.name}: ${r.kind} (${KIND_SOURCE[r.kind]})${r.window > 0 ? ` over ${formatDuration(r.window)}` : ''}, threshold ${r.threshold}${r.for > 0 ? `, for ${formatDuration(r.for)}` : ''}`);
+  process.stdout.write(`ok: ${file}: ${rules.rules.length} rule${rules.rules.length === 1 ? '' : 's'}, ${rules.receivers.length} receiver${rules.receivers.length === 1 ? '' : 's'}, ${cadence(rules, true)}\n${lines.join('\n')}\n`);
+  return 0;
 }
 
 function prometheusExport(file: string): number {
-  try {
-    process.stdout.write(prometheusRulesCommand(loadRules(file)));
-    return 0;
-  } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
-    throw e;
-  }
+  const text = orStatus(() => prometheusRulesCommand(loadRules(file)));
+  if (typeof text === 'number') return text;
+  process.stdout.write(text);
+  return 0;
 }
 
 /**
@@ -178,12 +169,31 @@ function prometheusExport(file: string): number {
  * the state: the bot owns its directory's lock, and alert events among its events would count.
  */
 function trailLogger(stateDir: string): AuditLogger {
-  return new AuditLogger({ logDir: join(stateDir, 'audit'), consoleLevel: false, durability: { system: 'batch' } });
+  const logDir = join(stateDir, 'audit');
+  try {
+    return new AuditLogger({ logDir, consoleLevel: false, durability: { system: 'batch' } });
+  } catch (e) {
+    // A directory that cannot hold it is the state's problem, said as such (core's error would
+    // end the command with a stack trace).
+    if (!(e instanceof DaybookError) || e.code !== 'DAYBOOK_E_LOG_DIR') throw e;
+    throw new AlertError('DAYBOOK_E_ALERT_STATE', `cannot open the alert trail ${logDir} (${e.cause instanceof Error ? e.cause.message : e.message})`, { cause: e });
+  }
 }
 
-function badRules(e: AlertError): number {
+/** Says an AlertError (a bad rules file or state) on stderr; exit status 2. */
+function alertFailed(e: AlertError): number {
   process.stderr.write(`daybook alert: ${e.message}. ${e.hint} [${e.code}]\n`);
   return 2;
+}
+
+/** What `f` returns, or alertFailed's status when it throws an AlertError. */
+function orStatus<T>(f: () => T): T | number {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AlertError) return alertFailed(e);
+    throw e;
+  }
 }
 
 /** One target for the directory, its analyzer kept for the process (what was read stays read). */
@@ -265,17 +275,16 @@ export interface ServedAlerts {
  * trail beside the first log directory. An exit code when the rules file is bad.
  */
 export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyzer | undefined, fleet?: OpenedClickHouse): ServedAlerts | number {
-  let rules: RulesFile;
-  try {
-    rules = loadRules(file);
-  } catch (e) {
-    if (e instanceof AlertError) return badRules(e);
-    throw e;
-  }
+  const rules = orStatus(() => loadRules(file));
+  if (typeof rules === 'number') return rules;
   const stateDir = stateDirOf(dir);
   const lock = takeLock(stateDir);
   if (typeof lock === 'number') return lock;
-  const logger = trailLogger(stateDir);
+  const logger = orStatus(() => trailLogger(stateDir));
+  if (typeof logger === 'number') {
+    lock.release();
+    return logger;
+  }
   const audit = loggerAudit(logger);
   const dispatcher = dispatcherFor(rules, audit, { stateDir });
   const damage = damageOf(dir);
@@ -286,7 +295,7 @@ export function serveAlerts(file: string, dir: string, analyzer: () => LogAnalyz
   } catch (e) {
     void logger.close();
     lock.release();
-    if (e instanceof AlertError) return badRules(e);
+    if (e instanceof AlertError) return alertFailed(e);
     throw e;
   }
   const schedule = scheduleOf(evaluator, rules, fleet === undefined ? dir : undefined, false);
