@@ -42,11 +42,13 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
   };
   // Set once the fixtures are written: createFixture waits past midnight when it is near.
   let today = '';
+  /** The cards' values (data-value, the API's JSON), by metric. */
+  const cardValues = (): Promise<Record<string, string | null>> => page.$$eval('[data-metric]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])));
   /** What the page shows (load state, banner, cards), for a wait's failure to say. */
-  const pageState = (): Promise<string> => page.evaluate(() => JSON.stringify({
-    ...document.body.dataset, banner: document.getElementById('banner')?.textContent,
-    cards: Object.fromEntries(Array.from(document.querySelectorAll('[data-metric]'), (e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])),
-  }));
+  const pageState = async (): Promise<string> => JSON.stringify({
+    ...(await page.evaluate(() => ({ ...document.body.dataset, banner: document.getElementById('banner')?.textContent }))),
+    cards: await cardValues(),
+  });
   const waitFor = async (selector: string): Promise<void> => {
     try {
       await page.waitForSelector(selector, { timeout: 60_000 });
@@ -60,7 +62,7 @@ describe('dashboard of a fleet in Chromium', { skip, timeout: 240_000 }, () => {
     const [trading, system] = await Promise.all([api(`/audit/trading_metrics?start_date=${today}&end_date=${today}${q}`), api(`/audit/system_metrics?start_date=${today}&end_date=${today}${q}`)]);
     await waitFor(`[data-metric="total_trades"][data-value="${JSON.stringify(trading.total_trades)}"]`);
     await loaded();
-    const cards = await page.$$eval('[data-metric]', (els) => Object.fromEntries(els.map((e) => [e.getAttribute('data-metric'), e.getAttribute('data-value')])));
+    const cards = await cardValues();
     for (const m of ['total_pnl', 'net_pnl', 'total_trades', 'win_rate', 'open_trades', 'max_drawdown']) assert.equal(cards[m], JSON.stringify(trading[m]), `${m}${q}`);
     for (const m of ['error_count', 'avg_api_latency', 'p99_api_latency']) assert.equal(cards[m], JSON.stringify(system[m]), `${m}${q}`);
   }
