@@ -6,7 +6,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { AuditLogger } from '@daybook/core';
 import { ev, lines } from '../../../analytics/dist/test/helpers.js';
 
@@ -35,6 +35,19 @@ function daybook(args: string[], onStarted?: (child: ReturnType<typeof spawn>) =
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** The bin running (killed when the test ends, so that a failed assertion leaves none behind): its stderr so far, and how it ended. */
+function running(t: TestContext, args: string[]): { child: ReturnType<typeof spawn>; stderr: () => string; ended: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => void child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.resume();
+  return { child, stderr: () => stderr, ended: new Promise((res) => child.on('close', (status, signal) => res({ status, signal }))) };
+}
+
+/** `p`, or `label` when it has not settled within 20 s. */
+const within = <T>(p: Promise<T>, label: string): Promise<T | string> => Promise.race([p, new Promise<string>((res) => setTimeout(() => res(label), 20_000).unref())]);
 
 const root = mkdtempSync(join(tmpdir(), 'daybook-cli-alert-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -178,15 +191,7 @@ describe('daybook alert', () => {
       route: { group_wait: '0s' },
     }));
     rulesWith(1);
-    const run = (): { child: ReturnType<typeof spawn>; stderr: () => string; ended: Promise<{ status: number | null; signal: NodeJS.Signals | null }> } => {
-      const child = spawn(process.execPath, [BIN, 'alert', '--dir', dir, '--rules', rules], { stdio: ['ignore', 'pipe', 'pipe'] });
-      t.after(() => void child.kill('SIGKILL')); // a failed assertion leaves none running
-      let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.stdout.resume();
-      return { child, stderr: () => stderr, ended: new Promise((res) => child.on('close', (status, signal) => res({ status, signal }))) };
-    };
-    const within = <T>(p: Promise<T>, label: string): Promise<T | string> => Promise.race([p, new Promise<string>((res) => setTimeout(() => res(label), 20_000).unref())]);
+    const run = () => running(t, ['alert', '--dir', dir, '--rules', rules]);
     const until = async (what: () => boolean, label: string): Promise<void> => {
       const deadline = Date.now() + 20_000;
       while (!what()) {
@@ -261,20 +266,14 @@ describe('daybook alert', () => {
       for (const s of sockets) s.destroy();
       silent.close();
     });
-    const child = spawn(process.execPath, [BIN, 'alert', '--rules', EXAMPLE, '--clickhouse', `http://127.0.0.1:${(silent.address() as { port: number }).port}`, '--state', join(root, 'silent-state')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    t.after(() => void child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.resume();
-    const ended = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((res) => child.on('close', (status, signal) => res({ status, signal })));
+    const { child, stderr, ended } = running(t, ['alert', '--rules', EXAMPLE, '--clickhouse', `http://127.0.0.1:${(silent.address() as { port: number }).port}`, '--state', join(root, 'silent-state')]);
     for (const deadline = Date.now() + 20_000; sockets.length === 0;) {
-      assert.ok(Date.now() < deadline, `no query reached the server: ${stderr}`);
+      assert.ok(Date.now() < deadline, `no query reached the server: ${stderr()}`);
       await new Promise((res) => setTimeout(res, 50));
     }
     child.kill('SIGINT');
-    const result = await Promise.race([ended, new Promise<string>((res) => setTimeout(() => res('still running 10 s after Ctrl-C'), 10_000).unref())]);
-    assert.deepEqual(result, { status: null, signal: 'SIGINT' }, stderr);
-    assert.equal(stderr, '');
+    assert.deepEqual(await within(ended, 'still running 20 s after Ctrl-C'), { status: null, signal: 'SIGINT' }, stderr());
+    assert.equal(stderr(), '');
   });
 
   it('continuous mode notifies soon after the lines that may make a rule hold (and not for others), and when a `for` ends, not at the hour\'s tick', async (t) => {
